@@ -1,0 +1,52 @@
+# cpc - top-level build. `make` builds everything; `make check` runs every
+# test suite; `make demo` boots host + guest and shows what cpc does.
+# Both check and demo run scripts/bootstrap first, so a fresh Debian 12
+# machine needs nothing else.
+
+KVER  ?= $(shell scripts/kver 2>/dev/null)
+KDIR  ?= /lib/modules/$(KVER)/build
+BUILD := $(CURDIR)/build
+CMAKE_BUILD := $(BUILD)/cmake
+TESTBED := $(BUILD)/testbed
+JOBS  ?= $(shell nproc)
+
+.PHONY: all modules user testbed check demo bench lint bootstrap clean
+
+all: modules user testbed
+
+bootstrap:
+	@scripts/bootstrap
+
+modules:
+	@test -n "$(KVER)" || { echo "no Debian kernel installed: run scripts/bootstrap" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+user:
+	@test -f $(CMAKE_BUILD)/CMakeCache.txt || cmake -S . -B $(CMAKE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(CMAKE_BUILD) -j$(JOBS)
+
+# The VMs' kernel (uncompressed, for PVH) and base initramfs.
+testbed: modules user
+	@mkdir -p $(TESTBED)/bin
+	@test -f $(TESTBED)/vmlinux.$(KVER) || testbed/extract-vmlinux $(KVER) $(TESTBED)/vmlinux.$(KVER)
+	@ln -sf vmlinux.$(KVER) $(TESTBED)/vmlinux
+	@rm -f $(TESTBED)/bin/*
+	@cp $(CMAKE_BUILD)/userlib/cpcctl $(CMAKE_BUILD)/vm-bin/* $(TESTBED)/bin/
+	testbed/mkinitramfs $(KVER) $(TESTBED)/initramfs.cpio.gz $(TESTBED)/bin
+
+check: bootstrap
+	@$(MAKE) --no-print-directory all
+	scripts/run-tests
+
+demo: bootstrap
+	@$(MAKE) --no-print-directory all
+	testbed/demo
+
+lint:
+	perl $(BUILD)/kernel-tools/checkpatch.pl --no-tree --strict --terse \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f \
+		$(wildcard host-module/*.[ch] guest-driver/*.[ch] transport/*.[ch] proto/*.[ch] uapi/linux/*.h)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(BUILD)/cmake $(TESTBED)

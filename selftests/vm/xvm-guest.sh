@@ -1,0 +1,4 @@
+# Scenario: host VM + one guest VM over ivshmem; the guest side.
+. /usr/bin/run-selftests.sh
+run_tests cpc-test-ivshmem_xvm cpc-test-guest_module
+exit $failed

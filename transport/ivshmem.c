@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ivshmem.c - PCI driver core for QEMU's ivshmem-doorbell device, shared by
+ * cpc_host.ko and cpc_guest.ko (each registers it under its own name).
+ *
+ * Per device, a root-only debugfs directory exposes the raw transport for
+ * tests: "id" (own peer id), "irqs" (interrupts per vector), "doorbell"
+ * (write "PEER VECTOR" to ring) and "shm" (read/write the shared memory).
+ */
+#include <linux/debugfs.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "ivshmem.h"
+
+#define IVSHMEM_VENDOR		0x1af4
+#define IVSHMEM_DEVICE		0x1110
+#define IVSHMEM_REG_BAR		0
+#define IVSHMEM_SHM_BAR		2
+#define IVSHMEM_REG_IVPOSITION	0x08
+#define IVSHMEM_REG_DOORBELL	0x0c
+
+static const struct pci_device_id cpc_ivshmem_ids[] = {
+	{ PCI_DEVICE(IVSHMEM_VENDOR, IVSHMEM_DEVICE) },
+	{ }
+};
+
+static struct cpc_ivshmem_driver *to_cpc_drv(struct pci_dev *pdev)
+{
+	return container_of(to_pci_driver(pdev->dev.driver),
+			    struct cpc_ivshmem_driver, pci);
+}
+
+/**
+ * cpc_ivshmem_ring() - ring a peer's doorbell.
+ * @ivs:    the device.
+ * @peer:   peer id on the ivshmem bus.
+ * @vector: the peer's interrupt vector.
+ *
+ * Return: 0, or -EINVAL when @peer or @vector is out of range.
+ */
+int cpc_ivshmem_ring(struct cpc_ivshmem *ivs, u32 peer, unsigned int vector)
+{
+	if (peer > 0xffff || vector > 0xffff)
+		return -EINVAL;
+	/* Make every store to shared memory visible before the interrupt. */
+	wmb();
+	writel((peer << 16) | vector, ivs->regs + IVSHMEM_REG_DOORBELL);
+	atomic64_inc(&ivs->rings);
+	return 0;
+}
+
+/**
+ * cpc_ivshmem_irq() - Linux irq number of one of the device's vectors.
+ * @ivs:    the device.
+ * @vector: vector index.
+ *
+ * Return: the irq number, or -EINVAL when @vector is not in use.
+ */
+int cpc_ivshmem_irq(struct cpc_ivshmem *ivs, unsigned int vector)
+{
+	if (vector >= ivs->nvec)
+		return -EINVAL;
+	return pci_irq_vector(ivs->pdev, vector);
+}
+
+struct cpc_ivshmem_vec {
+	struct cpc_ivshmem *ivs;
+	unsigned int vector;
+};
+
+static irqreturn_t cpc_ivshmem_interrupt(int irq, void *data)
+{
+	struct cpc_ivshmem_vec *v = data;
+	struct cpc_ivshmem *ivs = v->ivs;
+
+	atomic64_inc(&ivs->irqs[v->vector]);
+	if (ivs->drv->ops->doorbell)
+		ivs->drv->ops->doorbell(ivs, v->vector);
+	return IRQ_HANDLED;
+}
+
+/* ---- debugfs test interface ---- */
+
+static ssize_t shm_read(struct file *f, char __user *buf, size_t n, loff_t *pos)
+{
+	struct cpc_ivshmem *ivs = file_inode(f)->i_private;
+
+	return simple_read_from_buffer(buf, n, pos, ivs->shm, ivs->shm_size);
+}
+
+static ssize_t shm_write(struct file *f, const char __user *buf, size_t n,
+			 loff_t *pos)
+{
+	struct cpc_ivshmem *ivs = file_inode(f)->i_private;
+
+	return simple_write_to_buffer(ivs->shm, ivs->shm_size, pos, buf, n);
+}
+
+static const struct file_operations shm_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = shm_read,
+	.write = shm_write,
+	.llseek = default_llseek,
+};
+
+static ssize_t doorbell_write(struct file *f, const char __user *ubuf,
+			      size_t n, loff_t *pos)
+{
+	struct cpc_ivshmem *ivs = file_inode(f)->i_private;
+	unsigned int peer, vector;
+	char buf[32];
+	int ret;
+
+	if (n >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, n))
+		return -EFAULT;
+	buf[n] = '\0';
+	if (sscanf(buf, "%u %u", &peer, &vector) != 2)
+		return -EINVAL;
+	ret = cpc_ivshmem_ring(ivs, peer, vector);
+	return ret ? ret : n;
+}
+
+static const struct file_operations doorbell_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = doorbell_write,
+	.llseek = no_llseek,
+};
+
+static int irqs_show(struct seq_file *s, void *unused)
+{
+	struct cpc_ivshmem *ivs = s->private;
+	unsigned int i;
+
+	for (i = 0; i < ivs->nvec; i++)
+		seq_printf(s, "%s%lld", i ? " " : "",
+			   (long long)atomic64_read(&ivs->irqs[i]));
+	seq_putc(s, '\n');
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(irqs);
+
+static void cpc_ivshmem_debugfs(struct cpc_ivshmem *ivs)
+{
+	struct cpc_ivshmem_driver *drv = ivs->drv;
+
+	if (IS_ERR_OR_NULL(drv->debugfs_dir))
+		return;
+	ivs->debugfs = debugfs_create_dir(pci_name(ivs->pdev), drv->debugfs_dir);
+	debugfs_create_u32("id", 0400, ivs->debugfs, &ivs->own_id);
+	debugfs_create_file("irqs", 0400, ivs->debugfs, ivs, &irqs_fops);
+	debugfs_create_file("doorbell", 0200, ivs->debugfs, ivs, &doorbell_fops);
+	debugfs_create_file_size("shm", 0600, ivs->debugfs, ivs, &shm_fops,
+				 ivs->shm_size);
+}
+
+/* ---- PCI driver ---- */
+
+static int cpc_ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct cpc_ivshmem_driver *drv = to_cpc_drv(pdev);
+	struct device *dev = &pdev->dev;
+	struct cpc_ivshmem_vec *vecs;
+	struct cpc_ivshmem *ivs;
+	resource_size_t start;
+	unsigned int i;
+	int nvec, ret;
+
+	ivs = devm_kzalloc(dev, sizeof(*ivs), GFP_KERNEL);
+	if (!ivs)
+		return -ENOMEM;
+	ivs->pdev = pdev;
+	ivs->drv = drv;
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = pcim_iomap_regions(pdev, BIT(IVSHMEM_REG_BAR), dev_name(dev));
+	if (ret)
+		return ret;
+	ivs->regs = pcim_iomap_table(pdev)[IVSHMEM_REG_BAR];
+
+	start = pci_resource_start(pdev, IVSHMEM_SHM_BAR);
+	ivs->shm_size = pci_resource_len(pdev, IVSHMEM_SHM_BAR);
+	if (!start || !ivs->shm_size) {
+		dev_err(dev, "no shared memory BAR\n");
+		return -ENODEV;
+	}
+	if (!devm_request_mem_region(dev, start, ivs->shm_size, dev_name(dev)))
+		return -EBUSY;
+	ivs->shm = devm_memremap(dev, start, ivs->shm_size, MEMREMAP_WB);
+	if (IS_ERR(ivs->shm))
+		return PTR_ERR(ivs->shm);
+	ivs->own_id = readl(ivs->regs + IVSHMEM_REG_IVPOSITION);
+
+	nvec = pci_alloc_irq_vectors(pdev, 1, CPC_IVSHMEM_MAX_VECTORS,
+				     PCI_IRQ_MSIX);
+	if (nvec < 0) {
+		dev_err(dev, "no MSI-X vectors (doorbell device needs vectors=N): %d\n",
+			nvec);
+		return nvec;
+	}
+	ivs->nvec = nvec;
+	vecs = devm_kcalloc(dev, nvec, sizeof(*vecs), GFP_KERNEL);
+	if (!vecs) {
+		ret = -ENOMEM;
+		goto err_vectors;
+	}
+	for (i = 0; i < nvec; i++) {
+		vecs[i].ivs = ivs;
+		vecs[i].vector = i;
+		ret = request_irq(pci_irq_vector(pdev, i), cpc_ivshmem_interrupt,
+				  0, drv->pci.name, &vecs[i]);
+		if (ret)
+			goto err_irqs;
+	}
+	pci_set_master(pdev);
+	pci_set_drvdata(pdev, vecs);
+
+	if (drv->ops->probe) {
+		ret = drv->ops->probe(ivs);
+		if (ret)
+			goto err_irqs;
+	}
+	cpc_ivshmem_debugfs(ivs);
+	dev_info(dev, "ivshmem peer %u, %zu KiB shared, %d vectors\n",
+		 ivs->own_id, ivs->shm_size >> 10, nvec);
+	return 0;
+
+err_irqs:
+	while (i--)
+		free_irq(pci_irq_vector(pdev, i), &vecs[i]);
+err_vectors:
+	pci_free_irq_vectors(pdev);
+	return ret;
+}
+
+static void cpc_ivshmem_remove(struct pci_dev *pdev)
+{
+	struct cpc_ivshmem_vec *vecs = pci_get_drvdata(pdev);
+	struct cpc_ivshmem *ivs = vecs[0].ivs;
+	unsigned int i;
+
+	debugfs_remove_recursive(ivs->debugfs);
+	if (ivs->drv->ops->remove)
+		ivs->drv->ops->remove(ivs);
+	for (i = 0; i < ivs->nvec; i++)
+		free_irq(pci_irq_vector(pdev, i), &vecs[i]);
+	pci_free_irq_vectors(pdev);
+}
+
+/**
+ * cpc_ivshmem_register() - register a module's ivshmem PCI driver.
+ * @drv:  driver with @ops and @debugfs_root filled in.
+ * @name: driver name (unique per module).
+ *
+ * Return: 0 or a negative errno from pci_register_driver().
+ */
+int cpc_ivshmem_register(struct cpc_ivshmem_driver *drv, const char *name)
+{
+	drv->pci.name = name;
+	drv->pci.id_table = cpc_ivshmem_ids;
+	drv->pci.probe = cpc_ivshmem_probe;
+	drv->pci.remove = cpc_ivshmem_remove;
+	drv->debugfs_dir = NULL;
+	if (!IS_ERR_OR_NULL(drv->debugfs_root))
+		drv->debugfs_dir = debugfs_create_dir("ivshmem", drv->debugfs_root);
+	return pci_register_driver(&drv->pci);
+}
+
+/**
+ * cpc_ivshmem_unregister() - unbind every device and unregister.
+ * @drv: driver passed to cpc_ivshmem_register().
+ */
+void cpc_ivshmem_unregister(struct cpc_ivshmem_driver *drv)
+{
+	pci_unregister_driver(&drv->pci);
+}

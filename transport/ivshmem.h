@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ivshmem.h - the ivshmem-doorbell transport (QEMU PCI device 1af4:1110),
+ * written once and compiled into both cpc_host.ko and cpc_guest.ko.
+ *
+ * BAR0 holds the registers (IVPosition = own peer id, Doorbell), BAR2 the
+ * shared memory, and every vector is an MSI-X interrupt. Interrupts are only
+ * hints: a doorbell rung before the peer has set up MSI-X is lost, so users
+ * keep all state in shared memory.
+ */
+#ifndef CPC_TRANSPORT_IVSHMEM_H
+#define CPC_TRANSPORT_IVSHMEM_H
+
+#include <linux/atomic.h>
+#include <linux/pci.h>
+#include <linux/types.h>
+
+/** CPC_IVSHMEM_MAX_VECTORS - MSI-X vectors a device may use. */
+#define CPC_IVSHMEM_MAX_VECTORS 4
+
+struct cpc_ivshmem;
+
+/**
+ * struct cpc_ivshmem_ops - what the owning module does with a device.
+ * @probe:    called once the device is mapped and its interrupts requested;
+ *            a non-zero return fails the probe. May be NULL.
+ * @remove:   called before the device is unmapped. May be NULL.
+ * @doorbell: called from hard-irq context when @vector fires. May be NULL.
+ */
+struct cpc_ivshmem_ops {
+	int (*probe)(struct cpc_ivshmem *ivs);
+	void (*remove)(struct cpc_ivshmem *ivs);
+	void (*doorbell)(struct cpc_ivshmem *ivs, unsigned int vector);
+};
+
+/**
+ * struct cpc_ivshmem_driver - one module's PCI driver for ivshmem devices.
+ * @pci:           the PCI driver; its name is set by cpc_ivshmem_register().
+ * @ops:           callbacks of the owning module.
+ * @debugfs_root:  the module's debugfs directory (or an error pointer / NULL
+ *                 for none); each device gets "ivshmem/<pci name>/" below.
+ * @debugfs_dir:   "ivshmem" directory below @debugfs_root.
+ */
+struct cpc_ivshmem_driver {
+	struct pci_driver pci;
+	const struct cpc_ivshmem_ops *ops;
+	struct dentry *debugfs_root;
+	struct dentry *debugfs_dir;
+};
+
+/**
+ * struct cpc_ivshmem - one bound ivshmem-doorbell device.
+ * @pdev:     the PCI device.
+ * @drv:      the driver that bound it.
+ * @regs:     BAR0 registers.
+ * @shm:      BAR2 shared memory, mapped write-back.
+ * @shm_size: size of @shm in bytes.
+ * @own_id:   this VM's peer id on the ivshmem bus (IVPosition).
+ * @nvec:     number of MSI-X vectors in use.
+ * @irqs:     interrupts taken per vector.
+ * @rings:    doorbells rung by this side.
+ * @debugfs:  this device's debugfs directory.
+ * @priv:     owner's data, set in &cpc_ivshmem_ops.probe.
+ */
+struct cpc_ivshmem {
+	struct pci_dev *pdev;
+	struct cpc_ivshmem_driver *drv;
+	void __iomem *regs;
+	void *shm;
+	size_t shm_size;
+	u32 own_id;
+	unsigned int nvec;
+	atomic64_t irqs[CPC_IVSHMEM_MAX_VECTORS];
+	atomic64_t rings;
+	struct dentry *debugfs;
+	void *priv;
+};
+
+int cpc_ivshmem_register(struct cpc_ivshmem_driver *drv, const char *name);
+void cpc_ivshmem_unregister(struct cpc_ivshmem_driver *drv);
+int cpc_ivshmem_ring(struct cpc_ivshmem *ivs, u32 peer, unsigned int vector);
+int cpc_ivshmem_irq(struct cpc_ivshmem *ivs, unsigned int vector);
+
+#endif /* CPC_TRANSPORT_IVSHMEM_H */
