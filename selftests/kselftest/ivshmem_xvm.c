@@ -36,7 +36,7 @@ struct bus {
 /* Finds the first ivshmem device bound by the cpc module loaded here. */
 static int bus_open(struct bus *b, const char *module)
 {
-	char root[128], path[300];
+	char root[128], path[600];
 	struct dirent *de;
 	struct stat st;
 	DIR *d;

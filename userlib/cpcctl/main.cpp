@@ -1,56 +1,39 @@
 // cpcctl: command-line front end of libcpc. Errors are printed as
-// "cpcctl: <what>: <why>" and exit non-zero.
+// "cpcctl: <what>: <why>" and exit non-zero (1 for a failed operation,
+// 2 for a command line that does not parse).
+#include "commands.hpp"
+
 #include <cpc/error.hpp>
-#include <cpc/host.hpp>
 
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
-#include <fstream>
 #include <iostream>
-#include <string>
+#include <optional>
+
+namespace cpcctl {
 
 namespace {
-
-std::string read_first_line(const std::string &path)
-{
-	std::ifstream in(path);
-	std::string line;
-	if (!in || !std::getline(in, line))
-		return {};
-	return line;
+std::optional<Handler> chosen;
 }
 
-int cmd_version(bool json)
+void on_run(CLI::App *sub, Handler h)
 {
-	nlohmann::json out;
-	out["cpcctl"] = "0.1";
-	for (const char *mod : {"cpc_host", "cpc_guest"}) {
-		std::string v = read_first_line(std::string("/sys/kernel/") + mod + "/version");
-		out[mod] = v.empty() ? nlohmann::json() : nlohmann::json(v);
-	}
-	if (json) {
-		std::cout << out.dump(2) << "\n";
-		return 0;
-	}
-	std::cout << "cpcctl     0.1\n";
-	for (const char *mod : {"cpc_host", "cpc_guest"})
-		std::cout << mod << (std::string(11 - std::string(mod).size(), ' '))
-			  << (out[mod].is_null() ? "not loaded" : out[mod].get<std::string>()) << "\n";
-	return 0;
+	sub->callback([h = std::move(h)] { chosen = h; });
 }
 
-} // namespace
+void add_json_flag(CLI::App *sub, Global &g)
+{
+	sub->add_flag("--json", g.json, "print JSON for machines");
+}
+
+} // namespace cpcctl
 
 int main(int argc, char **argv)
 {
 	CLI::App app{"cpcctl - drive cpc slices and confidential procedure calls"};
 	app.require_subcommand(1);
-	bool json = false;
-	app.add_flag("--json", json, "print JSON for machines");
+	cpcctl::Global g;
+	cpcctl::add_json_flag(&app, g);
 
-	auto *version = app.add_subcommand("version", "show the versions of cpcctl and the loaded modules");
-	version->add_flag("--json", json, "print JSON");
+	cpcctl::add_version_commands(app, g);
 
 	try {
 		app.parse(argc, argv);
@@ -62,11 +45,12 @@ int main(int argc, char **argv)
 	}
 
 	try {
-		if (*version)
-			return cmd_version(json);
+		return cpcctl::chosen ? (*cpcctl::chosen)() : 0;
 	} catch (const cpc::Error &e) {
 		std::cerr << "cpcctl: " << e.what() << "\n";
 		return 1;
+	} catch (const std::exception &e) {
+		std::cerr << "cpcctl: " << e.what() << "\n";
+		return 1;
 	}
-	return 0;
 }

@@ -1,0 +1,48 @@
+// cpcctl version: versions of cpcctl and of the loaded modules.
+#include "commands.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <string>
+
+namespace cpcctl {
+
+namespace {
+
+std::string first_line(const std::string &path)
+{
+	std::ifstream in(path);
+	std::string line;
+	if (!in || !std::getline(in, line))
+		return {};
+	return line;
+}
+
+} // namespace
+
+void add_version_commands(CLI::App &app, Global &g)
+{
+	auto *sub = app.add_subcommand("version", "show the versions of cpcctl and the loaded modules");
+	add_json_flag(sub, g);
+	on_run(sub, [&g] {
+		nlohmann::json out;
+		out["cpcctl"] = "0.1";
+		for (const char *mod : {"cpc_host", "cpc_guest"}) {
+			std::string v = first_line(std::string("/sys/kernel/") + mod + "/version");
+			out[mod] = v.empty() ? nlohmann::json() : nlohmann::json(v);
+		}
+		if (g.json) {
+			std::cout << out.dump(2) << "\n";
+			return 0;
+		}
+		for (const char *name : {"cpcctl", "cpc_host", "cpc_guest"}) {
+			const auto &v = out[name];
+			std::printf("%-10s %s\n", name, v.is_null() ? "not loaded" : v.get<std::string>().c_str());
+		}
+		return 0;
+	});
+}
+
+} // namespace cpcctl
