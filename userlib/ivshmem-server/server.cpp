@@ -508,7 +508,10 @@ void Server::Impl::flush(Peer &p)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				set_want_out(p, true);
+				if (!p.want_out)
+					note("peer " + std::to_string(p.id) + " is not reading yet, " +
+					     std::to_string(p.out.size()) + " messages queued");
+				kill(p, "eagain", true);
 				return;
 			}
 			kill(p, "send failed: " + errstr(errno), true);
