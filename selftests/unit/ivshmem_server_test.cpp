@@ -83,16 +83,22 @@ public:
 	}
 
 	/// The next message, or nothing if none arrives in time or the
-	/// connection ends. Extra or truncated fds are test failures.
+	/// connection ends. Extra or truncated fds are test failures. Once a
+	/// message was missing the stream is out of step: later calls return
+	/// nothing at once, so a broken server fails a test quickly.
 	std::optional<Msg> recv(int timeout_ms = kTimeoutMs)
 	{
 		unsigned char buf[8];
 		std::size_t got = 0;
 		Msg m;
+		if (broken_)
+			return std::nullopt;
 		while (got < sizeof(buf)) {
 			pollfd p{sock_.get(), POLLIN, 0};
-			if (::poll(&p, 1, timeout_ms) <= 0)
+			if (::poll(&p, 1, timeout_ms) <= 0) {
+				broken_ = true;
 				return std::nullopt;
+			}
 			iovec iov{buf + got, sizeof(buf) - got};
 			alignas(cmsghdr) unsigned char control[CMSG_SPACE(4 * sizeof(int))];
 			msghdr msg{};
@@ -101,8 +107,10 @@ public:
 			msg.msg_control = control;
 			msg.msg_controllen = sizeof(control);
 			ssize_t n = ::recvmsg(sock_.get(), &msg, MSG_CMSG_CLOEXEC);
-			if (n <= 0)
+			if (n <= 0) {
+				broken_ = true;
 				return std::nullopt;
+			}
 			EXPECT_FALSE(msg.msg_flags & MSG_CTRUNC);
 			for (cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 				if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
@@ -151,6 +159,7 @@ public:
 
 private:
 	UniqueFd sock_;
+	bool broken_ = false;
 };
 
 /// Expects the next message to be `value` with an fd; returns the fd.
@@ -547,7 +556,7 @@ TEST_F(IvshmemServerTest, FailedSendDropsOnlyThatPeer)
 	expect_plain(a, 1);
 	EXPECT_TRUE(a.quiet() && c.quiet());
 	EXPECT_EQ(server.peer_ids(), (std::vector<std::uint16_t>{0, 2}));
-	EXPECT_TRUE(logged("peer 1 left: send failed"));
+	EXPECT_TRUE(logged("peer 1 left: closed the connection (send: Broken pipe)"));
 }
 
 TEST_F(IvshmemServerTest, ClientsBeyondThePeerLimitAreRefused)
