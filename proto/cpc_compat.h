@@ -13,10 +13,13 @@
 #include <linux/types.h>
 #include <asm/barrier.h>
 
+/* Pairs with the other end's cpc_store_release() of the same index. */
 #define cpc_load_acquire(p)	smp_load_acquire(p)
+/* Publishes everything written before it; pairs with cpc_load_acquire(). */
 #define cpc_store_release(p, v)	smp_store_release(p, v)
 #define cpc_read_once(x)	READ_ONCE(x)
 #define cpc_write_once(x, v)	WRITE_ONCE(x, v)
+/* Orders an index store before an event-index load (see cpc_ring.c). */
 #define cpc_full_barrier()	smp_mb()
 #else
 #include <errno.h>
@@ -26,10 +29,10 @@
 #include <string.h>
 #include <linux/types.h>
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
 
 #define cpc_load_acquire(p)	__atomic_load_n(p, __ATOMIC_ACQUIRE)
 #define cpc_store_release(p, v)	__atomic_store_n(p, v, __ATOMIC_RELEASE)

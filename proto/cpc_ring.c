@@ -6,8 +6,19 @@
  */
 #include "cpc_ring.h"
 
-#define CPC_ALIGN_UP(x, a)	(((x) + (a) - 1) & ~((u64)(a) - 1))
 #define CPC_PAGE		4096u
+
+/* The wire layout is fixed: both ends and every compiler must agree. */
+_Static_assert(sizeof(struct cpc_peer_state) == 64, "peer state is one cache line");
+_Static_assert(sizeof(struct cpc_shm_header) == 192, "header layout");
+_Static_assert(sizeof(struct cpc_ring_idx) == 128, "ring indexes on two cache lines");
+_Static_assert(sizeof(struct cpc_req) == 64, "request descriptor");
+_Static_assert(sizeof(struct cpc_cpl) == 32, "completion descriptor");
+
+static u64 cpc_page_align(u64 x)
+{
+	return (x + CPC_PAGE - 1) & ~(u64)(CPC_PAGE - 1);
+}
 
 /**
  * cpc_layout_compute() - lay out a region of @region_size bytes.
@@ -27,10 +38,10 @@ int cpc_layout_compute(struct cpc_layout *l, u64 region_size)
 	if (region_size < CPC_REGION_MIN || region_size > 0xffffffffull)
 		return -EINVAL;
 	req = CPC_HEADER_SIZE;
-	cpl = CPC_ALIGN_UP(req + sizeof(struct cpc_ring_idx) +
-			   (u64)n * sizeof(struct cpc_req), CPC_PAGE);
-	data = CPC_ALIGN_UP(cpl + sizeof(struct cpc_ring_idx) +
-			    (u64)n * sizeof(struct cpc_cpl), CPC_PAGE);
+	cpl = cpc_page_align(req + sizeof(struct cpc_ring_idx) +
+			     (u64)n * sizeof(struct cpc_req));
+	data = cpc_page_align(cpl + sizeof(struct cpc_ring_idx) +
+			      (u64)n * sizeof(struct cpc_cpl));
 	if (data + CPC_SCRATCH_SIZE + CPC_PAGE > region_size)
 		return -EINVAL;
 	l->region_size = region_size;

@@ -79,7 +79,8 @@ enum cpc_peer_state_value {
 };
 
 /**
- * struct cpc_peer_state - one end's public state; written only by that end.
+ * struct cpc_peer_state - one end's public state; written only by that end
+ * (64 bytes: one cache line).
  * @state:           enum cpc_peer_state_value.
  * @generation:      bumped by this end on every (re)initialisation.
  * @peer_generation: the other end's generation this end has accepted.
@@ -127,8 +128,8 @@ struct cpc_shm_header {
 	__u32 data_off;
 	__u32 data_size;
 	__u32 reserved0[6];
-	struct cpc_peer_state host __attribute__((aligned(64)));
-	struct cpc_peer_state guest __attribute__((aligned(64)));
+	struct cpc_peer_state host;	/* offset 64: own cache line */
+	struct cpc_peer_state guest;	/* offset 128: own cache line */
 };
 
 /**
