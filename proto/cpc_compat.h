@@ -7,6 +7,7 @@
 #define CPC_PROTO_COMPAT_H
 
 #ifdef __KERNEL__
+#include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/errno.h>
 #include <linux/string.h>
@@ -22,6 +23,7 @@
 /* Orders an index store before an event-index load (see cpc_ring.c). */
 #define cpc_full_barrier()	smp_mb()
 #else
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>

@@ -9,11 +9,11 @@
 #define CPC_PAGE		4096u
 
 /* The wire layout is fixed: both ends and every compiler must agree. */
-_Static_assert(sizeof(struct cpc_peer_state) == 64, "peer state is one cache line");
-_Static_assert(sizeof(struct cpc_shm_header) == 192, "header layout");
-_Static_assert(sizeof(struct cpc_ring_idx) == 128, "ring indexes on two cache lines");
-_Static_assert(sizeof(struct cpc_req) == 64, "request descriptor");
-_Static_assert(sizeof(struct cpc_cpl) == 32, "completion descriptor");
+static_assert(sizeof(struct cpc_peer_state) == 64, "peer state is one cache line");
+static_assert(sizeof(struct cpc_shm_header) == 192, "header layout");
+static_assert(sizeof(struct cpc_ring_idx) == 128, "ring indexes on two cache lines");
+static_assert(sizeof(struct cpc_req) == 64, "request descriptor");
+static_assert(sizeof(struct cpc_cpl) == 32, "completion descriptor");
 
 static u64 cpc_page_align(u64 x)
 {
