@@ -133,10 +133,11 @@ int cpc_slice_check_name(const char *name, size_t size)
 {
 	size_t len = strnlen(name, size), i;
 
-	if (len == 0 || len == size || !isalnum(name[0]))
+	if (len == 0 || len == size || !isascii(name[0]) || !isalnum(name[0]))
 		return -EINVAL;
 	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && name[i] != '_' && name[i] != '-')
+		if (!isascii(name[i]) ||
+		    (!isalnum(name[i]) && name[i] != '_' && name[i] != '-'))
 			return -EINVAL;
 	/* NUL padding only: no hidden bytes after the name. */
 	for (; i < size; i++)
@@ -184,7 +185,7 @@ static ssize_t cpc_slice_mem_rw(struct file *file, char __user *ubuf,
 	ssize_t ret;
 
 	if (*ppos >= cpc_slice_mem_bytes(s))
-		return 0;
+		return write ? -EINVAL : 0;
 	ret = cpc_slice_mem_phys(s, *ppos, &phys, &left);
 	if (ret)
 		return ret;
