@@ -199,6 +199,8 @@ static int mem_pwrite(const char *name, const void *buf, size_t len, off_t off)
 	if (fd < 0)
 		return -errno;
 	n = pwrite(fd, buf, len, off);
+	if (n < 0)
+		n = -errno;
 	close(fd);
 	return n;
 }
