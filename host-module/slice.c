@@ -10,7 +10,8 @@
  * cpc_slice_block::removed) and undoes exactly that on failure.
  *
  * CPUs of a slice cannot be brought back behind the module's back: a
- * dynamic CPU hot-plug state refuses to online any CPU in cpc_sliced_cpus,
+ * dynamic CPU hot-plug PREPARE state refuses to bring up any CPU in
+ * cpc_sliced_cpus before it is started,
  * so "echo 1 > /sys/devices/system/cpu/cpuN/online" fails with EBUSY. The
  * module clears a CPU's bit just before it calls add_cpu() itself.
  */
@@ -148,7 +149,7 @@ int cpc_slice_check_name(const char *name, size_t size)
 
 /* ---- CPU hot-plug guard --------------------------------------------- */
 
-static int cpc_cpu_online(unsigned int cpu)
+static int cpc_cpu_prepare(unsigned int cpu)
 {
 	if (cpumask_test_cpu(cpu, &cpc_sliced_cpus)) {
 		pr_notice_ratelimited("CPU%u belongs to a slice: refusing to bring it online\n",
@@ -663,8 +664,14 @@ int cpc_slices_init(struct kobject *root, struct dentry *debugfs_root)
 {
 	int ret;
 
-	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "cpc_host/slice:online",
-					cpc_cpu_online, NULL);
+	/*
+	 * A PREPARE state runs on the control CPU before the CPU is kicked:
+	 * refusing there means a sliced CPU never executes a single host
+	 * instruction (an AP_ONLINE state would boot it first, which on real
+	 * hardware would reset whatever the slice runs there).
+	 */
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "cpc_host/slice:prepare",
+					cpc_cpu_prepare, NULL);
 	if (ret < 0)
 		return ret;
 	cpc_cpuhp_state = ret;
