@@ -46,6 +46,24 @@ struct cpumask cpc_sliced_cpus;
 static enum cpuhp_state cpc_cpuhp_state;
 static struct dentry *cpc_slices_debugfs;
 
+/*
+ * Fault injection for the tests (debugfs cpc_host/fail_step, root only):
+ * when non-zero, side-effect step N of the next create (each CPU taken
+ * offline, each block removed) or destroy (each block re-added, each CPU
+ * brought back) fails with -EIO instead of running; then it resets to 0.
+ * Read and written under cpc_slices_mutex by the slice code.
+ */
+static u32 cpc_fail_step;
+
+static bool cpc_fault(unsigned int *step)
+{
+	if (!cpc_fail_step || ++*step != cpc_fail_step)
+		return false;
+	cpc_fail_step = 0;
+	pr_info("injected failure at step %u\n", *step);
+	return true;
+}
+
 /* Resource name add_memory_driver_managed() requires: "System RAM (<drv>)". */
 static const char cpc_sysram_name[] = "System RAM (cpc_host)";
 
@@ -304,7 +322,7 @@ static int cpc_slice_online_cpu(struct cpc_slice *s, unsigned int cpu)
  */
 static int cpc_slice_give_back(struct cpc_slice *s, bool scrub)
 {
-	unsigned int cpu;
+	unsigned int cpu, step = 0;
 	int i, ret = 0, err;
 
 	for (i = s->nr_blocks - 1; i >= 0; i--) {
@@ -331,11 +349,12 @@ static int cpc_slice_give_back(struct cpc_slice *s, bool scrub)
 			atomic64_add(ktime_to_ns(ktime_sub(ktime_get(), t0)),
 				     &cpc_last_scrub_ns);
 		}
-		err = cpc_slice_readd_block(b);
+		/* Faults only in destroy (scrub): a roll-back must be complete. */
+		err = scrub && cpc_fault(&step) ? -EIO : cpc_slice_readd_block(b);
 		ret = ret ?: err;
 	}
 	for_each_cpu(cpu, s->offlined) {
-		err = cpc_slice_online_cpu(s, cpu);
+		err = scrub && cpc_fault(&step) ? -EIO : cpc_slice_online_cpu(s, cpu);
 		ret = ret ?: err;
 	}
 	return ret;
@@ -512,8 +531,8 @@ int cpc_slice_create(const struct cpc_slice_create *req,
 		     struct cpc_slice_create *out)
 {
 	u64 bs = cpc_slice_block_size();
+	unsigned int cpu, i, step = 0;
 	struct cpc_slice *s;
-	unsigned int cpu, i;
 	int ret;
 
 	/* Everything that needs no lock first. */
@@ -566,7 +585,7 @@ int cpc_slice_create(const struct cpc_slice_create *req,
 			goto err_give_back;
 		}
 		cpumask_set_cpu(cpu, &cpc_sliced_cpus);
-		ret = remove_cpu(cpu);
+		ret = cpc_fault(&step) ? -EIO : remove_cpu(cpu);
 		if (ret) {
 			cpumask_clear_cpu(cpu, &cpc_sliced_cpus);
 			pr_info_ratelimited("create %s: taking CPU%u offline failed: %d\n",
@@ -580,7 +599,8 @@ int cpc_slice_create(const struct cpc_slice_create *req,
 			ret = -EINTR;
 			goto err_give_back;
 		}
-		ret = offline_and_remove_memory(s->blocks[i].start, bs);
+		ret = cpc_fault(&step) ? -EIO :
+		      offline_and_remove_memory(s->blocks[i].start, bs);
 		if (ret) {
 			pr_info_ratelimited("create %s: removing memory 0x%llx failed: %d\n",
 					    req->name, s->blocks[i].start, ret);
@@ -682,6 +702,7 @@ int cpc_slices_init(struct kobject *root, struct dentry *debugfs_root)
 		return ret;
 	}
 	cpc_slices_debugfs = debugfs_create_dir("slices", debugfs_root);
+	debugfs_create_u32("fail_step", 0600, debugfs_root, &cpc_fail_step);
 	return 0;
 }
 

@@ -272,6 +272,76 @@ TEST_F(slice, scrub_zeroes_memory)
 	EXPECT_TRUE(wait_block_online(BLOCK_A));
 }
 
+#define FAIL_STEP "/sys/kernel/debug/cpc_host/fail_step"
+
+static void expect_host_whole(struct __test_metadata *_metadata, long long total)
+{
+	char st[32];
+
+	for (unsigned int c = 1; c < 4; c++)
+		EXPECT_EQ(1, cpu_online(c));
+	EXPECT_TRUE(wait_block_online(BLOCK_A));
+	EXPECT_TRUE(wait_block_online(BLOCK_B));
+	EXPECT_STREQ("online", block_state(BLOCK_B, st, sizeof(st)));
+	EXPECT_EQ(total, meminfo_kb("MemTotal:"));
+}
+
+/* A create failing at any side-effect step undoes exactly what it did. */
+TEST_F(slice, create_fails_midway_rolls_back)
+{
+	long long total = meminfo_kb("MemTotal:");
+	char n[8];
+
+	/* Steps: CPU2, CPU3, block 32, block 33. */
+	for (int step = 1; step <= 4; step++) {
+		snprintf(n, sizeof(n), "%d", step);
+		ASSERT_EQ(0, cpc_write_file(FAIL_STEP, n));
+		EXPECT_EQ(EIO, slice_create(self->fd, "t", 0xc, 256 * MiB)) {
+			TH_LOG("failure injected at step %d", step);
+		}
+		EXPECT_FALSE(cpc_path_exists(SLICE_SYSFS "/t"));
+		expect_host_whole(_metadata, total);
+	}
+	/* Unload works after failed creates: nothing is held. */
+	close(self->fd);
+	ASSERT_EQ(0, cpc_module_unload("cpc_host"));
+	ASSERT_EQ(0, cpc_module_load("cpc_host", NULL));
+	self->fd = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	expect_host_whole(_metadata, total);
+}
+
+/* A destroy failing part way leaves state "destroying"; a retry resumes. */
+TEST_F(slice, destroy_fails_midway_resumes)
+{
+	long long total = meminfo_kb("MemTotal:");
+	struct cpc_slice_filter f;
+	char buf[32];
+
+	/* Steps: re-add block 32, re-add block 33, CPU2, CPU3. */
+	for (int step = 1; step <= 4; step += 2) {
+		snprintf(buf, sizeof(buf), "%d", step);
+		ASSERT_EQ(0, slice_create(self->fd, "t", 0xc, 256 * MiB));
+		ASSERT_EQ(0, cpc_write_file(FAIL_STEP, buf));
+		EXPECT_EQ(EIO, slice_destroy(self->fd, "t"));
+		ASSERT_LT(0, slice_attr("t", "state", buf, sizeof(buf)));
+		EXPECT_STREQ("destroying", buf);
+		/* Illegal transitions out of destroying. */
+		EXPECT_EQ(EBUSY, slice_lock(self->fd, "t"));
+		slice_filter_init(&f, "t", CPC_FILTER_CACHE_WAYS);
+		f.addr = 3;
+		EXPECT_EQ(EBUSY, slice_filter(self->fd, &f));
+		/* Debugfs hooks are gone: nothing reaches memory being scrubbed. */
+		EXPECT_FALSE(cpc_path_exists(DEBUGFS_SLICES "/t/mem"));
+		/* Still refused: sliced CPUs stay offline until destroy finishes. */
+		if (step == 3)
+			EXPECT_EQ(-EBUSY, cpc_write_file("/sys/devices/system/cpu/cpu2/online", "1"));
+		EXPECT_EQ(0, slice_destroy(self->fd, "t"));
+		EXPECT_FALSE(cpc_path_exists(SLICE_SYSFS "/t"));
+		expect_host_whole(_metadata, total);
+	}
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;

@@ -170,6 +170,8 @@ struct cpc_slice_create {
  * ENOMEM  the host would lack free memory to migrate the blocks' pages
  *         out, or the kernel is out of memory
  * EINTR   a signal arrived; everything was rolled back
+ * EIO     a failure injected for tests (debugfs cpc_host/fail_step),
+ *         after a complete roll-back
  * other   the error of remove_cpu() or offline_and_remove_memory()
  *         (e.g. EBUSY, EAGAIN), after a complete roll-back
  * ======  ============================================================
@@ -213,6 +215,8 @@ struct cpc_slice_ref {
  * E2BIG   @size larger than known and the extra bytes are not zero
  * ENOENT  no slice has this @name
  * EINTR   a signal arrived while waiting for another slice operation
+ * EIO     a failure injected for tests (debugfs cpc_host/fail_step);
+ *         as below
  * other   the error of add_memory_driver_managed() or add_cpu(); the
  *         slice stays in state destroying and DESTROY can be retried
  * ======  ============================================================
