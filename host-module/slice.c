@@ -360,6 +360,27 @@ static int cpc_slice_give_back(struct cpc_slice *s, bool scrub)
 	return ret;
 }
 
+/*
+ * Roll-back of a failed create: give everything back; whatever could not be
+ * given back is logged and released from the slice (the slice is about to
+ * be freed), so the admin can bring it back by hand.
+ */
+static void cpc_slice_forget(struct cpc_slice *s)
+{
+	unsigned int cpu, i;
+
+	if (!cpc_slice_give_back(s, false))
+		return;
+	for_each_cpu(cpu, s->offlined) {
+		cpumask_clear_cpu(cpu, &cpc_sliced_cpus);
+		pr_err("CPU%u stays offline after a failed create; online it by hand\n", cpu);
+	}
+	for (i = 0; i < s->nr_blocks; i++)
+		if (s->blocks[i].removed)
+			pr_err("memory 0x%llx stays removed after a failed create\n",
+			       s->blocks[i].start);
+}
+
 static struct cpc_slice *cpc_slice_alloc(const char *name)
 {
 	struct cpc_slice *s = kzalloc(sizeof(*s), GFP_KERNEL);
@@ -630,12 +651,12 @@ int cpc_slice_create(const struct cpc_slice_create *req,
 
 err_give_back_published:
 	/* The kobject was initialised: sysfs code frees the slice. */
-	cpc_slice_give_back(s, false);
+	cpc_slice_forget(s);
 	mutex_unlock(&cpc_slices_mutex);
 	cpc_slice_put(s);
 	return ret;
 err_give_back:
-	cpc_slice_give_back(s, false);
+	cpc_slice_forget(s);
 err_unlock:
 	mutex_unlock(&cpc_slices_mutex);
 err_free:
