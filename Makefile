@@ -42,6 +42,10 @@ demo: bootstrap
 	@$(MAKE) --no-print-directory all
 	testbed/demo
 
+bench: bootstrap
+	@$(MAKE) --no-print-directory all
+	scripts/run-bench
+
 lint:
 	perl $(BUILD)/kernel-tools/checkpatch.pl --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f \

@@ -4,7 +4,11 @@
  * of every confidential-procedure-call channel.
  *
  * This file ties the module together: /dev/cpc_host, the sysfs root
- * /sys/kernel/cpc_host/, the debugfs root and the ivshmem transport.
+ * /sys/kernel/cpc_host/, the debugfs root, the slice manager (slice*.c,
+ * mediation.c) and the ivshmem transport.
+ *
+ * Unload policy: every live slice holds a reference on this module, so
+ * rmmod fails (EBUSY/EWOULDBLOCK) until all slices are destroyed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,6 +23,7 @@
 #include <linux/cpc_host.h>
 
 #include "../transport/ivshmem.h"
+#include "slice.h"
 
 static struct kobject *cpc_host_kobj;
 static struct dentry *cpc_host_debugfs;
@@ -64,6 +69,11 @@ static long cpc_host_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case CPC_IOCTL_VERSION:
 		return cpc_host_ioctl_version(argp);
+	case CPC_IOCTL_SLICE_CREATE:
+	case CPC_IOCTL_SLICE_DESTROY:
+	case CPC_IOCTL_SLICE_LOCK:
+	case CPC_IOCTL_SLICE_FILTER:
+		return cpc_slice_ioctl(cmd, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -102,10 +112,13 @@ static int __init cpc_host_init(void)
 		goto err_kobj;
 
 	cpc_host_debugfs = debugfs_create_dir("cpc_host", NULL);
+	ret = cpc_slices_init(cpc_host_kobj, cpc_host_debugfs);
+	if (ret)
+		goto err_debugfs;
 	cpc_host_ivshmem.debugfs_root = cpc_host_debugfs;
 	ret = cpc_ivshmem_register(&cpc_host_ivshmem, "cpc_host_ivshmem");
 	if (ret)
-		goto err_debugfs;
+		goto err_slices;
 
 	ret = misc_register(&cpc_host_misc);
 	if (ret)
@@ -115,6 +128,8 @@ static int __init cpc_host_init(void)
 
 err_ivshmem:
 	cpc_ivshmem_unregister(&cpc_host_ivshmem);
+err_slices:
+	cpc_slices_exit();
 err_debugfs:
 	debugfs_remove_recursive(cpc_host_debugfs);
 err_kobj:
@@ -126,6 +141,7 @@ static void __exit cpc_host_exit(void)
 {
 	misc_deregister(&cpc_host_misc);
 	cpc_ivshmem_unregister(&cpc_host_ivshmem);
+	cpc_slices_exit();
 	debugfs_remove_recursive(cpc_host_debugfs);
 	kobject_put(cpc_host_kobj);
 	pr_info("unloaded\n");

@@ -54,4 +54,285 @@ struct cpc_version {
  */
 #define CPC_IOCTL_VERSION _IOWR(CPC_IOC_MAGIC, 0x00, struct cpc_version)
 
+/* ------------------------------------------------------------------------
+ * Slices (ioctl numbers 0x10-0x2f)
+ *
+ * A slice is a set of dedicated CPUs plus whole hot-removable memory blocks
+ * taken away from the running host, guarded by a set of filters. A slice is
+ * named by a string of 1..CPC_SLICE_NAME_MAX-1 characters from [A-Za-z0-9_-]
+ * that starts with a letter or digit, NUL-terminated and NUL-padded.
+ *
+ * State machine (sysfs "state"):
+ *
+ *   (none) --CREATE--> created --LOCK--> locked
+ *   created|locked --DESTROY--> destroying --> (none)
+ *
+ * "destroying" is only visible while a DESTROY runs, or after a DESTROY that
+ * failed part way (then only DESTROY, which resumes, is accepted).
+ * ------------------------------------------------------------------------
+ */
+
+/** CPC_SLICE_NAME_MAX - size of a slice name field, including the NUL. */
+#define CPC_SLICE_NAME_MAX 32
+/** CPC_SLICE_MAX_CPUS - CPUs a cpus bitmap can describe. */
+#define CPC_SLICE_MAX_CPUS 1024
+/** CPC_SLICE_MAX_BLOCKS - memory blocks one slice can hold. */
+#define CPC_SLICE_MAX_BLOCKS 64
+/** CPC_SLICE_MAX_WINDOWS - memory-window filters one slice can hold. */
+#define CPC_SLICE_MAX_WINDOWS 16
+/** CPC_SLICE_MAX_DEVICES - PCI devices one slice can hold. */
+#define CPC_SLICE_MAX_DEVICES 16
+
+/**
+ * enum cpc_slice_state - life-cycle state of a slice (sysfs "state").
+ * @CPC_SLICE_CREATED:    CPUs and memory are taken; filters may change.
+ * @CPC_SLICE_LOCKED:     the filter set is frozen until destroy.
+ * @CPC_SLICE_DESTROYING: destroy is running or failed part way.
+ */
+enum cpc_slice_state {
+	CPC_SLICE_CREATED = 1,
+	CPC_SLICE_LOCKED = 2,
+	CPC_SLICE_DESTROYING = 3,
+};
+
+/**
+ * CPC_SLICE_CREATE_BLOCKS - flag of &struct cpc_slice_create: take the memory
+ * blocks listed in @blocks instead of any @mem_bytes worth of blocks.
+ */
+#define CPC_SLICE_CREATE_BLOCKS 0x1U
+
+/**
+ * struct cpc_slice_create - argument of CPC_IOCTL_SLICE_CREATE.
+ * @size:      (in) sizeof(struct cpc_slice_create) as the caller knows it.
+ * @flags:     (in) 0 or CPC_SLICE_CREATE_BLOCKS.
+ * @name:      (in) name of the new slice (see above).
+ * @cpus:      (in) bitmap of the CPUs to take: bit (n % 64) of cpus[n / 64]
+ *             is CPU n.
+ * @mem_bytes: (in) without CPC_SLICE_CREATE_BLOCKS: bytes of memory to take,
+ *             a non-zero multiple of the memory block size; must be zero
+ *             with CPC_SLICE_CREATE_BLOCKS. (out) bytes taken.
+ * @nr_blocks: (in) with CPC_SLICE_CREATE_BLOCKS: number of entries used in
+ *             @blocks (1..CPC_SLICE_MAX_BLOCKS); must be zero without it.
+ *             (out) number of blocks taken.
+ * @reserved:  (in) must be zero.
+ * @blocks:    (in) with CPC_SLICE_CREATE_BLOCKS: memory block indexes
+ *             (physical address / block size, as in
+ *             /sys/devices/system/memory/memoryN); unused entries must be
+ *             zero. (out) the blocks taken, ascending.
+ * @reserved2: (in) must be zero.
+ */
+struct cpc_slice_create {
+	__u32 size;
+	__u32 flags;
+	char name[CPC_SLICE_NAME_MAX];
+	__u64 cpus[CPC_SLICE_MAX_CPUS / 64];
+	__u64 mem_bytes;
+	__u32 nr_blocks;
+	__u32 reserved;
+	__u32 blocks[CPC_SLICE_MAX_BLOCKS];
+	__u64 reserved2[4];
+};
+
+/**
+ * CPC_IOCTL_SLICE_CREATE - take CPUs and memory away from the host and make
+ * them a slice.
+ *
+ * Everything is validated before the first change. Then every CPU is taken
+ * offline (remove_cpu) and every memory block offlined and removed
+ * (offline_and_remove_memory). On any failure, and when a signal arrives,
+ * exactly what this call changed is undone and the first error returned.
+ * A live slice holds a reference on cpc_host: the module cannot be unloaded
+ * until every slice is destroyed.
+ *
+ * Context: process context, CAP_SYS_ADMIN; may take seconds.
+ *
+ * Return: 0 on success, -1 with errno set on failure:
+ *
+ * ======  ============================================================
+ * EPERM   the caller lacks CAP_SYS_ADMIN
+ * EFAULT  the argument pointer is not readable or writable
+ * EINVAL  @size too small, unknown @flags bit, @reserved/@reserved2
+ *         not zero; bad @name (empty, not NUL-terminated, bad
+ *         character); no CPU, or the boot CPU, or a CPU at or above
+ *         CPC_SLICE_MAX_CPUS in @cpus; @mem_bytes zero or not a
+ *         multiple of the memory block size; @mem_bytes given with
+ *         CPC_SLICE_CREATE_BLOCKS, or @nr_blocks without; @nr_blocks
+ *         out of range, a duplicated block, unused @blocks not zero
+ * E2BIG   @size larger than known and the extra bytes are not zero
+ * EEXIST  a slice with this @name exists
+ * ENODEV  a CPU in @cpus is not present, or a block in @blocks is not
+ *         online memory in ZONE_MOVABLE (absent, offline, or not
+ *         hot-removable)
+ * EBUSY   a CPU is offline or in another slice, or a block is in
+ *         another slice
+ * ENOSPC  fewer free movable blocks than @mem_bytes asks for, or the
+ *         host would keep no online CPU
+ * ENOMEM  the host would lack free memory to migrate the blocks' pages
+ *         out, or the kernel is out of memory
+ * EINTR   a signal arrived; everything was rolled back
+ * EIO     a failure injected for tests (debugfs cpc_host/fail_step),
+ *         after a complete roll-back
+ * other   the error of remove_cpu() or offline_and_remove_memory()
+ *         (e.g. EBUSY, EAGAIN), after a complete roll-back
+ * ======  ============================================================
+ */
+#define CPC_IOCTL_SLICE_CREATE _IOWR(CPC_IOC_MAGIC, 0x10, struct cpc_slice_create)
+
+/**
+ * struct cpc_slice_ref - names a slice (CPC_IOCTL_SLICE_DESTROY, _LOCK).
+ * @size:     (in) sizeof(struct cpc_slice_ref) as the caller knows it.
+ * @flags:    (in) must be zero.
+ * @name:     (in) name of the slice.
+ * @reserved: (in) must be zero.
+ */
+struct cpc_slice_ref {
+	__u32 size;
+	__u32 flags;
+	char name[CPC_SLICE_NAME_MAX];
+	__u64 reserved[2];
+};
+
+/**
+ * CPC_IOCTL_SLICE_DESTROY - scrub a slice's memory and give its CPUs,
+ * memory and devices back to the host.
+ *
+ * Every byte of the slice's memory is zeroed, then the memory is re-added
+ * (add_memory_driver_managed, onlined by the host's memory hot-plug
+ * policy), the CPUs this module took offline are brought back (add_cpu),
+ * devices are re-probed by their host drivers and the slice is forgotten.
+ * Allowed in state created and locked; after a destroy failed part way
+ * (state destroying) it resumes where it stopped.
+ *
+ * Context: process context, CAP_SYS_ADMIN; may take seconds and is not
+ * interruptible once it started.
+ *
+ * Return: 0 on success, -1 with errno set on failure:
+ *
+ * ======  ============================================================
+ * EPERM   the caller lacks CAP_SYS_ADMIN
+ * EFAULT  the argument pointer is not readable
+ * EINVAL  @size too small, @flags or @reserved not zero, bad @name
+ * E2BIG   @size larger than known and the extra bytes are not zero
+ * ENOENT  no slice has this @name
+ * EINTR   a signal arrived while waiting for another slice operation
+ * EIO     a failure injected for tests (debugfs cpc_host/fail_step);
+ *         as below
+ * other   the error of add_memory_driver_managed() or add_cpu(); the
+ *         slice stays in state destroying and DESTROY can be retried
+ * ======  ============================================================
+ */
+#define CPC_IOCTL_SLICE_DESTROY _IOW(CPC_IOC_MAGIC, 0x11, struct cpc_slice_ref)
+
+/**
+ * CPC_IOCTL_SLICE_LOCK - freeze a slice's filter set until destroy.
+ *
+ * After LOCK every CPC_IOCTL_SLICE_FILTER on the slice fails with EPERM.
+ * Locking a locked slice succeeds and changes nothing.
+ *
+ * Context: process context, CAP_SYS_ADMIN.
+ *
+ * Return: 0 on success, -1 with errno set on failure:
+ *
+ * ======  ============================================================
+ * EPERM   the caller lacks CAP_SYS_ADMIN
+ * EFAULT  the argument pointer is not readable
+ * EINVAL  @size too small, @flags or @reserved not zero, bad @name
+ * E2BIG   @size larger than known and the extra bytes are not zero
+ * ENOENT  no slice has this @name
+ * EBUSY   the slice is being destroyed (state destroying)
+ * EINTR   a signal arrived while waiting for another slice operation
+ * ======  ============================================================
+ */
+#define CPC_IOCTL_SLICE_LOCK _IOW(CPC_IOC_MAGIC, 0x12, struct cpc_slice_ref)
+
+/**
+ * enum cpc_filter_type - what a &struct cpc_slice_filter changes.
+ * @CPC_FILTER_MEM_WINDOW:  add memory window [@addr, @addr + @len); it must
+ *                          lie inside the slice's own memory.
+ * @CPC_FILTER_BUS_WINDOW:  set the slice-bus window [@addr, @addr + @len)
+ *                          (shared with the manager; page aligned, must not
+ *                          overlap the slice's own memory). Replaces any
+ *                          earlier one.
+ * @CPC_FILTER_CACHE_WAYS:  set the cache-way mask to @addr (non-zero,
+ *                          contiguous bits, as CAT requires). Applied when
+ *                          enforced (sysfs filters/cache_ways_enforced),
+ *                          recorded otherwise.
+ * @CPC_FILTER_IPI:         set the IPI destination mask: @cpus (a subset of
+ *                          the slice's CPUs) plus the manager when
+ *                          CPC_FILTER_IPI_MANAGER is in @flags.
+ * @CPC_FILTER_DEVICE:      add PCI device @bdf ((domain << 16) | (bus << 8)
+ *                          | devfn); it is unbound from its host driver
+ *                          while the slice holds it.
+ * @CPC_FILTER_CLEAR:       remove every memory window, the bus window and
+ *                          every device, reset cache ways to "all" and the
+ *                          IPI mask to its default (all the slice's CPUs
+ *                          plus the manager).
+ */
+enum cpc_filter_type {
+	CPC_FILTER_MEM_WINDOW = 1,
+	CPC_FILTER_BUS_WINDOW = 2,
+	CPC_FILTER_CACHE_WAYS = 3,
+	CPC_FILTER_IPI = 4,
+	CPC_FILTER_DEVICE = 5,
+	CPC_FILTER_CLEAR = 6,
+};
+
+/** CPC_FILTER_IPI_MANAGER - CPC_FILTER_IPI flag: the manager may be targeted. */
+#define CPC_FILTER_IPI_MANAGER 0x1U
+
+/**
+ * struct cpc_slice_filter - argument of CPC_IOCTL_SLICE_FILTER.
+ * @size:      (in) sizeof(struct cpc_slice_filter) as the caller knows it.
+ * @flags:     (in) CPC_FILTER_IPI_MANAGER with CPC_FILTER_IPI, else zero.
+ * @type:      (in) one of &enum cpc_filter_type.
+ * @bdf:       (in) CPC_FILTER_DEVICE: the device; else zero.
+ * @name:      (in) name of the slice.
+ * @addr:      (in) window start (MEM/BUS_WINDOW) or way mask (CACHE_WAYS);
+ *             else zero.
+ * @len:       (in) window length (MEM/BUS_WINDOW); else zero.
+ * @cpus:      (in) CPC_FILTER_IPI: CPU bitmap as in &struct
+ *             cpc_slice_create; else zero.
+ * @reserved:  (in) must be zero.
+ */
+struct cpc_slice_filter {
+	__u32 size;
+	__u32 flags;
+	__u32 type;
+	__u32 bdf;
+	char name[CPC_SLICE_NAME_MAX];
+	__u64 addr;
+	__u64 len;
+	__u64 cpus[CPC_SLICE_MAX_CPUS / 64];
+	__u64 reserved[4];
+};
+
+/**
+ * CPC_IOCTL_SLICE_FILTER - change one filter of an unlocked slice.
+ *
+ * Context: process context, CAP_SYS_ADMIN.
+ *
+ * Return: 0 on success, -1 with errno set on failure:
+ *
+ * ======  ============================================================
+ * EPERM   the caller lacks CAP_SYS_ADMIN, or the slice is locked
+ * EFAULT  the argument pointer is not readable
+ * EINVAL  @size too small, unknown @type or @flags bit, a field the
+ *         @type does not use or @reserved not zero, bad @name; a
+ *         window empty, not page aligned, wrapping around, outside
+ *         the slice's memory (MEM_WINDOW) or overlapping it
+ *         (BUS_WINDOW); a way mask zero or not contiguous; an IPI
+ *         CPU not in the slice; a device that is a PCI bridge
+ * E2BIG   @size larger than known and the extra bytes are not zero
+ * ENOENT  no slice has this @name
+ * ENODEV  no PCI device has this @bdf
+ * EEXIST  the window or device is already in this slice's set
+ * EBUSY   the device is held by another slice, or the slice is being
+ *         destroyed
+ * ENOSPC  CPC_SLICE_MAX_WINDOWS windows or CPC_SLICE_MAX_DEVICES
+ *         devices already
+ * EINTR   a signal arrived while waiting for another slice operation
+ * ======  ============================================================
+ */
+#define CPC_IOCTL_SLICE_FILTER _IOW(CPC_IOC_MAGIC, 0x13, struct cpc_slice_filter)
+
 #endif /* _UAPI_LINUX_CPC_HOST_H */

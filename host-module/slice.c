@@ -1,0 +1,749 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * slice.c - slice lifecycle: create (take CPUs and memory blocks away from
+ * the host), destroy (scrub, give everything back), the slice list, the CPU
+ * hot-plug guard and the debugfs test hooks.
+ *
+ * See slice.h for the lock order. Everything that changes a slice runs
+ * under cpc_slices_mutex; create validates the whole request before its
+ * first side effect, records what it changed (cpc_slice::offlined,
+ * cpc_slice_block::removed) and undoes exactly that on failure.
+ *
+ * CPUs of a slice cannot be brought back behind the module's back: a
+ * dynamic CPU hot-plug PREPARE state refuses to bring up any CPU in
+ * cpc_sliced_cpus before it is started,
+ * so "echo 1 > /sys/devices/system/cpu/cpuN/online" fails with EBUSY. The
+ * module clears a CPU's bit just before it calls add_cpu() itself.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/ctype.h>
+#include <linux/cpuhotplug.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/io.h>
+#include <linux/ktime.h>
+#include <linux/memory.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "mediation.h"
+#include "slice.h"
+
+/* Serialises every slice change; see slice.h for the lock order. */
+DEFINE_MUTEX(cpc_slices_mutex);
+LIST_HEAD(cpc_slices);
+struct cpumask cpc_sliced_cpus;
+
+static enum cpuhp_state cpc_cpuhp_state;
+static struct dentry *cpc_slices_debugfs;
+
+/*
+ * Fault injection for the tests (debugfs cpc_host/fail_step, root only):
+ * when non-zero, side-effect step N of the next create (each CPU taken
+ * offline, each block removed) or destroy (each block re-added, each CPU
+ * brought back) fails with -EIO instead of running; then it resets to 0.
+ * Read and written under cpc_slices_mutex by the slice code.
+ */
+static u32 cpc_fail_step;
+
+static bool cpc_fault(unsigned int *step)
+{
+	if (!cpc_fail_step || ++*step != cpc_fail_step)
+		return false;
+	cpc_fail_step = 0;
+	pr_info("injected failure at step %u\n", *step);
+	return true;
+}
+
+/* Resource name add_memory_driver_managed() requires: "System RAM (<drv>)". */
+static const char cpc_sysram_name[] = "System RAM (cpc_host)";
+
+/* Last scrub, for the benchmark (sysfs last_scrub). */
+atomic64_t cpc_last_scrub_bytes;
+atomic64_t cpc_last_scrub_ns;
+
+u64 cpc_slice_block_size(void)
+{
+	return memory_block_size_bytes();
+}
+
+u64 cpc_slice_mem_bytes(const struct cpc_slice *s)
+{
+	return (u64)s->nr_blocks * cpc_slice_block_size();
+}
+
+/* One past the highest memory block index any online node spans. */
+unsigned long cpc_slice_max_block(void)
+{
+	unsigned long end = 0;
+	int nid;
+
+	for_each_online_node(nid)
+		end = max(end, node_end_pfn(nid));
+	return div64_u64(PFN_PHYS(end) + cpc_slice_block_size() - 1,
+			 cpc_slice_block_size());
+}
+
+/*
+ * A block can be sliced when every section of it is online and in
+ * ZONE_MOVABLE (hot-removable by construction).
+ */
+bool cpc_slice_block_usable(unsigned long index)
+{
+	u64 bs = cpc_slice_block_size();
+	unsigned long pfn, end;
+
+	if (index >= cpc_slice_max_block())
+		return false;
+	pfn = PHYS_PFN((u64)index * bs);
+	end = PHYS_PFN((u64)(index + 1) * bs);
+	for (; pfn < end; pfn += PAGES_PER_SECTION) {
+		struct page *page = pfn_to_online_page(pfn);
+
+		if (!page || zone_idx(page_zone(page)) != ZONE_MOVABLE)
+			return false;
+	}
+	return true;
+}
+
+bool cpc_block_in_any_slice(unsigned long index)
+{
+	u64 start = (u64)index * cpc_slice_block_size();
+	struct cpc_slice *s;
+	unsigned int i;
+
+	lockdep_assert_held(&cpc_slices_mutex);
+	list_for_each_entry(s, &cpc_slices, node)
+		for (i = 0; i < s->nr_blocks; i++)
+			if (s->blocks[i].start == start)
+				return true;
+	return false;
+}
+
+struct cpc_slice *cpc_slice_find(const char *name)
+{
+	struct cpc_slice *s;
+
+	lockdep_assert_held(&cpc_slices_mutex);
+	list_for_each_entry(s, &cpc_slices, node)
+		if (!strcmp(s->name, name))
+			return s;
+	return NULL;
+}
+
+/**
+ * cpc_slice_check_name() - validate a name field from user space.
+ * @name: the field.
+ * @size: its size.
+ *
+ * Return: 0 if it holds 1..@size-1 characters of [A-Za-z0-9_-], starting
+ * with a letter or digit, NUL-terminated; -EINVAL otherwise.
+ */
+int cpc_slice_check_name(const char *name, size_t size)
+{
+	size_t len = strnlen(name, size), i;
+
+	if (len == 0 || len == size || !isascii(name[0]) || !isalnum(name[0]))
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (!isascii(name[i]) ||
+		    (!isalnum(name[i]) && name[i] != '_' && name[i] != '-'))
+			return -EINVAL;
+	/* NUL padding only: no hidden bytes after the name. */
+	for (; i < size; i++)
+		if (name[i])
+			return -EINVAL;
+	return 0;
+}
+
+/* ---- CPU hot-plug guard --------------------------------------------- */
+
+static int cpc_cpu_prepare(unsigned int cpu)
+{
+	if (cpumask_test_cpu(cpu, &cpc_sliced_cpus)) {
+		pr_notice_ratelimited("CPU%u belongs to a slice: refusing to bring it online\n",
+				      cpu);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/* ---- debugfs test hooks ---------------------------------------------- */
+
+/* Physical address of byte @off of the slice's memory, and bytes left in its block. */
+static int cpc_slice_mem_phys(struct cpc_slice *s, loff_t off, phys_addr_t *phys,
+			      size_t *left)
+{
+	u64 bs = cpc_slice_block_size();
+	u64 idx;
+
+	if (off < 0 || off >= cpc_slice_mem_bytes(s))
+		return -EINVAL;
+	idx = div64_u64(off, bs);
+	*phys = s->blocks[idx].start + (off - idx * bs);
+	*left = bs - (off - idx * bs);
+	return 0;
+}
+
+static ssize_t cpc_slice_mem_rw(struct file *file, char __user *ubuf,
+				size_t count, loff_t *ppos, bool write)
+{
+	struct cpc_slice *s = file->private_data;
+	phys_addr_t phys, base;
+	size_t left, off_in_page, maplen;
+	void *map;
+	ssize_t ret;
+
+	if (*ppos >= cpc_slice_mem_bytes(s))
+		return write ? -EINVAL : 0;
+	ret = cpc_slice_mem_phys(s, *ppos, &phys, &left);
+	if (ret)
+		return ret;
+	count = min3(count, left, (size_t)SZ_1M);
+	base = phys & PAGE_MASK;
+	off_in_page = phys - base;
+	maplen = PAGE_ALIGN(off_in_page + count);
+	map = memremap(base, maplen, MEMREMAP_WB);
+	if (!map)
+		return -ENOMEM;
+	if (write)
+		ret = copy_from_user(map + off_in_page, (const char __user *)ubuf, count);
+	else
+		ret = copy_to_user(ubuf, map + off_in_page, count);
+	memunmap(map);
+	if (ret)
+		return -EFAULT;
+	*ppos += count;
+	return count;
+}
+
+static ssize_t cpc_slice_mem_read(struct file *file, char __user *buf,
+				  size_t count, loff_t *ppos)
+{
+	return cpc_slice_mem_rw(file, buf, count, ppos, false);
+}
+
+static ssize_t cpc_slice_mem_write(struct file *file, const char __user *buf,
+				   size_t count, loff_t *ppos)
+{
+	return cpc_slice_mem_rw(file, (char __user *)buf, count, ppos, true);
+}
+
+static const struct file_operations cpc_slice_mem_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = cpc_slice_mem_read,
+	.write = cpc_slice_mem_write,
+	.llseek = default_llseek,
+};
+
+/* Writing "manager" or a CPU number asks cpc_mediate_send() about one send. */
+static ssize_t cpc_slice_send_write(struct file *file, const char __user *ubuf,
+				    size_t count, loff_t *ppos)
+{
+	struct cpc_slice *s = file->private_data;
+	unsigned int target;
+	char buf[16];
+	int ret;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	strim(buf);
+	if (!strcmp(buf, "manager"))
+		target = CPC_MEDIATE_MANAGER;
+	else if (kstrtouint(buf, 0, &target) || target == CPC_MEDIATE_MANAGER)
+		return -EINVAL;
+	ret = cpc_mediate_send(s, target);
+	return ret ? ret : count;
+}
+
+static const struct file_operations cpc_slice_send_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = cpc_slice_send_write,
+	.llseek = noop_llseek,
+};
+
+static void cpc_slice_debugfs_add(struct cpc_slice *s)
+{
+	s->debugfs = debugfs_create_dir(s->name, cpc_slices_debugfs);
+	debugfs_create_file_size("mem", 0600, s->debugfs, s, &cpc_slice_mem_fops,
+				 cpc_slice_mem_bytes(s));
+	debugfs_create_file("send", 0200, s->debugfs, s, &cpc_slice_send_fops);
+}
+
+/* ---- create / destroy ------------------------------------------------- */
+
+static int cpc_slice_readd_block(struct cpc_slice_block *b)
+{
+	int ret;
+
+	ret = add_memory_driver_managed(b->nid, b->start, cpc_slice_block_size(),
+					cpc_sysram_name, MHP_NONE);
+	if (ret) {
+		pr_err("re-adding memory 0x%llx failed: %d\n", b->start, ret);
+		return ret;
+	}
+	b->removed = false;
+	return 0;
+}
+
+static int cpc_slice_online_cpu(struct cpc_slice *s, unsigned int cpu)
+{
+	int ret;
+
+	cpumask_clear_cpu(cpu, &cpc_sliced_cpus);
+	ret = add_cpu(cpu);
+	if (ret) {
+		cpumask_set_cpu(cpu, &cpc_sliced_cpus);
+		pr_err("bringing CPU%u back failed: %d\n", cpu, ret);
+		return ret;
+	}
+	cpumask_clear_cpu(cpu, s->offlined);
+	return 0;
+}
+
+/*
+ * Undo what create changed, in reverse: memory first (it was taken last),
+ * then CPUs. Best effort: a step that fails is logged and the rest still
+ * runs; returns the first error.
+ */
+static int cpc_slice_give_back(struct cpc_slice *s, bool scrub)
+{
+	unsigned int cpu, step = 0;
+	int i, ret = 0, err;
+
+	for (i = s->nr_blocks - 1; i >= 0; i--) {
+		struct cpc_slice_block *b = &s->blocks[i];
+
+		if (!b->removed)
+			continue;
+		if (scrub) {
+			u64 bs = cpc_slice_block_size(), done;
+			ktime_t t0 = ktime_get();
+			void *map = memremap(b->start, bs, MEMREMAP_WB);
+
+			if (!map) {
+				pr_err("cannot map memory 0x%llx to scrub it\n", b->start);
+				ret = ret ?: -ENOMEM;
+				continue;
+			}
+			for (done = 0; done < bs; done += SZ_2M) {
+				memset(map + done, 0, min_t(u64, SZ_2M, bs - done));
+				cond_resched();
+			}
+			memunmap(map);
+			atomic64_add(bs, &cpc_last_scrub_bytes);
+			atomic64_add(ktime_to_ns(ktime_sub(ktime_get(), t0)),
+				     &cpc_last_scrub_ns);
+		}
+		/* Faults only in destroy (scrub): a roll-back must be complete. */
+		err = scrub && cpc_fault(&step) ? -EIO : cpc_slice_readd_block(b);
+		ret = ret ?: err;
+	}
+	for_each_cpu(cpu, s->offlined) {
+		err = scrub && cpc_fault(&step) ? -EIO : cpc_slice_online_cpu(s, cpu);
+		ret = ret ?: err;
+	}
+	return ret;
+}
+
+/*
+ * Roll-back of a failed create: give everything back; whatever could not be
+ * given back is logged and released from the slice (the slice is about to
+ * be freed), so the admin can bring it back by hand.
+ */
+static void cpc_slice_forget(struct cpc_slice *s)
+{
+	unsigned int cpu, i;
+
+	if (!cpc_slice_give_back(s, false))
+		return;
+	for_each_cpu(cpu, s->offlined) {
+		cpumask_clear_cpu(cpu, &cpc_sliced_cpus);
+		pr_err("CPU%u stays offline after a failed create; online it by hand\n", cpu);
+	}
+	for (i = 0; i < s->nr_blocks; i++)
+		if (s->blocks[i].removed)
+			pr_err("memory 0x%llx stays removed after a failed create\n",
+			       s->blocks[i].start);
+}
+
+static struct cpc_slice *cpc_slice_alloc(const char *name)
+{
+	struct cpc_slice *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	if (!zalloc_cpumask_var(&s->cpus, GFP_KERNEL))
+		goto err_free;
+	if (!zalloc_cpumask_var(&s->offlined, GFP_KERNEL))
+		goto err_cpus;
+	if (cpc_slice_filters_init(s))
+		goto err_offlined;
+	strscpy(s->name, name, sizeof(s->name));
+	spin_lock_init(&s->lock);
+	INIT_LIST_HEAD(&s->node);
+	return s;
+
+err_offlined:
+	free_cpumask_var(s->offlined);
+err_cpus:
+	free_cpumask_var(s->cpus);
+err_free:
+	kfree(s);
+	return NULL;
+}
+
+/* Frees a slice that never got its kobject added. */
+static void cpc_slice_free_unpublished(struct cpc_slice *s)
+{
+	cpc_slice_filters_free(s);
+	free_cpumask_var(s->offlined);
+	free_cpumask_var(s->cpus);
+	kfree(s);
+}
+
+/* Free-memory reserve the host keeps: 1/16 of its RAM. */
+static bool cpc_host_can_spare(u64 bytes)
+{
+	unsigned long want = PHYS_PFN(bytes);
+	unsigned long avail = si_mem_available();
+
+	return avail > want && avail - want >= totalram_pages() / 16;
+}
+
+/*
+ * Validates the CPUs of @req into @cpus. Caller holds cpc_slices_mutex and
+ * cpus_read_lock() is not needed: a CPU going offline meanwhile makes
+ * remove_cpu() fail and create roll back.
+ */
+static int cpc_slice_check_cpus(const struct cpc_slice_create *req,
+				struct cpumask *cpus)
+{
+	unsigned int cpu;
+
+	cpumask_clear(cpus);
+	for (cpu = 0; cpu < CPC_SLICE_MAX_CPUS; cpu++) {
+		if (!(req->cpus[cpu / 64] & BIT_ULL(cpu % 64)))
+			continue;
+		if (cpu == 0) {	/* the boot CPU on every architecture we run on */
+			pr_info_ratelimited("create %s: CPU0 is the boot CPU\n", req->name);
+			return -EINVAL;
+		}
+		if (cpu >= nr_cpu_ids || !cpu_present(cpu)) {
+			pr_info_ratelimited("create %s: CPU%u is not present\n", req->name, cpu);
+			return -ENODEV;
+		}
+		if (cpumask_test_cpu(cpu, &cpc_sliced_cpus)) {
+			pr_info_ratelimited("create %s: CPU%u is in another slice\n",
+					    req->name, cpu);
+			return -EBUSY;
+		}
+		if (!cpu_online(cpu)) {
+			pr_info_ratelimited("create %s: CPU%u is offline\n", req->name, cpu);
+			return -EBUSY;
+		}
+		cpumask_set_cpu(cpu, cpus);
+	}
+	if (cpumask_empty(cpus)) {
+		pr_info_ratelimited("create %s: no CPU given\n", req->name);
+		return -EINVAL;
+	}
+	if (cpumask_weight(cpus) >= num_online_cpus()) {
+		pr_info_ratelimited("create %s: the host would keep no CPU\n", req->name);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* Validates or picks the memory blocks of @req into @s->blocks. */
+static int cpc_slice_check_memory(const struct cpc_slice_create *req,
+				  struct cpc_slice *s)
+{
+	u64 bs = cpc_slice_block_size();
+	unsigned long idx, n;
+	unsigned int i, j;
+
+	if (req->flags & CPC_SLICE_CREATE_BLOCKS) {
+		for (i = 0; i < req->nr_blocks; i++) {
+			idx = req->blocks[i];
+			for (j = 0; j < i; j++)
+				if (req->blocks[j] == idx) {
+					pr_info_ratelimited("create %s: block %lu given twice\n",
+							    req->name, idx);
+					return -EINVAL;
+				}
+			if (cpc_block_in_any_slice(idx)) {
+				pr_info_ratelimited("create %s: block %lu is in another slice\n",
+						    req->name, idx);
+				return -EBUSY;
+			}
+			if (!cpc_slice_block_usable(idx)) {
+				pr_info_ratelimited("create %s: block %lu is not online movable memory\n",
+						    req->name, idx);
+				return -ENODEV;
+			}
+			s->blocks[i].start = (u64)idx * bs;
+		}
+		s->nr_blocks = req->nr_blocks;
+	} else {
+		n = div64_u64(req->mem_bytes, bs);
+		if (n > CPC_SLICE_MAX_BLOCKS) {
+			pr_info_ratelimited("create %s: more than %u blocks asked for\n",
+					    req->name, CPC_SLICE_MAX_BLOCKS);
+			return -ENOSPC;
+		}
+		/* Highest blocks first: hot-plugged memory sits at the top. */
+		i = 0;
+		for (idx = cpc_slice_max_block(); idx-- > 0 && i < n;) {
+			if (cpc_block_in_any_slice(idx) || !cpc_slice_block_usable(idx))
+				continue;
+			s->blocks[i++].start = (u64)idx * bs;
+		}
+		if (i < n) {
+			pr_info_ratelimited("create %s: only %u free movable memory blocks\n",
+					    req->name, i);
+			return -ENOSPC;
+		}
+		s->nr_blocks = n;
+	}
+	for (i = 0; i < s->nr_blocks; i++) {
+		struct page *page = pfn_to_online_page(PHYS_PFN(s->blocks[i].start));
+
+		s->blocks[i].nid = page ? page_to_nid(page) : NUMA_NO_NODE;
+	}
+	if (!cpc_host_can_spare(cpc_slice_mem_bytes(s))) {
+		pr_info_ratelimited("create %s: the host lacks free memory to give %llu bytes\n",
+				    req->name, cpc_slice_mem_bytes(s));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int cpc_slice_cmp_blocks(const void *a, const void *b)
+{
+	const struct cpc_slice_block *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/**
+ * cpc_slice_create() - CPC_IOCTL_SLICE_CREATE after the copy from user.
+ * @req: the request; its size, flags and reserved fields are checked here.
+ * @out: filled with what was taken on success (may alias @req).
+ *
+ * Context: process context; takes cpc_slices_mutex (interruptibly).
+ * Return: 0 or a negative errno as documented in uapi/linux/cpc_host.h.
+ */
+int cpc_slice_create(const struct cpc_slice_create *req,
+		     struct cpc_slice_create *out)
+{
+	u64 bs = cpc_slice_block_size();
+	unsigned int cpu, i, step = 0;
+	struct cpc_slice *s;
+	int ret;
+
+	/* Everything that needs no lock first. */
+	if (req->flags & ~CPC_SLICE_CREATE_BLOCKS || req->reserved ||
+	    memchr_inv(req->reserved2, 0, sizeof(req->reserved2)))
+		return -EINVAL;
+	if (cpc_slice_check_name(req->name, sizeof(req->name)))
+		return -EINVAL;
+	if (req->flags & CPC_SLICE_CREATE_BLOCKS) {
+		if (req->mem_bytes || !req->nr_blocks ||
+		    req->nr_blocks > CPC_SLICE_MAX_BLOCKS ||
+		    memchr_inv(&req->blocks[req->nr_blocks], 0,
+			       (CPC_SLICE_MAX_BLOCKS - req->nr_blocks) *
+			       sizeof(req->blocks[0])))
+			return -EINVAL;
+	} else {
+		if (req->nr_blocks || memchr_inv(req->blocks, 0, sizeof(req->blocks)) ||
+		    !req->mem_bytes || req->mem_bytes % bs)
+			return -EINVAL;
+	}
+
+	s = cpc_slice_alloc(req->name);
+	if (!s)
+		return -ENOMEM;
+
+	if (mutex_lock_interruptible(&cpc_slices_mutex)) {
+		ret = -EINTR;
+		goto err_free;
+	}
+	if (cpc_slice_find(req->name)) {
+		pr_info_ratelimited("create %s: the name is taken\n", req->name);
+		ret = -EEXIST;
+		goto err_unlock;
+	}
+	ret = cpc_slice_check_cpus(req, s->cpus);
+	if (ret)
+		goto err_unlock;
+	ret = cpc_slice_check_memory(req, s);
+	if (ret)
+		goto err_unlock;
+	sort(s->blocks, s->nr_blocks, sizeof(s->blocks[0]), cpc_slice_cmp_blocks, NULL);
+	cpumask_copy(s->filters.ipi_cpus, s->cpus);
+	s->filters.ipi_manager = true;
+	s->filters.cache_ways = ~0ULL;
+
+	/* Validated: from here on every change is recorded and undone on failure. */
+	for_each_cpu(cpu, s->cpus) {
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			goto err_give_back;
+		}
+		cpumask_set_cpu(cpu, &cpc_sliced_cpus);
+		ret = cpc_fault(&step) ? -EIO : remove_cpu(cpu);
+		if (ret) {
+			cpumask_clear_cpu(cpu, &cpc_sliced_cpus);
+			pr_info_ratelimited("create %s: taking CPU%u offline failed: %d\n",
+					    req->name, cpu, ret);
+			goto err_give_back;
+		}
+		cpumask_set_cpu(cpu, s->offlined);
+	}
+	for (i = 0; i < s->nr_blocks; i++) {
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			goto err_give_back;
+		}
+		ret = cpc_fault(&step) ? -EIO :
+		      offline_and_remove_memory(s->blocks[i].start, bs);
+		if (ret) {
+			pr_info_ratelimited("create %s: removing memory 0x%llx failed: %d\n",
+					    req->name, s->blocks[i].start, ret);
+			goto err_give_back;
+		}
+		s->blocks[i].removed = true;
+	}
+
+	s->state = CPC_SLICE_CREATED;
+	ret = cpc_slice_sysfs_add(s);
+	if (ret)
+		goto err_give_back_published;
+	cpc_slice_debugfs_add(s);
+	list_add_tail(&s->node, &cpc_slices);
+	__module_get(THIS_MODULE);
+	s->holds_module = true;
+
+	memset(out->blocks, 0, sizeof(out->blocks));
+	for (i = 0; i < s->nr_blocks; i++)
+		out->blocks[i] = div64_u64(s->blocks[i].start, bs);
+	out->nr_blocks = s->nr_blocks;
+	out->mem_bytes = cpc_slice_mem_bytes(s);
+	mutex_unlock(&cpc_slices_mutex);
+	pr_info("slice %s created: CPUs %*pbl, %llu MiB\n", s->name,
+		cpumask_pr_args(s->cpus), cpc_slice_mem_bytes(s) >> 20);
+	return 0;
+
+err_give_back_published:
+	/* The kobject was initialised: sysfs code frees the slice. */
+	cpc_slice_forget(s);
+	mutex_unlock(&cpc_slices_mutex);
+	cpc_slice_put(s);
+	return ret;
+err_give_back:
+	cpc_slice_forget(s);
+err_unlock:
+	mutex_unlock(&cpc_slices_mutex);
+err_free:
+	cpc_slice_free_unpublished(s);
+	return ret;
+}
+
+/**
+ * cpc_slice_destroy() - scrub a slice and give everything back.
+ * @s: the slice, in the slice list.
+ *
+ * Context: cpc_slices_mutex held.
+ * Return: 0, or the first error; then the slice stays in state destroying
+ * and a later call resumes.
+ */
+int cpc_slice_destroy(struct cpc_slice *s)
+{
+	int ret;
+
+	lockdep_assert_held(&cpc_slices_mutex);
+	spin_lock_irq(&s->lock);
+	s->state = CPC_SLICE_DESTROYING;
+	spin_unlock_irq(&s->lock);
+
+	/* No test hook may touch the memory once scrubbing starts. */
+	debugfs_remove_recursive(s->debugfs);
+	s->debugfs = NULL;
+	cpc_slice_release_devices(s);
+
+	atomic64_set(&cpc_last_scrub_bytes, 0);
+	atomic64_set(&cpc_last_scrub_ns, 0);
+	ret = cpc_slice_give_back(s, true);
+	if (ret)
+		return ret;
+
+	list_del(&s->node);
+	pr_info("slice %s destroyed\n", s->name);
+	cpc_slice_sysfs_del(s);
+	if (s->holds_module)
+		module_put(THIS_MODULE);
+	cpc_slice_put(s);
+	return 0;
+}
+
+int cpc_slices_init(struct kobject *root, struct dentry *debugfs_root)
+{
+	int ret;
+
+	/*
+	 * A PREPARE state runs on the control CPU before the CPU is kicked:
+	 * refusing there means a sliced CPU never executes a single host
+	 * instruction (an AP_ONLINE state would boot it first, which on real
+	 * hardware would reset whatever the slice runs there).
+	 */
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "cpc_host/slice:prepare",
+					cpc_cpu_prepare, NULL);
+	if (ret < 0)
+		return ret;
+	cpc_cpuhp_state = ret;
+
+	ret = cpc_slice_sysfs_init(root);
+	if (ret) {
+		cpuhp_remove_state_nocalls(cpc_cpuhp_state);
+		return ret;
+	}
+	cpc_slices_debugfs = debugfs_create_dir("slices", debugfs_root);
+	debugfs_create_u32("fail_step", 0600, debugfs_root, &cpc_fail_step);
+	return 0;
+}
+
+/*
+ * Every live slice holds a module reference, so the module cannot be
+ * unloaded with slices: by the time this runs the list is empty. The loop
+ * is a last line of defence that still gives everything back.
+ */
+void cpc_slices_exit(void)
+{
+	struct cpc_slice *s, *tmp;
+
+	mutex_lock(&cpc_slices_mutex);
+	list_for_each_entry_safe(s, tmp, &cpc_slices, node) {
+		s->holds_module = false;
+		if (cpc_slice_destroy(s))
+			pr_err("slice %s could not be given back on unload\n", s->name);
+	}
+	mutex_unlock(&cpc_slices_mutex);
+	debugfs_remove_recursive(cpc_slices_debugfs);
+	cpc_slice_sysfs_exit();
+	cpuhp_remove_state_nocalls(cpc_cpuhp_state);
+}

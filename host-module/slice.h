@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * slice.h - cpc_host's slice manager: the slice object shared by the
+ * lifecycle (slice.c), filters (slice_filter.c), sysfs (slice_sysfs.c),
+ * mediation (mediation.c) and ioctl (slice_ioctl.c) code.
+ *
+ * Locking (outermost first):
+ *
+ *   1. cpc_slices_mutex - one interruptible mutex serialising every change:
+ *      the slice list, create, destroy, lock and every filter change. It is
+ *      held across remove_cpu()/add_cpu() and memory hot-(un)plug, so it must
+ *      never be taken from a CPU hot-plug callback, a sysfs show or a
+ *      debugfs operation (their removal waits for them under this mutex).
+ *   2. cpc_slice::lock - spinlock guarding the fields readers look at without
+ *      the mutex: state and the filter set. Sysfs shows and
+ *      cpc_mediate_send() take only this lock.
+ *
+ * cpc_sliced_cpus is a cpumask updated with atomic bit operations; the CPU
+ * hot-plug online callback reads it without any lock.
+ */
+#ifndef CPC_HOST_SLICE_H
+#define CPC_HOST_SLICE_H
+
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include <linux/cpc_host.h>
+
+struct dentry;
+struct pci_dev;
+
+/**
+ * struct cpc_slice_block - one memory block of a slice.
+ * @start:   physical start address.
+ * @nid:     NUMA node it came from (for re-adding it).
+ * @removed: this module offlined and removed it and has not re-added it.
+ */
+struct cpc_slice_block {
+	u64 start;
+	int nid;
+	bool removed;
+};
+
+/**
+ * struct cpc_slice_window - a memory-window filter.
+ * @start: physical start address.
+ * @len:   length in bytes.
+ */
+struct cpc_slice_window {
+	u64 start;
+	u64 len;
+};
+
+/**
+ * struct cpc_slice_device - a PCI device held by a slice.
+ * @pdev:       the device (a reference is held).
+ * @had_driver: it was bound to a host driver when the slice took it.
+ */
+struct cpc_slice_device {
+	struct pci_dev *pdev;
+	bool had_driver;
+};
+
+/**
+ * struct cpc_slice_filters - the filter set of a slice.
+ * @windows:     memory windows.
+ * @nr_windows:  entries used in @windows.
+ * @bus:         the slice-bus window (len 0: none).
+ * @cache_ways:  cache-way mask (~0: all ways, the default).
+ * @ipi_cpus:    CPUs the slice may interrupt and be interrupted by.
+ * @ipi_manager: the manager may be targeted (and may target the slice).
+ * @devices:     PCI devices held.
+ * @nr_devices:  entries used in @devices.
+ * @locked:      the set is frozen until destroy.
+ */
+struct cpc_slice_filters {
+	struct cpc_slice_window windows[CPC_SLICE_MAX_WINDOWS];
+	unsigned int nr_windows;
+	struct cpc_slice_window bus;
+	u64 cache_ways;
+	cpumask_var_t ipi_cpus;
+	bool ipi_manager;
+	struct cpc_slice_device devices[CPC_SLICE_MAX_DEVICES];
+	unsigned int nr_devices;
+	bool locked;
+};
+
+/**
+ * struct cpc_slice - one slice.
+ * @node:        entry in the slice list (cpc_slices_mutex).
+ * @name:        NUL-terminated name.
+ * @state:       &enum cpc_slice_state (@lock).
+ * @cpus:        CPUs of the slice (constant after create).
+ * @offlined:    CPUs this module took offline and has not brought back.
+ * @blocks:      memory blocks (constant after create but @removed).
+ * @nr_blocks:   entries used in @blocks.
+ * @filters:     the filter set (@lock for readers, cpc_slices_mutex and
+ *               @lock for writers).
+ * @lock:        see the locking comment above.
+ * @ipi_sent:    sends cpc_mediate_send() allowed.
+ * @ipi_refused: sends cpc_mediate_send() refused.
+ * @kobj:        /sys/kernel/cpc_host/slices/<name>; its release frees the
+ *               slice.
+ * @debugfs:     /sys/kernel/debug/cpc_host/slices/<name>.
+ * @holds_module: the slice holds a reference on this module.
+ */
+struct cpc_slice {
+	struct list_head node;
+	char name[CPC_SLICE_NAME_MAX];
+	enum cpc_slice_state state;
+	cpumask_var_t cpus;
+	cpumask_var_t offlined;
+	struct cpc_slice_block blocks[CPC_SLICE_MAX_BLOCKS];
+	unsigned int nr_blocks;
+	struct cpc_slice_filters filters;
+	spinlock_t lock;	/* state and filters, for readers */
+	atomic64_t ipi_sent;
+	atomic64_t ipi_refused;
+	struct kobject kobj;
+	struct dentry *debugfs;
+	bool holds_module;
+};
+
+extern struct mutex cpc_slices_mutex;
+extern struct list_head cpc_slices;
+extern struct cpumask cpc_sliced_cpus;
+extern atomic64_t cpc_last_scrub_bytes;
+extern atomic64_t cpc_last_scrub_ns;
+
+/* slice.c */
+int cpc_slices_init(struct kobject *root, struct dentry *debugfs_root);
+void cpc_slices_exit(void);
+struct cpc_slice *cpc_slice_find(const char *name);
+int cpc_slice_check_name(const char *name, size_t size);
+int cpc_slice_create(const struct cpc_slice_create *req,
+		     struct cpc_slice_create *out);
+int cpc_slice_destroy(struct cpc_slice *s);
+u64 cpc_slice_block_size(void);
+u64 cpc_slice_mem_bytes(const struct cpc_slice *s);
+bool cpc_slice_block_usable(unsigned long index);
+unsigned long cpc_slice_max_block(void);
+bool cpc_block_in_any_slice(unsigned long index);
+
+/* slice_filter.c */
+int cpc_slice_filters_init(struct cpc_slice *s);
+void cpc_slice_filters_free(struct cpc_slice *s);
+int cpc_slice_filter(struct cpc_slice *s, const struct cpc_slice_filter *f);
+int cpc_slice_lock(struct cpc_slice *s);
+void cpc_slice_release_devices(struct cpc_slice *s);
+bool cpc_slice_cache_ways_enforced(void);
+
+/* slice_sysfs.c */
+int cpc_slice_sysfs_init(struct kobject *root);
+void cpc_slice_sysfs_exit(void);
+int cpc_slice_sysfs_add(struct cpc_slice *s);
+void cpc_slice_sysfs_del(struct cpc_slice *s);
+void cpc_slice_put(struct cpc_slice *s);
+const char *cpc_slice_state_name(enum cpc_slice_state state);
+
+/* slice_ioctl.c */
+long cpc_slice_ioctl(unsigned int cmd, void __user *argp);
+
+#endif /* CPC_HOST_SLICE_H */

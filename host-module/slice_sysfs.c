@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * slice_sysfs.c - the slice part of /sys/kernel/cpc_host/ (tree documented
+ * in README.md, "sysfs"):
+ *
+ *   available/{cpus,memory_blocks,mem_bytes,block_size}
+ *   last_scrub
+ *   slices/<name>/{cpus,memory,memory_blocks,mem_bytes,state,locked}
+ *   slices/<name>/filters/{mem_windows,bus_window,cache_ways,
+ *                          cache_ways_enforced,ipi_cpus,ipi_manager,
+ *                          devices,ipi_sent,ipi_refused}
+ *
+ * Shows never take cpc_slices_mutex (destroy removes the directory with the
+ * mutex held and waits for running shows): a slice's constant fields are
+ * read freely, everything else under cpc_slice::lock. The "available" files
+ * take the mutex interruptibly; they belong to the root and are removed
+ * only at module exit, never under the mutex.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpumask.h>
+#include <linux/kobject.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include "slice.h"
+
+static struct kobject *cpc_slices_kobj;
+static struct kobject *cpc_root_kobj;
+
+const char *cpc_slice_state_name(enum cpc_slice_state state)
+{
+	switch (state) {
+	case CPC_SLICE_CREATED:
+		return "created";
+	case CPC_SLICE_LOCKED:
+		return "locked";
+	case CPC_SLICE_DESTROYING:
+		return "destroying";
+	}
+	return "unknown";
+}
+
+#define to_slice(k) container_of(k, struct cpc_slice, kobj)
+
+/* Prints a list of block indexes as "32-33,40". */
+static int cpc_emit_ranges(char *buf, int at, const unsigned long *idx, unsigned int n)
+{
+	unsigned int i = 0, j;
+
+	while (i < n) {
+		for (j = i; j + 1 < n && idx[j + 1] == idx[j] + 1; j++)
+			;
+		if (j == i)
+			at += sysfs_emit_at(buf, at, "%s%lu", at ? "," : "", idx[i]);
+		else
+			at += sysfs_emit_at(buf, at, "%s%lu-%lu", at ? "," : "", idx[i], idx[j]);
+		i = j + 1;
+	}
+	return at;
+}
+
+/* ---- per slice --------------------------------------------------------- */
+
+static ssize_t cpus_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(to_slice(kobj)->cpus));
+}
+
+static ssize_t memory_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	struct cpc_slice *s = to_slice(kobj);
+	u64 bs = cpc_slice_block_size();
+	unsigned int i;
+	int at = 0;
+
+	for (i = 0; i < s->nr_blocks; i++)
+		at += sysfs_emit_at(buf, at, "0x%llx-0x%llx\n", s->blocks[i].start,
+				    s->blocks[i].start + bs - 1);
+	return at;
+}
+
+static ssize_t memory_blocks_show(struct kobject *kobj, struct kobj_attribute *attr,
+				  char *buf)
+{
+	struct cpc_slice *s = to_slice(kobj);
+	unsigned long idx[CPC_SLICE_MAX_BLOCKS];
+	unsigned int i;
+	int at;
+
+	for (i = 0; i < s->nr_blocks; i++)
+		idx[i] = div64_u64(s->blocks[i].start, cpc_slice_block_size());
+	at = cpc_emit_ranges(buf, 0, idx, s->nr_blocks);
+	return at + sysfs_emit_at(buf, at, "\n");
+}
+
+static ssize_t mem_bytes_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", cpc_slice_mem_bytes(to_slice(kobj)));
+}
+
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	struct cpc_slice *s = to_slice(kobj);
+	enum cpc_slice_state st;
+
+	spin_lock_irq(&s->lock);
+	st = s->state;
+	spin_unlock_irq(&s->lock);
+	return sysfs_emit(buf, "%s\n", cpc_slice_state_name(st));
+}
+
+static ssize_t locked_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	struct cpc_slice *s = to_slice(kobj);
+	bool locked;
+
+	spin_lock_irq(&s->lock);
+	locked = s->filters.locked;
+	spin_unlock_irq(&s->lock);
+	return sysfs_emit(buf, "%d\n", locked);
+}
+
+static struct kobj_attribute slice_cpus_attr = __ATTR_RO(cpus);
+static struct kobj_attribute slice_memory_attr = __ATTR_RO(memory);
+static struct kobj_attribute slice_memory_blocks_attr = __ATTR_RO(memory_blocks);
+static struct kobj_attribute slice_mem_bytes_attr = __ATTR_RO(mem_bytes);
+static struct kobj_attribute slice_state_attr = __ATTR_RO(state);
+static struct kobj_attribute slice_locked_attr = __ATTR_RO(locked);
+
+static struct attribute *cpc_slice_attrs[] = {
+	&slice_cpus_attr.attr,
+	&slice_memory_attr.attr,
+	&slice_memory_blocks_attr.attr,
+	&slice_mem_bytes_attr.attr,
+	&slice_state_attr.attr,
+	&slice_locked_attr.attr,
+	NULL
+};
+
+static const struct attribute_group cpc_slice_group = {
+	.attrs = cpc_slice_attrs,
+};
+
+/* ---- per slice: filters/ ------------------------------------------------ */
+
+static ssize_t mem_windows_show(struct kobject *kobj, struct kobj_attribute *attr,
+				char *buf)
+{
+	struct cpc_slice *s = to_slice(kobj);
+	unsigned int i;
+	int at = 0;
+
+	spin_lock_irq(&s->lock);
+	for (i = 0; i < s->filters.nr_windows; i++)
+		at += sysfs_emit_at(buf, at, "0x%llx:0x%llx\n", s->filters.windows[i].start,
+				    s->filters.windows[i].len);
+	spin_unlock_irq(&s->lock);
+	return at;
+}
+
+static ssize_t bus_window_show(struct kobject *kobj, struct kobj_attribute *attr,
+			       char *buf)
+{
+	struct cpc_slice *s = to_slice(kobj);
+	u64 start, len;
+
+	spin_lock_irq(&s->lock);
+	start = s->filters.bus.start;
+	len = s->filters.bus.len;
+	spin_unlock_irq(&s->lock);
+	if (!len)
+		return sysfs_emit(buf, "\n");
+	return sysfs_emit(buf, "0x%llx:0x%llx\n", start, len);
+}
+
+static ssize_t cache_ways_show(struct kobject *kobj, struct kobj_attribute *attr,
+			       char *buf)
+{
+	struct cpc_slice *s = to_slice(kobj);
+	u64 m;
+
+	spin_lock_irq(&s->lock);
+	m = s->filters.cache_ways;
+	spin_unlock_irq(&s->lock);
+	return sysfs_emit(buf, "0x%llx\n", m);
+}
+
+static ssize_t cache_ways_enforced_show(struct kobject *kobj, struct kobj_attribute *attr,
+					char *buf)
+{
+	return sysfs_emit(buf, "%d\n", cpc_slice_cache_ways_enforced());
+}
+
+static ssize_t ipi_cpus_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	struct cpc_slice *s = to_slice(kobj);
+	ssize_t n;
+
+	spin_lock_irq(&s->lock);
+	n = sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(s->filters.ipi_cpus));
+	spin_unlock_irq(&s->lock);
+	return n;
+}
+
+static ssize_t ipi_manager_show(struct kobject *kobj, struct kobj_attribute *attr,
+				char *buf)
+{
+	struct cpc_slice *s = to_slice(kobj);
+	bool m;
+
+	spin_lock_irq(&s->lock);
+	m = s->filters.ipi_manager;
+	spin_unlock_irq(&s->lock);
+	return sysfs_emit(buf, "%d\n", m);
+}
+
+static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	struct cpc_slice *s = to_slice(kobj);
+	unsigned int i;
+	int at = 0;
+
+	spin_lock_irq(&s->lock);
+	for (i = 0; i < s->filters.nr_devices; i++)
+		at += sysfs_emit_at(buf, at, "%s\n", pci_name(s->filters.devices[i].pdev));
+	spin_unlock_irq(&s->lock);
+	return at;
+}
+
+static ssize_t ipi_sent_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&to_slice(kobj)->ipi_sent));
+}
+
+static ssize_t ipi_refused_show(struct kobject *kobj, struct kobj_attribute *attr,
+				char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&to_slice(kobj)->ipi_refused));
+}
+
+static struct kobj_attribute f_mem_windows_attr = __ATTR_RO(mem_windows);
+static struct kobj_attribute f_bus_window_attr = __ATTR_RO(bus_window);
+static struct kobj_attribute f_cache_ways_attr = __ATTR_RO(cache_ways);
+static struct kobj_attribute f_cache_ways_enforced_attr = __ATTR_RO(cache_ways_enforced);
+static struct kobj_attribute f_ipi_cpus_attr = __ATTR_RO(ipi_cpus);
+static struct kobj_attribute f_ipi_manager_attr = __ATTR_RO(ipi_manager);
+static struct kobj_attribute f_devices_attr = __ATTR_RO(devices);
+static struct kobj_attribute f_ipi_sent_attr = __ATTR_RO(ipi_sent);
+static struct kobj_attribute f_ipi_refused_attr = __ATTR_RO(ipi_refused);
+
+static struct attribute *cpc_filter_attrs[] = {
+	&f_mem_windows_attr.attr,
+	&f_bus_window_attr.attr,
+	&f_cache_ways_attr.attr,
+	&f_cache_ways_enforced_attr.attr,
+	&f_ipi_cpus_attr.attr,
+	&f_ipi_manager_attr.attr,
+	&f_devices_attr.attr,
+	&f_ipi_sent_attr.attr,
+	&f_ipi_refused_attr.attr,
+	NULL
+};
+
+static const struct attribute_group cpc_filter_group = {
+	.name = "filters",
+	.attrs = cpc_filter_attrs,
+};
+
+static const struct attribute_group *cpc_slice_groups[] = {
+	&cpc_slice_group,
+	&cpc_filter_group,
+	NULL
+};
+
+static void cpc_slice_release(struct kobject *kobj)
+{
+	struct cpc_slice *s = to_slice(kobj);
+
+	cpc_slice_filters_free(s);
+	free_cpumask_var(s->offlined);
+	free_cpumask_var(s->cpus);
+	kfree(s);
+}
+
+static const struct kobj_type cpc_slice_ktype = {
+	.release = cpc_slice_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = cpc_slice_groups,
+};
+
+/**
+ * cpc_slice_sysfs_add() - publish slices/<name>/.
+ * @s: the slice.
+ *
+ * From here on the slice is freed by cpc_slice_put(), also when this fails.
+ * Return: 0 or a negative errno.
+ */
+int cpc_slice_sysfs_add(struct cpc_slice *s)
+{
+	return kobject_init_and_add(&s->kobj, &cpc_slice_ktype, cpc_slices_kobj, "%s",
+				    s->name);
+}
+
+void cpc_slice_sysfs_del(struct cpc_slice *s)
+{
+	kobject_del(&s->kobj);
+}
+
+void cpc_slice_put(struct cpc_slice *s)
+{
+	kobject_put(&s->kobj);
+}
+
+/* ---- available/ and last_scrub ----------------------------------------- */
+
+static ssize_t avail_cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
+			       char *buf)
+{
+	cpumask_var_t m;
+	ssize_t n;
+
+	if (!alloc_cpumask_var(&m, GFP_KERNEL))
+		return -ENOMEM;
+	cpumask_andnot(m, cpu_online_mask, &cpc_sliced_cpus);
+	cpumask_clear_cpu(0, m);	/* the boot CPU */
+	n = sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(m));
+	free_cpumask_var(m);
+	return n;
+}
+
+/* Free movable blocks into @idx (at most @max); returns how many. */
+static int cpc_free_blocks(unsigned long *idx, unsigned int max)
+{
+	unsigned long b, end;
+	unsigned int n = 0;
+
+	if (mutex_lock_interruptible(&cpc_slices_mutex))
+		return -EINTR;
+	end = cpc_slice_max_block();
+	for (b = 0; b < end && n < max; b++)
+		if (!cpc_block_in_any_slice(b) && cpc_slice_block_usable(b))
+			idx[n++] = b;
+	mutex_unlock(&cpc_slices_mutex);
+	return n;
+}
+
+#define CPC_AVAIL_MAX 512
+
+static ssize_t avail_memory_blocks_show(struct kobject *kobj, struct kobj_attribute *attr,
+					char *buf)
+{
+	unsigned long *idx = kmalloc_array(CPC_AVAIL_MAX, sizeof(*idx), GFP_KERNEL);
+	int n, at;
+
+	if (!idx)
+		return -ENOMEM;
+	n = cpc_free_blocks(idx, CPC_AVAIL_MAX);
+	if (n < 0) {
+		kfree(idx);
+		return n;
+	}
+	at = cpc_emit_ranges(buf, 0, idx, n);
+	kfree(idx);
+	return at + sysfs_emit_at(buf, at, "\n");
+}
+
+static ssize_t avail_mem_bytes_show(struct kobject *kobj, struct kobj_attribute *attr,
+				    char *buf)
+{
+	unsigned long *idx = kmalloc_array(CPC_AVAIL_MAX, sizeof(*idx), GFP_KERNEL);
+	int n;
+
+	if (!idx)
+		return -ENOMEM;
+	n = cpc_free_blocks(idx, CPC_AVAIL_MAX);
+	kfree(idx);
+	if (n < 0)
+		return n;
+	return sysfs_emit(buf, "%llu\n", (u64)n * cpc_slice_block_size());
+}
+
+static ssize_t block_size_show(struct kobject *kobj, struct kobj_attribute *attr,
+			       char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", cpc_slice_block_size());
+}
+
+static ssize_t last_scrub_show(struct kobject *kobj, struct kobj_attribute *attr,
+			       char *buf)
+{
+	return sysfs_emit(buf, "%lld %lld\n", atomic64_read(&cpc_last_scrub_bytes),
+			  atomic64_read(&cpc_last_scrub_ns));
+}
+
+static struct kobj_attribute avail_cpus_attr = __ATTR(cpus, 0444, avail_cpus_show, NULL);
+static struct kobj_attribute avail_memory_blocks_attr =
+	__ATTR(memory_blocks, 0444, avail_memory_blocks_show, NULL);
+static struct kobj_attribute avail_mem_bytes_attr =
+	__ATTR(mem_bytes, 0444, avail_mem_bytes_show, NULL);
+static struct kobj_attribute avail_block_size_attr = __ATTR_RO(block_size);
+static struct kobj_attribute last_scrub_attr = __ATTR_RO(last_scrub);
+
+static struct attribute *cpc_avail_attrs[] = {
+	&avail_cpus_attr.attr,
+	&avail_memory_blocks_attr.attr,
+	&avail_mem_bytes_attr.attr,
+	&avail_block_size_attr.attr,
+	NULL
+};
+
+static const struct attribute_group cpc_avail_group = {
+	.name = "available",
+	.attrs = cpc_avail_attrs,
+};
+
+int cpc_slice_sysfs_init(struct kobject *root)
+{
+	int ret;
+
+	ret = sysfs_create_group(root, &cpc_avail_group);
+	if (ret)
+		return ret;
+	ret = sysfs_create_file(root, &last_scrub_attr.attr);
+	if (ret)
+		goto err_group;
+	cpc_slices_kobj = kobject_create_and_add("slices", root);
+	if (!cpc_slices_kobj) {
+		ret = -ENOMEM;
+		goto err_file;
+	}
+	cpc_root_kobj = root;
+	return 0;
+
+err_file:
+	sysfs_remove_file(root, &last_scrub_attr.attr);
+err_group:
+	sysfs_remove_group(root, &cpc_avail_group);
+	return ret;
+}
+
+void cpc_slice_sysfs_exit(void)
+{
+	kobject_put(cpc_slices_kobj);
+	sysfs_remove_file(cpc_root_kobj, &last_scrub_attr.attr);
+	sysfs_remove_group(cpc_root_kobj, &cpc_avail_group);
+}

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * slice_lifecycle - create/destroy round trips of cpc_host slices: CPUs go
+ * offline and come back, MemTotal drops and comes back, memory blocks are
+ * removed and re-added; explicit blocks; several slices; sysfs re-online
+ * refused; unload refused with a live slice; the scrub zeroes the memory;
+ * a create interrupted by a signal rolls back. Runs in the test-bed host VM.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include "slice_test.h"
+#include "kselftest_harness.h"
+
+#define DEBUGFS_SLICES "/sys/kernel/debug/cpc_host/slices"
+
+FIXTURE(slice) {
+	int fd;
+};
+
+FIXTURE_SETUP(slice)
+{
+	self->fd = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	slice_cleanup_all(self->fd);
+}
+
+FIXTURE_TEARDOWN(slice)
+{
+	slice_cleanup_all(self->fd);
+	close(self->fd);
+}
+
+TEST_F(slice, create_destroy_round_trip)
+{
+	struct cpc_slice_create r;
+	long long total0, total1, total2;
+	char buf[256], st[32];
+
+	total0 = meminfo_kb("MemTotal:");
+	ASSERT_EQ(1, cpu_online(2));
+	ASSERT_EQ(1, cpu_online(3));
+	ASSERT_STREQ("online", block_state(BLOCK_A, st, sizeof(st)));
+	ASSERT_LT(0, sysfs_str("/sys/kernel/cpc_host/available/cpus", buf, sizeof(buf)));
+	EXPECT_STREQ("1-3", buf);
+	ASSERT_LT(0, sysfs_str("/sys/kernel/cpc_host/available/memory_blocks", buf, sizeof(buf)));
+	EXPECT_STREQ("32-33", buf);
+
+	slice_req(&r, "s1", 0xc, 256 * MiB);
+	ASSERT_EQ(0, ioctl(self->fd, CPC_IOCTL_SLICE_CREATE, &r));
+	EXPECT_EQ(256 * MiB, r.mem_bytes);
+	EXPECT_EQ(2, r.nr_blocks);
+	EXPECT_EQ(BLOCK_A, r.blocks[0]);
+	EXPECT_EQ(BLOCK_B, r.blocks[1]);
+
+	EXPECT_EQ(0, cpu_online(2));
+	EXPECT_EQ(0, cpu_online(3));
+	total1 = meminfo_kb("MemTotal:");
+	EXPECT_EQ(total0 - 256 * 1024, total1);
+	EXPECT_STREQ("", block_state(BLOCK_A, st, sizeof(st)));
+	EXPECT_STREQ("", block_state(BLOCK_B, st, sizeof(st)));
+
+	ASSERT_LT(0, slice_attr("s1", "cpus", buf, sizeof(buf)));
+	EXPECT_STREQ("2-3", buf);
+	ASSERT_LT(0, slice_attr("s1", "state", buf, sizeof(buf)));
+	EXPECT_STREQ("created", buf);
+	ASSERT_LT(0, slice_attr("s1", "locked", buf, sizeof(buf)));
+	EXPECT_STREQ("0", buf);
+	ASSERT_LT(0, slice_attr("s1", "mem_bytes", buf, sizeof(buf)));
+	EXPECT_STREQ("268435456", buf);
+	ASSERT_LT(0, slice_attr("s1", "memory_blocks", buf, sizeof(buf)));
+	EXPECT_STREQ("32-33", buf);
+	ASSERT_LT(0, slice_attr("s1", "memory", buf, sizeof(buf)));
+	EXPECT_STREQ("0x100000000-0x107ffffff\n0x108000000-0x10fffffff", buf);
+	ASSERT_LT(0, sysfs_str("/sys/kernel/cpc_host/available/cpus", buf, sizeof(buf)));
+	EXPECT_STREQ("1", buf);
+	ASSERT_LE(0, sysfs_str("/sys/kernel/cpc_host/available/memory_blocks", buf, sizeof(buf)));
+	EXPECT_STREQ("", buf);
+	EXPECT_TRUE(cpc_path_exists(DEBUGFS_SLICES "/s1/mem"));
+
+	ASSERT_EQ(0, slice_destroy(self->fd, "s1"));
+	EXPECT_EQ(1, cpu_online(2));
+	EXPECT_EQ(1, cpu_online(3));
+	EXPECT_TRUE(wait_block_online(BLOCK_A));
+	EXPECT_TRUE(wait_block_online(BLOCK_B));
+	total2 = meminfo_kb("MemTotal:");
+	EXPECT_EQ(total0, total2);
+	EXPECT_FALSE(cpc_path_exists(SLICE_SYSFS "/s1"));
+	EXPECT_FALSE(cpc_path_exists(DEBUGFS_SLICES "/s1"));
+	ASSERT_LT(0, sysfs_str("/sys/kernel/cpc_host/available/memory_blocks", buf, sizeof(buf)));
+	EXPECT_STREQ("32-33", buf);
+	/* A destroyed slice leaves no trace: the same resources slice again. */
+	ASSERT_EQ(0, slice_create(self->fd, "s1", 0xc, 256 * MiB));
+	ASSERT_EQ(0, slice_destroy(self->fd, "s1"));
+	EXPECT_TRUE(wait_block_online(BLOCK_A));
+	EXPECT_TRUE(wait_block_online(BLOCK_B));
+	EXPECT_EQ(total0, meminfo_kb("MemTotal:"));
+}
+
+TEST_F(slice, explicit_blocks)
+{
+	struct cpc_slice_create r;
+	__u32 b = BLOCK_B;
+	char buf[64], st[32];
+
+	slice_req_blocks(&r, "s1", 0x2, 1, &b);
+	ASSERT_EQ(0, ioctl(self->fd, CPC_IOCTL_SLICE_CREATE, &r));
+	EXPECT_EQ(128 * MiB, r.mem_bytes);
+	EXPECT_EQ(1, r.nr_blocks);
+	EXPECT_EQ(BLOCK_B, r.blocks[0]);
+	EXPECT_STREQ("online", block_state(BLOCK_A, st, sizeof(st)));
+	EXPECT_STREQ("", block_state(BLOCK_B, st, sizeof(st)));
+	ASSERT_LT(0, slice_attr("s1", "memory_blocks", buf, sizeof(buf)));
+	EXPECT_STREQ("33", buf);
+	ASSERT_LT(0, sysfs_str("/sys/kernel/cpc_host/available/memory_blocks", buf, sizeof(buf)));
+	EXPECT_STREQ("32", buf);
+	ASSERT_EQ(0, slice_destroy(self->fd, "s1"));
+	EXPECT_TRUE(wait_block_online(BLOCK_B));
+}
+
+TEST_F(slice, several_slices)
+{
+	__u32 a = BLOCK_A, b = BLOCK_B;
+	struct cpc_slice_create r;
+	char buf[64];
+
+	slice_req_blocks(&r, "s1", 0x2, 1, &a);
+	ASSERT_EQ(0, ioctl(self->fd, CPC_IOCTL_SLICE_CREATE, &r));
+	slice_req_blocks(&r, "s2", 0x4, 1, &b);
+	ASSERT_EQ(0, ioctl(self->fd, CPC_IOCTL_SLICE_CREATE, &r));
+	/* A third slice with just a CPU and... no memory left. */
+	EXPECT_EQ(ENOSPC, slice_create(self->fd, "s3", 0x8, 128 * MiB));
+	EXPECT_EQ(1, cpu_online(3));
+
+	ASSERT_LT(0, slice_attr("s1", "cpus", buf, sizeof(buf)));
+	EXPECT_STREQ("1", buf);
+	ASSERT_LT(0, slice_attr("s2", "cpus", buf, sizeof(buf)));
+	EXPECT_STREQ("2", buf);
+	ASSERT_LT(0, slice_attr("s2", "memory_blocks", buf, sizeof(buf)));
+	EXPECT_STREQ("33", buf);
+	ASSERT_LT(0, sysfs_str("/sys/kernel/cpc_host/available/cpus", buf, sizeof(buf)));
+	EXPECT_STREQ("3", buf);
+
+	/* Destroy in creation order; the other stays intact. */
+	ASSERT_EQ(0, slice_destroy(self->fd, "s1"));
+	EXPECT_EQ(1, cpu_online(1));
+	EXPECT_EQ(0, cpu_online(2));
+	EXPECT_TRUE(cpc_path_exists(SLICE_SYSFS "/s2/state"));
+	ASSERT_EQ(0, slice_destroy(self->fd, "s2"));
+	EXPECT_EQ(1, cpu_online(2));
+	EXPECT_TRUE(wait_block_online(BLOCK_A));
+	EXPECT_TRUE(wait_block_online(BLOCK_B));
+}
+
+TEST_F(slice, sysfs_reonline_refused)
+{
+	ASSERT_EQ(0, slice_create(self->fd, "s1", 0x8, 128 * MiB));
+	ASSERT_EQ(0, cpu_online(3));
+	EXPECT_EQ(-EBUSY, cpc_write_file("/sys/devices/system/cpu/cpu3/online", "1"));
+	EXPECT_EQ(0, cpu_online(3));
+	ASSERT_EQ(0, slice_destroy(self->fd, "s1"));
+	EXPECT_EQ(1, cpu_online(3));
+	/* An ordinary CPU still goes off and on through sysfs. */
+	EXPECT_EQ(0, cpc_write_file("/sys/devices/system/cpu/cpu3/online", "0"));
+	EXPECT_EQ(0, cpc_write_file("/sys/devices/system/cpu/cpu3/online", "1"));
+	EXPECT_EQ(1, cpu_online(3));
+}
+
+TEST_F(slice, unload_refused_with_live_slice)
+{
+	ASSERT_EQ(0, slice_create(self->fd, "s1", 0x2, 128 * MiB));
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(-EWOULDBLOCK, cpc_module_unload("cpc_host"));
+	self->fd = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, slice_destroy(self->fd, "s1"));
+	/* With no slice left (and the fd closed) unload and reload work. */
+	close(self->fd);
+	ASSERT_EQ(0, cpc_module_unload("cpc_host"));
+	EXPECT_EQ(1, cpu_online(1));
+	ASSERT_EQ(0, cpc_module_load("cpc_host", NULL));
+	self->fd = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+}
+
+/* The marker written into slice memory; it must not survive destroy. */
+static const char marker[] = "cpc-scrub-marker-0123456789abcdef";
+
+static int mem_pwrite(const char *name, const void *buf, size_t len, off_t off)
+{
+	char path[256];
+	int fd, n;
+
+	snprintf(path, sizeof(path), DEBUGFS_SLICES "/%s/mem", name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pwrite(fd, buf, len, off);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n;
+}
+
+static int create_verbose(int fd, struct cpc_slice_create *r)
+{
+	return ioctl(fd, CPC_IOCTL_SLICE_CREATE, r);
+}
+
+TEST_F(slice, scrub_zeroes_memory)
+{
+	__u32 b = BLOCK_A;
+	struct cpc_slice_create r;
+	const off_t offs[] = { 0, 4096, 12345, 64 * MiB + 7, 128 * MiB - sizeof(marker) };
+	char path[256], buf[64];
+	char *chunk;
+	long long zero = 0, total = 0, found = 0;
+	int fd;
+
+	slice_req_blocks(&r, "scrub", 0x2, 1, &b);
+	ASSERT_EQ(0, ioctl(self->fd, CPC_IOCTL_SLICE_CREATE, &r));
+	for (unsigned int i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		ASSERT_EQ(sizeof(marker), mem_pwrite("scrub", marker, sizeof(marker), offs[i]));
+		snprintf(path, sizeof(path), DEBUGFS_SLICES "/scrub/mem");
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, fd);
+		memset(buf, 0, sizeof(buf));
+		ASSERT_EQ(sizeof(marker), pread(fd, buf, sizeof(marker), offs[i]));
+		close(fd);
+		ASSERT_STREQ(marker, buf);
+	}
+	/* Past the end: EOF on read, EINVAL on write. */
+	EXPECT_EQ(-EINVAL, mem_pwrite("scrub", marker, 1, 128 * MiB));
+	ASSERT_EQ(0, slice_destroy(self->fd, "scrub"));
+	ASSERT_TRUE(wait_block_online(BLOCK_A));
+
+	/* Take the same block again and look at every byte of it. */
+	slice_req_blocks(&r, "scrub", 0x2, 1, &b);
+	ASSERT_EQ(0, create_verbose(self->fd, &r)) {
+		TH_LOG("re-slicing block %u: %s", b, strerror(errno));
+	}
+	fd = open(DEBUGFS_SLICES "/scrub/mem", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	chunk = malloc(MiB);
+	ASSERT_NE(NULL, chunk);
+	for (off_t off = 0; off < (off_t)(128 * MiB); off += MiB) {
+		ASSERT_EQ(MiB, pread(fd, chunk, MiB, off));
+		for (size_t i = 0; i < MiB; i++)
+			zero += !chunk[i];
+		total += MiB;
+		if (memmem(chunk, MiB, marker, sizeof(marker) - 1))
+			found++;
+	}
+	for (unsigned int i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		memset(buf, 0x55, sizeof(buf));
+		ASSERT_EQ(sizeof(marker), pread(fd, buf, sizeof(marker), offs[i]));
+		/* Zero unless the host reused that very page in between. */
+		EXPECT_NE(0, memcmp(buf, marker, sizeof(marker)));
+	}
+	free(chunk);
+	close(fd);
+	TH_LOG("%lld of %lld bytes zero after destroy + re-slice", zero, total);
+	EXPECT_EQ(0, found);
+	/* The host may have used a few pages in between; nearly all stay zero. */
+	EXPECT_GT(zero, total / 100 * 95);
+	ASSERT_LT(0, sysfs_str("/sys/kernel/cpc_host/last_scrub", buf, sizeof(buf)));
+	EXPECT_EQ(0, strncmp(buf, "134217728 ", 10));
+	ASSERT_EQ(0, slice_destroy(self->fd, "scrub"));
+	EXPECT_TRUE(wait_block_online(BLOCK_A));
+}
+
+#define FAIL_STEP "/sys/kernel/debug/cpc_host/fail_step"
+
+static void expect_host_whole(struct __test_metadata *_metadata, long long total)
+{
+	char st[32];
+
+	for (unsigned int c = 1; c < 4; c++)
+		EXPECT_EQ(1, cpu_online(c));
+	EXPECT_TRUE(wait_block_online(BLOCK_A));
+	EXPECT_TRUE(wait_block_online(BLOCK_B));
+	EXPECT_STREQ("online", block_state(BLOCK_B, st, sizeof(st)));
+	EXPECT_EQ(total, meminfo_kb("MemTotal:"));
+}
+
+/* A create failing at any side-effect step undoes exactly what it did. */
+TEST_F(slice, create_fails_midway_rolls_back)
+{
+	long long total = meminfo_kb("MemTotal:");
+	char n[8];
+
+	/* Steps: CPU2, CPU3, block 32, block 33. */
+	for (int step = 1; step <= 4; step++) {
+		snprintf(n, sizeof(n), "%d", step);
+		ASSERT_EQ(0, cpc_write_file(FAIL_STEP, n));
+		EXPECT_EQ(EIO, slice_create(self->fd, "t", 0xc, 256 * MiB)) {
+			TH_LOG("failure injected at step %d", step);
+		}
+		EXPECT_FALSE(cpc_path_exists(SLICE_SYSFS "/t"));
+		expect_host_whole(_metadata, total);
+	}
+	/* Unload works after failed creates: nothing is held. */
+	close(self->fd);
+	ASSERT_EQ(0, cpc_module_unload("cpc_host"));
+	ASSERT_EQ(0, cpc_module_load("cpc_host", NULL));
+	self->fd = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	expect_host_whole(_metadata, total);
+}
+
+/* A destroy failing part way leaves state "destroying"; a retry resumes. */
+TEST_F(slice, destroy_fails_midway_resumes)
+{
+	long long total = meminfo_kb("MemTotal:");
+	struct cpc_slice_filter f;
+	char buf[32];
+
+	/* Steps: re-add block 32, re-add block 33, CPU2, CPU3. */
+	for (int step = 1; step <= 4; step += 2) {
+		snprintf(buf, sizeof(buf), "%d", step);
+		ASSERT_EQ(0, slice_create(self->fd, "t", 0xc, 256 * MiB));
+		ASSERT_EQ(0, cpc_write_file(FAIL_STEP, buf));
+		EXPECT_EQ(EIO, slice_destroy(self->fd, "t"));
+		ASSERT_LT(0, slice_attr("t", "state", buf, sizeof(buf)));
+		EXPECT_STREQ("destroying", buf);
+		/* Illegal transitions out of destroying. */
+		EXPECT_EQ(EBUSY, slice_lock(self->fd, "t"));
+		slice_filter_init(&f, "t", CPC_FILTER_CACHE_WAYS);
+		f.addr = 3;
+		EXPECT_EQ(EBUSY, slice_filter(self->fd, &f));
+		/* Debugfs hooks are gone: nothing reaches memory being scrubbed. */
+		EXPECT_FALSE(cpc_path_exists(DEBUGFS_SLICES "/t/mem"));
+		/* Still refused: sliced CPUs stay offline until destroy finishes. */
+		if (step == 3)
+			EXPECT_EQ(-EBUSY, cpc_write_file("/sys/devices/system/cpu/cpu2/online", "1"));
+		EXPECT_EQ(0, slice_destroy(self->fd, "t"));
+		EXPECT_FALSE(cpc_path_exists(SLICE_SYSFS "/t"));
+		expect_host_whole(_metadata, total);
+	}
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A signal during create rolls everything back and returns EINTR. */
+TEST_F(slice, create_interrupted_rolls_back)
+{
+	const int delays_ms[] = { 1, 30, 100, 250, 600 };
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	long long total0 = meminfo_kb("MemTotal:");
+	int interrupted = 0;
+	char st[32];
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	for (unsigned int i = 0; i < sizeof(delays_ms) / sizeof(delays_ms[0]); i++) {
+		struct itimerval it = { .it_value = { 0, delays_ms[i] * 1000 } };
+		int err;
+
+		ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+		err = slice_create(self->fd, "t", 0xe, 256 * MiB);
+		memset(&it, 0, sizeof(it));
+		setitimer(ITIMER_REAL, &it, NULL);
+		TH_LOG("signal after %d ms: create -> %s", delays_ms[i], err ? strerror(err) : "ok");
+		if (err == 0) {
+			ASSERT_EQ(0, slice_destroy(self->fd, "t"));
+		} else {
+			ASSERT_EQ(EINTR, err);
+			interrupted++;
+			EXPECT_FALSE(cpc_path_exists(SLICE_SYSFS "/t"));
+		}
+		for (unsigned int c = 1; c < 4; c++)
+			EXPECT_EQ(1, cpu_online(c));
+		EXPECT_TRUE(wait_block_online(BLOCK_A));
+		EXPECT_TRUE(wait_block_online(BLOCK_B));
+		EXPECT_STREQ("online", block_state(BLOCK_B, st, sizeof(st)));
+		EXPECT_EQ(total0, meminfo_kb("MemTotal:"));
+	}
+	signal(SIGALRM, SIG_DFL);
+	EXPECT_LT(0, interrupted);
+}
+
+TEST_HARNESS_MAIN

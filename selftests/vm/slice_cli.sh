@@ -1,0 +1,47 @@
+#!/bin/sh
+# cpc-test-slice_cli: the cpcctl slice front end in the host VM (TAP):
+# create/list/show/filter/lock/destroy, --json keys, and errors printed as
+# "cpcctl: <what>: <why>" with a non-zero exit.
+n=0 pass=0 fail=0
+echo "TAP version 13"
+echo "1..21"
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok $n $2"; else fail=$((fail + 1)); echo "not ok $n $2"; fi; }
+out=/tmp/cli.out err=/tmp/cli.err
+# run WANT_RC NAME cmd...: WANT_RC "0" or "fail" (any non-zero).
+run() {
+	want=$1 name=$2
+	shift 2
+	"$@" > $out 2> $err
+	rc=$?
+	if [ "$want" = 0 ]; then r=$rc; elif [ "$rc" -ne 0 ]; then r=0; else r=1; fi
+	[ "$r" = 0 ] || { echo "# $*: exit $rc"; sed 's/^/# /' $err; }
+	ok $r "$name"
+}
+has() { grep -q -- "$1" "$2"; }
+
+run 0 create cpcctl slice create demo --cpus 2-3 --mem 128M --json
+r=0; for k in '"name": "demo"' '"state": "created"' '"cpus": "2-3"' '"mem_bytes": 134217728' '"locked": false' '"filters":'; do has "$k" $out || { echo "# missing $k"; r=1; }; done
+ok $r "create --json keys"
+run 0 list cpcctl slice list
+r=0; has '^NAME' $out && has '^demo .*created' $out && has '^available: CPUs 1' $out || r=1; ok $r "list table"
+run 0 "list --json" cpcctl slice list --json
+r=0; head -1 $out | grep -q '^\[' && has '"name": "demo"' $out || r=1; ok $r "list --json is an array"
+run 0 filter cpcctl slice filter demo --mem-window 0x108000000:1M --ipi 2,manager --cache-ways 0xf --device 00:1f.3 --json
+r=0; for k in '"ipi_cpus": "2"' '"ipi_manager": true' '"cache_ways": "0xf"' '"0000:00:1f.3"' '"addr": "0x108000000"'; do has "$k" $out || { echo "# missing $k"; r=1; }; done
+ok $r "filter --json shows the filters"
+run 0 lock cpcctl slice lock demo
+run fail "filter after lock fails" cpcctl slice filter demo --cache-ways 0x3
+r=0; grep -q '^cpcctl: slice demo: cache ways 0x3: filters are locked: Operation not permitted$' $err || { sed 's/^/# got: /' $err; r=1; }; ok $r "locked error message"
+run 0 "show --json locked" cpcctl slice show demo --json
+r=0; has '"locked": true' $out && has '"state": "locked"' $out || r=1; ok $r "show says locked"
+run fail "create with a bad CPU list" cpcctl slice create x --cpus 3-2 --mem 128M
+r=0; grep -q "^cpcctl: invalid list '3-2'" $err || { sed 's/^/# got: /' $err; r=1; }; ok $r "bad list message"
+run fail "create on a CPU in use" cpcctl slice create x --cpus 2 --mem 128M
+r=0; grep -q '^cpcctl: create slice x: Device or resource busy$' $err || { sed 's/^/# got: /' $err; r=1; }; ok $r "busy message"
+run fail "show of a missing slice" cpcctl slice show nosuch
+run 0 destroy cpcctl slice destroy demo
+run fail "bad size" cpcctl slice create x --cpus 1 --mem 12Q
+[ "$(cat /sys/devices/system/cpu/online)" = 0-3 ] && r=0 || r=1
+ok $r "all CPUs back online"
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
+[ "$fail" = 0 ]

@@ -1,0 +1,11 @@
+# Scenario: slices in the host VM alone - lifecycle, filters, every errno,
+# and the cpcctl slice front end.
+. /usr/bin/run-selftests.sh
+run_tests cpc-test-slice_lifecycle cpc-test-slice_filters cpc-test-slice_errors cpc-test-slice_cli
+# Whatever happened above, the host must have all its CPUs and memory back.
+echo "### host view after the slice tests"
+cat /sys/devices/system/cpu/online
+grep MemTotal /proc/meminfo
+[ "$(cat /sys/devices/system/cpu/online)" = 0-3 ] || failed=1
+[ -z "$(ls /sys/kernel/cpc_host/slices)" ] || failed=1
+exit $failed

@@ -1,0 +1,293 @@
+// cpcctl slice: create, list, show, filter, lock and destroy core slices.
+#include "commands.hpp"
+
+#include <cpc/error.hpp>
+#include <cpc/parse.hpp>
+#include <cpc/slice.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace cpcctl {
+
+namespace {
+
+std::string hex(std::uint64_t v)
+{
+	char buf[32];
+	std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(v));
+	return buf;
+}
+
+nlohmann::json window_json(const cpc::Window &w)
+{
+	return {{"addr", hex(w.addr)}, {"size", w.size}};
+}
+
+nlohmann::json slice_json(const cpc::SliceInfo &s)
+{
+	nlohmann::json f;
+	f["mem_windows"] = nlohmann::json::array();
+	for (const auto &w : s.filters.mem_windows)
+		f["mem_windows"].push_back(window_json(w));
+	f["bus_window"] = s.filters.bus_window ? window_json(*s.filters.bus_window) : nlohmann::json();
+	f["cache_ways"] = hex(s.filters.cache_ways);
+	f["cache_ways_enforced"] = s.filters.cache_ways_enforced;
+	f["ipi_cpus"] = cpc::format_cpulist(s.filters.ipi_cpus);
+	f["ipi_manager"] = s.filters.ipi_manager;
+	f["devices"] = s.filters.devices;
+	f["ipi_sent"] = s.filters.ipi_sent;
+	f["ipi_refused"] = s.filters.ipi_refused;
+	return {
+		{"name", s.name},
+		{"state", s.state},
+		{"cpus", cpc::format_cpulist(s.cpus)},
+		{"memory_blocks", cpc::format_cpulist(s.memory_blocks)},
+		{"mem_bytes", s.mem_bytes},
+		{"locked", s.locked},
+		{"filters", f},
+	};
+}
+
+void print_table(const std::vector<cpc::SliceInfo> &slices)
+{
+	std::printf("%-16s %-10s %-8s %6s %-10s %s\n", "NAME", "STATE", "CPUS", "SIZE", "BLOCKS",
+		    "LOCKED");
+	for (const auto &s : slices)
+		std::printf("%-16s %-10s %-8s %6s %-10s %s\n", s.name.c_str(), s.state.c_str(),
+			    cpc::format_cpulist(s.cpus).c_str(), cpc::format_size(s.mem_bytes).c_str(),
+			    cpc::format_cpulist(s.memory_blocks).c_str(), s.locked ? "yes" : "no");
+}
+
+void print_show(const cpc::SliceInfo &s)
+{
+	const auto &f = s.filters;
+	auto row = [](const char *k, const std::string &v) { std::printf("%-20s %s\n", k, v.c_str()); };
+	row("Name:", s.name);
+	row("State:", s.state);
+	row("CPUs:", cpc::format_cpulist(s.cpus));
+	row("Memory:", cpc::format_size(s.mem_bytes) + " (blocks " +
+			       cpc::format_cpulist(s.memory_blocks) + ")");
+	row("Locked:", s.locked ? "yes" : "no");
+	std::string w;
+	for (const auto &x : f.mem_windows)
+		w += (w.empty() ? "" : ", ") + hex(x.addr) + ":" + cpc::format_size(x.size);
+	row("Memory windows:", w.empty() ? "-" : w);
+	row("Bus window:", f.bus_window ? hex(f.bus_window->addr) + ":" +
+						  cpc::format_size(f.bus_window->size)
+					: "-");
+	row("Cache ways:", hex(f.cache_ways) + (f.cache_ways_enforced ? " (enforced)"
+								   : " (recorded, not enforced)"));
+	row("IPI mask:", (f.ipi_cpus.empty() ? std::string("-") : cpc::format_cpulist(f.ipi_cpus)) +
+				 (f.ipi_manager ? " + manager" : ""));
+	row("IPIs sent/refused:", std::to_string(f.ipi_sent) + "/" + std::to_string(f.ipi_refused));
+	std::string d;
+	for (const auto &x : f.devices)
+		d += (d.empty() ? "" : ", ") + x;
+	row("Devices:", d.empty() ? "-" : d);
+}
+
+int output(const Global &g, const cpc::SliceInfo &s)
+{
+	if (g.json)
+		std::cout << slice_json(s).dump(2) << "\n";
+	else
+		print_show(s);
+	return 0;
+}
+
+cpc::FilterChange change(cpc::FilterChange::Kind k)
+{
+	cpc::FilterChange c;
+	c.kind = k;
+	return c;
+}
+
+// "--ipi 2-3,manager": CPUs plus the word "manager" anywhere in the list.
+cpc::FilterChange parse_ipi(const std::string &text)
+{
+	cpc::FilterChange c = change(cpc::FilterChange::Kind::Ipi);
+	std::string cpus;
+	std::size_t start = 0;
+	while (start <= text.size()) {
+		std::size_t comma = text.find(',', start);
+		std::string tok = text.substr(start, comma == std::string::npos ? std::string::npos
+										 : comma - start);
+		if (tok == "manager")
+			c.ipi_manager = true;
+		else if (tok != "none" || text != "none")
+			cpus += (cpus.empty() ? "" : ",") + tok;
+		if (comma == std::string::npos)
+			break;
+		start = comma + 1;
+	}
+	c.ipi_cpus = cpc::parse_cpulist(cpus, cpc::slice_max_cpus - 1);
+	return c;
+}
+
+} // namespace
+
+void add_slice_commands(CLI::App &app, Global &g)
+{
+	auto *slice = app.add_subcommand("slice", "create, filter, lock and destroy core slices");
+	slice->require_subcommand(1);
+
+	// create
+	{
+		struct Opts {
+			std::string name, cpus, mem, blocks;
+		};
+		auto o = std::make_shared<Opts>();
+		auto *sub = slice->add_subcommand("create", "take CPUs and memory away from the host");
+		sub->add_option("NAME", o->name, "slice name ([A-Za-z0-9_-], up to 31)")->required();
+		sub->add_option("--cpus", o->cpus, "CPU list, e.g. 2-3")->required();
+		auto *mem = sub->add_option("--mem", o->mem, "memory size, e.g. 256M (whole memory blocks)");
+		auto *blk = sub->add_option("--blocks", o->blocks, "memory block list instead, e.g. 32-33");
+		mem->excludes(blk);
+		add_json_flag(sub, g);
+		on_run(sub, [o, &g] {
+			cpc::SliceSpec spec;
+			spec.name = o->name;
+			spec.cpus = cpc::parse_cpulist(o->cpus, cpc::slice_max_cpus - 1);
+			if (spec.cpus.empty())
+				throw cpc::Error(EINVAL, "--cpus: empty list");
+			if (!o->blocks.empty())
+				spec.blocks = cpc::parse_cpulist(o->blocks);
+			else if (!o->mem.empty())
+				spec.mem_bytes = cpc::parse_size(o->mem);
+			else
+				throw cpc::Error(EINVAL, "slice " + o->name + ": give --mem SIZE or --blocks LIST");
+			cpc::SliceManager m;
+			return output(g, m.create(spec));
+		});
+	}
+
+	// list
+	{
+		auto *sub = slice->add_subcommand("list", "list slices and what is left for slicing");
+		add_json_flag(sub, g);
+		on_run(sub, [&g] {
+			cpc::SliceManager m;
+			auto slices = m.list();
+			if (g.json) {
+				nlohmann::json out = nlohmann::json::array();
+				for (const auto &s : slices)
+					out.push_back(slice_json(s));
+				std::cout << out.dump(2) << "\n";
+				return 0;
+			}
+			print_table(slices);
+			auto a = m.available();
+			std::printf("available: CPUs %s, memory %s (blocks %s, block size %s)\n",
+				    a.cpus.empty() ? "-" : cpc::format_cpulist(a.cpus).c_str(),
+				    cpc::format_size(a.mem_bytes).c_str(),
+				    a.memory_blocks.empty() ? "-" : cpc::format_cpulist(a.memory_blocks).c_str(),
+				    cpc::format_size(a.block_size).c_str());
+			return 0;
+		});
+	}
+
+	// show
+	{
+		auto name = std::make_shared<std::string>();
+		auto *sub = slice->add_subcommand("show", "show one slice and its filters");
+		sub->add_option("NAME", *name, "slice name")->required();
+		add_json_flag(sub, g);
+		on_run(sub, [name, &g] {
+			cpc::SliceManager m;
+			return output(g, m.show(*name));
+		});
+	}
+
+	// filter
+	{
+		struct Opts {
+			std::string name, bus, cache, ipi;
+			std::vector<std::string> windows, devices;
+			bool clear = false;
+		};
+		auto o = std::make_shared<Opts>();
+		auto *sub = slice->add_subcommand("filter", "change the filters of an unlocked slice");
+		sub->add_option("NAME", o->name, "slice name")->required();
+		sub->add_flag("--clear", o->clear, "first reset every filter to its default");
+		sub->add_option("--mem-window", o->windows, "add a memory window ADDR:SIZE (repeatable)");
+		sub->add_option("--bus-window", o->bus, "set the slice-bus window ADDR:SIZE");
+		sub->add_option("--cache-ways", o->cache, "cache-way mask, e.g. 0xf0");
+		sub->add_option("--ipi", o->ipi, "IPI destinations: CPU list and/or 'manager', or 'none'");
+		sub->add_option("--device", o->devices, "add a PCI device DDDD:BB:SS.F (repeatable)");
+		add_json_flag(sub, g);
+		on_run(sub, [o, &g] {
+			using K = cpc::FilterChange::Kind;
+			// Parse everything before the first change.
+			std::vector<cpc::FilterChange> changes;
+			if (o->clear)
+				changes.push_back(change(K::Clear));
+			for (const auto &w : o->windows) {
+				auto [a, s] = cpc::parse_window(w);
+				auto c = change(K::MemWindow);
+				c.window = {a, s};
+				changes.push_back(c);
+			}
+			if (!o->bus.empty()) {
+				auto [a, s] = cpc::parse_window(o->bus);
+				auto c = change(K::BusWindow);
+				c.window = {a, s};
+				changes.push_back(c);
+			}
+			if (!o->cache.empty()) {
+				auto c = change(K::CacheWays);
+				c.cache_ways = cpc::parse_number(o->cache);
+				changes.push_back(c);
+			}
+			if (!o->ipi.empty())
+				changes.push_back(parse_ipi(o->ipi));
+			for (const auto &d : o->devices) {
+				auto c = change(K::Device);
+				c.bdf = cpc::parse_bdf(d);
+				changes.push_back(c);
+			}
+			if (changes.empty())
+				throw cpc::Error(EINVAL, "slice " + o->name + ": no filter given");
+			cpc::SliceManager m;
+			for (const auto &c : changes)
+				m.filter(o->name, c);
+			return output(g, m.show(o->name));
+		});
+	}
+
+	// lock
+	{
+		auto name = std::make_shared<std::string>();
+		auto *sub = slice->add_subcommand("lock", "freeze the filters of a slice until destroy");
+		sub->add_option("NAME", *name, "slice name")->required();
+		add_json_flag(sub, g);
+		on_run(sub, [name, &g] {
+			cpc::SliceManager m;
+			m.lock(*name);
+			return output(g, m.show(*name));
+		});
+	}
+
+	// destroy
+	{
+		auto name = std::make_shared<std::string>();
+		auto *sub = slice->add_subcommand("destroy", "scrub a slice and give everything back");
+		sub->add_option("NAME", *name, "slice name")->required();
+		add_json_flag(sub, g);
+		on_run(sub, [name, &g] {
+			cpc::SliceManager m;
+			m.destroy(*name);
+			if (g.json)
+				std::cout << nlohmann::json{{"name", *name}, {"destroyed", true}}.dump(2) << "\n";
+			else
+				std::printf("slice %s destroyed\n", name->c_str());
+			return 0;
+		});
+	}
+}
+
+} // namespace cpcctl

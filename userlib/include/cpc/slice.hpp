@@ -1,0 +1,99 @@
+#pragma once
+// cpc::SliceManager: create, filter, lock, list and destroy core slices
+// through /dev/cpc_host (changes) and /sys/kernel/cpc_host (views). Plain
+// value types; every failure throws cpc::Error ("<what>: <why>").
+
+#include <cpc/host.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cpc {
+
+/// Highest CPU number + 1 a slice request can name.
+inline constexpr unsigned slice_max_cpus = 1024;
+
+/// A memory window: physical start and length in bytes.
+struct Window {
+	std::uint64_t addr = 0;
+	std::uint64_t size = 0;
+};
+
+/// The filter set of a slice as sysfs shows it.
+struct SliceFilters {
+	std::vector<Window> mem_windows;
+	std::optional<Window> bus_window;
+	std::uint64_t cache_ways = ~0ULL;
+	bool cache_ways_enforced = false;
+	std::vector<unsigned> ipi_cpus;
+	bool ipi_manager = true;
+	std::vector<std::string> devices; ///< "DDDD:BB:SS.F"
+	std::uint64_t ipi_sent = 0;
+	std::uint64_t ipi_refused = 0;
+};
+
+/// One slice as sysfs shows it.
+struct SliceInfo {
+	std::string name;
+	std::string state; ///< "created", "locked" or "destroying"
+	std::vector<unsigned> cpus;
+	std::vector<unsigned> memory_blocks;
+	std::uint64_t mem_bytes = 0;
+	bool locked = false;
+	SliceFilters filters;
+};
+
+/// What a new slice takes: CPUs plus either a size or explicit blocks.
+struct SliceSpec {
+	std::string name;
+	std::vector<unsigned> cpus;
+	std::uint64_t mem_bytes = 0;	   ///< used when blocks is empty
+	std::vector<unsigned> blocks;	   ///< memory block indexes
+};
+
+/// What is left for slicing.
+struct Available {
+	std::vector<unsigned> cpus;
+	std::vector<unsigned> memory_blocks;
+	std::uint64_t mem_bytes = 0;
+	std::uint64_t block_size = 0;
+};
+
+/// One filter change (CPC_IOCTL_SLICE_FILTER).
+struct FilterChange {
+	enum class Kind { MemWindow, BusWindow, CacheWays, Ipi, Device, Clear };
+	Kind kind = Kind::Clear;
+	Window window{};		///< MemWindow, BusWindow
+	std::uint64_t cache_ways = 0;	///< CacheWays
+	std::vector<unsigned> ipi_cpus; ///< Ipi
+	bool ipi_manager = false;	///< Ipi
+	std::uint32_t bdf = 0;		///< Device
+};
+
+class SliceManager {
+public:
+	explicit SliceManager(const std::string &device = "/dev/cpc_host",
+			      const std::string &sysfs = "/sys/kernel/cpc_host");
+
+	/// Creates a slice; returns it as sysfs shows it afterwards.
+	SliceInfo create(const SliceSpec &spec);
+	void destroy(const std::string &name);
+	void lock(const std::string &name);
+	void filter(const std::string &name, const FilterChange &change);
+
+	std::vector<SliceInfo> list() const;
+	/// Throws cpc::Error ENOENT "slice '<name>': No such ..." when absent.
+	SliceInfo show(const std::string &name) const;
+	Available available() const;
+
+private:
+	void ref_ioctl(unsigned long cmd, const std::string &name, const char *verb);
+
+	HostDevice dev_;
+	std::string sysfs_;
+};
+
+} // namespace cpc

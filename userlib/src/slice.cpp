@@ -1,0 +1,229 @@
+// SliceManager: slice ioctls on /dev/cpc_host, views from sysfs.
+#include <cpc/error.hpp>
+#include <cpc/parse.hpp>
+#include <cpc/slice.hpp>
+
+#include <sys/ioctl.h>
+
+#include <linux/cpc_host.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace cpc {
+
+static_assert(slice_max_cpus == CPC_SLICE_MAX_CPUS);
+
+namespace {
+
+std::string read_text(const std::string &path)
+{
+	std::ifstream in(path);
+	if (!in)
+		throw Error(errno ? errno : ENOENT, path);
+	std::stringstream ss;
+	ss << in.rdbuf();
+	std::string s = ss.str();
+	while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
+		s.pop_back();
+	return s;
+}
+
+std::vector<std::string> lines(const std::string &text)
+{
+	std::vector<std::string> out;
+	std::istringstream in(text);
+	for (std::string l; std::getline(in, l);)
+		if (!l.empty())
+			out.push_back(l);
+	return out;
+}
+
+Window window_of(const std::string &text)
+{
+	auto [a, s] = parse_window(text);
+	return Window{a, s};
+}
+
+void set_name(char (&dst)[CPC_SLICE_NAME_MAX], const std::string &name)
+{
+	if (name.empty() || name.size() >= CPC_SLICE_NAME_MAX)
+		throw Error(EINVAL, "slice name '" + name + "': want 1.." +
+					    std::to_string(CPC_SLICE_NAME_MAX - 1) + " characters");
+	std::memset(dst, 0, sizeof(dst));
+	std::memcpy(dst, name.data(), name.size());
+}
+
+void set_cpus(__u64 (&bits)[CPC_SLICE_MAX_CPUS / 64], const std::vector<unsigned> &cpus)
+{
+	for (unsigned c : cpus) {
+		if (c >= CPC_SLICE_MAX_CPUS)
+			throw Error(EINVAL, "CPU " + std::to_string(c) + ": above the limit of " +
+						    std::to_string(CPC_SLICE_MAX_CPUS));
+		bits[c / 64] |= 1ULL << (c % 64);
+	}
+}
+
+} // namespace
+
+SliceManager::SliceManager(const std::string &device, const std::string &sysfs)
+	: dev_(device), sysfs_(sysfs)
+{
+}
+
+SliceInfo SliceManager::create(const SliceSpec &spec)
+{
+	cpc_slice_create r{};
+	r.size = sizeof(r);
+	set_name(r.name, spec.name);
+	set_cpus(r.cpus, spec.cpus);
+	if (!spec.blocks.empty()) {
+		if (spec.blocks.size() > CPC_SLICE_MAX_BLOCKS)
+			throw Error(EINVAL, "slice " + spec.name + ": more than " +
+						    std::to_string(CPC_SLICE_MAX_BLOCKS) + " memory blocks");
+		r.flags = CPC_SLICE_CREATE_BLOCKS;
+		r.nr_blocks = static_cast<__u32>(spec.blocks.size());
+		std::copy(spec.blocks.begin(), spec.blocks.end(), r.blocks);
+	} else {
+		r.mem_bytes = spec.mem_bytes;
+	}
+	if (::ioctl(dev_.fd(), CPC_IOCTL_SLICE_CREATE, &r) < 0)
+		throw_errno("create slice " + spec.name);
+	return show(spec.name);
+}
+
+void SliceManager::ref_ioctl(unsigned long cmd, const std::string &name, const char *verb)
+{
+	cpc_slice_ref r{};
+	r.size = sizeof(r);
+	set_name(r.name, name);
+	if (::ioctl(dev_.fd(), cmd, &r) < 0)
+		throw_errno(std::string(verb) + " slice " + name);
+}
+
+void SliceManager::destroy(const std::string &name)
+{
+	ref_ioctl(CPC_IOCTL_SLICE_DESTROY, name, "destroy");
+}
+
+void SliceManager::lock(const std::string &name)
+{
+	ref_ioctl(CPC_IOCTL_SLICE_LOCK, name, "lock");
+}
+
+void SliceManager::filter(const std::string &name, const FilterChange &c)
+{
+	cpc_slice_filter f{};
+	std::string what;
+	f.size = sizeof(f);
+	set_name(f.name, name);
+	switch (c.kind) {
+	case FilterChange::Kind::MemWindow:
+	case FilterChange::Kind::BusWindow: {
+		bool bus = c.kind == FilterChange::Kind::BusWindow;
+		f.type = bus ? CPC_FILTER_BUS_WINDOW : CPC_FILTER_MEM_WINDOW;
+		f.addr = c.window.addr;
+		f.len = c.window.size;
+		char buf[64];
+		std::snprintf(buf, sizeof(buf), "0x%llx:%s", static_cast<unsigned long long>(c.window.addr),
+			      format_size(c.window.size).c_str());
+		what = std::string(bus ? "bus window " : "memory window ") + buf;
+		break;
+	}
+	case FilterChange::Kind::CacheWays: {
+		f.type = CPC_FILTER_CACHE_WAYS;
+		f.addr = c.cache_ways;
+		char buf[32];
+		std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(c.cache_ways));
+		what = std::string("cache ways ") + buf;
+		break;
+	}
+	case FilterChange::Kind::Ipi:
+		f.type = CPC_FILTER_IPI;
+		set_cpus(f.cpus, c.ipi_cpus);
+		f.flags = c.ipi_manager ? CPC_FILTER_IPI_MANAGER : 0;
+		what = "IPI mask " + format_cpulist(c.ipi_cpus) + (c.ipi_manager ? " + manager" : "");
+		break;
+	case FilterChange::Kind::Device:
+		f.type = CPC_FILTER_DEVICE;
+		f.bdf = c.bdf;
+		what = "device " + format_bdf(c.bdf);
+		break;
+	case FilterChange::Kind::Clear:
+		f.type = CPC_FILTER_CLEAR;
+		what = "clear filters";
+		break;
+	}
+	if (::ioctl(dev_.fd(), CPC_IOCTL_SLICE_FILTER, &f) < 0) {
+		int err = errno;
+		if (err == EPERM && std::filesystem::exists(sysfs_ + "/slices/" + name) &&
+		    read_text(sysfs_ + "/slices/" + name + "/locked") == "1")
+			throw Error(err, "slice " + name + ": " + what + ": filters are locked");
+		throw Error(err, "slice " + name + ": " + what);
+	}
+}
+
+SliceInfo SliceManager::show(const std::string &name) const
+{
+	const std::string d = sysfs_ + "/slices/" + name;
+	if (name.empty() || name.find('/') != std::string::npos || name[0] == '.' ||
+	    !std::filesystem::is_directory(d))
+		throw Error(ENOENT, "slice " + name);
+	SliceInfo s;
+	s.name = name;
+	s.state = read_text(d + "/state");
+	s.cpus = parse_cpulist(read_text(d + "/cpus"));
+	s.memory_blocks = parse_cpulist(read_text(d + "/memory_blocks"));
+	s.mem_bytes = parse_number(read_text(d + "/mem_bytes"));
+	s.locked = read_text(d + "/locked") == "1";
+	const std::string f = d + "/filters";
+	for (const auto &l : lines(read_text(f + "/mem_windows")))
+		s.filters.mem_windows.push_back(window_of(l));
+	if (auto b = read_text(f + "/bus_window"); !b.empty())
+		s.filters.bus_window = window_of(b);
+	s.filters.cache_ways = parse_number(read_text(f + "/cache_ways"));
+	s.filters.cache_ways_enforced = read_text(f + "/cache_ways_enforced") == "1";
+	s.filters.ipi_cpus = parse_cpulist(read_text(f + "/ipi_cpus"));
+	s.filters.ipi_manager = read_text(f + "/ipi_manager") == "1";
+	s.filters.devices = lines(read_text(f + "/devices"));
+	s.filters.ipi_sent = parse_number(read_text(f + "/ipi_sent"));
+	s.filters.ipi_refused = parse_number(read_text(f + "/ipi_refused"));
+	return s;
+}
+
+std::vector<SliceInfo> SliceManager::list() const
+{
+	std::vector<std::string> names;
+	std::error_code ec;
+	for (const auto &e : std::filesystem::directory_iterator(sysfs_ + "/slices", ec))
+		names.push_back(e.path().filename().string());
+	if (ec)
+		throw Error(ec.value(), sysfs_ + "/slices");
+	std::sort(names.begin(), names.end());
+	std::vector<SliceInfo> out;
+	for (const auto &n : names) {
+		try {
+			out.push_back(show(n));
+		} catch (const Error &e) {
+			if (e.errnum() != ENOENT) // destroyed meanwhile
+				throw;
+		}
+	}
+	return out;
+}
+
+Available SliceManager::available() const
+{
+	const std::string d = sysfs_ + "/available";
+	Available a;
+	a.cpus = parse_cpulist(read_text(d + "/cpus"));
+	a.memory_blocks = parse_cpulist(read_text(d + "/memory_blocks"));
+	a.mem_bytes = parse_number(read_text(d + "/mem_bytes"));
+	a.block_size = parse_number(read_text(d + "/block_size"));
+	return a;
+}
+
+} // namespace cpc
