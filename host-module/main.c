@@ -19,6 +19,7 @@
 #include <linux/cpc_host.h>
 
 #include "../transport/ivshmem.h"
+#include "channel.h"
 
 static struct kobject *cpc_host_kobj;
 static struct dentry *cpc_host_debugfs;
@@ -63,6 +64,8 @@ static long cpc_host_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case CPC_IOCTL_VERSION:
 		return cpc_host_ioctl_version(argp);
+	case CPC_IOCTL_CHANNEL_OPEN:
+		return cpc_host_channel_open(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -83,6 +86,9 @@ static struct miscdevice cpc_host_misc = {
 };
 
 static const struct cpc_ivshmem_ops cpc_host_ivshmem_ops = {
+	.probe = cpc_hchan_probe,
+	.remove = cpc_hchan_remove,
+	.doorbell = cpc_hchan_doorbell,
 };
 
 static struct cpc_ivshmem_driver cpc_host_ivshmem = {
@@ -101,10 +107,13 @@ static int __init cpc_host_init(void)
 		goto err_kobj;
 
 	cpc_host_debugfs = debugfs_create_dir("cpc_host", NULL);
+	ret = cpc_hchan_init(cpc_host_kobj, cpc_host_debugfs);
+	if (ret)
+		goto err_debugfs;
 	cpc_host_ivshmem.debugfs_root = cpc_host_debugfs;
 	ret = cpc_ivshmem_register(&cpc_host_ivshmem, "cpc_host_ivshmem");
 	if (ret)
-		goto err_debugfs;
+		goto err_chan;
 
 	ret = misc_register(&cpc_host_misc);
 	if (ret)
@@ -114,6 +123,8 @@ static int __init cpc_host_init(void)
 
 err_ivshmem:
 	cpc_ivshmem_unregister(&cpc_host_ivshmem);
+err_chan:
+	cpc_hchan_exit();
 err_debugfs:
 	debugfs_remove_recursive(cpc_host_debugfs);
 err_kobj:
@@ -125,6 +136,7 @@ static void __exit cpc_host_exit(void)
 {
 	misc_deregister(&cpc_host_misc);
 	cpc_ivshmem_unregister(&cpc_host_ivshmem);
+	cpc_hchan_exit();
 	debugfs_remove_recursive(cpc_host_debugfs);
 	kobject_put(cpc_host_kobj);
 	pr_info("unloaded\n");

@@ -22,5 +22,8 @@ void on_run(CLI::App *sub, Handler h);
 void add_json_flag(CLI::App *sub, Global &g);
 
 void add_version_commands(CLI::App &app, Global &g);
+void add_channel_commands(CLI::App &app, Global &g);
+void add_call_commands(CLI::App &app, Global &g);
+void add_guest_commands(CLI::App &app, Global &g);
 
 } // namespace cpcctl

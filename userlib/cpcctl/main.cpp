@@ -34,6 +34,9 @@ int main(int argc, char **argv)
 	cpcctl::add_json_flag(&app, g);
 
 	cpcctl::add_version_commands(app, g);
+	cpcctl::add_channel_commands(app, g);
+	cpcctl::add_call_commands(app, g);
+	cpcctl::add_guest_commands(app, g);
 
 	try {
 		app.parse(argc, argv);
