@@ -49,7 +49,7 @@ static int cpc_info_run(struct cpc_proc_call *call)
 	cpc_buf_json_str(&b, init_utsname()->release);
 	cpc_buf_printf(&b, ",\"cpus\":%u,\"maint_cpu\":%d,\"procs\":{",
 		       num_online_cpus(), cpc_vcpu_cpu());
-	for (op = 0; op < CPC_PROC_COUNT; op++)
+	for (op = 0; op < CPC_PROC_COUNT; op++) {
 		cpc_buf_printf(&b, "%s\"%s\":{\"allowed\":%s,\"calls\":%llu,",
 			       op ? "," : "", cpc_info_names[op],
 			       cpc_policy_allowed(op) ? "true" : "false",
@@ -57,6 +57,7 @@ static int cpc_info_run(struct cpc_proc_call *call)
 		cpc_buf_printf(&b, "\"rejected\":%llu,\"errors\":%llu}",
 			       cpc_policy_counter(op, CPC_POLICY_REJECTED),
 			       cpc_policy_counter(op, CPC_POLICY_ERRORS));
+	}
 	cpc_buf_printf(&b, "}}\n");
 	ret = cpc_buf_finish(&b, call);
 	if (!ret)
