@@ -326,8 +326,7 @@ static const struct file_operations inject_cpl_fops = {
 int cpc_gchan_probe(struct cpc_ivshmem *ivs)
 {
 	struct cpc_gchan *ch;
-	unsigned int v;
-	int ret, irq;
+	int ret;
 
 	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
 	if (!ch)
@@ -345,16 +344,6 @@ int cpc_gchan_probe(struct cpc_ivshmem *ivs)
 	ret = kobject_add(&ch->kobj, cpc_gchan_dir, "%s", ch->name);
 	if (ret)
 		goto err_kobj;
-	/* Only the maintenance vCPU takes this device's interrupts. */
-	for (v = 0; v < ivs->nvec; v++) {
-		irq = cpc_ivshmem_irq(ivs, v);
-		ret = irq < 0 ? irq : irq_set_affinity(irq, cpumask_of(cpc_vcpu_cpu()));
-		if (ret) {
-			dev_err(&ivs->pdev->dev, "cannot route vector %u to CPU %d: %d\n",
-				v, cpc_vcpu_cpu(), ret);
-			goto err_kobj;
-		}
-	}
 	if (!IS_ERR_OR_NULL(cpc_gchan_debugfs)) {
 		ch->debugfs = debugfs_create_dir(ch->name, cpc_gchan_debugfs);
 		debugfs_create_file("inject_cpl", 0200, ch->debugfs, ch,

@@ -69,6 +69,8 @@ static int __init cpc_guest_init(void)
 	if (ret)
 		goto err_chan;
 	cpc_guest_ivshmem.debugfs_root = cpc_guest_debugfs;
+	/* Only the maintenance vCPU takes CPC interrupts. */
+	cpc_guest_ivshmem.irq_cpu = cpc_vcpu_cpu();
 	ret = cpc_ivshmem_register(&cpc_guest_ivshmem, "cpc_guest_ivshmem");
 	if (ret)
 		goto err_vcpu;

@@ -93,6 +93,7 @@ static const struct cpc_ivshmem_ops cpc_host_ivshmem_ops = {
 
 static struct cpc_ivshmem_driver cpc_host_ivshmem = {
 	.ops = &cpc_host_ivshmem_ops,
+	.irq_cpu = -1,
 };
 
 static int __init cpc_host_init(void)
