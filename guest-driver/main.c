@@ -16,6 +16,7 @@
 #include <linux/cpc_host.h>
 
 #include "../transport/ivshmem.h"
+#include "channel.h"
 
 static struct kobject *cpc_guest_kobj;
 static struct dentry *cpc_guest_debugfs;
@@ -38,6 +39,9 @@ static const struct attribute_group cpc_guest_group = {
 };
 
 static const struct cpc_ivshmem_ops cpc_guest_ivshmem_ops = {
+	.probe = cpc_gchan_probe,
+	.remove = cpc_gchan_remove,
+	.doorbell = cpc_gchan_doorbell,
 };
 
 static struct cpc_ivshmem_driver cpc_guest_ivshmem = {
@@ -56,13 +60,31 @@ static int __init cpc_guest_init(void)
 		goto err_kobj;
 
 	cpc_guest_debugfs = debugfs_create_dir("cpc_guest", NULL);
-	cpc_guest_ivshmem.debugfs_root = cpc_guest_debugfs;
-	ret = cpc_ivshmem_register(&cpc_guest_ivshmem, "cpc_guest_ivshmem");
+	ret = cpc_policy_init(cpc_guest_kobj);
 	if (ret)
 		goto err_debugfs;
+	ret = cpc_gchan_sysfs_init(cpc_guest_kobj, cpc_guest_debugfs);
+	if (ret)
+		goto err_policy;
+	ret = cpc_vcpu_start(cpc_guest_kobj, cpc_guest_debugfs);
+	if (ret)
+		goto err_chan;
+	cpc_guest_ivshmem.debugfs_root = cpc_guest_debugfs;
+	/* Only the maintenance vCPU takes CPC interrupts. */
+	cpc_guest_ivshmem.irq_cpu = cpc_vcpu_cpu();
+	ret = cpc_ivshmem_register(&cpc_guest_ivshmem, "cpc_guest_ivshmem");
+	if (ret)
+		goto err_vcpu;
 	pr_info("loaded, interface %u.%u\n", CPC_VERSION_MAJOR, CPC_VERSION_MINOR);
 	return 0;
 
+err_vcpu:
+	cpc_vcpu_stop();
+	cpc_vcpu_release();
+err_chan:
+	cpc_gchan_sysfs_exit();
+err_policy:
+	cpc_policy_exit();
 err_debugfs:
 	debugfs_remove_recursive(cpc_guest_debugfs);
 err_kobj:
@@ -72,7 +94,12 @@ err_kobj:
 
 static void __exit cpc_guest_exit(void)
 {
+	/* Stop serving first: a request in progress is abandoned. */
+	cpc_vcpu_stop();
 	cpc_ivshmem_unregister(&cpc_guest_ivshmem);
+	cpc_vcpu_release();
+	cpc_gchan_sysfs_exit();
+	cpc_policy_exit();
 	debugfs_remove_recursive(cpc_guest_debugfs);
 	kobject_put(cpc_guest_kobj);
 	pr_info("unloaded\n");

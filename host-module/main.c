@@ -23,6 +23,7 @@
 #include <linux/cpc_host.h>
 
 #include "../transport/ivshmem.h"
+#include "channel.h"
 #include "slice.h"
 
 static struct kobject *cpc_host_kobj;
@@ -74,6 +75,8 @@ static long cpc_host_ioctl(struct file *file, unsigned int cmd,
 	case CPC_IOCTL_SLICE_LOCK:
 	case CPC_IOCTL_SLICE_FILTER:
 		return cpc_slice_ioctl(cmd, argp);
+	case CPC_IOCTL_CHANNEL_OPEN:
+		return cpc_host_channel_open(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -94,10 +97,14 @@ static struct miscdevice cpc_host_misc = {
 };
 
 static const struct cpc_ivshmem_ops cpc_host_ivshmem_ops = {
+	.probe = cpc_hchan_probe,
+	.remove = cpc_hchan_remove,
+	.doorbell = cpc_hchan_doorbell,
 };
 
 static struct cpc_ivshmem_driver cpc_host_ivshmem = {
 	.ops = &cpc_host_ivshmem_ops,
+	.irq_cpu = -1,
 };
 
 static int __init cpc_host_init(void)
@@ -115,10 +122,13 @@ static int __init cpc_host_init(void)
 	ret = cpc_slices_init(cpc_host_kobj, cpc_host_debugfs);
 	if (ret)
 		goto err_debugfs;
+	ret = cpc_hchan_init(cpc_host_kobj, cpc_host_debugfs);
+	if (ret)
+		goto err_slices;
 	cpc_host_ivshmem.debugfs_root = cpc_host_debugfs;
 	ret = cpc_ivshmem_register(&cpc_host_ivshmem, "cpc_host_ivshmem");
 	if (ret)
-		goto err_slices;
+		goto err_chan;
 
 	ret = misc_register(&cpc_host_misc);
 	if (ret)
@@ -128,6 +138,8 @@ static int __init cpc_host_init(void)
 
 err_ivshmem:
 	cpc_ivshmem_unregister(&cpc_host_ivshmem);
+err_chan:
+	cpc_hchan_exit();
 err_slices:
 	cpc_slices_exit();
 err_debugfs:
@@ -141,6 +153,7 @@ static void __exit cpc_host_exit(void)
 {
 	misc_deregister(&cpc_host_misc);
 	cpc_ivshmem_unregister(&cpc_host_ivshmem);
+	cpc_hchan_exit();
 	cpc_slices_exit();
 	debugfs_remove_recursive(cpc_host_debugfs);
 	kobject_put(cpc_host_kobj);

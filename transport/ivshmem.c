@@ -219,6 +219,16 @@ static int cpc_ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *i
 	for (i = 0; i < nvec; i++) {
 		vecs[i].ivs = ivs;
 		vecs[i].vector = i;
+		/* Route it before it can fire, so no other CPU ever takes it. */
+		if (drv->irq_cpu >= 0) {
+			ret = irq_set_affinity(pci_irq_vector(pdev, i),
+					       cpumask_of(drv->irq_cpu));
+			if (ret) {
+				dev_err(dev, "cannot route vector %u to CPU %d: %d\n",
+					i, drv->irq_cpu, ret);
+				goto err_irqs;
+			}
+		}
 		ret = request_irq(pci_irq_vector(pdev, i), cpc_ivshmem_interrupt,
 				  0, drv->pci.name, &vecs[i]);
 		if (ret)

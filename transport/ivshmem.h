@@ -40,10 +40,13 @@ struct cpc_ivshmem_ops {
  * @debugfs_root:  the module's debugfs directory (or an error pointer / NULL
  *                 for none); each device gets "ivshmem/<pci name>/" below.
  * @debugfs_dir:   "ivshmem" directory below @debugfs_root.
+ * @irq_cpu:       CPU every vector's interrupt is routed to, set before the
+ *                 interrupts are requested; -1 leaves the default affinity.
  */
 struct cpc_ivshmem_driver {
 	struct pci_driver pci;
 	const struct cpc_ivshmem_ops *ops;
+	int irq_cpu;
 	struct dentry *debugfs_root;
 	struct dentry *debugfs_dir;
 };

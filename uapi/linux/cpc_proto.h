@@ -150,7 +150,7 @@ struct cpc_ring_idx {
 };
 
 /**
- * enum cpc_proc - procedure opcodes (struct cpc_req.opcode).
+ * enum cpc_proc_opcode - procedure opcodes (struct cpc_req.opcode).
  * @CPC_PROC_PING:     echo; args[0] is returned in ret[0].
  * @CPC_PROC_INFO:     guest facts as JSON text in the result buffer.
  * @CPC_PROC_PS:       process list as JSON text in the result buffer.
@@ -162,7 +162,7 @@ struct cpc_ring_idx {
  *                     cpc_snapshot_args.
  * @CPC_PROC_COUNT:    number of opcodes.
  */
-enum cpc_proc {
+enum cpc_proc_opcode {
 	CPC_PROC_PING = 0,
 	CPC_PROC_INFO = 1,
 	CPC_PROC_PS = 2,
@@ -209,7 +209,7 @@ enum cpc_status {
 /**
  * struct cpc_req - one request descriptor (host -> guest), 64 bytes.
  * @id:       request id chosen by the host, unique among requests in flight.
- * @opcode:   enum cpc_proc.
+ * @opcode:   enum cpc_proc_opcode.
  * @flags:    zero (no flags defined yet).
  * @arg_off:  offset of the argument buffer in the data area (0 if none).
  * @arg_len:  length of the argument buffer.

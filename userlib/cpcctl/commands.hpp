@@ -23,5 +23,8 @@ void add_json_flag(CLI::App *sub, Global &g);
 
 void add_version_commands(CLI::App &app, Global &g);
 void add_slice_commands(CLI::App &app, Global &g);
+void add_channel_commands(CLI::App &app, Global &g);
+void add_call_commands(CLI::App &app, Global &g);
+void add_guest_commands(CLI::App &app, Global &g);
 
 } // namespace cpcctl

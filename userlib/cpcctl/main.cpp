@@ -35,6 +35,9 @@ int main(int argc, char **argv)
 
 	cpcctl::add_version_commands(app, g);
 	cpcctl::add_slice_commands(app, g);
+	cpcctl::add_channel_commands(app, g);
+	cpcctl::add_call_commands(app, g);
+	cpcctl::add_guest_commands(app, g);
 
 	try {
 		app.parse(argc, argv);

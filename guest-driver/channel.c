@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * channel.c - the guest end of a CPC channel over an ivshmem device.
+ *
+ * The maintenance thread (vcpu.c) calls cpc_gchan_service_all() after every
+ * doorbell: each channel advances its handshake and, in RUN, drains the
+ * request ring. Each request is copied out of shared memory by
+ * cpc_ring_pop(), validated against the guest's own layout, checked against
+ * the owner's policy, its argument buffer copied into private memory, and
+ * only then handed to the procedure. A peer that breaks the ring indexes
+ * moves the channel to BROKEN until the host starts a new generation; a bad
+ * descriptor is answered with CPC_ST_EPROTO and counted.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/jiffies.h>
+#include <linux/minmax.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include <linux/uaccess.h>
+
+#include "channel.h"
+#include "proc.h"
+
+/* The channel list and every channel's end point (see channel.h). */
+DEFINE_MUTEX(cpc_gchan_lock);
+static LIST_HEAD(cpc_gchans);
+static struct kobject *cpc_gchan_dir;
+static struct dentry *cpc_gchan_debugfs;
+
+/* Every doorbell to the host goes through here. */
+static void cpc_gchan_ring_host(struct cpc_gchan *ch)
+{
+	u32 vector, id = cpc_ep_peer_doorbell(&ch->ep, &vector);
+
+	if (id == ch->ivs->own_id || vector >= CPC_IVSHMEM_MAX_VECTORS)
+		return;
+	cpc_ivshmem_ring(ch->ivs, id, vector);
+}
+
+static void cpc_gchan_bad(struct cpc_gchan *ch, enum cpc_bad why, u64 id)
+{
+	atomic64_inc(&ch->bad[why]);
+	pr_warn_ratelimited("%s: rejected request %llu from the host: bad %s\n",
+			    ch->name, id, cpc_bad_name(why));
+}
+
+/* The host broke a ring index: stop until it starts a new generation. */
+static void cpc_gchan_break(struct cpc_gchan *ch)
+{
+	atomic64_inc(&ch->bad[CPC_BAD_INDEX]);
+	atomic64_inc(&ch->broken);
+	pr_warn_ratelimited("%s: host broke the ring protocol; channel broken until it resets\n",
+			    ch->name);
+	cpc_ep_publish(&ch->ep, CPC_STATE_BROKEN);
+	cpc_gchan_ring_host(ch);
+}
+
+static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_req *req,
+			    struct cpc_cpl *cpl)
+{
+	struct cpc_proc_call call = { .req = req };
+	const struct cpc_proc *proc;
+	enum cpc_bad why;
+	u32 ms;
+	int ret;
+
+	memset(cpl, 0, sizeof(*cpl));
+	cpl->id = req->id;
+	why = cpc_req_check(req, &ch->ep.layout);
+	if (why != CPC_BAD_NONE) {
+		cpc_gchan_bad(ch, why, req->id);
+		cpl->status = CPC_ST_EPROTO;
+		return;
+	}
+	proc = cpc_procs[req->opcode];
+	if (!proc) {
+		cpl->status = CPC_ST_ENOSYS;
+		return;
+	}
+	if (!cpc_policy_allowed(req->opcode)) {
+		cpc_policy_count(req->opcode, CPC_POLICY_REJECTED);
+		cpl->status = CPC_ST_EPERM;
+		return;
+	}
+	cpc_policy_count(req->opcode, CPC_POLICY_CALLS);
+	if (req->arg_len > CPC_GUEST_ARG_MAX) {
+		cpc_policy_count(req->opcode, CPC_POLICY_ERRORS);
+		cpl->status = CPC_ST_EINVAL;
+		return;
+	}
+	/* Private copies only: the host may rewrite shared memory any time. */
+	if (req->arg_len)
+		memcpy(ch->argbuf, cpc_ep_data(&ch->ep, req->arg_off), req->arg_len);
+	call.arg = ch->argbuf;
+	call.arg_len = req->arg_len;
+	call.out = req->out_len ? cpc_ep_data(&ch->ep, req->out_off) : NULL;
+	call.out_cap = req->out_len;
+	ms = req->deadline_ms ? req->deadline_ms : CPC_GUEST_DEADLINE_MS;
+	ms = min(ms, CPC_GUEST_DEADLINE_MAX_MS);
+	call.deadline = jiffies + msecs_to_jiffies(ms);
+
+	ret = proc->run(&call);
+	if (!ret && call.out_len > call.out_cap)
+		ret = -EIO;	/* a procedure bug; never report it as success */
+	if (ret) {
+		cpc_policy_count(req->opcode, CPC_POLICY_ERRORS);
+		cpl->status = cpc_errno_to_status(ret);
+		return;
+	}
+	cpl->status = CPC_ST_OK;
+	cpl->out_len = call.out_len;
+	cpl->ret[0] = call.ret[0];
+	cpl->ret[1] = call.ret[1];
+}
+
+/* Drains the request ring; returns false when the channel broke. */
+static bool cpc_gchan_drain(struct cpc_gchan *ch)
+{
+	struct cpc_req req;
+	struct cpc_cpl cpl;
+	int n, ret;
+
+	for (;;) {
+		for (n = 0; n < CPC_GUEST_BATCH; n++) {
+			ret = cpc_ring_pop(&ch->ep.req, &req);
+			if (ret == -EAGAIN)
+				break;
+			if (ret) {
+				cpc_gchan_break(ch);
+				return false;
+			}
+			cpc_gchan_serve(ch, &req, &cpl);
+			cpc_vcpu_count_served();
+			/*
+			 * The host keeps at most ring_entries requests in
+			 * flight, so a full completion ring is its fault.
+			 */
+			if (cpc_ring_push(&ch->ep.cpl, &cpl)) {
+				cpc_gchan_break(ch);
+				return false;
+			}
+			if (cpc_ring_publish(&ch->ep.cpl))
+				cpc_gchan_ring_host(ch);
+		}
+		if (n == CPC_GUEST_BATCH) {
+			cond_resched();
+			continue;
+		}
+		if (!cpc_ring_arm(&ch->ep.req))
+			return true;
+	}
+}
+
+static void cpc_gchan_service(struct cpc_gchan *ch)
+{
+	enum cpc_ep_event ev;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		ev = cpc_ep_step(&ch->ep);
+		if (ev == CPC_EP_NONE)
+			break;
+		if (ev == CPC_EP_DOWN) {
+			pr_info_ratelimited("%s: host went away; waiting for it\n",
+					    ch->name);
+			cpc_ep_guest_reset(&ch->ep);
+		} else if (ev == CPC_EP_UP) {
+			pr_info_ratelimited("%s: channel up (generation %u)\n",
+					    ch->name, ch->ep.generation);
+		}
+		cpc_gchan_ring_host(ch);
+	}
+	if (cpc_ep_running(&ch->ep))
+		cpc_gchan_drain(ch);
+}
+
+/**
+ * cpc_gchan_service_all() - serve every channel once (maintenance thread).
+ *
+ * Context: process context on the maintenance vCPU; takes cpc_gchan_lock.
+ */
+void cpc_gchan_service_all(void)
+{
+	struct cpc_gchan *ch;
+
+	mutex_lock(&cpc_gchan_lock);
+	list_for_each_entry(ch, &cpc_gchans, node)
+		cpc_gchan_service(ch);
+	mutex_unlock(&cpc_gchan_lock);
+}
+
+/**
+ * cpc_gchan_doorbell() - a doorbell from the host: wake the maintenance
+ * thread, which does all the work.
+ * @ivs:    the device.
+ * @vector: the vector that fired.
+ *
+ * Context: hard interrupt on the maintenance vCPU.
+ */
+void cpc_gchan_doorbell(struct cpc_ivshmem *ivs, unsigned int vector)
+{
+	cpc_vcpu_kick();
+}
+
+/* ---- sysfs: /sys/kernel/cpc_guest/channels/<name>/ ---- */
+
+struct cpc_gchan_attr {
+	struct attribute attr;
+	ssize_t (*show)(struct cpc_gchan *ch, char *buf, int arg);
+	int arg;
+};
+
+static ssize_t cpc_gchan_attr_show(struct kobject *kobj, struct attribute *attr,
+				   char *buf)
+{
+	struct cpc_gchan_attr *a = container_of(attr, struct cpc_gchan_attr, attr);
+
+	return a->show(container_of(kobj, struct cpc_gchan, kobj), buf, a->arg);
+}
+
+static const struct sysfs_ops cpc_gchan_sysfs_ops = {
+	.show = cpc_gchan_attr_show,
+};
+
+static ssize_t state_show(struct cpc_gchan *ch, char *buf, int arg)
+{
+	return sysfs_emit(buf, "%s\n", cpc_state_name(READ_ONCE(ch->ep.state)));
+}
+
+static ssize_t generation_show(struct cpc_gchan *ch, char *buf, int arg)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(ch->ep.generation));
+}
+
+static ssize_t broken_show(struct cpc_gchan *ch, char *buf, int arg)
+{
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->broken));
+}
+
+static ssize_t bad_show(struct cpc_gchan *ch, char *buf, int arg)
+{
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->bad[arg]));
+}
+
+#define CPC_GCHAN_ATTR(_name, _show, _arg) \
+	static struct cpc_gchan_attr cpc_gchan_attr_##_name = { \
+		.attr = { .name = __stringify(_name), .mode = 0444 }, \
+		.show = _show, .arg = _arg }
+
+CPC_GCHAN_ATTR(state, state_show, 0);
+CPC_GCHAN_ATTR(generation, generation_show, 0);
+CPC_GCHAN_ATTR(broken, broken_show, 0);
+CPC_GCHAN_ATTR(bad_opcode, bad_show, CPC_BAD_OPCODE);
+CPC_GCHAN_ATTR(bad_flags, bad_show, CPC_BAD_FLAGS);
+CPC_GCHAN_ATTR(bad_arg_range, bad_show, CPC_BAD_ARG);
+CPC_GCHAN_ATTR(bad_out_range, bad_show, CPC_BAD_OUT);
+CPC_GCHAN_ATTR(bad_overlap, bad_show, CPC_BAD_OVERLAP);
+CPC_GCHAN_ATTR(bad_index, bad_show, CPC_BAD_INDEX);
+
+static struct attribute *cpc_gchan_attrs[] = {
+	&cpc_gchan_attr_state.attr,
+	&cpc_gchan_attr_generation.attr,
+	&cpc_gchan_attr_broken.attr,
+	&cpc_gchan_attr_bad_opcode.attr,
+	&cpc_gchan_attr_bad_flags.attr,
+	&cpc_gchan_attr_bad_arg_range.attr,
+	&cpc_gchan_attr_bad_out_range.attr,
+	&cpc_gchan_attr_bad_overlap.attr,
+	&cpc_gchan_attr_bad_index.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(cpc_gchan);
+
+static void cpc_gchan_release(struct kobject *kobj)
+{
+	kfree(container_of(kobj, struct cpc_gchan, kobj));
+}
+
+static struct kobj_type cpc_gchan_ktype = {
+	.release = cpc_gchan_release,
+	.sysfs_ops = &cpc_gchan_sysfs_ops,
+	.default_groups = cpc_gchan_groups,
+};
+
+/* ---- debugfs (root only, tests): inject a raw completion ---- */
+
+static ssize_t inject_cpl_write(struct file *f, const char __user *ubuf,
+				size_t n, loff_t *pos)
+{
+	struct cpc_gchan *ch = file_inode(f)->i_private;
+	struct cpc_cpl cpl;
+	ssize_t ret = n;
+
+	if (n != sizeof(cpl))
+		return -EINVAL;
+	if (copy_from_user(&cpl, ubuf, sizeof(cpl)))
+		return -EFAULT;
+	mutex_lock(&cpc_gchan_lock);
+	if (!cpc_ep_running(&ch->ep)) {
+		ret = -ENOTCONN;
+	} else if (cpc_ring_push(&ch->ep.cpl, &cpl)) {
+		ret = -ENOSPC;
+	} else {
+		cpc_ring_publish(&ch->ep.cpl);
+		cpc_gchan_ring_host(ch);
+	}
+	mutex_unlock(&cpc_gchan_lock);
+	return ret;
+}
+
+static const struct file_operations inject_cpl_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = inject_cpl_write,
+	.llseek = no_llseek,
+};
+
+/**
+ * cpc_gchan_probe() - set up the guest end on a new ivshmem device.
+ * @ivs: the device (mapped, interrupts requested).
+ *
+ * Return: 0 or a negative errno; nothing is left behind on failure.
+ */
+int cpc_gchan_probe(struct cpc_ivshmem *ivs)
+{
+	struct cpc_gchan *ch;
+	int ret;
+
+	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
+	if (!ch)
+		return -ENOMEM;
+	ch->ivs = ivs;
+	snprintf(ch->name, sizeof(ch->name), "%s", pci_name(ivs->pdev));
+	ret = cpc_ep_init(&ch->ep, ivs->shm, ivs->shm_size, false);
+	if (ret) {
+		dev_err(&ivs->pdev->dev, "shared region of %zu bytes cannot hold a channel\n",
+			ivs->shm_size);
+		kfree(ch);
+		return ret;
+	}
+	kobject_init(&ch->kobj, &cpc_gchan_ktype);
+	ret = kobject_add(&ch->kobj, cpc_gchan_dir, "%s", ch->name);
+	if (ret)
+		goto err_kobj;
+	if (!IS_ERR_OR_NULL(cpc_gchan_debugfs)) {
+		ch->debugfs = debugfs_create_dir(ch->name, cpc_gchan_debugfs);
+		debugfs_create_file("inject_cpl", 0200, ch->debugfs, ch,
+				    &inject_cpl_fops);
+	}
+
+	mutex_lock(&cpc_gchan_lock);
+	cpc_ep_set_doorbell(&ch->ep, ivs->own_id, 0);
+	cpc_ep_guest_reset(&ch->ep);
+	list_add_tail(&ch->node, &cpc_gchans);
+	WRITE_ONCE(ivs->priv, ch);
+	mutex_unlock(&cpc_gchan_lock);
+	/* Look at the host now; its doorbells may have come before ours. */
+	cpc_vcpu_kick();
+	return 0;
+
+err_kobj:
+	kobject_put(&ch->kobj);
+	return ret;
+}
+
+/**
+ * cpc_gchan_remove() - the device goes away: tell the host (RESET) and free
+ * the channel.
+ * @ivs: the device.
+ */
+void cpc_gchan_remove(struct cpc_ivshmem *ivs)
+{
+	struct cpc_gchan *ch = ivs->priv;
+	unsigned int v;
+
+	if (!ch)
+		return;
+	debugfs_remove_recursive(ch->debugfs);
+	mutex_lock(&cpc_gchan_lock);
+	list_del(&ch->node);
+	WRITE_ONCE(ivs->priv, NULL);
+	cpc_ep_publish(&ch->ep, CPC_STATE_RESET);
+	cpc_gchan_ring_host(ch);
+	mutex_unlock(&cpc_gchan_lock);
+	for (v = 0; v < ivs->nvec; v++)
+		synchronize_irq(cpc_ivshmem_irq(ivs, v));
+	kobject_put(&ch->kobj);
+}
+
+/**
+ * cpc_gchan_sysfs_init() - create channels/ in sysfs and debugfs.
+ * @root:         /sys/kernel/cpc_guest.
+ * @debugfs_root: the module's debugfs directory (may be an error pointer).
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int cpc_gchan_sysfs_init(struct kobject *root, struct dentry *debugfs_root)
+{
+	cpc_gchan_dir = kobject_create_and_add("channels", root);
+	if (!cpc_gchan_dir)
+		return -ENOMEM;
+	if (!IS_ERR_OR_NULL(debugfs_root))
+		cpc_gchan_debugfs = debugfs_create_dir("channels", debugfs_root);
+	return 0;
+}
+
+/**
+ * cpc_gchan_sysfs_exit() - remove what cpc_gchan_sysfs_init() created.
+ */
+void cpc_gchan_sysfs_exit(void)
+{
+	kobject_put(cpc_gchan_dir);
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * channel.h - the guest end of a CPC channel: one per bound ivshmem device.
+ *
+ * Lock order (cpc_guest): cpc_gchan_lock (the channel list; held by the
+ * maintenance thread while it serves channels, and by probe/remove) is the
+ * only lock of the channel core. Counters are atomics.
+ */
+#ifndef CPC_GUEST_CHANNEL_H
+#define CPC_GUEST_CHANNEL_H
+
+#include <linux/atomic.h>
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+
+#include "../proto/cpc_peer.h"
+#include "../transport/ivshmem.h"
+
+/** CPC_GUEST_ARG_MAX - largest argument buffer the guest copies in. */
+#define CPC_GUEST_ARG_MAX	4096u
+/** CPC_GUEST_DEADLINE_MS - deadline of a request that names none. */
+#define CPC_GUEST_DEADLINE_MS	2000u
+/** CPC_GUEST_DEADLINE_MAX_MS - longest deadline the guest grants. */
+#define CPC_GUEST_DEADLINE_MAX_MS 60000u
+/** CPC_GUEST_BATCH - requests served before the thread yields. */
+#define CPC_GUEST_BATCH		32
+
+/**
+ * struct cpc_gchan - the guest end of one channel.
+ * @node:    entry in the channel list (cpc_gchan_lock).
+ * @ivs:     the transport device.
+ * @ep:      the protocol end point (private layout, ring views).
+ * @kobj:    /sys/kernel/cpc_guest/channels/<name>.
+ * @debugfs: /sys/kernel/debug/cpc_guest/channels/<name>.
+ * @name:    channel name (the PCI address of the device).
+ * @bad:     descriptors rejected, per enum cpc_bad.
+ * @broken:  times this end published BROKEN.
+ * @argbuf:  private copy of the current request's argument buffer.
+ */
+struct cpc_gchan {
+	struct list_head node;
+	struct cpc_ivshmem *ivs;
+	struct cpc_endpoint ep;
+	struct kobject kobj;
+	struct dentry *debugfs;
+	char name[32];
+	atomic64_t bad[CPC_BAD_COUNT];
+	atomic64_t broken;
+	u8 argbuf[CPC_GUEST_ARG_MAX];
+};
+
+extern struct mutex cpc_gchan_lock;
+
+int cpc_gchan_probe(struct cpc_ivshmem *ivs);
+void cpc_gchan_remove(struct cpc_ivshmem *ivs);
+void cpc_gchan_doorbell(struct cpc_ivshmem *ivs, unsigned int vector);
+void cpc_gchan_service_all(void);
+int cpc_gchan_sysfs_init(struct kobject *root, struct dentry *debugfs_root);
+void cpc_gchan_sysfs_exit(void);
+
+/* vcpu.c: the maintenance vCPU. */
+int cpc_vcpu_start(struct kobject *root, struct dentry *debugfs_root);
+void cpc_vcpu_stop(void);
+void cpc_vcpu_release(void);
+void cpc_vcpu_kick(void);
+int cpc_vcpu_cpu(void);
+bool cpc_vcpu_delay(void);
+void cpc_vcpu_count_served(void);
+
+/* policy.c: which procedures the guest owner allows. */
+int cpc_policy_init(struct kobject *root);
+void cpc_policy_exit(void);
+bool cpc_policy_allowed(unsigned int opcode);
+void cpc_policy_count(unsigned int opcode, int what);
+u64 cpc_policy_counter(unsigned int opcode, int what);
+
+/* What cpc_policy_count() counts. */
+enum {
+	CPC_POLICY_CALLS,
+	CPC_POLICY_REJECTED,
+	CPC_POLICY_ERRORS,
+	CPC_POLICY_NR_COUNTERS,
+};
+
+#endif /* CPC_GUEST_CHANNEL_H */

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * proc_ping.c - CPC_PROC_PING: ret[0] = args[0], ret[1] = the maintenance
+ * vCPU it ran on; the argument buffer, if any, is echoed into the result
+ * buffer (-ENOSPC if it does not fit).
+ */
+#include <linux/smp.h>
+#include <linux/string.h>
+
+#include "proc.h"
+
+static int cpc_ping_run(struct cpc_proc_call *call)
+{
+	if (call->arg_len > call->out_cap)
+		return -ENOSPC;
+	if (call->arg_len)
+		memcpy(call->out, call->arg, call->arg_len);
+	call->out_len = call->arg_len;
+	call->ret[0] = call->req->args[0];
+	call->ret[1] = raw_smp_processor_id();
+	return 0;
+}
+
+const struct cpc_proc cpc_proc_ping = {
+	.name = "ping",
+	.default_allowed = true,
+	.run = cpc_ping_run,
+};

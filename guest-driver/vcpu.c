@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vcpu.c - the maintenance vCPU: one SCHED_FIFO kernel thread bound to the
+ * CPU chosen by the `maint_cpu` module parameter (default: the last CPU).
+ * It sleeps (TASK_INTERRUPTIBLE, no timeout, no polling) until a doorbell
+ * interrupt - whose affinity cpc_gchan_probe() points at the same CPU -
+ * kicks it, serves every channel, and sleeps again (the vhost_worker loop).
+ *
+ * sysfs: /sys/kernel/cpc_guest/{maint_cpu,wakeups,served,busy_ns}.
+ * debugfs (tests only): /sys/kernel/debug/cpc_guest/delay_next_ms delays
+ * the service after the next doorbell (one shot, at most 30 s).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/sysfs.h>
+#include <linux/timekeeping.h>
+
+#include "channel.h"
+
+static int maint_cpu = -1;
+module_param(maint_cpu, int, 0444);
+MODULE_PARM_DESC(maint_cpu, "maintenance vCPU (default: the last CPU)");
+
+#define CPC_VCPU_DELAY_MAX_MS 30000u
+
+static struct task_struct *cpc_vcpu_task;
+static atomic_t cpc_vcpu_kicked = ATOMIC_INIT(0);
+static atomic64_t cpc_vcpu_wakeups;
+static atomic64_t cpc_vcpu_served;
+static atomic64_t cpc_vcpu_busy_ns;
+static u32 cpc_vcpu_delay_ms;
+static int cpc_vcpu_cpu_id;
+
+/**
+ * cpc_vcpu_cpu() - the maintenance vCPU.
+ *
+ * Return: its CPU number.
+ */
+int cpc_vcpu_cpu(void)
+{
+	return cpc_vcpu_cpu_id;
+}
+
+/**
+ * cpc_vcpu_kick() - wake the maintenance thread (any context).
+ */
+void cpc_vcpu_kick(void)
+{
+	atomic_set(&cpc_vcpu_kicked, 1);
+	/* The task struct is pinned until cpc_vcpu_release(). */
+	wake_up_process(cpc_vcpu_task);
+}
+
+/**
+ * cpc_vcpu_count_served() - count one request served.
+ */
+void cpc_vcpu_count_served(void)
+{
+	atomic64_inc(&cpc_vcpu_served);
+}
+
+/**
+ * cpc_vcpu_delay() - sleep for the test knob delay_next_ms, once.
+ *
+ * Context: the maintenance thread, no locks held.
+ *
+ * Return: false when the thread is asked to stop.
+ */
+bool cpc_vcpu_delay(void)
+{
+	u32 ms = xchg(&cpc_vcpu_delay_ms, 0);
+	unsigned long end;
+
+	if (!ms)
+		return true;
+	end = jiffies + msecs_to_jiffies(min(ms, CPC_VCPU_DELAY_MAX_MS));
+	while (time_before(jiffies, end)) {
+		if (kthread_should_stop())
+			return false;
+		schedule_timeout_interruptible(min_t(unsigned long, end - jiffies,
+						     HZ / 20));
+	}
+	return !kthread_should_stop();
+}
+
+static int cpc_vcpu_fn(void *unused)
+{
+	u64 t0;
+
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop()) {
+			__set_current_state(TASK_RUNNING);
+			break;
+		}
+		if (!atomic_xchg(&cpc_vcpu_kicked, 0)) {
+			schedule();
+			continue;
+		}
+		__set_current_state(TASK_RUNNING);
+		atomic64_inc(&cpc_vcpu_wakeups);
+		if (!cpc_vcpu_delay())
+			break;
+		t0 = ktime_get_ns();
+		cpc_gchan_service_all();
+		atomic64_add(ktime_get_ns() - t0, &cpc_vcpu_busy_ns);
+		cond_resched();
+	}
+	return 0;
+}
+
+static ssize_t maint_cpu_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", cpc_vcpu_cpu_id);
+}
+
+static ssize_t wakeups_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&cpc_vcpu_wakeups));
+}
+
+static ssize_t served_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&cpc_vcpu_served));
+}
+
+static ssize_t busy_ns_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&cpc_vcpu_busy_ns));
+}
+
+static struct kobj_attribute maint_cpu_attr = __ATTR_RO(maint_cpu);
+static struct kobj_attribute wakeups_attr = __ATTR_RO(wakeups);
+static struct kobj_attribute served_attr = __ATTR_RO(served);
+static struct kobj_attribute busy_ns_attr = __ATTR_RO(busy_ns);
+
+static struct attribute *cpc_vcpu_attrs[] = {
+	&maint_cpu_attr.attr,
+	&wakeups_attr.attr,
+	&served_attr.attr,
+	&busy_ns_attr.attr,
+	NULL
+};
+
+static const struct attribute_group cpc_vcpu_group = {
+	.attrs = cpc_vcpu_attrs,
+};
+
+static struct kobject *cpc_vcpu_root;
+
+/**
+ * cpc_vcpu_start() - validate maint_cpu, start the bound thread, publish
+ * its sysfs files.
+ * @root:         /sys/kernel/cpc_guest.
+ * @debugfs_root: the module's debugfs directory (may be an error pointer).
+ *
+ * Return: 0, -EINVAL for a maint_cpu that is not an online CPU, or the
+ * error of creating the thread or the sysfs files.
+ */
+int cpc_vcpu_start(struct kobject *root, struct dentry *debugfs_root)
+{
+	struct task_struct *t;
+	int cpu = maint_cpu < 0 ? (int)nr_cpu_ids - 1 : maint_cpu;
+	int ret;
+
+	if (cpu < 0 || cpu >= nr_cpu_ids || !cpu_online(cpu)) {
+		pr_err("maint_cpu=%d is not an online CPU\n", maint_cpu);
+		return -EINVAL;
+	}
+	cpc_vcpu_cpu_id = cpu;
+	t = kthread_create(cpc_vcpu_fn, NULL, "cpc_maint/%d", cpu);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	kthread_bind(t, cpu);
+	sched_set_fifo(t);
+	get_task_struct(t);
+	cpc_vcpu_task = t;
+	ret = sysfs_create_group(root, &cpc_vcpu_group);
+	if (ret) {
+		kthread_stop(t);
+		put_task_struct(t);
+		cpc_vcpu_task = NULL;
+		return ret;
+	}
+	cpc_vcpu_root = root;
+	if (!IS_ERR_OR_NULL(debugfs_root))
+		debugfs_create_u32("delay_next_ms", 0600, debugfs_root,
+				   &cpc_vcpu_delay_ms);
+	wake_up_process(t);
+	pr_info("maintenance vCPU %d\n", cpu);
+	return 0;
+}
+
+/**
+ * cpc_vcpu_stop() - stop the thread; doorbells after this only set a flag.
+ */
+void cpc_vcpu_stop(void)
+{
+	kthread_stop(cpc_vcpu_task);
+	sysfs_remove_group(cpc_vcpu_root, &cpc_vcpu_group);
+}
+
+/**
+ * cpc_vcpu_release() - drop the thread's task struct, once no interrupt can
+ * kick it any more.
+ */
+void cpc_vcpu_release(void)
+{
+	put_task_struct(cpc_vcpu_task);
+	cpc_vcpu_task = NULL;
+}

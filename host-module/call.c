@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * call.c - calls into a guest: CPC_IOCTL_CHANNEL_OPEN on /dev/cpc_host
+ * returns a channel fd (anon inode); on it, CPC_IOCTL_CALL (synchronous,
+ * with a timeout), IORING_OP_URING_CMD with the same command (asynchronous)
+ * and poll() (writable when a call can be submitted, readable while
+ * asynchronous completions are being posted, HUP when the device is gone).
+ *
+ * Every asynchronous call has a timeout, and every break, reset or removal
+ * of the channel finishes all calls in flight, so no uring_cmd stays parked
+ * (Linux 6.1 cannot cancel them). An io_uring request holds a reference to
+ * the channel file, so the file (and the module) cannot go away under one.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/capability.h>
+#include <linux/file.h>
+#include <linux/io_uring.h>
+#include <linux/mm.h>
+#include <linux/poll.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "channel.h"
+
+static void cpc_hcall_free(struct cpc_hcall *call)
+{
+	kfree(call->arg);
+	kvfree(call->out);
+	cpc_hchan_put(call->ch);
+	kfree(call);
+}
+
+/* Validates the caller's struct and builds a private call; no side effect. */
+static struct cpc_hcall *cpc_hcall_new(struct cpc_hfile *hf,
+				       void __user *ucall, long *err)
+{
+	struct cpc_hcall *call;
+	struct cpc_call uc;
+	int ret;
+
+	if (copy_from_user(&uc, ucall, sizeof(uc))) {
+		*err = -EFAULT;
+		return NULL;
+	}
+	if (uc.size < sizeof(uc) || uc.flags || uc.reserved[0] || uc.reserved[1] ||
+	    uc.proc >= CPC_PROC_COUNT || uc.timeout_ms > CPC_CALL_TIMEOUT_MAX_MS ||
+	    (uc.arg_len && !uc.arg_ptr) || (uc.out_cap && !uc.out_ptr)) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (uc.arg_len > CPC_CALL_ARG_MAX) {
+		*err = -E2BIG;
+		return NULL;
+	}
+	if (!uc.timeout_ms)
+		uc.timeout_ms = CPC_CALL_TIMEOUT_DEFAULT_MS;
+
+	call = kzalloc(sizeof(*call), GFP_KERNEL);
+	if (!call) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	call->uc = uc;
+	call->ucall = ucall;
+	call->hf = hf;
+	call->out_cap = min_t(u32, uc.out_cap, hf->ch->slot_size);
+	ret = -ENOMEM;
+	if (uc.arg_len) {
+		call->arg = memdup_user(u64_to_user_ptr(uc.arg_ptr), uc.arg_len);
+		if (IS_ERR(call->arg)) {
+			ret = PTR_ERR(call->arg);
+			call->arg = NULL;
+			goto err;
+		}
+	}
+	call->out = kvmalloc(max_t(u32, call->out_cap, 1), GFP_KERNEL);
+	if (!call->out)
+		goto err;
+	kobject_get(&hf->ch->kobj);
+	call->ch = hf->ch;
+	return call;
+err:
+	kfree(call->arg);
+	kfree(call);
+	*err = ret;
+	return NULL;
+}
+
+/* Copies a finished call's results to its caller; returns its result. */
+static int cpc_hcall_copy_out(struct cpc_hcall *call)
+{
+	struct cpc_call __user *u = call->ucall;
+
+	if (!call->answered)
+		return call->err;
+	if (call->out_len &&
+	    copy_to_user(u64_to_user_ptr(call->uc.out_ptr), call->out, call->out_len))
+		return -EFAULT;
+	if (put_user(call->status, &u->status) ||
+	    put_user(call->out_len, &u->out_len) ||
+	    copy_to_user(u->ret, call->ret, sizeof(call->ret)))
+		return -EFAULT;
+	return call->err;
+}
+
+static long cpc_hchan_ioctl_call(struct cpc_hfile *hf, void __user *argp)
+{
+	struct cpc_hchan *ch = hf->ch;
+	struct cpc_hcall *call;
+	long ret, left;
+
+	call = cpc_hcall_new(hf, argp, &ret);
+	if (!call)
+		return ret;
+	ret = cpc_hchan_submit(ch, call, 0);
+	if (ret)
+		goto out;
+	left = wait_event_interruptible_timeout(ch->wq, READ_ONCE(call->finished),
+						msecs_to_jiffies(call->uc.timeout_ms));
+	if (left <= 0)
+		cpc_hchan_give_up(ch, call, left < 0 ? -EINTR : -ETIMEDOUT);
+	/* Pairs with the lock held when the call finished. */
+	mutex_lock(&ch->lock);
+	mutex_unlock(&ch->lock);
+	ret = cpc_hcall_copy_out(call);
+out:
+	cpc_hcall_free(call);
+	return ret;
+}
+
+/* io_uring: posts the CQE in the submitter's task. */
+static void cpc_hcall_uring_done(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	struct cpc_hcall *call = *(struct cpc_hcall **)cmd->pdu;
+	struct cpc_hfile *hf = call->hf;
+	int ret;
+
+	cancel_delayed_work_sync(&call->tmo);
+	/* In the fallback worker of an exiting task there is no user memory. */
+	if (current->flags & PF_KTHREAD)
+		ret = call->answered ? -ECANCELED : call->err;
+	else
+		ret = cpc_hcall_copy_out(call);
+	io_uring_cmd_done(cmd, ret, 0, issue_flags);
+	atomic_dec(&hf->async_done);
+	wake_up_all(&call->ch->wq);
+	cpc_hcall_free(call);
+}
+
+/**
+ * cpc_hcall_finished() - an asynchronous call finished: post its CQE from
+ * the submitter's task.
+ * @call: the call (channel lock held).
+ */
+void cpc_hcall_finished(struct cpc_hcall *call)
+{
+	atomic_inc(&call->hf->async_done);
+	io_uring_cmd_complete_in_task(call->ucmd, cpc_hcall_uring_done);
+}
+
+static void cpc_hcall_timeout(struct work_struct *work)
+{
+	struct cpc_hcall *call = container_of(to_delayed_work(work),
+					      struct cpc_hcall, tmo);
+
+	cpc_hchan_give_up(call->ch, call, -ETIMEDOUT);
+}
+
+static int cpc_hchan_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	struct cpc_hfile *hf = cmd->file->private_data;
+	const struct cpc_call_uring *u = cmd->cmd;
+	struct cpc_hcall *call;
+	long ret;
+
+	if (cmd->cmd_op != CPC_IOCTL_CALL)
+		return -ENOTTY;
+	if (READ_ONCE(u->reserved))
+		return -EINVAL;
+	call = cpc_hcall_new(hf, u64_to_user_ptr(READ_ONCE(u->call_ptr)), &ret);
+	if (!call)
+		return ret;
+	call->ucmd = cmd;
+	INIT_DELAYED_WORK(&call->tmo, cpc_hcall_timeout);
+	*(struct cpc_hcall **)cmd->pdu = call;
+	ret = cpc_hchan_submit(hf->ch, call, msecs_to_jiffies(call->uc.timeout_ms));
+	if (ret) {
+		cpc_hcall_free(call);
+		return ret;
+	}
+	return -EIOCBQUEUED;
+}
+
+static long cpc_hchan_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct cpc_hfile *hf = file->private_data;
+
+	switch (cmd) {
+	case CPC_IOCTL_CALL:
+		return cpc_hchan_ioctl_call(hf, (void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static __poll_t cpc_hchan_fpoll(struct file *file, poll_table *pt)
+{
+	struct cpc_hfile *hf = file->private_data;
+	struct cpc_hchan *ch = hf->ch;
+	__poll_t mask = 0;
+
+	poll_wait(file, &ch->wq, pt);
+	if (READ_ONCE(ch->dead))
+		return EPOLLHUP | EPOLLERR;
+	if (cpc_hchan_writable(ch))
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	if (atomic_read(&hf->async_done))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	return mask;
+}
+
+static int cpc_hchan_release(struct inode *inode, struct file *file)
+{
+	struct cpc_hfile *hf = file->private_data;
+
+	/* No call can be in flight here: each holds a reference to the file. */
+	cpc_hchan_put(hf->ch);
+	kfree(hf);
+	return 0;
+}
+
+static const struct file_operations cpc_hchan_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = cpc_hchan_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.uring_cmd = cpc_hchan_uring_cmd,
+	.poll = cpc_hchan_fpoll,
+	.release = cpc_hchan_release,
+	.llseek = noop_llseek,
+};
+
+/**
+ * cpc_host_channel_open() - CPC_IOCTL_CHANNEL_OPEN.
+ * @argp: user address of a struct cpc_channel_open.
+ *
+ * Return: a new fd or a negative errno (see uapi/linux/cpc_host.h).
+ */
+long cpc_host_channel_open(void __user *argp)
+{
+	struct cpc_channel_open o;
+	struct cpc_hfile *hf;
+	struct cpc_hchan *ch;
+	int fd;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&o, argp, sizeof(o)))
+		return -EFAULT;
+	if (o.size < sizeof(o) || o.flags || o.reserved[0] || o.reserved[1] ||
+	    !o.name[0] || !memchr(o.name, '\0', sizeof(o.name)))
+		return -EINVAL;
+	ch = cpc_hchan_get(o.name);
+	if (!ch)
+		return -ENODEV;
+	hf = kzalloc(sizeof(*hf), GFP_KERNEL);
+	if (!hf) {
+		cpc_hchan_put(ch);
+		return -ENOMEM;
+	}
+	hf->ch = ch;
+	fd = anon_inode_getfd("[cpc-channel]", &cpc_hchan_fops, hf,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		kfree(hf);
+		cpc_hchan_put(ch);
+	}
+	return fd;
+}

@@ -1,0 +1,728 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * channel.c - the host end of a CPC channel over an ivshmem device.
+ *
+ * At probe the host lays out the region (cpc_ep_host_reset()) and goes
+ * READY; a delayed work polls the handshake while the guest is not up and,
+ * once in RUN, checks every second that the guest is still there (interrupts
+ * are only hints). A guest that leaves, resets or publishes BROKEN fails
+ * every call in flight with ECONNRESET and the host starts a new generation.
+ *
+ * Requests carry ids (sequence << 8 | slot); each slot owns a fixed part of
+ * the data area for the argument and the result buffer. A completion is
+ * copied out of the ring, its id looked up in the private slot table, its
+ * status and length checked (cpc_cpl_check()) against the private slot, and
+ * only then is the result copied out of shared memory into private memory.
+ * Any violation moves the channel to BROKEN (counted, logged ratelimited).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/interrupt.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include <linux/uaccess.h>
+
+#include "channel.h"
+
+static DEFINE_MUTEX(cpc_hchan_list_lock);
+static LIST_HEAD(cpc_hchans);
+static struct kobject *cpc_hchan_dir;
+static struct dentry *cpc_hchan_debugfs;
+
+#define CPC_HCHAN_POLL_DOWN	(HZ / 10)
+#define CPC_HCHAN_POLL_UP	HZ
+
+static void cpc_hchan_count(struct cpc_hchan *ch, int what)
+{
+	atomic64_inc(&ch->cnt[what]);
+}
+
+/**
+ * cpc_chan_ring_guest() - ring the guest end's doorbell.
+ * @ch: the channel (lock held, not dead).
+ *
+ * Every doorbell the host sends to a guest goes through this one function,
+ * so that a slice's IPI mask can govern them (mediation).
+ */
+static void cpc_chan_ring_guest(struct cpc_hchan *ch)
+{
+	u32 vector, id = cpc_ep_peer_doorbell(&ch->ep, &vector);
+
+	/* Untrusted values: never ring ourselves or a vector out of range. */
+	if (id == ch->ivs->own_id || vector >= CPC_IVSHMEM_MAX_VECTORS)
+		return;
+	cpc_ivshmem_ring(ch->ivs, id, vector);
+}
+
+static u32 cpc_hchan_guest_state(struct cpc_hchan *ch)
+{
+	return READ_ONCE(ch->ep.hdr->guest.state);
+}
+
+/* Finishes a call detached from its slot; lock held. */
+static void cpc_hchan_finish(struct cpc_hchan *ch, struct cpc_hcall *call, int err)
+{
+	call->finished = true;
+	call->err = err;
+	if (call->ucmd)
+		cpc_hcall_finished(call);
+	wake_up_all(&ch->wq);
+}
+
+static void cpc_hchan_release_slot(struct cpc_hchan *ch, struct cpc_hslot *s)
+{
+	s->in_use = false;
+	s->injected = false;
+	s->call = NULL;
+	ch->inflight--;
+	wake_up_all(&ch->wq);
+}
+
+/* Fails every call in flight and frees every slot; lock held. */
+static void cpc_hchan_fail_all(struct cpc_hchan *ch, int err)
+{
+	struct cpc_hslot *s;
+	u32 i;
+
+	for (i = 0; i < ch->ep.layout.ring_entries; i++) {
+		s = &ch->slots[i];
+		if (!s->in_use)
+			continue;
+		if (s->call)
+			cpc_hchan_finish(ch, s->call, err);
+		cpc_hchan_release_slot(ch, s);
+	}
+}
+
+/* The guest broke the protocol: count, fail everything, go BROKEN. */
+static void cpc_hchan_break(struct cpc_hchan *ch, enum cpc_bad why, u64 id)
+{
+	atomic64_inc(&ch->bad[why]);
+	cpc_hchan_count(ch, CPC_HC_BROKEN);
+	pr_warn_ratelimited("%s: guest broke the protocol (bad %s, id %llu); resetting the channel\n",
+			    ch->name, cpc_bad_name(why), id);
+	cpc_hchan_fail_all(ch, -ECONNRESET);
+	cpc_ep_publish(&ch->ep, CPC_STATE_BROKEN);
+	cpc_chan_ring_guest(ch);
+	mod_delayed_work(system_wq, &ch->poll, CPC_HCHAN_POLL_DOWN);
+}
+
+/* Handles one completion copied out of the ring; false if it broke. */
+static bool cpc_hchan_complete(struct cpc_hchan *ch, const struct cpc_cpl *cpl)
+{
+	u32 idx = (u32)cpl->id & (ch->ep.layout.ring_entries - 1);
+	struct cpc_hslot *s = &ch->slots[idx];
+	struct cpc_hcall *call;
+	enum cpc_bad why;
+
+	if (!s->in_use || s->id != cpl->id) {
+		cpc_hchan_break(ch, CPC_BAD_ID, cpl->id);
+		return false;
+	}
+	why = cpc_cpl_check(cpl, s->out_cap);
+	if (why != CPC_BAD_NONE) {
+		if (s->call) {
+			call = s->call;
+			s->call = NULL;
+			cpc_hchan_finish(ch, call, -EPROTO);
+		}
+		cpc_hchan_break(ch, why, cpl->id);
+		return false;
+	}
+	cpc_hchan_count(ch, CPC_HC_COMPLETED);
+	if (cpl->status != CPC_ST_OK)
+		cpc_hchan_count(ch, CPC_HC_ERRORS);
+	call = s->call;
+	if (call) {
+		/* Validated length, private destination: one copy. */
+		if (cpl->out_len)
+			memcpy(call->out, cpc_ep_data(&ch->ep, s->out_off), cpl->out_len);
+		call->out_len = cpl->out_len;
+		call->ret[0] = cpl->ret[0];
+		call->ret[1] = cpl->ret[1];
+		call->status = cpc_status_to_errno(cpl->status);
+		call->answered = true;
+		cpc_hchan_finish(ch, call, call->status);
+	} else if (s->injected) {
+		snprintf(ch->inject_result, sizeof(ch->inject_result), "%u %u\n",
+			 cpl->status, cpl->out_len);
+	} else {
+		cpc_hchan_count(ch, CPC_HC_LATE);
+	}
+	cpc_hchan_release_slot(ch, s);
+	return true;
+}
+
+static void cpc_hchan_reap(struct cpc_hchan *ch)
+{
+	struct cpc_cpl cpl;
+	int ret;
+
+	for (;;) {
+		while ((ret = cpc_ring_pop(&ch->ep.cpl, &cpl)) == 0) {
+			if (!cpc_hchan_complete(ch, &cpl))
+				return;
+		}
+		if (ret != -EAGAIN) {
+			cpc_hchan_break(ch, CPC_BAD_INDEX, 0);
+			return;
+		}
+		if (!cpc_ring_arm(&ch->ep.cpl))
+			return;
+	}
+}
+
+/* Handshake, liveness and completions; lock held. */
+static void cpc_hchan_service(struct cpc_hchan *ch, bool from_poll)
+{
+	u32 st;
+
+	switch (cpc_ep_step(&ch->ep)) {
+	case CPC_EP_UP:
+		pr_info("%s: channel up (generation %u)\n", ch->name, ch->ep.generation);
+		cpc_chan_ring_guest(ch);
+		wake_up_all(&ch->wq);
+		break;
+	case CPC_EP_DOWN:
+		pr_info_ratelimited("%s: guest end went away; resetting\n", ch->name);
+		cpc_hchan_fail_all(ch, -ECONNRESET);
+		cpc_hchan_count(ch, CPC_HC_RESETS);
+		cpc_ep_host_reset(&ch->ep);
+		cpc_chan_ring_guest(ch);
+		wake_up_all(&ch->wq);
+		break;
+	case CPC_EP_CHANGED:
+		cpc_chan_ring_guest(ch);
+		break;
+	case CPC_EP_NONE:
+		break;
+	}
+	if (cpc_ep_running(&ch->ep)) {
+		cpc_hchan_reap(ch);
+		return;
+	}
+	/* Doorbells may have been lost: nudge a guest that is attached. */
+	st = cpc_hchan_guest_state(ch);
+	if (from_poll && (st == CPC_STATE_INIT || st == CPC_STATE_READY ||
+			  st == CPC_STATE_BROKEN))
+		cpc_chan_ring_guest(ch);
+}
+
+static void cpc_hchan_work(struct work_struct *work)
+{
+	struct cpc_hchan *ch = container_of(work, struct cpc_hchan, work);
+
+	mutex_lock(&ch->lock);
+	if (!ch->dead)
+		cpc_hchan_service(ch, false);
+	mutex_unlock(&ch->lock);
+}
+
+static void cpc_hchan_poll(struct work_struct *work)
+{
+	struct cpc_hchan *ch = container_of(to_delayed_work(work),
+					    struct cpc_hchan, poll);
+
+	mutex_lock(&ch->lock);
+	if (!ch->dead) {
+		cpc_hchan_service(ch, true);
+		schedule_delayed_work(&ch->poll, cpc_ep_running(&ch->ep) ?
+				      CPC_HCHAN_POLL_UP : CPC_HCHAN_POLL_DOWN);
+	}
+	mutex_unlock(&ch->lock);
+}
+
+/**
+ * cpc_hchan_doorbell() - a doorbell from the guest: serve the channel.
+ * @ivs:    the device.
+ * @vector: the vector that fired.
+ *
+ * Context: hard interrupt.
+ */
+void cpc_hchan_doorbell(struct cpc_ivshmem *ivs, unsigned int vector)
+{
+	struct cpc_hchan *ch = READ_ONCE(ivs->priv);
+
+	if (ch)
+		queue_work(system_wq, &ch->work);
+}
+
+/**
+ * cpc_hchan_writable() - could a call be submitted now (for poll())?
+ * @ch: the channel.
+ *
+ * Return: true when the channel is in RUN with a free slot.
+ */
+bool cpc_hchan_writable(struct cpc_hchan *ch)
+{
+	bool ok;
+
+	mutex_lock(&ch->lock);
+	ok = !ch->dead && cpc_ep_running(&ch->ep) &&
+	     ch->inflight < ch->ep.layout.ring_entries;
+	mutex_unlock(&ch->lock);
+	return ok;
+}
+
+/* Takes a free slot and fills its request; lock held. */
+static int cpc_hchan_slot_get(struct cpc_hchan *ch, u32 arg_len, u32 *out_cap,
+			      struct cpc_req *req)
+{
+	u32 i, n = ch->ep.layout.ring_entries, arg_room = ALIGN(arg_len, 64);
+	struct cpc_hslot *s;
+	u32 base;
+
+	if (arg_room > ch->slot_size)
+		return -E2BIG;
+	if (ch->inflight >= n)
+		return -EBUSY;
+	for (i = 0; i < n; i++)
+		if (!ch->slots[(u32)(ch->seq + i) & (n - 1)].in_use)
+			break;
+	if (i == n)
+		return -EBUSY;
+	i = (u32)(ch->seq + i) & (n - 1);
+	s = &ch->slots[i];
+	ch->seq++;
+	base = i * ch->slot_size;
+	memset(req, 0, sizeof(*req));
+	req->id = (ch->seq << 8) | i;
+	req->arg_off = arg_len ? base : 0;
+	req->arg_len = arg_len;
+	*out_cap = min(*out_cap, ch->slot_size - arg_room);
+	req->out_off = *out_cap ? base + arg_room : 0;
+	req->out_len = *out_cap;
+	s->id = req->id;
+	s->in_use = true;
+	s->injected = false;
+	s->call = NULL;
+	s->out_cap = *out_cap;
+	s->out_off = req->out_off;
+	ch->inflight++;
+	return 0;
+}
+
+/* Publishes a request; lock held. Returns 0 or -ECONNRESET. */
+static int cpc_hchan_post(struct cpc_hchan *ch, const struct cpc_req *req)
+{
+	int ret = cpc_ring_push(&ch->ep.req, req);
+
+	if (ret) {
+		/* More requests in the ring than in flight: the guest lied. */
+		cpc_hchan_break(ch, CPC_BAD_INDEX, req->id);
+		return -ECONNRESET;
+	}
+	if (cpc_ring_publish(&ch->ep.req))
+		cpc_chan_ring_guest(ch);
+	return 0;
+}
+
+/**
+ * cpc_hchan_submit() - post a call's request.
+ * @ch:      the channel.
+ * @call:    the call, with @uc, @arg and @out_cap (the caller's capacity,
+ *           lowered here to what the slot grants) filled in.
+ * @timeout: jiffies until an asynchronous call times out (ignored for
+ *           synchronous calls, whose caller waits itself).
+ *
+ * Return: 0, -ENODEV, -ENOTCONN, -EBUSY, -E2BIG or -ECONNRESET.
+ */
+int cpc_hchan_submit(struct cpc_hchan *ch, struct cpc_hcall *call,
+		     unsigned long timeout)
+{
+	struct cpc_req req;
+	int ret;
+
+	mutex_lock(&ch->lock);
+	if (ch->dead) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (!cpc_ep_running(&ch->ep)) {
+		ret = -ENOTCONN;
+		goto out;
+	}
+	ret = cpc_hchan_slot_get(ch, call->uc.arg_len, &call->out_cap, &req);
+	if (ret)
+		goto out;
+	req.opcode = call->uc.proc;
+	req.deadline_ms = call->uc.timeout_ms;
+	memcpy(req.args, call->uc.args, sizeof(req.args));
+	if (req.arg_len)
+		memcpy(cpc_ep_data(&ch->ep, req.arg_off), call->arg, req.arg_len);
+	call->slot = (u32)req.id & (ch->ep.layout.ring_entries - 1);
+	ch->slots[call->slot].call = call;
+	if (call->ucmd)
+		schedule_delayed_work(&call->tmo, timeout);
+	cpc_hchan_count(ch, CPC_HC_CALLS);
+	ret = cpc_hchan_post(ch, &req);
+	/* On -ECONNRESET the break already finished the call. */
+	if (ret)
+		ret = 0;
+out:
+	mutex_unlock(&ch->lock);
+	return ret;
+}
+
+/**
+ * cpc_hchan_give_up() - the caller stops waiting (time-out or signal); the
+ * slot stays reserved until the guest answers or the channel resets.
+ * @ch:   the channel.
+ * @call: the call.
+ * @err:  -ETIMEDOUT or -EINTR.
+ */
+void cpc_hchan_give_up(struct cpc_hchan *ch, struct cpc_hcall *call, int err)
+{
+	mutex_lock(&ch->lock);
+	if (!call->finished) {
+		if (ch->slots[call->slot].call == call)
+			ch->slots[call->slot].call = NULL;
+		if (err == -ETIMEDOUT)
+			cpc_hchan_count(ch, CPC_HC_TIMEOUTS);
+		cpc_hchan_finish(ch, call, err);
+	}
+	mutex_unlock(&ch->lock);
+}
+
+/* ---- sysfs: /sys/kernel/cpc_host/channels/<name>/ ---- */
+
+struct cpc_hchan_attr {
+	struct attribute attr;
+	ssize_t (*show)(struct cpc_hchan *ch, char *buf, int arg);
+	int arg;
+};
+
+static ssize_t cpc_hchan_attr_show(struct kobject *kobj, struct attribute *attr,
+				   char *buf)
+{
+	struct cpc_hchan_attr *a = container_of(attr, struct cpc_hchan_attr, attr);
+
+	return a->show(container_of(kobj, struct cpc_hchan, kobj), buf, a->arg);
+}
+
+static const struct sysfs_ops cpc_hchan_sysfs_ops = {
+	.show = cpc_hchan_attr_show,
+};
+
+/* "ready" when the guest end is up (RUN), else what the host waits for. */
+static const char *cpc_hchan_state(struct cpc_hchan *ch)
+{
+	if (ch->dead)
+		return "removed";
+	switch (ch->ep.state) {
+	case CPC_STATE_RUN:
+		return "ready";
+	case CPC_STATE_BROKEN:
+		return "broken";
+	default:
+		return "waiting";
+	}
+}
+
+static ssize_t state_show(struct cpc_hchan *ch, char *buf, int arg)
+{
+	ssize_t n;
+
+	mutex_lock(&ch->lock);
+	n = sysfs_emit(buf, "%s\n", cpc_hchan_state(ch));
+	mutex_unlock(&ch->lock);
+	return n;
+}
+
+static ssize_t peer_state_show(struct cpc_hchan *ch, char *buf, int arg)
+{
+	ssize_t n;
+
+	mutex_lock(&ch->lock);
+	n = sysfs_emit(buf, "%s\n", ch->dead ? "reset" :
+		       cpc_state_name(cpc_hchan_guest_state(ch)));
+	mutex_unlock(&ch->lock);
+	return n;
+}
+
+static ssize_t transport_show(struct cpc_hchan *ch, char *buf, int arg)
+{
+	return sysfs_emit(buf, "ivshmem\n");
+}
+
+static ssize_t generation_show(struct cpc_hchan *ch, char *buf, int arg)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(ch->ep.generation));
+}
+
+static ssize_t inflight_show(struct cpc_hchan *ch, char *buf, int arg)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(ch->inflight));
+}
+
+static ssize_t max_out_show(struct cpc_hchan *ch, char *buf, int arg)
+{
+	return sysfs_emit(buf, "%u\n", ch->slot_size);
+}
+
+static ssize_t cnt_show(struct cpc_hchan *ch, char *buf, int arg)
+{
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->cnt[arg]));
+}
+
+static ssize_t bad_show(struct cpc_hchan *ch, char *buf, int arg)
+{
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->bad[arg]));
+}
+
+#define CPC_HCHAN_ATTR(_name, _show, _arg) \
+	static struct cpc_hchan_attr cpc_hchan_attr_##_name = { \
+		.attr = { .name = __stringify(_name), .mode = 0444 }, \
+		.show = _show, .arg = _arg }
+
+CPC_HCHAN_ATTR(state, state_show, 0);
+CPC_HCHAN_ATTR(peer_state, peer_state_show, 0);
+CPC_HCHAN_ATTR(transport, transport_show, 0);
+CPC_HCHAN_ATTR(generation, generation_show, 0);
+CPC_HCHAN_ATTR(inflight, inflight_show, 0);
+CPC_HCHAN_ATTR(max_out, max_out_show, 0);
+CPC_HCHAN_ATTR(calls, cnt_show, CPC_HC_CALLS);
+CPC_HCHAN_ATTR(completed, cnt_show, CPC_HC_COMPLETED);
+CPC_HCHAN_ATTR(errors, cnt_show, CPC_HC_ERRORS);
+CPC_HCHAN_ATTR(timeouts, cnt_show, CPC_HC_TIMEOUTS);
+CPC_HCHAN_ATTR(broken, cnt_show, CPC_HC_BROKEN);
+CPC_HCHAN_ATTR(resets, cnt_show, CPC_HC_RESETS);
+CPC_HCHAN_ATTR(late, cnt_show, CPC_HC_LATE);
+CPC_HCHAN_ATTR(bad_id, bad_show, CPC_BAD_ID);
+CPC_HCHAN_ATTR(bad_status, bad_show, CPC_BAD_STATUS);
+CPC_HCHAN_ATTR(bad_out_len, bad_show, CPC_BAD_LEN);
+CPC_HCHAN_ATTR(bad_index, bad_show, CPC_BAD_INDEX);
+
+static struct attribute *cpc_hchan_attrs[] = {
+	&cpc_hchan_attr_state.attr,
+	&cpc_hchan_attr_peer_state.attr,
+	&cpc_hchan_attr_transport.attr,
+	&cpc_hchan_attr_generation.attr,
+	&cpc_hchan_attr_inflight.attr,
+	&cpc_hchan_attr_max_out.attr,
+	&cpc_hchan_attr_calls.attr,
+	&cpc_hchan_attr_completed.attr,
+	&cpc_hchan_attr_errors.attr,
+	&cpc_hchan_attr_timeouts.attr,
+	&cpc_hchan_attr_broken.attr,
+	&cpc_hchan_attr_resets.attr,
+	&cpc_hchan_attr_late.attr,
+	&cpc_hchan_attr_bad_id.attr,
+	&cpc_hchan_attr_bad_status.attr,
+	&cpc_hchan_attr_bad_out_len.attr,
+	&cpc_hchan_attr_bad_index.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(cpc_hchan);
+
+static void cpc_hchan_release(struct kobject *kobj)
+{
+	kfree(container_of(kobj, struct cpc_hchan, kobj));
+}
+
+static struct kobj_type cpc_hchan_ktype = {
+	.release = cpc_hchan_release,
+	.sysfs_ops = &cpc_hchan_sysfs_ops,
+	.default_groups = cpc_hchan_groups,
+};
+
+/* ---- debugfs (root only, tests): inject a raw request ---- */
+
+static ssize_t inject_req_write(struct file *f, const char __user *ubuf,
+				size_t n, loff_t *pos)
+{
+	struct cpc_hchan *ch = file_inode(f)->i_private;
+	struct cpc_req raw, req;
+	u32 cap = 0;
+	ssize_t ret;
+
+	if (n != sizeof(raw))
+		return -EINVAL;
+	if (copy_from_user(&raw, ubuf, sizeof(raw)))
+		return -EFAULT;
+	mutex_lock(&ch->lock);
+	if (ch->dead || !cpc_ep_running(&ch->ep)) {
+		ret = -ENOTCONN;
+		goto out;
+	}
+	/* A real slot and id; every other field exactly as written. */
+	ret = cpc_hchan_slot_get(ch, 0, &cap, &req);
+	if (ret)
+		goto out;
+	raw.id = req.id;
+	ch->slots[(u32)req.id & (ch->ep.layout.ring_entries - 1)].injected = true;
+	snprintf(ch->inject_result, sizeof(ch->inject_result), "pending\n");
+	ret = cpc_hchan_post(ch, &raw);
+	if (!ret)
+		ret = n;
+out:
+	mutex_unlock(&ch->lock);
+	return ret;
+}
+
+static ssize_t inject_req_read(struct file *f, char __user *ubuf, size_t n,
+			       loff_t *pos)
+{
+	struct cpc_hchan *ch = file_inode(f)->i_private;
+	char buf[32];
+	size_t len;
+
+	mutex_lock(&ch->lock);
+	len = strscpy(buf, ch->inject_result, sizeof(buf)) < 0 ? 0 :
+	      strlen(buf);
+	mutex_unlock(&ch->lock);
+	return simple_read_from_buffer(ubuf, n, pos, buf, len);
+}
+
+static const struct file_operations inject_req_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = inject_req_read,
+	.write = inject_req_write,
+	.llseek = default_llseek,
+};
+
+/**
+ * cpc_hchan_get() - find a live channel by name and take a reference.
+ * @name: channel name.
+ *
+ * Return: the channel, or NULL.
+ */
+struct cpc_hchan *cpc_hchan_get(const char *name)
+{
+	struct cpc_hchan *ch, *found = NULL;
+
+	mutex_lock(&cpc_hchan_list_lock);
+	list_for_each_entry(ch, &cpc_hchans, node) {
+		if (!strcmp(ch->name, name)) {
+			found = ch;
+			kobject_get(&ch->kobj);
+			break;
+		}
+	}
+	mutex_unlock(&cpc_hchan_list_lock);
+	return found;
+}
+
+/**
+ * cpc_hchan_put() - drop a reference taken by cpc_hchan_get().
+ * @ch: the channel.
+ */
+void cpc_hchan_put(struct cpc_hchan *ch)
+{
+	kobject_put(&ch->kobj);
+}
+
+/**
+ * cpc_hchan_probe() - create the host end on a new ivshmem device.
+ * @ivs: the device (mapped, interrupts requested).
+ *
+ * Return: 0 or a negative errno; nothing is left behind on failure.
+ */
+int cpc_hchan_probe(struct cpc_ivshmem *ivs)
+{
+	struct cpc_hchan *ch;
+	int ret;
+
+	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
+	if (!ch)
+		return -ENOMEM;
+	ch->ivs = ivs;
+	snprintf(ch->name, sizeof(ch->name), "ivshmem-%s", pci_name(ivs->pdev));
+	mutex_init(&ch->lock);
+	INIT_WORK(&ch->work, cpc_hchan_work);
+	INIT_DELAYED_WORK(&ch->poll, cpc_hchan_poll);
+	init_waitqueue_head(&ch->wq);
+	snprintf(ch->inject_result, sizeof(ch->inject_result), "none\n");
+	ret = cpc_ep_init(&ch->ep, ivs->shm, ivs->shm_size, true);
+	if (ret) {
+		dev_err(&ivs->pdev->dev, "shared region of %zu bytes cannot hold a channel\n",
+			ivs->shm_size);
+		kfree(ch);
+		return ret;
+	}
+	ch->slot_size = ALIGN_DOWN(ch->ep.layout.data_size / ch->ep.layout.ring_entries, 64);
+	kobject_init(&ch->kobj, &cpc_hchan_ktype);
+	ret = kobject_add(&ch->kobj, cpc_hchan_dir, "%s", ch->name);
+	if (ret) {
+		kobject_put(&ch->kobj);
+		return ret;
+	}
+	if (!IS_ERR_OR_NULL(cpc_hchan_debugfs)) {
+		ch->debugfs = debugfs_create_dir(ch->name, cpc_hchan_debugfs);
+		debugfs_create_file("inject_req", 0600, ch->debugfs, ch,
+				    &inject_req_fops);
+	}
+	mutex_lock(&cpc_hchan_list_lock);
+	list_add_tail(&ch->node, &cpc_hchans);
+	mutex_unlock(&cpc_hchan_list_lock);
+
+	mutex_lock(&ch->lock);
+	cpc_ep_set_doorbell(&ch->ep, ivs->own_id, 0);
+	cpc_ep_host_reset(&ch->ep);
+	cpc_chan_ring_guest(ch);
+	WRITE_ONCE(ivs->priv, ch);
+	schedule_delayed_work(&ch->poll, 0);
+	mutex_unlock(&ch->lock);
+	return 0;
+}
+
+/**
+ * cpc_hchan_remove() - the device goes away: fail every call with ENODEV,
+ * tell the guest (RESET), stop the works; open fds keep the object.
+ * @ivs: the device.
+ */
+void cpc_hchan_remove(struct cpc_ivshmem *ivs)
+{
+	struct cpc_hchan *ch = ivs->priv;
+	unsigned int v;
+
+	if (!ch)
+		return;
+	debugfs_remove_recursive(ch->debugfs);
+	mutex_lock(&cpc_hchan_list_lock);
+	list_del(&ch->node);
+	mutex_unlock(&cpc_hchan_list_lock);
+
+	mutex_lock(&ch->lock);
+	cpc_hchan_fail_all(ch, -ENODEV);
+	cpc_ep_publish(&ch->ep, CPC_STATE_RESET);
+	cpc_chan_ring_guest(ch);
+	ch->dead = true;
+	wake_up_all(&ch->wq);
+	mutex_unlock(&ch->lock);
+
+	WRITE_ONCE(ivs->priv, NULL);
+	for (v = 0; v < ivs->nvec; v++)
+		synchronize_irq(cpc_ivshmem_irq(ivs, v));
+	cancel_work_sync(&ch->work);
+	cancel_delayed_work_sync(&ch->poll);
+	kobject_del(&ch->kobj);
+	kobject_put(&ch->kobj);
+}
+
+/**
+ * cpc_hchan_init() - create channels/ in sysfs and debugfs.
+ * @root:         /sys/kernel/cpc_host.
+ * @debugfs_root: the module's debugfs directory (may be an error pointer).
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int cpc_hchan_init(struct kobject *root, struct dentry *debugfs_root)
+{
+	cpc_hchan_dir = kobject_create_and_add("channels", root);
+	if (!cpc_hchan_dir)
+		return -ENOMEM;
+	if (!IS_ERR_OR_NULL(debugfs_root))
+		cpc_hchan_debugfs = debugfs_create_dir("channels", debugfs_root);
+	return 0;
+}
+
+/**
+ * cpc_hchan_exit() - remove channels/ (after every device was removed).
+ */
+void cpc_hchan_exit(void)
+{
+	kobject_put(cpc_hchan_dir);
+}

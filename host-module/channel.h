@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * channel.h - the host end of a CPC channel (one per bound ivshmem device).
+ *
+ * Lock order (cpc_host channels): cpc_hchan_list_lock, then cpc_hchan.lock.
+ * cpc_hchan.lock (a mutex) protects the end point, the rings, the slot
+ * table and every call's state; the doorbell interrupt only queues work.
+ */
+#ifndef CPC_HOST_CHANNEL_H
+#define CPC_HOST_CHANNEL_H
+
+#include <linux/atomic.h>
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include <linux/cpc_host.h>
+
+#include "../proto/cpc_peer.h"
+#include "../transport/ivshmem.h"
+
+struct io_uring_cmd;
+struct cpc_hchan;
+
+/**
+ * struct cpc_hfile - one open channel fd.
+ * @ch:         the channel (a reference is held).
+ * @async_done: asynchronous calls finished whose CQE is not posted yet.
+ */
+struct cpc_hfile {
+	struct cpc_hchan *ch;
+	atomic_t async_done;
+};
+
+/**
+ * struct cpc_hcall - one call, private to the host.
+ * @ch:       the channel (a reference is held).
+ * @hf:       the fd it was made on.
+ * @uc:       private copy of the caller's struct cpc_call.
+ * @ucall:    user address of that struct (asynchronous calls).
+ * @ucmd:     the io_uring command, for asynchronous calls; else NULL.
+ * @tmo:      timeout of an asynchronous call.
+ * @arg:      private copy of the argument buffer.
+ * @out:      private copy of the result, copied out of shared memory.
+ * @out_cap:  result capacity granted to the guest.
+ * @out_len:  bytes in @out.
+ * @ret:      inline results.
+ * @status:   the guest's answer as 0 or -errno.
+ * @answered: the guest answered (@status, @out, @ret are valid).
+ * @err:      final result of the call (0 or -errno).
+ * @finished: @err is final; the call is detached from its slot.
+ * @slot:     index of its slot in the channel.
+ */
+struct cpc_hcall {
+	struct cpc_hchan *ch;
+	struct cpc_hfile *hf;
+	struct cpc_call uc;
+	void __user *ucall;
+	struct io_uring_cmd *ucmd;
+	struct delayed_work tmo;
+	void *arg;
+	void *out;
+	u32 out_cap;
+	u32 out_len;
+	u64 ret[2];
+	int status;
+	bool answered;
+	int err;
+	bool finished;
+	u32 slot;
+};
+
+/**
+ * struct cpc_hslot - one request slot: an id in flight and its part of the
+ * data area.
+ * @id:       request id (sequence << 8 | slot index).
+ * @in_use:   the guest owns the request.
+ * @injected: a test's raw request (debugfs), no caller waits.
+ * @call:     the waiting call; NULL when its caller gave up (time-out,
+ *            signal): the slot stays reserved until the guest answers.
+ * @out_cap:  result capacity given to the guest.
+ * @out_off:  offset of the result buffer in the data area.
+ */
+struct cpc_hslot {
+	u64 id;
+	bool in_use;
+	bool injected;
+	struct cpc_hcall *call;
+	u32 out_cap;
+	u32 out_off;
+};
+
+/* Channel counters, in sysfs by these names. */
+enum {
+	CPC_HC_CALLS,
+	CPC_HC_COMPLETED,
+	CPC_HC_ERRORS,
+	CPC_HC_TIMEOUTS,
+	CPC_HC_BROKEN,
+	CPC_HC_RESETS,
+	CPC_HC_LATE,
+	CPC_HC_NR,
+};
+
+/**
+ * struct cpc_hchan - the host end of one channel.
+ * @kobj:      /sys/kernel/cpc_host/channels/<name>; also the refcount.
+ * @node:      entry in the channel list.
+ * @ivs:       the transport device (valid while !@dead).
+ * @name:      channel name: "ivshmem-" + PCI address.
+ * @lock:      see the lock order above.
+ * @ep:        protocol end point.
+ * @dead:      the device was removed; nothing touches shared memory.
+ * @work:      serves the channel after a doorbell.
+ * @poll:      periodic handshake and liveness check (doorbells are hints).
+ * @wq:        woken when a call finishes or the state changes.
+ * @slots:     the request slots, one per ring entry.
+ * @inflight:  slots in use.
+ * @seq:       sequence for request ids.
+ * @slot_size: bytes of the data area per slot.
+ * @inject_result: status and out_len of the last injected request.
+ * @debugfs:   /sys/kernel/debug/cpc_host/channels/<name>.
+ * @cnt:       counters (CPC_HC_*).
+ * @bad:       completions rejected, per enum cpc_bad.
+ */
+struct cpc_hchan {
+	struct kobject kobj;
+	struct list_head node;
+	struct cpc_ivshmem *ivs;
+	char name[CPC_CHANNEL_NAME_MAX];
+	/* End point, rings, slots and call states (see the lock order). */
+	struct mutex lock;
+	struct cpc_endpoint ep;
+	bool dead;
+	struct work_struct work;
+	struct delayed_work poll;
+	wait_queue_head_t wq;
+	struct cpc_hslot slots[CPC_RING_ENTRIES_MAX];
+	u32 inflight;
+	u64 seq;
+	u32 slot_size;
+	char inject_result[32];
+	struct dentry *debugfs;
+	atomic64_t cnt[CPC_HC_NR];
+	atomic64_t bad[CPC_BAD_COUNT];
+};
+
+int cpc_hchan_probe(struct cpc_ivshmem *ivs);
+void cpc_hchan_remove(struct cpc_ivshmem *ivs);
+void cpc_hchan_doorbell(struct cpc_ivshmem *ivs, unsigned int vector);
+int cpc_hchan_init(struct kobject *root, struct dentry *debugfs_root);
+void cpc_hchan_exit(void);
+struct cpc_hchan *cpc_hchan_get(const char *name);
+void cpc_hchan_put(struct cpc_hchan *ch);
+
+int cpc_hchan_submit(struct cpc_hchan *ch, struct cpc_hcall *call,
+		     unsigned long timeout);
+void cpc_hchan_give_up(struct cpc_hchan *ch, struct cpc_hcall *call, int err);
+bool cpc_hchan_writable(struct cpc_hchan *ch);
+
+/* call.c */
+long cpc_host_channel_open(void __user *argp);
+void cpc_hcall_finished(struct cpc_hcall *call);
+
+#endif /* CPC_HOST_CHANNEL_H */

@@ -1,0 +1,918 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chan_host - the host end of CPC channels, across VMs: run it in the host
+ * VM while chan_agent runs in the guest VM. Every procedure, the guest's
+ * policy, time-outs, signals, many calls in flight (io_uring), poll, every
+ * errno of CPC_IOCTL_CHANNEL_OPEN and CPC_IOCTL_CALL, a guest that unloads
+ * its module mid-call, reconnect, device removal, and a hostile peer on
+ * each side (garbage descriptors and ring indexes): the other side rejects
+ * it, counts it, stays up and recovers.
+ */
+#define _GNU_SOURCE
+#include <liburing.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+
+#include "chan_common.h"
+#include "cpc_ring.h"
+#include "kselftest_harness.h"
+
+#define GUEST_PROCS "/sys/kernel/cpc_guest/procs/"
+#define GUEST_DELAY "/sys/kernel/debug/cpc_guest/delay_next_ms"
+#define GUEST_INJECT "/sys/kernel/debug/cpc_guest/channels/%s/inject_cpl"
+
+/* ---- mailbox to the guest agent ---- */
+
+static int mbox_post(int shm, uint32_t op, const char *path, const void *data,
+		     uint32_t len, uint32_t arg)
+{
+	struct mbox m;
+	double end = cpc_now() + 120;
+
+	while (mbox_get(shm, &m) == 0 && m.magic != MBOX_MAGIC) {
+		if (cpc_now() > end)
+			return -ETIMEDOUT;
+		usleep(20000);
+	}
+	if (m.seq != m.ack)
+		return -EBUSY;
+	memset(m.path, 0, sizeof(m.path));
+	memset(m.data, 0, sizeof(m.data));
+	m.op = op;
+	m.arg = arg;
+	m.len = len;
+	if (path)
+		snprintf(m.path, sizeof(m.path), "%s", path);
+	if (len)
+		memcpy(m.data, data, len);
+	if (mbox_put(shm, (char *)&m + offsetof(struct mbox, op),
+		     sizeof(m) - offsetof(struct mbox, op), offsetof(struct mbox, op)))
+		return -EIO;
+	m.seq++;
+	return mbox_put(shm, &m.seq, sizeof(m.seq), offsetof(struct mbox, seq));
+}
+
+static int mbox_wait(int shm, char *out, size_t n, double secs)
+{
+	double end = cpc_now() + secs;
+	struct mbox m;
+
+	while (cpc_now() < end) {
+		if (mbox_get(shm, &m) == 0 && m.seq == m.ack) {
+			if (out) {
+				m.data[sizeof(m.data) - 1] = '\0';
+				snprintf(out, n, "%s", m.data);
+			}
+			return m.result;
+		}
+		usleep(5000);
+	}
+	return -ETIMEDOUT;
+}
+
+static int mbox_cmd(int shm, uint32_t op, const char *path, const void *data,
+		    uint32_t len, uint32_t arg, char *out, size_t n)
+{
+	int r = mbox_post(shm, op, path, data, len, arg);
+
+	return r ? r : mbox_wait(shm, out, n, 120);
+}
+
+static int guest_write(int shm, const char *path, const char *s)
+{
+	return mbox_cmd(shm, MBOX_WRITE, path, s, strlen(s), 0, NULL, 0);
+}
+
+static long long guest_num(int shm, const char *path)
+{
+	char buf[768];
+	int r = mbox_cmd(shm, MBOX_READ, path, NULL, 0, 0, buf, sizeof(buf));
+
+	return r < 0 ? r : atoll(buf);
+}
+
+/* ---- io_uring ---- */
+
+static struct io_uring_sqe *uring_call(struct io_uring *ring, int fd,
+				       struct cpc_call *c, uint64_t tag)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct cpc_call_uring *u;
+
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
+	sqe->cmd_op = CPC_IOCTL_CALL;
+	u = (struct cpc_call_uring *)sqe->cmd;
+	u->call_ptr = (uintptr_t)c;
+	u->reserved = 0;
+	sqe->user_data = tag;
+	return sqe;
+}
+
+static int uring_wait(struct io_uring *ring, uint64_t *tag)
+{
+	struct io_uring_cqe *cqe;
+	int r = io_uring_wait_cqe(ring, &cqe);
+
+	if (r)
+		return r;
+	r = cqe->res;
+	if (tag)
+		*tag = cqe->user_data;
+	io_uring_cqe_seen(ring, cqe);
+	return r;
+}
+
+/* ---- fixture: the first channel, up, with the guest agent listening ---- */
+
+FIXTURE(chan) {
+	char name[64];
+	char pci[32];
+	int fd;
+	int shm;
+	struct cpc_layout l;
+};
+
+FIXTURE_SETUP(chan)
+{
+	char path[256], buf[768];
+	struct mbox m;
+	double end;
+
+	ASSERT_EQ(0, chan_name(0, self->name, sizeof(self->name)));
+	snprintf(self->pci, sizeof(self->pci), "%s", self->name + strlen("ivshmem-"));
+	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 120)) TH_LOG("no guest came up");
+	self->fd = chan_open(self->name);
+	ASSERT_LE(0, self->fd);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_host/ivshmem/%s/shm", self->pci);
+	self->shm = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->shm);
+	ASSERT_EQ(0, cpc_layout_compute(&self->l, chan_shm_size(self->shm)));
+	end = cpc_now() + 120;
+	while (mbox_get(self->shm, &m) == 0 && m.magic != MBOX_MAGIC && cpc_now() < end)
+		usleep(20000);
+	ASSERT_EQ(MBOX_MAGIC, m.magic) TH_LOG("the guest agent never came up");
+	ASSERT_LT(0, mbox_cmd(self->shm, MBOX_READ, "/sys/kernel/cpc_guest/maint_cpu",
+			      NULL, 0, 0, buf, sizeof(buf)));
+}
+
+FIXTURE_TEARDOWN(chan)
+{
+	close(self->fd);
+	close(self->shm);
+}
+
+/* Finds the guest's name of the channel (agent reads directories too). */
+static int guest_chan_path(int shm, const char *fmt, char *out, size_t n)
+{
+	char buf[768];
+	int r = mbox_cmd(shm, MBOX_READ, MBOX_CHANNEL_NAME, NULL, 0, 0, buf, sizeof(buf));
+
+	if (r <= 0)
+		return r ? r : -ENOENT;
+	buf[strcspn(buf, "\n")] = '\0';
+	snprintf(out, n, fmt, buf);
+	return 0;
+}
+
+static long long guest_chan_num(int shm, const char *file)
+{
+	char fmt[256], path[256];
+
+	snprintf(fmt, sizeof(fmt), "/sys/kernel/cpc_guest/channels/%%s/%s", file);
+	if (guest_chan_path(shm, fmt, path, sizeof(path)))
+		return -1;
+	return guest_num(shm, path);
+}
+
+/* ---- the procedures ---- */
+
+TEST_F(chan, listed_ready)
+{
+	char buf[4096];
+	FILE *p;
+	size_t n;
+
+	ASSERT_LT(0, chan_sysfs_str(self->name, "transport", buf, sizeof(buf)));
+	EXPECT_STREQ("ivshmem", buf);
+	ASSERT_LT(0, chan_sysfs_str(self->name, "peer_state", buf, sizeof(buf)));
+	EXPECT_STREQ("run", buf);
+	p = popen("cpcctl channel list --json", "r");
+	ASSERT_NE(NULL, p);
+	n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = '\0';
+	ASSERT_EQ(0, pclose(p));
+	EXPECT_NE(NULL, strstr(buf, "\"state\": \"ready\""));
+	EXPECT_NE(NULL, strstr(buf, "\"transport\": \"ivshmem\""));
+	EXPECT_NE(NULL, strstr(buf, self->name));
+}
+
+TEST_F(chan, ping)
+{
+	struct cpc_call c;
+	char out[64] = { 0 };
+	static const char arg[] = "echo me";
+
+	ASSERT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 0x1234567890ull, NULL, 0, 0, &c));
+	EXPECT_EQ(0x1234567890ull, c.ret[0]);
+	EXPECT_EQ(1, c.ret[1]) TH_LOG("ping ran on vCPU %llu, not the maintenance vCPU",
+				      (unsigned long long)c.ret[1]);
+	EXPECT_EQ(0, c.status);
+	/* The argument buffer goes there and back through the data area. */
+	c = (struct cpc_call){ .size = sizeof(c), .proc = CPC_PROC_PING,
+		.arg_ptr = (uintptr_t)arg, .arg_len = sizeof(arg),
+		.out_ptr = (uintptr_t)out, .out_cap = sizeof(out) };
+	ASSERT_EQ(0, ioctl(self->fd, CPC_IOCTL_CALL, &c));
+	EXPECT_EQ(sizeof(arg), c.out_len);
+	EXPECT_STREQ(arg, out);
+}
+
+TEST_F(chan, info)
+{
+	static char out[65536];
+	struct cpc_call c;
+
+	ASSERT_EQ(0, chan_call(self->fd, CPC_PROC_INFO, 0, out, sizeof(out) - 1, 0, &c));
+	out[c.out_len] = '\0';
+	EXPECT_LT(0, c.out_len);
+	EXPECT_NE(NULL, strstr(out, "\"uptime_s\":"));
+	EXPECT_NE(NULL, strstr(out, "\"mem_total_kb\":"));
+	EXPECT_NE(NULL, strstr(out, "\"load\":["));
+	EXPECT_NE(NULL, strstr(out, "\"kernel\":\"6."));
+	EXPECT_NE(NULL, strstr(out, "\"maint_cpu\":1"));
+	EXPECT_NE(NULL, strstr(out, "\"ping\":{\"allowed\":true"));
+	TH_LOG("%.200s", out);
+}
+
+TEST_F(chan, ps)
+{
+	static char out[65536];
+	struct cpc_call c;
+
+	ASSERT_EQ(0, chan_call(self->fd, CPC_PROC_PS, 0, out, sizeof(out) - 1, 0, &c));
+	out[c.out_len] = '\0';
+	EXPECT_EQ('[', out[0]);
+	EXPECT_NE(NULL, strstr(out, "{\"pid\":1,\"comm\":"));
+	EXPECT_NE(NULL, strstr(out, "\"comm\":\"cpc_maint/1\""));
+	EXPECT_LT(5, c.ret[0]);
+}
+
+TEST_F(chan, ps_result_too_small)
+{
+	char out[32];
+	struct cpc_call c;
+
+	ASSERT_EQ(-ENOSPC, chan_call(self->fd, CPC_PROC_PS, 0, out, sizeof(out), 0, &c));
+	EXPECT_EQ(-ENOSPC, c.status);
+	EXPECT_EQ(0, c.out_len);
+}
+
+TEST_F(chan, log_tail)
+{
+	static char out[65536];
+	struct cpc_call c;
+
+	ASSERT_EQ(0, chan_call(self->fd, CPC_PROC_LOG, 0, out, sizeof(out) - 1, 0, &c));
+	out[c.out_len] = '\0';
+	EXPECT_NE(NULL, strstr(out, "cpc_guest")) TH_LOG("no cpc_guest line in the log");
+	ASSERT_EQ(0, chan_call(self->fd, CPC_PROC_LOG, 200, out, sizeof(out) - 1, 0, &c));
+	EXPECT_LT(0, c.out_len);
+	EXPECT_GE(200, c.out_len);
+	EXPECT_EQ(c.out_len, c.ret[0]);
+}
+
+TEST_F(chan, cpcctl_call)
+{
+	char cmd[256], buf[4096];
+	FILE *p;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "cpcctl call %s ping value=77 --json", self->name);
+	p = popen(cmd, "r");
+	ASSERT_NE(NULL, p);
+	n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = '\0';
+	ASSERT_EQ(0, pclose(p));
+	EXPECT_NE(NULL, strstr(buf, "\"value\": 77"));
+	snprintf(cmd, sizeof(cmd), "cpcctl call %s reclaim 2>&1", self->name);
+	p = popen(cmd, "r");
+	ASSERT_NE(NULL, p);
+	n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = '\0';
+	EXPECT_NE(0, pclose(p));
+	EXPECT_EQ(0, strncmp(buf, "cpcctl: call reclaim on ", 24)) TH_LOG("%s", buf);
+	snprintf(cmd, sizeof(cmd), "cpcctl call nosuch ping 2>&1");
+	p = popen(cmd, "r");
+	ASSERT_NE(NULL, p);
+	n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = '\0';
+	EXPECT_NE(0, pclose(p));
+	EXPECT_NE(NULL, strstr(buf, "No such device")) TH_LOG("%s", buf);
+}
+
+TEST_F(chan, not_implemented)
+{
+	ASSERT_EQ(-ENOSYS, chan_call(self->fd, CPC_PROC_RECLAIM, 1, NULL, 0, 0, NULL));
+}
+
+TEST_F(chan, policy_deny)
+{
+	long long rej = guest_num(self->shm, GUEST_PROCS "ping/rejected");
+	struct cpc_call c;
+
+	ASSERT_LE(0, rej);
+	ASSERT_EQ(0, guest_write(self->shm, GUEST_PROCS "ping/allowed", "0"));
+	EXPECT_EQ(-EPERM, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, &c));
+	EXPECT_EQ(-EPERM, c.status);
+	EXPECT_EQ(rej + 1, guest_num(self->shm, GUEST_PROCS "ping/rejected"));
+	ASSERT_EQ(0, guest_write(self->shm, GUEST_PROCS "ping/allowed", "1"));
+	EXPECT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, NULL));
+}
+
+TEST_F(chan, timeout_then_late_answer)
+{
+	long long tmo = chan_sysfs_num(self->name, "timeouts");
+	long long late = chan_sysfs_num(self->name, "late");
+	double t0;
+
+	ASSERT_EQ(0, guest_write(self->shm, GUEST_DELAY, "1500"));
+	t0 = cpc_now();
+	EXPECT_EQ(-ETIMEDOUT, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 300, NULL));
+	EXPECT_GT(1.2, cpc_now() - t0);
+	EXPECT_EQ(tmo + 1, chan_sysfs_num(self->name, "timeouts"));
+	usleep(2500000);
+	/* The guest answered after all: counted as late, nothing broke. */
+	EXPECT_EQ(late + 1, chan_sysfs_num(self->name, "late"));
+	EXPECT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 2, NULL, 0, 0, NULL));
+}
+
+static void on_alarm(int sig)
+{
+}
+
+TEST_F(chan, signal_interrupts_wait)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct itimerval it = { .it_value = { .tv_usec = 300000 } };
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, guest_write(self->shm, GUEST_DELAY, "1000"));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	EXPECT_EQ(-EINTR, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 5000, NULL));
+	usleep(1500000);
+	EXPECT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, NULL));
+}
+
+TEST_F(chan, async_batch)
+{
+	enum { N = 64 };
+	static struct cpc_call c[N];
+	struct io_uring ring;
+	uint64_t tag;
+	int i, seen = 0;
+
+	ASSERT_EQ(0, io_uring_queue_init(N, &ring, 0));
+	for (i = 0; i < N; i++) {
+		c[i] = (struct cpc_call){ .size = sizeof(c[i]), .proc = CPC_PROC_PING,
+					  .args = { 1000 + i } };
+		uring_call(&ring, self->fd, &c[i], i);
+	}
+	ASSERT_EQ(N, io_uring_submit(&ring));
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(0, uring_wait(&ring, &tag));
+		ASSERT_GT(N, tag);
+		EXPECT_EQ(1000 + tag, c[tag].ret[0]);
+		seen++;
+	}
+	EXPECT_EQ(N, seen);
+	io_uring_queue_exit(&ring);
+}
+
+TEST_F(chan, poll_writable_when_ready)
+{
+	struct pollfd p = { .fd = self->fd, .events = POLLOUT | POLLIN };
+
+	ASSERT_EQ(1, poll(&p, 1, 1000));
+	EXPECT_TRUE(p.revents & POLLOUT);
+	EXPECT_FALSE(p.revents & (POLLHUP | POLLERR | POLLIN));
+}
+
+TEST_F(chan, ring_full_is_ebusy)
+{
+	enum { N = CPC_RING_ENTRIES_MAX };
+	static struct cpc_call c[N];
+	struct pollfd p = { .fd = self->fd, .events = POLLOUT };
+	struct io_uring ring;
+	uint64_t tag;
+	int i;
+
+	ASSERT_EQ(0, io_uring_queue_init(N, &ring, 0));
+	ASSERT_EQ(0, guest_write(self->shm, GUEST_DELAY, "2000"));
+	for (i = 0; i < N; i++) {
+		c[i] = (struct cpc_call){ .size = sizeof(c[i]), .proc = CPC_PROC_PING,
+					  .args = { i }, .timeout_ms = 30000 };
+		uring_call(&ring, self->fd, &c[i], i);
+	}
+	ASSERT_EQ(N, io_uring_submit(&ring));
+	EXPECT_EQ(N, chan_sysfs_num(self->name, "inflight"));
+	EXPECT_EQ(-EBUSY, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, NULL));
+	EXPECT_EQ(0, poll(&p, 1, 0));
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(0, uring_wait(&ring, &tag));
+		EXPECT_EQ(tag, c[tag].ret[0]);
+	}
+	EXPECT_EQ(0, chan_sysfs_num(self->name, "inflight"));
+	io_uring_queue_exit(&ring);
+}
+
+/* ---- every errno of CPC_IOCTL_CHANNEL_OPEN ---- */
+
+static int open_errno(struct cpc_channel_open *o)
+{
+	int dev = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC), r;
+
+	if (dev < 0)
+		return -errno;
+	r = ioctl(dev, CPC_IOCTL_CHANNEL_OPEN, o);
+	r = r < 0 ? -errno : (close(r), 0);
+	close(dev);
+	return r;
+}
+
+TEST_F(chan, open_errnos)
+{
+	struct cpc_channel_open o = { .size = sizeof(o) };
+	int dev = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC);
+
+	ASSERT_LE(0, dev);
+	snprintf(o.name, sizeof(o.name), "%s", self->name);
+	EXPECT_EQ(0, open_errno(&o));
+	ASSERT_EQ(-1, ioctl(dev, CPC_IOCTL_CHANNEL_OPEN, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	o.size = sizeof(o) - 1;
+	EXPECT_EQ(-EINVAL, open_errno(&o));
+	o.size = sizeof(o);
+	o.flags = 1;
+	EXPECT_EQ(-EINVAL, open_errno(&o));
+	o.flags = 0;
+	o.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, open_errno(&o));
+	o.reserved[1] = 0;
+	memset(o.name, 'x', sizeof(o.name));	/* not NUL-terminated */
+	EXPECT_EQ(-EINVAL, open_errno(&o));
+	memset(o.name, 0, sizeof(o.name));	/* empty */
+	EXPECT_EQ(-EINVAL, open_errno(&o));
+	snprintf(o.name, sizeof(o.name), "ivshmem-no-such");
+	EXPECT_EQ(-ENODEV, open_errno(&o));
+	close(dev);
+}
+
+TEST_F(chan, open_needs_cap_sys_admin)
+{
+	struct cpc_channel_open o = { .size = sizeof(o) };
+	int dev = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC), st;
+	pid_t pid;
+
+	ASSERT_LE(0, dev);
+	snprintf(o.name, sizeof(o.name), "%s", self->name);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct d[2];
+
+		if (syscall(SYS_capget, &h, d))
+			_exit(10);
+		d[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
+		if (syscall(SYS_capset, &h, d))
+			_exit(11);
+		if (ioctl(dev, CPC_IOCTL_CHANNEL_OPEN, &o) != -1)
+			_exit(12);
+		_exit(errno == EPERM ? 0 : 13);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	close(dev);
+}
+
+TEST_F(chan, open_with_full_fd_table)
+{
+	struct cpc_channel_open o = { .size = sizeof(o) };
+	int dev = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC), st;
+	pid_t pid;
+
+	ASSERT_LE(0, dev);
+	snprintf(o.name, sizeof(o.name), "%s", self->name);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct rlimit rl = { .rlim_cur = dev + 1, .rlim_max = dev + 1 };
+		int fd;
+
+		/* Fill every slot below the limit, then ask for one more. */
+		for (fd = 0; fd < dev; fd++)
+			if (fcntl(fd, F_GETFD) < 0 && dup2(dev, fd) < 0)
+				_exit(10);
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			_exit(11);
+		if (ioctl(dev, CPC_IOCTL_CHANNEL_OPEN, &o) != -1)
+			_exit(12);
+		_exit(errno == EMFILE ? 0 : 13);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	close(dev);
+}
+
+/* ---- every errno of CPC_IOCTL_CALL that needs no guest trouble ---- */
+
+static int call_errno(int fd, struct cpc_call *c)
+{
+	return ioctl(fd, CPC_IOCTL_CALL, c) < 0 ? -errno : 0;
+}
+
+TEST_F(chan, call_errnos)
+{
+	struct cpc_call c;
+	char out[16];
+#define FRESH() (c = (struct cpc_call){ .size = sizeof(c), .proc = CPC_PROC_PING })
+
+	FRESH();
+	EXPECT_EQ(0, call_errno(self->fd, &c));
+	EXPECT_EQ(-EFAULT, call_errno(self->fd, (void *)8));
+	FRESH();
+	c.size = sizeof(c) - 8;
+	EXPECT_EQ(-EINVAL, call_errno(self->fd, &c));
+	FRESH();
+	c.flags = 1;
+	EXPECT_EQ(-EINVAL, call_errno(self->fd, &c));
+	FRESH();
+	c.reserved[0] = 1;
+	EXPECT_EQ(-EINVAL, call_errno(self->fd, &c));
+	FRESH();
+	c.proc = CPC_PROC_COUNT;
+	EXPECT_EQ(-EINVAL, call_errno(self->fd, &c));
+	FRESH();
+	c.timeout_ms = CPC_CALL_TIMEOUT_MAX_MS + 1;
+	EXPECT_EQ(-EINVAL, call_errno(self->fd, &c));
+	FRESH();
+	c.arg_len = 4;
+	EXPECT_EQ(-EINVAL, call_errno(self->fd, &c));
+	FRESH();
+	c.out_cap = 4;
+	EXPECT_EQ(-EINVAL, call_errno(self->fd, &c));
+	FRESH();
+	c.arg_ptr = (uintptr_t)out;
+	c.arg_len = CPC_CALL_ARG_MAX + 1;
+	EXPECT_EQ(-E2BIG, call_errno(self->fd, &c));
+	FRESH();
+	c.arg_ptr = 8;
+	c.arg_len = 8;
+	EXPECT_EQ(-EFAULT, call_errno(self->fd, &c));
+	/* The guest writes 8 bytes; they cannot be delivered. */
+	FRESH();
+	c.arg_ptr = (uintptr_t)"12345678";
+	c.arg_len = 8;
+	c.out_ptr = 8;
+	c.out_cap = 8;
+	EXPECT_EQ(-EFAULT, call_errno(self->fd, &c));
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(CPC_IOC_MAGIC, 0x5f)));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, CPC_IOCTL_VERSION, out));
+	EXPECT_EQ(ENOTTY, errno);
+#undef FRESH
+}
+
+TEST_F(chan, uring_errnos)
+{
+	struct cpc_call c = { .size = sizeof(c), .proc = CPC_PROC_PING };
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	sqe = uring_call(&ring, self->fd, &c, 1);
+	sqe->cmd_op = CPC_IOCTL_VERSION;
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	EXPECT_EQ(-ENOTTY, uring_wait(&ring, NULL));
+	sqe = uring_call(&ring, self->fd, &c, 2);
+	((struct cpc_call_uring *)sqe->cmd)->reserved = 1;
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	EXPECT_EQ(-EINVAL, uring_wait(&ring, NULL));
+	c.proc = CPC_PROC_RECLAIM;
+	uring_call(&ring, self->fd, &c, 3);
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	EXPECT_EQ(-ENOSYS, uring_wait(&ring, NULL));
+	EXPECT_EQ(-ENOSYS, c.status);
+	io_uring_queue_exit(&ring);
+}
+
+/* ---- the guest goes away ---- */
+
+TEST_F(chan, guest_unloads_mid_call)
+{
+	struct cpc_call c = { .size = sizeof(c), .proc = CPC_PROC_PING, .timeout_ms = 20000 };
+	long long resets = chan_sysfs_num(self->name, "resets");
+	struct io_uring ring;
+
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	ASSERT_EQ(0, guest_write(self->shm, GUEST_DELAY, "5000"));
+	uring_call(&ring, self->fd, &c, 1);
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	usleep(300000);
+	ASSERT_EQ(0, mbox_post(self->shm, MBOX_RELOAD, NULL, NULL, 0, 1000));
+	EXPECT_EQ(-ECONNRESET, uring_wait(&ring, NULL));
+	EXPECT_EQ(0, mbox_wait(self->shm, NULL, 0, 60));
+	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 60));
+	EXPECT_LT(resets, chan_sysfs_num(self->name, "resets"));
+	EXPECT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 5, NULL, 0, 0, NULL));
+	io_uring_queue_exit(&ring);
+}
+
+TEST_F(chan, reconnect_and_enotconn)
+{
+	long long gen = chan_sysfs_num(self->name, "generation");
+	struct pollfd p = { .fd = self->fd, .events = POLLOUT };
+
+	ASSERT_EQ(0, mbox_post(self->shm, MBOX_RELOAD, NULL, NULL, 0, 2000));
+	ASSERT_EQ(0, chan_wait_state(self->name, "waiting", 30));
+	EXPECT_EQ(-ENOTCONN, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, NULL));
+	EXPECT_EQ(0, poll(&p, 1, 0));
+	EXPECT_EQ(0, mbox_wait(self->shm, NULL, 0, 60));
+	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 60));
+	EXPECT_LT(gen, chan_sysfs_num(self->name, "generation"));
+	EXPECT_EQ(1, poll(&p, 1, 1000));
+	EXPECT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, NULL));
+}
+
+/* ---- a hostile guest: garbage completions and ring indexes ---- */
+
+/* Id of the newest request in the request ring (read from shared memory). */
+static uint64_t newest_req_id(struct __test_metadata *_metadata, int shm,
+			      const struct cpc_layout *l)
+{
+	struct cpc_ring_idx idx;
+	struct cpc_req req;
+
+	EXPECT_EQ(sizeof(idx), pread(shm, &idx, sizeof(idx), l->req_off));
+	EXPECT_EQ(sizeof(req), pread(shm, &req, sizeof(req), l->req_off + sizeof(idx) +
+				     ((idx.prod - 1) & (l->ring_entries - 1)) * sizeof(req)));
+	return req.id;
+}
+
+static int inject_cpl(int shm, const struct cpc_cpl *cpl)
+{
+	char path[256];
+	int r = guest_chan_path(shm, GUEST_INJECT, path, sizeof(path));
+
+	return r ? r : mbox_cmd(shm, MBOX_WRITE, path, cpl, sizeof(*cpl), 0, NULL, 0);
+}
+
+static void expect_recovers(struct __test_metadata *_metadata, const char *name, int fd)
+{
+	ASSERT_EQ(0, chan_wait_state(name, "ready", 30));
+	EXPECT_EQ(0, chan_call(fd, CPC_PROC_PING, 9, NULL, 0, 0, NULL));
+}
+
+TEST_F(chan, hostile_guest_unknown_id)
+{
+	long long bad = chan_sysfs_num(self->name, "bad_id");
+	long long broken = chan_sysfs_num(self->name, "broken");
+	struct cpc_cpl cpl = { .id = 0xdead00ull, .status = CPC_ST_OK };
+
+	ASSERT_EQ(0, inject_cpl(self->shm, &cpl));
+	usleep(300000);
+	EXPECT_EQ(bad + 1, chan_sysfs_num(self->name, "bad_id"));
+	EXPECT_EQ(broken + 1, chan_sysfs_num(self->name, "broken"));
+	expect_recovers(_metadata, self->name, self->fd);
+}
+
+/* A call in flight (guest delayed), then @cpl for its id from the guest. */
+static int hostile_inflight(struct __test_metadata *_metadata, FIXTURE_DATA(chan) *self,
+			    struct cpc_cpl *cpl, int times, int *second)
+{
+	struct cpc_call c = { .size = sizeof(c), .proc = CPC_PROC_PING, .timeout_ms = 10000 };
+	struct io_uring ring;
+	int r, i;
+
+	EXPECT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	EXPECT_EQ(0, guest_write(self->shm, GUEST_DELAY, "2000"));
+	uring_call(&ring, self->fd, &c, 1);
+	EXPECT_EQ(1, io_uring_submit(&ring));
+	usleep(200000);
+	cpl->id = newest_req_id(_metadata, self->shm, &self->l);
+	for (i = 0; i < times; i++)
+		EXPECT_EQ(0, inject_cpl(self->shm, cpl));
+	r = uring_wait(&ring, NULL);
+	if (second)
+		*second = c.status;
+	io_uring_queue_exit(&ring);
+	usleep(2500000);	/* let the delayed guest finish */
+	return r;
+}
+
+TEST_F(chan, hostile_guest_bad_status)
+{
+	long long bad = chan_sysfs_num(self->name, "bad_status");
+	struct cpc_cpl cpl = { .status = 999 };
+
+	EXPECT_EQ(-EPROTO, hostile_inflight(_metadata, self, &cpl, 1, NULL));
+	EXPECT_EQ(bad + 1, chan_sysfs_num(self->name, "bad_status"));
+	expect_recovers(_metadata, self->name, self->fd);
+}
+
+TEST_F(chan, hostile_guest_out_len_past_buffer)
+{
+	long long bad = chan_sysfs_num(self->name, "bad_out_len");
+	struct cpc_cpl cpl = { .status = CPC_ST_OK, .out_len = 1u << 30 };
+
+	EXPECT_EQ(-EPROTO, hostile_inflight(_metadata, self, &cpl, 1, NULL));
+	EXPECT_EQ(bad + 1, chan_sysfs_num(self->name, "bad_out_len"));
+	expect_recovers(_metadata, self->name, self->fd);
+}
+
+TEST_F(chan, hostile_guest_duplicate_id)
+{
+	long long bad = chan_sysfs_num(self->name, "bad_id");
+	struct cpc_cpl cpl = { .status = CPC_ST_OK, .ret = { 4242 } };
+
+	/* The first answer completes the call, the second is a duplicate. */
+	EXPECT_EQ(0, hostile_inflight(_metadata, self, &cpl, 2, NULL));
+	EXPECT_EQ(bad + 1, chan_sysfs_num(self->name, "bad_id"));
+	expect_recovers(_metadata, self->name, self->fd);
+}
+
+static void hostile_guest_index(struct __test_metadata *_metadata,
+				FIXTURE_DATA(chan) *self, int32_t delta)
+{
+	long long bad = chan_sysfs_num(self->name, "bad_index");
+	char path[256], cmd[32];
+	struct cpc_ring_idx idx;
+	struct cpc_shm_header h;
+	uint32_t prod;
+
+	/* The guest rewrites the completion ring's producer index. */
+	ASSERT_EQ(sizeof(idx), pread(self->shm, &idx, sizeof(idx), self->l.cpl_off));
+	prod = idx.cons + delta;
+	ASSERT_EQ(0, guest_chan_path(self->shm, "/sys/kernel/debug/cpc_guest/ivshmem/%s/shm",
+				     path, sizeof(path)));
+	ASSERT_EQ(0, mbox_cmd(self->shm, MBOX_WRITE, path, &prod, sizeof(prod),
+			      self->l.cpl_off, NULL, 0));
+	/* Then it rings the host, which looks at the ring. */
+	ASSERT_EQ(sizeof(h), pread(self->shm, &h, sizeof(h), 0));
+	ASSERT_EQ(0, guest_chan_path(self->shm, "/sys/kernel/debug/cpc_guest/ivshmem/%s/doorbell",
+				     path, sizeof(path)));
+	snprintf(cmd, sizeof(cmd), "%u %u", h.host.doorbell_id, h.host.vector);
+	ASSERT_EQ(0, guest_write(self->shm, path, cmd));
+	usleep(300000);
+	EXPECT_EQ(bad + 1, chan_sysfs_num(self->name, "bad_index"));
+	expect_recovers(_metadata, self->name, self->fd);
+}
+
+TEST_F(chan, hostile_guest_index_out_of_range)
+{
+	hostile_guest_index(_metadata, self, CPC_RING_ENTRIES_MAX + 7);
+}
+
+TEST_F(chan, hostile_guest_index_wrapped_back)
+{
+	hostile_guest_index(_metadata, self, -1);
+}
+
+/* ---- a hostile host: garbage requests and ring indexes ---- */
+
+static void hostile_host_req(struct __test_metadata *_metadata, FIXTURE_DATA(chan) *self,
+			     const struct cpc_req *req, const char *counter)
+{
+	char path[256], buf[64];
+	long long before = guest_chan_num(self->shm, counter);
+	double end;
+	int fd;
+
+	ASSERT_LE(0, before);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_host/channels/%s/inject_req",
+		 self->name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(sizeof(*req), write(fd, req, sizeof(*req)));
+	end = cpc_now() + 10;
+	do {
+		usleep(20000);
+		ASSERT_LT(0, pread(fd, buf, sizeof(buf) - 1, 0));
+	} while (!strncmp(buf, "pending", 7) && cpc_now() < end);
+	close(fd);
+	/* Rejected with EPROTO (71), counted, channel still up. */
+	EXPECT_EQ(0, strncmp(buf, "71 0", 4)) TH_LOG("inject result: %s", buf);
+	EXPECT_EQ(before + 1, guest_chan_num(self->shm, counter));
+	expect_recovers(_metadata, self->name, self->fd);
+}
+
+TEST_F(chan, hostile_host_unknown_opcode)
+{
+	struct cpc_req r = { .opcode = 999 };
+
+	hostile_host_req(_metadata, self, &r, "bad_opcode");
+}
+
+TEST_F(chan, hostile_host_flags)
+{
+	struct cpc_req r = { .opcode = CPC_PROC_PING, .flags = 1 };
+
+	hostile_host_req(_metadata, self, &r, "bad_flags");
+}
+
+TEST_F(chan, hostile_host_arg_past_data_area)
+{
+	struct cpc_req r = { .opcode = CPC_PROC_PING, .arg_off = self->l.data_size - 8,
+			     .arg_len = 64 };
+
+	hostile_host_req(_metadata, self, &r, "bad_arg_range");
+}
+
+TEST_F(chan, hostile_host_out_len_wraps)
+{
+	struct cpc_req r = { .opcode = CPC_PROC_PS, .out_off = 4096, .out_len = 0xfffff000u };
+
+	hostile_host_req(_metadata, self, &r, "bad_out_range");
+}
+
+TEST_F(chan, hostile_host_overlap)
+{
+	struct cpc_req r = { .opcode = CPC_PROC_PING, .arg_off = 0, .arg_len = 128,
+			     .out_off = 64, .out_len = 128 };
+
+	hostile_host_req(_metadata, self, &r, "bad_overlap");
+}
+
+static void hostile_host_index(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(chan) *self, int32_t delta)
+{
+	long long bad = guest_chan_num(self->shm, "bad_index");
+	long long resets = chan_sysfs_num(self->name, "resets");
+	struct cpc_ring_idx idx;
+	struct cpc_shm_header h;
+	char path[256], cmd[32];
+	uint32_t prod;
+	double end;
+
+	ASSERT_LE(0, bad);
+	ASSERT_EQ(sizeof(idx), pread(self->shm, &idx, sizeof(idx), self->l.req_off));
+	ASSERT_EQ(sizeof(h), pread(self->shm, &h, sizeof(h), 0));
+	prod = idx.cons + delta;
+	ASSERT_EQ(sizeof(prod), pwrite(self->shm, &prod, sizeof(prod), self->l.req_off));
+	snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_host/ivshmem/%s/doorbell", self->pci);
+	snprintf(cmd, sizeof(cmd), "%u %u", h.guest.doorbell_id, h.guest.vector);
+	ASSERT_EQ(0, cpc_write_file(path, cmd));
+	/* The guest breaks the channel; the host resets it. */
+	end = cpc_now() + 20;
+	while (guest_chan_num(self->shm, "bad_index") == bad && cpc_now() < end)
+		usleep(100000);
+	EXPECT_EQ(bad + 1, guest_chan_num(self->shm, "bad_index"));
+	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 30));
+	EXPECT_LT(resets, chan_sysfs_num(self->name, "resets"));
+	expect_recovers(_metadata, self->name, self->fd);
+}
+
+TEST_F(chan, hostile_host_index_out_of_range)
+{
+	hostile_host_index(_metadata, self, 100000);
+}
+
+TEST_F(chan, hostile_host_index_wrapped_back)
+{
+	hostile_host_index(_metadata, self, -1);
+}
+
+/* ---- the device goes away under an open channel fd ---- */
+
+TEST_F(chan, device_removed_then_back)
+{
+	struct pollfd p = { .fd = self->fd, .events = POLLOUT };
+	const char *drv = "/sys/bus/pci/drivers/cpc_host_ivshmem";
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/unbind", drv);
+	ASSERT_EQ(0, cpc_write_file(path, self->pci));
+	EXPECT_EQ(-ENODEV, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, NULL));
+	EXPECT_EQ(1, poll(&p, 1, 0));
+	EXPECT_TRUE(p.revents & POLLHUP);
+	EXPECT_EQ(-ENODEV, chan_open(self->name));
+	snprintf(path, sizeof(path), "%s/bind", drv);
+	ASSERT_EQ(0, cpc_write_file(path, self->pci));
+	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 60));
+	close(self->fd);
+	self->fd = chan_open(self->name);
+	ASSERT_LE(0, self->fd);
+	EXPECT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, NULL));
+}
+
+/* Last: let the agent go. */
+TEST_F(chan, zz_agent_done)
+{
+	EXPECT_EQ(0, mbox_cmd(self->shm, MBOX_DONE, NULL, NULL, 0, 0, NULL, 0));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,46 @@
+// cpcctl channel list: the CPC channels of cpc_host (host side).
+#include "commands.hpp"
+
+#include <cpc/channel.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+namespace cpcctl {
+
+void add_channel_commands(CLI::App &app, Global &g)
+{
+	auto *chan = app.add_subcommand("channel", "CPC channels (host side)");
+	chan->require_subcommand(1);
+	auto *list = chan->add_subcommand("list", "list the channels and their state");
+	add_json_flag(list, g);
+	on_run(list, [&g] {
+		auto chans = cpc::list_channels();
+		if (g.json) {
+			auto out = nlohmann::json::array();
+			for (const auto &c : chans)
+				out.push_back({{"name", c.name},
+					       {"state", c.state},
+					       {"peer_state", c.peer_state},
+					       {"transport", c.transport},
+					       {"calls", c.calls},
+					       {"completed", c.completed},
+					       {"errors", c.errors},
+					       {"timeouts", c.timeouts},
+					       {"broken", c.broken}});
+			std::cout << out.dump(2) << "\n";
+			return 0;
+		}
+		std::printf("%-24s %-8s %-8s %-9s %8s %8s\n", "NAME", "STATE", "PEER",
+			    "TRANSPORT", "CALLS", "ERRORS");
+		for (const auto &c : chans)
+			std::printf("%-24s %-8s %-8s %-9s %8llu %8llu\n", c.name.c_str(),
+				    c.state.c_str(), c.peer_state.c_str(), c.transport.c_str(),
+				    (unsigned long long)c.calls, (unsigned long long)c.errors);
+		return 0;
+	});
+}
+
+} // namespace cpcctl

@@ -1,0 +1,122 @@
+// cpcctl guest status|allow PROC|deny PROC: the guest owner's view of
+// cpc_guest (inside a guest VM), through /sys/kernel/cpc_guest.
+#include "commands.hpp"
+
+#include <cpc/channel.hpp>
+#include <cpc/error.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+namespace cpcctl {
+
+namespace {
+
+const std::filesystem::path root = "/sys/kernel/cpc_guest";
+
+std::string read_line(const std::filesystem::path &p)
+{
+	std::ifstream in(p);
+	std::string line;
+	if (!in || !std::getline(in, line))
+		throw cpc::Error(errno ? errno : EIO, p.string());
+	return line;
+}
+
+unsigned long long read_num(const std::filesystem::path &p)
+{
+	return std::stoull(read_line(p));
+}
+
+void require_guest()
+{
+	if (!std::filesystem::exists(root))
+		throw cpc::Error(ENOENT, "guest: cpc_guest is not loaded");
+}
+
+int status(const Global &g)
+{
+	require_guest();
+	nlohmann::json out;
+	out["maint_cpu"] = read_num(root / "maint_cpu");
+	out["wakeups"] = read_num(root / "wakeups");
+	out["served"] = read_num(root / "served");
+	out["busy_ns"] = read_num(root / "busy_ns");
+	out["channels"] = nlohmann::json::array();
+	std::error_code ec;
+	for (const auto &e : std::filesystem::directory_iterator(root / "channels", ec))
+		out["channels"].push_back({{"name", e.path().filename().string()},
+					   {"state", read_line(e.path() / "state")},
+					   {"generation", read_num(e.path() / "generation")}});
+	out["procs"] = nlohmann::json::object();
+	for (const auto &p : cpc::procedures()) {
+		auto d = root / "procs" / p.name;
+		out["procs"][p.name] = {{"allowed", read_num(d / "allowed") != 0},
+					{"calls", read_num(d / "calls")},
+					{"rejected", read_num(d / "rejected")},
+					{"errors", read_num(d / "errors")}};
+	}
+	if (g.json) {
+		std::cout << out.dump(2) << "\n";
+		return 0;
+	}
+	std::printf("maintenance vCPU %llu: %llu wake-ups, %llu requests served, %.3f ms busy\n",
+		    out["maint_cpu"].get<unsigned long long>(),
+		    out["wakeups"].get<unsigned long long>(),
+		    out["served"].get<unsigned long long>(),
+		    out["busy_ns"].get<unsigned long long>() / 1e6);
+	for (const auto &c : out["channels"])
+		std::printf("channel %s: %s (generation %llu)\n",
+			    c["name"].get<std::string>().c_str(),
+			    c["state"].get<std::string>().c_str(),
+			    c["generation"].get<unsigned long long>());
+	std::printf("%-10s %-7s %8s %8s %8s\n", "PROC", "POLICY", "CALLS", "REJECTED", "ERRORS");
+	for (const auto &p : cpc::procedures()) {
+		const auto &e = out["procs"][p.name];
+		std::printf("%-10s %-7s %8llu %8llu %8llu\n", p.name.c_str(),
+			    e["allowed"].get<bool>() ? "allow" : "deny",
+			    e["calls"].get<unsigned long long>(),
+			    e["rejected"].get<unsigned long long>(),
+			    e["errors"].get<unsigned long long>());
+	}
+	return 0;
+}
+
+int set_policy(const std::string &proc, bool allow)
+{
+	require_guest();
+	cpc::procedure_opcode(proc);	/* throws for unknown names */
+	auto p = root / "procs" / proc / "allowed";
+	std::ofstream out(p);
+	if (out)
+		out << (allow ? "1\n" : "0\n");
+	out.flush();
+	if (!out)
+		throw cpc::Error(errno ? errno : EIO, "guest " + std::string(allow ? "allow " : "deny ") + proc);
+	return 0;
+}
+
+} // namespace
+
+void add_guest_commands(CLI::App &app, Global &g)
+{
+	auto *guest = app.add_subcommand("guest", "the guest owner's controls (inside a guest)");
+	guest->require_subcommand(1);
+	auto *st = guest->add_subcommand("status", "maintenance vCPU, channels and policy");
+	add_json_flag(st, g);
+	on_run(st, [&g] { return status(g); });
+	auto proc = std::make_shared<std::string>();
+	auto *allow = guest->add_subcommand("allow", "allow a procedure");
+	allow->add_option("proc", *proc, "procedure name")->required();
+	on_run(allow, [proc] { return set_policy(*proc, true); });
+	auto *deny = guest->add_subcommand("deny", "deny a procedure");
+	deny->add_option("proc", *proc, "procedure name")->required();
+	on_run(deny, [proc] { return set_policy(*proc, false); });
+}
+
+} // namespace cpcctl
