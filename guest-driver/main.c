@@ -25,6 +25,7 @@ static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	return sysfs_emit(buf, "%u.%u\n", CPC_VERSION_MAJOR, CPC_VERSION_MINOR);
 }
+
 static struct kobj_attribute version_attr = __ATTR_RO(version);
 
 static struct attribute *cpc_guest_attrs[] = {

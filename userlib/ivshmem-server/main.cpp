@@ -114,7 +114,16 @@ int main(int argc, char **argv)
 	app.add_flag("-v,--verbose", opts.verbose, "log peers joining and leaving");
 	app.add_flag("-F,--foreground", foreground,
 		     "accepted for QEMU ivshmem-server compatibility (always foreground)");
-	CLI11_PARSE(app, argc, argv);
+	try {
+		app.parse(argc, argv);
+	} catch (const CLI::CallForHelp &e) {
+		return app.exit(e);
+	} catch (const CLI::CallForAllHelp &e) {
+		return app.exit(e);
+	} catch (const CLI::ParseError &e) {
+		std::cerr << kProg << ": " << e.what() << " (try --help)\n";
+		return 2;
+	}
 
 	try {
 		opts.socket_path = socket_path;

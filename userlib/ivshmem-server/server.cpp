@@ -335,7 +335,10 @@ void Server::Impl::handle(const epoll_event &ev)
 		int err = 0;
 		socklen_t len = sizeof(err);
 		::getsockopt(p.sock.get(), SOL_SOCKET, SO_ERROR, &err, &len);
-		kill(p, "connection error: " + errstr(err), true);
+		if (err == ECONNRESET || err == EPIPE || err == 0)
+			kill(p, "closed the connection", false);
+		else
+			kill(p, "connection error: " + errstr(err), true);
 		return;
 	}
 	if (ev.events & EPOLLOUT)
@@ -426,7 +429,7 @@ void Server::Impl::add_peer(UniqueFd sock)
 	by_key.emplace(p.key, &p);
 	peers.emplace(p.id, std::move(owned));
 	note("peer " + std::to_string(p.id) + " joined (" + std::to_string(peers.size()) +
-	     " peers)");
+	     " connected)");
 
 	// In the order of the spec (and of QEMU's server): the new client's id
 	// and the shared memory; the new client to the others; the others to
@@ -463,6 +466,8 @@ void Server::Impl::read_client(Peer &p)
 		kill(p, "closed the connection", false);
 	else if (n > 0)
 		kill(p, "sent data (clients must not send anything)", true);
+	else if (errno == ECONNRESET)
+		kill(p, "closed the connection", false);
 	else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 		kill(p, "receive failed: " + errstr(errno), true);
 }
@@ -508,10 +513,16 @@ void Server::Impl::flush(Peer &p)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				if (!p.want_out)
+					note("peer " + std::to_string(p.id) + " is not reading yet, " +
+					     std::to_string(p.out.size()) + " messages queued");
 				set_want_out(p, true);
 				return;
 			}
-			kill(p, "send failed: " + errstr(errno), true);
+			if (errno == EPIPE || errno == ECONNRESET)
+				kill(p, "closed the connection (send: " + errstr(errno) + ")", false);
+			else
+				kill(p, "send failed: " + errstr(errno), true);
 			return;
 		}
 		m.sent += static_cast<std::size_t>(n);
@@ -564,7 +575,7 @@ void Server::Impl::reap()
 		::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, p->sock.get(), nullptr);
 		peers.erase(id); // closes its socket and our copies of its eventfds
 		const std::string line = "peer " + std::to_string(id) + " left: " + why + " (" +
-					 std::to_string(peers.size()) + " peers)";
+					 std::to_string(peers.size()) + " connected)";
 		if (error)
 			warn(line);
 		else

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * cpc_proto.h - the CPC wire protocol: layout of one channel's shared
+ * region, ring descriptors, procedure opcodes and status codes.
+ *
+ * One shared region per channel (an ivshmem BAR2, a loopback buffer or a
+ * slice-bus window), shared by a *host* end (cpc_host.ko) and a *guest* end
+ * (cpc_guest.ko). Neither end trusts the other: each computes the layout
+ * itself from the region size with cpc_layout_compute() (proto/cpc_ring.h)
+ * and only checks the header for agreement; each copies a descriptor out of
+ * shared memory before validating it and never follows a pointer from it.
+ *
+ * Region layout (all offsets from the region start, all little-endian):
+ *
+ *   0                     struct cpc_shm_header   (one page)
+ *   CPC_REQ_RING_OFFSET   request ring: struct cpc_ring_idx + entries x
+ *                         struct cpc_req           (host -> guest)
+ *   cpl ring offset       completion ring: struct cpc_ring_idx + entries x
+ *                         struct cpc_cpl           (guest -> host)
+ *   data offset           data area: argument and result buffers, handed
+ *                         out by the host per request, up to the end of
+ *                         the region less CPC_SCRATCH_SIZE
+ *   end - 4096            scratch page for transport tests, never used by
+ *                         the protocol
+ *
+ * Ring indexes are free-running __u32 counters; an index selects entry
+ * (index & (entries - 1)). The producer publishes with a release store of
+ * @prod after writing the entry; the consumer reads @prod with an acquire
+ * load, copies the entry out, and publishes @cons with a release store.
+ * A consumer that sees (prod - cons) > entries, or a producer that sees
+ * (prod - cons) > entries, has met a broken peer.
+ *
+ * Notification suppression (as virtio's event index): a consumer that is
+ * about to sleep stores @cons_event = its cons; a producer that moved prod
+ * from old to new notifies only if (__u32)(new - cons_event - 1) <
+ * (__u32)(new - old). A batch of requests so costs one interrupt each way.
+ *
+ * Peer handshake, per side (struct cpc_peer_state): RESET -> INIT -> READY
+ * -> RUN. The host lays out the header and rings, bumps its @generation and
+ * goes READY; the guest checks the header against its own layout, echoes
+ * the generation in @peer_generation and goes READY; each side enters RUN
+ * when it sees the other READY or RUN with matching generations. A side
+ * that reloads writes RESET; the other side fails what is in flight and
+ * starts over.
+ */
+#ifndef _UAPI_LINUX_CPC_PROTO_H
+#define _UAPI_LINUX_CPC_PROTO_H
+
+#include <linux/types.h>
+
+/** CPC_PROTO_MAGIC - first word of a channel's shared region ("CPC1"). */
+#define CPC_PROTO_MAGIC		0x31435043u
+/** CPC_PROTO_VERSION - wire protocol version. */
+#define CPC_PROTO_VERSION	1
+/** CPC_HEADER_SIZE - bytes reserved for struct cpc_shm_header. */
+#define CPC_HEADER_SIZE		4096u
+/** CPC_SCRATCH_SIZE - bytes at the end of the region left to transport tests. */
+#define CPC_SCRATCH_SIZE	4096u
+/** CPC_RING_ENTRIES_MAX - largest ring (entries per ring, a power of two). */
+#define CPC_RING_ENTRIES_MAX	256u
+/** CPC_REGION_MIN - smallest region a channel can run on. */
+#define CPC_REGION_MIN		(64u * 1024u)
+
+/**
+ * enum cpc_peer_state_value - handshake state of one end of a channel.
+ * @CPC_STATE_RESET: not attached, or detached; nothing may be assumed.
+ * @CPC_STATE_INIT:  attached, setting up; the other end must wait.
+ * @CPC_STATE_READY: set up, waiting for the other end.
+ * @CPC_STATE_RUN:   both ends ready: requests flow.
+ * @CPC_STATE_BROKEN: this end met a protocol violation and stopped; only a
+ *                   reset of the other end (a new generation) revives it.
+ */
+enum cpc_peer_state_value {
+	CPC_STATE_RESET = 0,
+	CPC_STATE_INIT = 1,
+	CPC_STATE_READY = 2,
+	CPC_STATE_RUN = 3,
+	CPC_STATE_BROKEN = 4,
+};
+
+/**
+ * struct cpc_peer_state - one end's public state; written only by that end
+ * (64 bytes: one cache line).
+ * @state:           enum cpc_peer_state_value.
+ * @generation:      bumped by this end on every (re)initialisation.
+ * @peer_generation: the other end's generation this end has accepted.
+ * @doorbell_id:     transport address to notify this end (ivshmem peer id).
+ * @vector:          interrupt vector to notify this end on.
+ * @features:        CPC_FEATURE_* this end supports.
+ * @reserved:        zero.
+ */
+struct cpc_peer_state {
+	__u32 state;
+	__u32 generation;
+	__u32 peer_generation;
+	__u32 doorbell_id;
+	__u32 vector;
+	__u32 features;
+	__u32 reserved[10];
+};
+
+/**
+ * struct cpc_shm_header - page 0 of a channel's shared region.
+ * @magic:        CPC_PROTO_MAGIC.
+ * @version:      CPC_PROTO_VERSION.
+ * @header_size:  CPC_HEADER_SIZE.
+ * @region_size:  size of the whole region in bytes.
+ * @ring_entries: entries in each ring (power of two, <= CPC_RING_ENTRIES_MAX).
+ * @req_off:      offset of the request ring.
+ * @cpl_off:      offset of the completion ring.
+ * @data_off:     offset of the data area.
+ * @data_size:    size of the data area.
+ * @reserved0:    zero.
+ * @host:         the host end's state (written by the host only).
+ * @guest:        the guest end's state (written by the guest only).
+ *
+ * The host writes everything but @guest; the guest never trusts these
+ * values but compares them with its own cpc_layout_compute() result.
+ */
+struct cpc_shm_header {
+	__u32 magic;
+	__u32 version;
+	__u32 header_size;
+	__u32 ring_entries;
+	__u64 region_size;
+	__u32 req_off;
+	__u32 cpl_off;
+	__u32 data_off;
+	__u32 data_size;
+	__u32 reserved0[6];
+	struct cpc_peer_state host;	/* offset 64: own cache line */
+	struct cpc_peer_state guest;	/* offset 128: own cache line */
+};
+
+/**
+ * struct cpc_ring_idx - the shared indexes of one ring, each on its own
+ * cache line.
+ * @prod:       written by the producer: entries published so far.
+ * @prod_event: written by the producer: notify me when cons passes this.
+ * @cons:       written by the consumer: entries consumed so far.
+ * @cons_event: written by the consumer: notify me when prod passes this.
+ */
+struct cpc_ring_idx {
+	__u32 prod;
+	__u32 prod_event;
+	__u8 pad0[56];
+	__u32 cons;
+	__u32 cons_event;
+	__u8 pad1[56];
+};
+
+/**
+ * enum cpc_proc - procedure opcodes (struct cpc_req.opcode).
+ * @CPC_PROC_PING:     echo; args[0] is returned in ret[0].
+ * @CPC_PROC_INFO:     guest facts as JSON text in the result buffer.
+ * @CPC_PROC_PS:       process list as JSON text in the result buffer.
+ * @CPC_PROC_LOG:      tail of the kernel log (text); args[0] = max bytes.
+ * @CPC_PROC_RECLAIM:  give args[0] MiB back to the host; the result buffer
+ *                     gets an array of struct cpc_range; ret[0] = bytes.
+ * @CPC_PROC_RETURN:   take reclaimed memory back; args[0] MiB (0 = all).
+ * @CPC_PROC_SNAPSHOT: export guest memory, encrypted; see struct
+ *                     cpc_snapshot_args.
+ * @CPC_PROC_COUNT:    number of opcodes.
+ */
+enum cpc_proc {
+	CPC_PROC_PING = 0,
+	CPC_PROC_INFO = 1,
+	CPC_PROC_PS = 2,
+	CPC_PROC_LOG = 3,
+	CPC_PROC_RECLAIM = 4,
+	CPC_PROC_RETURN = 5,
+	CPC_PROC_SNAPSHOT = 6,
+	CPC_PROC_COUNT = 7,
+};
+
+/**
+ * enum cpc_status - completion status (struct cpc_cpl.status); the negated
+ * value is the errno the host reports to its caller.
+ * @CPC_ST_OK:       success.
+ * @CPC_ST_EPERM:    the guest owner's policy denies the procedure (EPERM).
+ * @CPC_ST_ENOENT:   no such object (ENOENT).
+ * @CPC_ST_EIO:      the procedure failed (EIO).
+ * @CPC_ST_ENOMEM:   the guest is out of memory (ENOMEM).
+ * @CPC_ST_EBUSY:    the procedure cannot run now (EBUSY).
+ * @CPC_ST_EINVAL:   bad arguments (EINVAL).
+ * @CPC_ST_ENOSPC:   the result buffer is too small (ENOSPC).
+ * @CPC_ST_ERANGE:   an offset or length is out of range (ERANGE).
+ * @CPC_ST_ENOSYS:   unknown opcode (ENOSYS).
+ * @CPC_ST_ENOKEY:   snapshot without a provisioned key (ENOKEY).
+ * @CPC_ST_EPROTO:   the descriptor broke the protocol (EPROTO).
+ * @CPC_ST_ETIMEDOUT: the procedure ran out of time (ETIMEDOUT).
+ */
+enum cpc_status {
+	CPC_ST_OK = 0,
+	CPC_ST_EPERM = 1,
+	CPC_ST_ENOENT = 2,
+	CPC_ST_EIO = 5,
+	CPC_ST_ENOMEM = 12,
+	CPC_ST_EBUSY = 16,
+	CPC_ST_EINVAL = 22,
+	CPC_ST_ENOSPC = 28,
+	CPC_ST_ERANGE = 34,
+	CPC_ST_ENOSYS = 38,
+	CPC_ST_ENOKEY = 126,
+	CPC_ST_EPROTO = 71,
+	CPC_ST_ETIMEDOUT = 110,
+};
+
+/**
+ * struct cpc_req - one request descriptor (host -> guest), 64 bytes.
+ * @id:       request id chosen by the host, unique among requests in flight.
+ * @opcode:   enum cpc_proc.
+ * @flags:    zero (no flags defined yet).
+ * @arg_off:  offset of the argument buffer in the data area (0 if none).
+ * @arg_len:  length of the argument buffer.
+ * @out_off:  offset of the result buffer in the data area.
+ * @out_len:  capacity of the result buffer.
+ * @deadline_ms: time the guest may spend on it (0 = guest default).
+ * @reserved: zero.
+ * @args:     inline arguments, meaning per opcode.
+ */
+struct cpc_req {
+	__u64 id;
+	__u16 opcode;
+	__u16 flags;
+	__u32 arg_off;
+	__u32 arg_len;
+	__u32 out_off;
+	__u32 out_len;
+	__u32 deadline_ms;
+	__u64 reserved;
+	__u64 args[3];
+};
+
+/**
+ * struct cpc_cpl - one completion descriptor (guest -> host), 32 bytes.
+ * @id:      id of the request it completes.
+ * @status:  enum cpc_status.
+ * @out_len: bytes written to the request's result buffer (<= its out_len).
+ * @ret:     inline results, meaning per opcode.
+ */
+struct cpc_cpl {
+	__u64 id;
+	__u32 status;
+	__u32 out_len;
+	__u64 ret[2];
+};
+
+/**
+ * struct cpc_range - a guest-physical address range.
+ * @start: first byte.
+ * @size:  length in bytes.
+ */
+struct cpc_range {
+	__u64 start;
+	__u64 size;
+};
+
+/**
+ * struct cpc_snapshot_args - argument buffer of CPC_PROC_SNAPSHOT.
+ * @start:     guest-physical start of the range to export (page aligned).
+ * @size:      length of the range (page aligned).
+ * @base_gen:  export only pages changed since export generation @base_gen
+ *             (0 = full export); the guest keeps per-page hashes.
+ * @flags:     zero.
+ * @reserved:  zero.
+ *
+ * The result buffer receives a struct cpc_snapshot_chunk header followed by
+ * records of (struct cpc_snapshot_page, 16-byte tag, encrypted page).
+ */
+struct cpc_snapshot_args {
+	__u64 start;
+	__u64 size;
+	__u64 base_gen;
+	__u32 flags;
+	__u32 reserved;
+};
+
+#endif /* _UAPI_LINUX_CPC_PROTO_H */
