@@ -305,8 +305,8 @@ static int cpc_slice_online_cpu(struct cpc_slice *s, unsigned int cpu)
 	int ret;
 
 	cpumask_clear_cpu(cpu, &cpc_sliced_cpus);
-	ret = add_cpu(cpu);
-	if (ret) {
+	ret = add_cpu(cpu);	/* 1: already online, which is what we want */
+	if (ret < 0) {
 		cpumask_set_cpu(cpu, &cpc_sliced_cpus);
 		pr_err("bringing CPU%u back failed: %d\n", cpu, ret);
 		return ret;
@@ -607,6 +607,8 @@ int cpc_slice_create(const struct cpc_slice_create *req,
 		}
 		cpumask_set_cpu(cpu, &cpc_sliced_cpus);
 		ret = cpc_fault(&step) ? -EIO : remove_cpu(cpu);
+		if (ret > 0)	/* went offline since validation: not ours to take */
+			ret = -EBUSY;
 		if (ret) {
 			cpumask_clear_cpu(cpu, &cpc_sliced_cpus);
 			pr_info_ratelimited("create %s: taking CPU%u offline failed: %d\n",

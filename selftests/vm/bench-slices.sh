@@ -1,2 +1,2 @@
 # Benchmark: slice create/destroy vs sysfs by hand, scrub vs memset.
-cpc-bench-slice "${CPC_BENCH_ROUNDS:-3}"
+cpc-bench-slice "${CPC_BENCH_ROUNDS:-5}"
