@@ -16,6 +16,7 @@
 #include <linux/cpc_host.h>
 
 #include "../transport/ivshmem.h"
+#include "proc_setup.h"
 
 static struct kobject *cpc_guest_kobj;
 static struct dentry *cpc_guest_debugfs;
@@ -55,13 +56,18 @@ static int __init cpc_guest_init(void)
 		goto err_kobj;
 
 	cpc_guest_debugfs = debugfs_create_dir("cpc_guest", NULL);
+	ret = cpc_procs_setup(cpc_guest_kobj, cpc_guest_debugfs);
+	if (ret)
+		goto err_debugfs;
 	cpc_guest_ivshmem.debugfs_root = cpc_guest_debugfs;
 	ret = cpc_ivshmem_register(&cpc_guest_ivshmem, "cpc_guest_ivshmem");
 	if (ret)
-		goto err_debugfs;
+		goto err_procs;
 	pr_info("loaded, interface %u.%u\n", CPC_VERSION_MAJOR, CPC_VERSION_MINOR);
 	return 0;
 
+err_procs:
+	cpc_procs_teardown(cpc_guest_kobj);
 err_debugfs:
 	debugfs_remove_recursive(cpc_guest_debugfs);
 err_kobj:
@@ -72,6 +78,7 @@ err_kobj:
 static void __exit cpc_guest_exit(void)
 {
 	cpc_ivshmem_unregister(&cpc_guest_ivshmem);
+	cpc_procs_teardown(cpc_guest_kobj);
 	debugfs_remove_recursive(cpc_guest_debugfs);
 	kobject_put(cpc_guest_kobj);
 	pr_info("unloaded\n");

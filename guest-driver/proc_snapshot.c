@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * proc_snapshot.c - the snapshot procedure: export a range of guest RAM
+ * into the result buffer, each page encrypted and authenticated with
+ * AES-256-GCM under the guest owner's key (snapshot_key.c), in chunks, and
+ * incrementally against the last complete export.
+ *
+ * Only System RAM may be exported (region_intersects() on the iomem tree);
+ * each page is read through the direct map only when it is online
+ * (pfn_to_online_page()) and not poisoned, with copy_from_kernel_nofault(),
+ * into a private buffer: the hash and the ciphertext are of the same bytes,
+ * and a page without a direct mapping (e.g. secretmem) is exported as
+ * CPC_SNAPSHOT_PAGE_UNREADABLE zeroes instead of faulting.
+ *
+ * Change detection keeps a SHA-256 digest per page of the last complete
+ * export. The digests never leave the guest; SHA-256 is collision
+ * resistant, so contents a host can influence (network buffers, say)
+ * cannot be crafted to look unchanged, which a cheap non-cryptographic
+ * hash would allow; and lib/crypto's sha256() needs no transform. Its cost
+ * is below that of the encryption it saves.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <crypto/aead.h>
+#include <crypto/sha2.h>
+#include <linux/ioport.h>
+#include <linux/jiffies.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/unaligned.h>
+
+#include "proc.h"
+#include "proc_setup.h"
+#include "snapshot.h"
+
+#define REC_SIZE	(sizeof(struct cpc_snapshot_page) + CPC_SNAPSHOT_PAGE_SIZE)
+
+/**
+ * struct export_state - one export of a range.
+ * @gen:      its generation (0 = none).
+ * @epoch:    the key epoch it was made under.
+ * @start:    first byte of the range.
+ * @size:     length of the range.
+ * @base_gen: the generation it is incremental against (0 = full).
+ * @next:     first byte not yet exported (while in progress).
+ * @hashes:   SHA-256 digest per page of the range.
+ */
+struct export_state {
+	u64 gen;
+	u64 epoch;
+	u64 start;
+	u64 size;
+	u64 base_gen;
+	u64 next;
+	u8 (*hashes)[SHA256_DIGEST_SIZE];
+};
+
+/* All under cpc_snapshot_lock. */
+static struct export_state cpc_export_cur;	/* in progress */
+static struct export_state cpc_export_done;	/* last complete one */
+static u64 cpc_export_gen;			/* last generation handed out */
+
+/*
+ * Per-call scratch: @aad, @data and @tag are contiguous, encrypted in place
+ * as one scatterlist entry (associated data, text, tag).
+ */
+struct snap_work {
+	struct cpc_snapshot_aad aad;
+	u8 data[CPC_SNAPSHOT_PAGE_SIZE];
+	u8 tag[CPC_SNAPSHOT_TAG_SIZE];
+	u8 iv[CPC_SNAPSHOT_IV_SIZE];
+	u8 hash[SHA256_DIGEST_SIZE];
+	struct scatterlist sg;
+	struct crypto_wait wait;
+};
+
+static void export_forget(struct export_state *e)
+{
+	kvfree(e->hashes);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Reads the page at @gpa into @dst; returns the record flags. */
+static u32 page_read(u64 gpa, u8 *dst)
+{
+	struct page *page = pfn_to_online_page(PHYS_PFN(gpa));
+
+	if (!page || PageHWPoison(page) ||
+	    copy_from_kernel_nofault(dst, page_address(page), PAGE_SIZE)) {
+		memset(dst, 0, PAGE_SIZE);
+		return CPC_SNAPSHOT_PAGE_UNREADABLE;
+	}
+	return 0;
+}
+
+/* Encrypts w->data in place for @gpa; fills w->tag and w->iv. */
+static int page_seal(struct snap_work *w, struct aead_request *req,
+		     const struct export_state *e, u64 gpa, u32 flags)
+{
+	u64 nonce = cpc_snapshot_key.nonce++;
+
+	w->aad = (struct cpc_snapshot_aad) {
+		.magic = CPC_SNAPSHOT_MAGIC,
+		.version = CPC_SNAPSHOT_VERSION,
+		.generation = e->gen,
+		.base_gen = e->base_gen,
+		.range_start = e->start,
+		.range_size = e->size,
+		.gpa = gpa,
+		.flags = flags,
+	};
+	memset(w->iv, 0, sizeof(w->iv));
+	put_unaligned_le64(nonce, w->iv);
+	sg_init_one(&w->sg, &w->aad, sizeof(w->aad) + sizeof(w->data) +
+		    sizeof(w->tag));
+	crypto_init_wait(&w->wait);
+	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
+				  crypto_req_done, &w->wait);
+	aead_request_set_ad(req, sizeof(w->aad));
+	aead_request_set_crypt(req, &w->sg, &w->sg, sizeof(w->data), w->iv);
+	return crypto_wait_req(crypto_aead_encrypt(req), &w->wait);
+}
+
+/*
+ * Exports pages of @e from e->next into @call's result buffer. Returns the
+ * first address not exported, or a negative errno; on error e->next is
+ * unchanged and nothing counts as exported.
+ */
+static s64 export_pages(struct cpc_proc_call *call, struct export_state *e,
+			struct snap_work *w, struct aead_request *req)
+{
+	const struct export_state *base = e->base_gen ? &cpc_export_done : NULL;
+	u32 room = (call->out_cap - sizeof(struct cpc_snapshot_chunk)) / REC_SIZE;
+	u8 *rec = (u8 *)call->out + sizeof(struct cpc_snapshot_chunk);
+	struct cpc_snapshot_chunk hdr;
+	u64 end = e->start + e->size;
+	u32 sent = 0, unchanged = 0, seen = 0;
+	u64 pos = e->next;
+	int ret;
+
+	while (pos < end && seen < CPC_SNAPSHOT_MAX_PAGES_CALL) {
+		size_t i = (pos - e->start) >> PAGE_SHIFT;
+		struct cpc_snapshot_page ph;
+		u32 flags;
+
+		if (time_after(jiffies, call->deadline)) {
+			if (!seen)
+				return -ETIMEDOUT;
+			break;
+		}
+		flags = page_read(pos, w->data);
+		sha256(w->data, sizeof(w->data), w->hash);
+		if (base && !flags && !memcmp(base->hashes[i], w->hash,
+					      SHA256_DIGEST_SIZE)) {
+			memcpy(e->hashes[i], w->hash, SHA256_DIGEST_SIZE);
+			unchanged++;
+			seen++;
+			pos += PAGE_SIZE;
+			continue;
+		}
+		if (sent == room)
+			break;
+		ret = page_seal(w, req, e, pos, flags);
+		if (ret) {
+			pr_warn_ratelimited("snapshot: encryption failed: %d\n", ret);
+			return -EIO;
+		}
+		memcpy(e->hashes[i], w->hash, SHA256_DIGEST_SIZE);
+		ph = (struct cpc_snapshot_page) { .gpa = pos, .flags = flags };
+		memcpy(ph.iv, w->iv, sizeof(ph.iv));
+		memcpy(ph.tag, w->tag, sizeof(ph.tag));
+		memcpy(rec, &ph, sizeof(ph));
+		memcpy(rec + sizeof(ph), w->data, sizeof(w->data));
+		rec += REC_SIZE;
+		sent++;
+		seen++;
+		pos += PAGE_SIZE;
+		cond_resched();
+	}
+
+	hdr = (struct cpc_snapshot_chunk) {
+		.magic = CPC_SNAPSHOT_MAGIC,
+		.version = CPC_SNAPSHOT_VERSION,
+		.header_size = sizeof(hdr),
+		.generation = e->gen,
+		.base_gen = e->base_gen,
+		.range_start = e->start,
+		.range_size = e->size,
+		.chunk_start = e->next,
+		.chunk_end = pos,
+		.pages = sent,
+		.unchanged = unchanged,
+		.record_size = REC_SIZE,
+		.flags = pos == end ? CPC_SNAPSHOT_CHUNK_LAST : 0,
+	};
+	memcpy(call->out, &hdr, sizeof(hdr));
+	call->out_len = sizeof(hdr) + sent * REC_SIZE;
+	return pos;
+}
+
+/* Checks @a against the export state and makes cpc_export_cur the export
+ * this call continues or starts. Called with cpc_snapshot_lock held.
+ */
+static int export_select(const struct cpc_snapshot_args *a)
+{
+	struct export_state *cur = &cpc_export_cur, *done = &cpc_export_done;
+	u64 epoch = cpc_snapshot_key.epoch;
+	void *hashes;
+
+	if (done->gen && done->epoch != epoch)
+		export_forget(done);
+	if (cur->gen && cur->epoch != epoch)
+		export_forget(cur);
+	if (a->flags & CPC_SNAPSHOT_F_CONTINUE) {
+		if (!cur->gen || a->start != cur->next ||
+		    a->start + a->size != cur->start + cur->size ||
+		    a->base_gen != cur->base_gen)
+			return -ENOENT;
+		return 0;
+	}
+	if (a->base_gen && (a->base_gen != done->gen ||
+			    a->start != done->start || a->size != done->size))
+		return -ENOENT;
+	hashes = kvmalloc_array(a->size >> PAGE_SHIFT, SHA256_DIGEST_SIZE,
+				GFP_KERNEL);
+	if (!hashes)
+		return -ENOMEM;
+	export_forget(cur);
+	*cur = (struct export_state) {
+		.gen = ++cpc_export_gen,
+		.epoch = epoch,
+		.start = a->start,
+		.size = a->size,
+		.base_gen = a->base_gen,
+		.next = a->start,
+		.hashes = hashes,
+	};
+	return 0;
+}
+
+static int snapshot_run(struct cpc_proc_call *call)
+{
+	struct export_state *cur = &cpc_export_cur;
+	struct cpc_snapshot_args a;
+	struct aead_request *req;
+	struct snap_work *w;
+	s64 next;
+	int ret;
+
+	BUILD_BUG_ON(PAGE_SIZE != CPC_SNAPSHOT_PAGE_SIZE);
+	if (call->arg_len != sizeof(a))
+		return -EINVAL;
+	memcpy(&a, call->arg, sizeof(a));
+	if ((a.flags & ~CPC_SNAPSHOT_F_CONTINUE) || a.reserved)
+		return -EINVAL;
+	if (!a.size || a.size > CPC_SNAPSHOT_MAX_RANGE ||
+	    !PAGE_ALIGNED(a.start) || !PAGE_ALIGNED(a.size))
+		return -EINVAL;
+	if (a.start + a.size < a.start)
+		return -ERANGE;
+	if (call->out_cap < sizeof(struct cpc_snapshot_chunk) + REC_SIZE)
+		return -ENOSPC;
+	if (region_intersects(a.start, a.size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_INTERSECTS)
+		return -ERANGE;
+
+	w = kmalloc(sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	mutex_lock(&cpc_snapshot_lock);
+	if (!cpc_snapshot_key.tfm) {
+		ret = -ENOKEY;
+		goto out_unlock;
+	}
+	req = aead_request_alloc(cpc_snapshot_key.tfm, GFP_KERNEL);
+	if (!req) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	ret = export_select(&a);
+	if (ret)
+		goto out_req;
+	next = export_pages(call, cur, w, req);
+	if (next < 0) {
+		ret = next;
+		call->out_len = 0;
+		goto out_req;
+	}
+	cur->next = next;
+	call->ret[0] = next;
+	call->ret[1] = cur->gen;
+	if (next == cur->start + cur->size) {
+		/* Complete: its hashes are the base of the next export. */
+		export_forget(&cpc_export_done);
+		cpc_export_done = *cur;
+		memset(cur, 0, sizeof(*cur));
+	}
+	ret = 0;
+out_req:
+	aead_request_free(req);
+out_unlock:
+	mutex_unlock(&cpc_snapshot_lock);
+	kfree_sensitive(w);
+	return ret;
+}
+
+/**
+ * cpc_snapshot_forget() - drop the export state (page hashes) of every
+ * export, complete or in progress.
+ *
+ * Context: process context; takes cpc_snapshot_lock.
+ */
+void cpc_snapshot_forget(void)
+{
+	mutex_lock(&cpc_snapshot_lock);
+	export_forget(&cpc_export_cur);
+	export_forget(&cpc_export_done);
+	mutex_unlock(&cpc_snapshot_lock);
+}
+
+/* CPC_PROC_SNAPSHOT: see struct cpc_snapshot_args in cpc_proto.h. */
+const struct cpc_proc cpc_proc_snapshot = {
+	.name = "snapshot",
+	.default_allowed = true,
+	.run = snapshot_run,
+};
