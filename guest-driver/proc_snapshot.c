@@ -37,6 +37,8 @@
 #include "snapshot.h"
 
 #define REC_SIZE	(sizeof(struct cpc_snapshot_page) + CPC_SNAPSHOT_PAGE_SIZE)
+#define CHUNK_OVERHEAD	(sizeof(struct cpc_snapshot_chunk) + \
+			 sizeof(struct cpc_snapshot_seal))
 
 /**
  * struct export_state - one export of a range.
@@ -65,14 +67,19 @@ static u64 cpc_export_gen;			/* last generation handed out */
 
 /*
  * Per-call scratch: @aad, @data and @tag are contiguous, encrypted in place
- * as one scatterlist entry (associated data, text, tag).
+ * as one scatterlist entry (associated data, text, tag); so are @seal_hdr,
+ * @seal_digest and @seal_tag (associated data, no text, tag).
  */
 struct snap_work {
 	struct cpc_snapshot_aad aad;
 	u8 data[CPC_SNAPSHOT_PAGE_SIZE];
 	u8 tag[CPC_SNAPSHOT_TAG_SIZE];
+	struct cpc_snapshot_chunk seal_hdr;
+	u8 seal_digest[SHA256_DIGEST_SIZE];
+	u8 seal_tag[CPC_SNAPSHOT_TAG_SIZE];
 	u8 iv[CPC_SNAPSHOT_IV_SIZE];
 	u8 hash[SHA256_DIGEST_SIZE];
+	struct sha256_state records;
 	struct scatterlist sg;
 	struct crypto_wait wait;
 };
@@ -96,12 +103,29 @@ static u32 page_read(u64 gpa, u8 *dst)
 	return 0;
 }
 
+/* Runs one in-place GCM encryption of @len bytes at @buf with @ad_len
+ * bytes of associated data first and the tag after; takes a fresh IV.
+ */
+static int gcm_encrypt(struct snap_work *w, struct aead_request *req,
+		       void *buf, unsigned int ad_len, unsigned int len)
+{
+	u64 nonce = cpc_snapshot_key.nonce++;
+
+	memset(w->iv, 0, sizeof(w->iv));
+	put_unaligned_le64(nonce, w->iv);
+	sg_init_one(&w->sg, buf, ad_len + len + CPC_SNAPSHOT_TAG_SIZE);
+	crypto_init_wait(&w->wait);
+	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
+				  crypto_req_done, &w->wait);
+	aead_request_set_ad(req, ad_len);
+	aead_request_set_crypt(req, &w->sg, &w->sg, len, w->iv);
+	return crypto_wait_req(crypto_aead_encrypt(req), &w->wait);
+}
+
 /* Encrypts w->data in place for @gpa; fills w->tag and w->iv. */
 static int page_seal(struct snap_work *w, struct aead_request *req,
 		     const struct export_state *e, u64 gpa, u32 flags)
 {
-	u64 nonce = cpc_snapshot_key.nonce++;
-
 	w->aad = (struct cpc_snapshot_aad) {
 		.magic = CPC_SNAPSHOT_MAGIC,
 		.version = CPC_SNAPSHOT_VERSION,
@@ -112,16 +136,7 @@ static int page_seal(struct snap_work *w, struct aead_request *req,
 		.gpa = gpa,
 		.flags = flags,
 	};
-	memset(w->iv, 0, sizeof(w->iv));
-	put_unaligned_le64(nonce, w->iv);
-	sg_init_one(&w->sg, &w->aad, sizeof(w->aad) + sizeof(w->data) +
-		    sizeof(w->tag));
-	crypto_init_wait(&w->wait);
-	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
-				  crypto_req_done, &w->wait);
-	aead_request_set_ad(req, sizeof(w->aad));
-	aead_request_set_crypt(req, &w->sg, &w->sg, sizeof(w->data), w->iv);
-	return crypto_wait_req(crypto_aead_encrypt(req), &w->wait);
+	return gcm_encrypt(w, req, &w->aad, sizeof(w->aad), sizeof(w->data));
 }
 
 /*
@@ -133,14 +148,16 @@ static s64 export_pages(struct cpc_proc_call *call, struct export_state *e,
 			struct snap_work *w, struct aead_request *req)
 {
 	const struct export_state *base = e->base_gen ? &cpc_export_done : NULL;
-	u32 room = (call->out_cap - sizeof(struct cpc_snapshot_chunk)) / REC_SIZE;
+	u32 room = (call->out_cap - CHUNK_OVERHEAD) / REC_SIZE;
 	u8 *rec = (u8 *)call->out + sizeof(struct cpc_snapshot_chunk);
-	struct cpc_snapshot_chunk hdr;
+	struct cpc_snapshot_chunk *hdr = &w->seal_hdr;
+	struct cpc_snapshot_seal seal = { };
 	u64 end = e->start + e->size;
 	u32 sent = 0, unchanged = 0, seen = 0;
 	u64 pos = e->next;
 	int ret;
 
+	sha256_init(&w->records);
 	while (pos < end && seen < CPC_SNAPSHOT_MAX_PAGES_CALL) {
 		size_t i = (pos - e->start) >> PAGE_SHIFT;
 		struct cpc_snapshot_page ph;
@@ -174,6 +191,7 @@ static s64 export_pages(struct cpc_proc_call *call, struct export_state *e,
 		memcpy(ph.tag, w->tag, sizeof(ph.tag));
 		memcpy(rec, &ph, sizeof(ph));
 		memcpy(rec + sizeof(ph), w->data, sizeof(w->data));
+		sha256_update(&w->records, (const u8 *)&ph, sizeof(ph));
 		rec += REC_SIZE;
 		sent++;
 		seen++;
@@ -181,10 +199,10 @@ static s64 export_pages(struct cpc_proc_call *call, struct export_state *e,
 		cond_resched();
 	}
 
-	hdr = (struct cpc_snapshot_chunk) {
+	*hdr = (struct cpc_snapshot_chunk) {
 		.magic = CPC_SNAPSHOT_MAGIC,
 		.version = CPC_SNAPSHOT_VERSION,
-		.header_size = sizeof(hdr),
+		.header_size = sizeof(*hdr),
 		.generation = e->gen,
 		.base_gen = e->base_gen,
 		.range_start = e->start,
@@ -196,8 +214,17 @@ static s64 export_pages(struct cpc_proc_call *call, struct export_state *e,
 		.record_size = REC_SIZE,
 		.flags = pos == end ? CPC_SNAPSHOT_CHUNK_LAST : 0,
 	};
-	memcpy(call->out, &hdr, sizeof(hdr));
-	call->out_len = sizeof(hdr) + sent * REC_SIZE;
+	memcpy(call->out, hdr, sizeof(*hdr));
+	sha256_final(&w->records, w->seal_digest);
+	ret = gcm_encrypt(w, req, hdr, sizeof(*hdr) + sizeof(w->seal_digest), 0);
+	if (ret) {
+		pr_warn_ratelimited("snapshot: sealing failed: %d\n", ret);
+		return -EIO;
+	}
+	memcpy(seal.iv, w->iv, sizeof(seal.iv));
+	memcpy(seal.tag, w->seal_tag, sizeof(seal.tag));
+	memcpy(rec, &seal, sizeof(seal));
+	call->out_len = CHUNK_OVERHEAD + sent * REC_SIZE;
 	return pos;
 }
 
@@ -261,7 +288,7 @@ static int snapshot_run(struct cpc_proc_call *call)
 		return -EINVAL;
 	if (a.start + a.size < a.start)
 		return -ERANGE;
-	if (call->out_cap < sizeof(struct cpc_snapshot_chunk) + REC_SIZE)
+	if (call->out_cap < CHUNK_OVERHEAD + REC_SIZE)
 		return -ENOSPC;
 	if (region_intersects(a.start, a.size, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_INTERSECTS)

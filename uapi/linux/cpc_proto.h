@@ -275,9 +275,10 @@ struct cpc_range {
  * @flags:     zero.
  * @reserved:  zero.
  *
- * The result buffer receives a struct cpc_snapshot_chunk header followed by
+ * The result buffer receives a struct cpc_snapshot_chunk header, then
  * @pages records, each a struct cpc_snapshot_page (which carries the 16-byte
- * GCM tag) followed by CPC_SNAPSHOT_PAGE_SIZE bytes of ciphertext.
+ * GCM tag) followed by CPC_SNAPSHOT_PAGE_SIZE bytes of ciphertext, then a
+ * struct cpc_snapshot_seal.
  *
  * An *export* of [@start, @start + @size) takes one or more calls. The
  * first call (@flags 0) starts a new export generation; each call exports
@@ -298,8 +299,8 @@ struct cpc_range {
  * CPC_SNAPSHOT_MAX_RANGE), CPC_ST_ERANGE (the range is not entirely System
  * RAM, or wraps), CPC_ST_ENOENT (@base_gen is not the last complete export
  * of this range; CPC_SNAPSHOT_F_CONTINUE without a matching export in
- * progress), CPC_ST_ENOSPC (the result buffer cannot hold the header and one
- * record), CPC_ST_ENOMEM, CPC_ST_EIO (the crypto API failed),
+ * progress), CPC_ST_ENOSPC (the result buffer cannot hold the header, one
+ * record and the seal), CPC_ST_ENOMEM, CPC_ST_EIO (the crypto API failed),
  * CPC_ST_ETIMEDOUT (the deadline passed before the first page was done).
  */
 struct cpc_snapshot_args {
@@ -414,6 +415,24 @@ struct cpc_snapshot_aad {
 	__u64 gpa;
 	__u32 flags;
 	__u32 reserved;
+};
+
+/**
+ * struct cpc_snapshot_seal - ends every chunk, after its records: binds the
+ * chunk header (counts, covered span, flags) and the list of records to
+ * the key, so the host cannot drop, add or reorder records, alter the
+ * counts, or pass off a changed page as unchanged.
+ * @iv:       GCM IV from the same counter as the records' IVs.
+ * @reserved: zero.
+ * @tag:      GCM tag of an empty plaintext whose additional data is the
+ *            struct cpc_snapshot_chunk exactly as sent, followed by the
+ *            SHA-256 digest of the records' struct cpc_snapshot_page
+ *            headers (without ciphertext) in order.
+ */
+struct cpc_snapshot_seal {
+	__u8 iv[12];
+	__u32 reserved;
+	__u8 tag[16];
 };
 
 /** CPC_RECLAIM_MAX_MIB - most MiB one CPC_PROC_RECLAIM call may ask for. */

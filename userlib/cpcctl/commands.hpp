@@ -22,5 +22,7 @@ void on_run(CLI::App *sub, Handler h);
 void add_json_flag(CLI::App *sub, Global &g);
 
 void add_version_commands(CLI::App &app, Global &g);
+void add_snapshot_commands(CLI::App &app, Global &g);
+void add_guest_key_commands(CLI::App &app, Global &g);
 
 } // namespace cpcctl

@@ -34,6 +34,8 @@ int main(int argc, char **argv)
 	cpcctl::add_json_flag(&app, g);
 
 	cpcctl::add_version_commands(app, g);
+	cpcctl::add_snapshot_commands(app, g);
+	cpcctl::add_guest_key_commands(app, g);
 
 	try {
 		app.parse(argc, argv);
