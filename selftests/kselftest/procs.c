@@ -368,6 +368,31 @@ TEST_F(procs, reclaim_ranges_must_fit)
 	}
 }
 
+TEST_F(procs, reclaimed_pages_are_zeroed)
+{
+	const struct cpc_range *r;
+	struct call snap = { };
+	const struct cpc_snapshot_chunk *h;
+	uint8_t plain[PG], zero[PG] = { 0 };
+	unsigned int i;
+
+	/* whatever the pages held before, the host gets zeroes */
+	ASSERT_EQ(0, invoke(self->fd, CPC_PROC_RECLAIM, 4, NULL, 0, 1 << 20, 0, &self->c));
+	ASSERT_EQ(CPC_ST_OK, self->c.rsp.status);
+	r = (const void *)self->c.out;
+	ASSERT_EQ(0, set_key(key_a));
+	ASSERT_EQ(0, snapshot(self->fd, r[0].start, r[0].size < 16 * PG ? r[0].size : 16 * PG,
+			      0, 0, 1 << 20, &snap));
+	ASSERT_EQ(CPC_ST_OK, snap.rsp.status);
+	h = chunk(&snap);
+	ASSERT_LT(0, h->pages);
+	for (i = 0; i < h->pages; i++) {
+		ASSERT_EQ(0, open_record(key_a, h, record(&snap, i), plain));
+		EXPECT_EQ(0, memcmp(plain, zero, PG));
+	}
+	free(snap.out);
+}
+
 /* ---- snapshot key ---- */
 
 TEST_F(procs, key_file_is_write_only)
@@ -674,6 +699,8 @@ TEST_F(procs, snapshot_deadline_bounds_a_call)
 	ASSERT_EQ(0, set_key(key_a));
 	ASSERT_EQ(0, invoke(self->fd, CPC_PROC_SNAPSHOT, 0, &a, sizeof(a),
 			    CPC_INVOKE_MAX_OUT, 1, &self->c));
+	TH_LOG("status %u, got to 0x%llx of 0x%llx", self->c.rsp.status,
+	       (unsigned long long)self->c.rsp.ret[0], (unsigned long long)(a.start + a.size));
 	if (self->c.rsp.status == CPC_ST_OK) {
 		/* stopped early, and says how far it got */
 		EXPECT_GT(a.start + a.size, self->c.rsp.ret[0]);
@@ -734,7 +761,7 @@ TEST_F(procs, cpcctl_key_and_decrypt)
 	EXPECT_EQ(CPC_ST_ENOKEY, self->c.rsp.status);
 }
 
-/* ---- unload gives everything back ---- */
+/* ---- unload gives everything back (and the key goes) ---- */
 
 TEST(unload_returns_reclaimed_memory)
 {
