@@ -120,6 +120,7 @@ static int reclaim_run(struct cpc_proc_call *call)
 	unsigned long want, reserve, got = 0;
 	unsigned int order = RECLAIM_MAX_ORDER;
 	struct sysinfo si;
+	long avail;
 	LIST_HEAD(blocks);
 	int ret;
 
@@ -130,7 +131,8 @@ static int reclaim_run(struct cpc_proc_call *call)
 	want = mib * PAGES_PER_MIB;
 	si_meminfo(&si);
 	reserve = max_t(unsigned long, si.totalram / 8, RECLAIM_RESERVE_MIN);
-	if (want + reserve > si_mem_available())
+	avail = si_mem_available();
+	if (avail <= 0 || want + reserve > (unsigned long)avail)
 		return -ENOMEM;
 
 	mutex_lock(&cpc_reclaim_lock);

@@ -168,6 +168,7 @@ static s64 export_pages(struct cpc_proc_call *call, struct export_state *e,
 				return -ETIMEDOUT;
 			break;
 		}
+		cond_resched();
 		flags = page_read(pos, w->data);
 		sha256(w->data, sizeof(w->data), w->hash);
 		if (base && !flags && !memcmp(base->hashes[i], w->hash,
@@ -196,7 +197,6 @@ static s64 export_pages(struct cpc_proc_call *call, struct export_state *e,
 		sent++;
 		seen++;
 		pos += PAGE_SIZE;
-		cond_resched();
 	}
 
 	*hdr = (struct cpc_snapshot_chunk) {

@@ -9,6 +9,7 @@
 #include <linux/cpc_proto.h>
 #include <openssl/evp.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "cpc_test.h"
@@ -217,8 +218,11 @@ FIXTURE_TEARDOWN(procs)
 TEST_F(procs, invoke_hook_errors)
 {
 	struct cpc_invoke_req req = { .size = sizeof(req), .opcode = CPC_PROC_RETURN };
+	void *bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char buf[64];
 	int fd;
+
+	ASSERT_NE(MAP_FAILED, bad);
 
 	fd = open(INVOKE, O_RDWR);
 	ASSERT_LE(0, fd);
@@ -234,6 +238,18 @@ TEST_F(procs, invoke_hook_errors)
 	EXPECT_EQ(-1, pwrite(fd, &req, sizeof(req), 0));
 	EXPECT_EQ(EINVAL, errno);
 	req.reserved = 0;
+	req.flags = 1;
+	EXPECT_EQ(-1, pwrite(fd, &req, sizeof(req), 0));
+	EXPECT_EQ(EINVAL, errno);
+	req.flags = 0;
+	req.deadline_ms = CPC_INVOKE_MAX_DEADLINE_MS + 1;
+	EXPECT_EQ(-1, pwrite(fd, &req, sizeof(req), 0));
+	EXPECT_EQ(EINVAL, errno);
+	req.deadline_ms = 0;
+	EXPECT_EQ(-1, pwrite(fd, bad, sizeof(req), 0));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, pwrite(fd, &req, sizeof(req), 4));
+	EXPECT_EQ(EINVAL, errno);
 	req.out_cap = CPC_INVOKE_MAX_OUT + 1;
 	EXPECT_EQ(-1, pwrite(fd, &req, sizeof(req), 0));
 	EXPECT_EQ(EINVAL, errno);
@@ -247,7 +263,11 @@ TEST_F(procs, invoke_hook_errors)
 	EXPECT_EQ(EOPNOTSUPP, errno);
 	req.opcode = CPC_PROC_RETURN;
 	EXPECT_EQ((ssize_t)sizeof(req), pwrite(fd, &req, sizeof(req), 0));
+	EXPECT_EQ(-1, pread(fd, bad, sizeof(buf), 0));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ((ssize_t)sizeof(struct cpc_invoke_rsp), pread(fd, buf, sizeof(buf), 0));
 	close(fd);
+	munmap(bad, 4096);
 }
 
 /* ---- reclaim / return ---- */
