@@ -731,6 +731,69 @@ TEST_F(procs, snapshot_deadline_bounds_a_call)
 	}
 }
 
+/* Guest-physical address of the page at @va (root may read pagemap PFNs). */
+static uint64_t phys_of(const void *va)
+{
+	uint64_t entry = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &entry, 8, ((uintptr_t)va / PG) * 8) != 8)
+		entry = 0;
+	close(fd);
+	if (!(entry >> 63))
+		return 0;
+	return (entry & ((1ull << 55) - 1)) * PG;
+}
+
+TEST_F(procs, snapshot_user_and_secret_pages)
+{
+	const struct cpc_snapshot_page *p;
+	uint8_t plain[PG], zero[PG] = { 0 };
+	uint8_t *user, *secret;
+	uint64_t pa;
+	int mfd;
+
+	ASSERT_EQ(0, set_key(key_a));
+	/* an ordinary user page: exported as it is */
+	user = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, user);
+	ASSERT_EQ(0, mlock(user, PG));
+	memset(user, 0xa5, PG);
+	pa = phys_of(user);
+	ASSERT_NE(0, pa);
+	ASSERT_EQ(0, snapshot(self->fd, pa, PG, 0, 0, 1 << 20, &self->c));
+	ASSERT_EQ(CPC_ST_OK, self->c.rsp.status);
+	ASSERT_EQ(1, chunk(&self->c)->pages);
+	p = (const void *)record(&self->c, 0);
+	EXPECT_EQ(0, p->flags);
+	ASSERT_EQ(0, open_record(key_a, chunk(&self->c), record(&self->c, 0), plain));
+	EXPECT_EQ(0, memcmp(plain, user, PG));
+	munmap(user, PG);
+
+	/* a memfd_secret page has no direct mapping: zeroes, flagged, no fault */
+	mfd = syscall(SYS_memfd_secret, 0);
+	if (mfd < 0 && errno == ENOSYS)
+		SKIP(return, "memfd_secret is off (boot with secretmem.enable=1)");
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, PG));
+	secret = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	ASSERT_NE(MAP_FAILED, secret);
+	memset(secret, 0x3c, PG);
+	pa = phys_of(secret);
+	ASSERT_NE(0, pa);
+	ASSERT_EQ(0, snapshot(self->fd, pa, PG, 0, 0, 1 << 20, &self->c));
+	ASSERT_EQ(CPC_ST_OK, self->c.rsp.status);
+	ASSERT_EQ(1, chunk(&self->c)->pages);
+	p = (const void *)record(&self->c, 0);
+	EXPECT_EQ(CPC_SNAPSHOT_PAGE_UNREADABLE, p->flags);
+	ASSERT_EQ(0, open_record(key_a, chunk(&self->c), record(&self->c, 0), plain));
+	EXPECT_EQ(0, memcmp(plain, zero, PG));
+	munmap(secret, PG);
+	close(mfd);
+}
+
 /* ---- cpcctl, as the guest owner uses it ---- */
 
 TEST_F(procs, cpcctl_key_and_decrypt)
@@ -738,6 +801,7 @@ TEST_F(procs, cpcctl_key_and_decrypt)
 	uint64_t start = self->tb, end = self->tb + CPC_TESTBUF_SIZE;
 	uint8_t image[CPC_TESTBUF_SIZE];
 	unsigned int calls = 0;
+	uint64_t gen;
 	FILE *f;
 	int fd;
 
@@ -762,6 +826,8 @@ TEST_F(procs, cpcctl_key_and_decrypt)
 		start = self->c.rsp.ret[0];
 	}
 	fclose(f);
+	gen = self->c.rsp.ret[1];
+	ASSERT_EQ(0, run("cp /tmp/procs.chunks /tmp/procs.chunks.ok"));
 	ASSERT_EQ(0, run("cpcctl snapshot decrypt --key /tmp/procs.key --in /tmp/procs.chunks --out /tmp/procs.img"));
 	fd = open("/tmp/procs.img", O_RDONLY);
 	ASSERT_LE(0, fd);
@@ -775,6 +841,25 @@ TEST_F(procs, cpcctl_key_and_decrypt)
 	ASSERT_EQ(1, pwrite(fd, "X", 1, HDR + sizeof(struct cpc_snapshot_page) + 10));
 	close(fd);
 	EXPECT_EQ(1, run("cpcctl snapshot decrypt --key /tmp/procs.key --in /tmp/procs.chunks --out /tmp/procs.bad"));
+
+	/* an incremental export on top of that image */
+	ASSERT_EQ(0, run("cpcctl snapshot decrypt --key /tmp/procs.key --in /tmp/procs.chunks.ok --out /tmp/procs.img"));
+	ASSERT_EQ(0, testbuf_fill(self->pattern, 3, 1, 77));
+	ASSERT_EQ(0, snapshot(self->fd, self->tb, CPC_TESTBUF_SIZE, gen, 0, 1 << 20, &self->c));
+	ASSERT_EQ(CPC_ST_OK, self->c.rsp.status);
+	ASSERT_EQ(1, chunk(&self->c)->pages);
+	f = fopen("/tmp/procs.inc", "w");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(self->c.rsp.out_len, fwrite(self->c.out, 1, self->c.rsp.out_len, f));
+	fclose(f);
+	/* without its base it is refused */
+	EXPECT_EQ(1, run("cpcctl snapshot decrypt --key /tmp/procs.key --in /tmp/procs.inc --out /tmp/procs.img2"));
+	ASSERT_EQ(0, run("cpcctl snapshot decrypt --key /tmp/procs.key --base /tmp/procs.img --in /tmp/procs.inc --out /tmp/procs.img2"));
+	fd = open("/tmp/procs.img2", O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(sizeof(image), read(fd, image, sizeof(image)));
+	close(fd);
+	EXPECT_EQ(0, memcmp(image, self->pattern, sizeof(image)));
 
 	ASSERT_EQ(0, run("cpcctl guest key clear"));
 	ASSERT_EQ(0, snapshot(self->fd, self->tb, PG, 0, 0, 1 << 20, &self->c));
