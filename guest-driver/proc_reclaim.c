@@ -10,8 +10,9 @@
  * (up to 1 MiB) and smaller on failure. The pages are unmovable, so they
  * are not allocated from movable memory (GFP_HIGHUSER, not
  * GFP_HIGHUSER_MOVABLE): they would block memory offlining and compaction
- * there. return frees the most recently reclaimed blocks first. Both are
- * all or nothing. Everything still held is freed on module unload.
+ * there. They are marked PageOffline while the host has them. return frees
+ * the most recently reclaimed blocks first. Both are all or nothing.
+ * Everything still held is freed on module unload.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -47,11 +48,29 @@ static unsigned int block_order(struct page *page)
 	return page_private(page);
 }
 
+/*
+ * Reclaimed pages are marked PageOffline, like other balloon drivers do:
+ * logically offline, not to be read (the snapshot procedure and dump tools
+ * skip them); the host may have handed their memory to someone else.
+ */
+static void block_mark(struct page *page, unsigned int order, bool offline)
+{
+	unsigned long i;
+
+	for (i = 0; i < (1UL << order); i++) {
+		if (offline)
+			__SetPageOffline(page + i);
+		else
+			__ClearPageOffline(page + i);
+	}
+}
+
 static void block_free(struct page *page)
 {
 	unsigned int order = block_order(page);
 
 	set_page_private(page, 0);
+	block_mark(page, order, false);
 	adjust_managed_page_count(page, 1L << order);
 	__free_pages(page, order);
 }
@@ -156,6 +175,7 @@ static int reclaim_run(struct cpc_proc_call *call)
 			goto err_free;
 		}
 		set_page_private(page, order);
+		block_mark(page, order, true);
 		adjust_managed_page_count(page, -(1L << order));
 		list_add_tail(&page->lru, &blocks);
 		got += 1UL << order;

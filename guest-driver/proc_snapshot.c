@@ -7,7 +7,9 @@
  *
  * Only System RAM may be exported (region_intersects() on the iomem tree);
  * each page is read through the direct map only when it is online
- * (pfn_to_online_page()) and not poisoned, with copy_from_kernel_nofault(),
+ * (pfn_to_online_page()), not poisoned and not logically offline
+ * (PageOffline: ballooned, e.g. given to the host by reclaim), with
+ * copy_from_kernel_nofault(),
  * into a private buffer: the hash and the ciphertext are of the same bytes,
  * and a page without a direct mapping (e.g. secretmem) is exported as
  * CPC_SNAPSHOT_PAGE_UNREADABLE zeroes instead of faulting.
@@ -95,7 +97,7 @@ static u32 page_read(u64 gpa, u8 *dst)
 {
 	struct page *page = pfn_to_online_page(PHYS_PFN(gpa));
 
-	if (!page || PageHWPoison(page) ||
+	if (!page || PageHWPoison(page) || PageOffline(page) ||
 	    copy_from_kernel_nofault(dst, page_address(page), PAGE_SIZE)) {
 		memset(dst, 0, PAGE_SIZE);
 		return CPC_SNAPSHOT_PAGE_UNREADABLE;
