@@ -112,7 +112,8 @@ static ssize_t invoke_write(struct file *file, const char __user *ubuf,
 		return -EINVAL;
 	if (copy_from_user(&ireq, ubuf, sizeof(ireq)))
 		return -EFAULT;
-	if (ireq.size != sizeof(ireq) || ireq.flags || ireq.reserved ||
+	if (ireq.size != sizeof(ireq) || (ireq.flags & ~CPC_INVOKE_F_EXPIRED) ||
+	    ireq.reserved ||
 	    ireq.arg_len != count - sizeof(ireq) ||
 	    ireq.out_cap > CPC_INVOKE_MAX_OUT ||
 	    ireq.deadline_ms > CPC_INVOKE_MAX_DEADLINE_MS)
@@ -143,6 +144,8 @@ static ssize_t invoke_write(struct file *file, const char __user *ubuf,
 	call.out_cap = ireq.out_cap;
 	call.deadline = jiffies + msecs_to_jiffies(ireq.deadline_ms ?:
 						   CPC_INVOKE_DEFAULT_DEADLINE_MS);
+	if (ireq.flags & CPC_INVOKE_F_EXPIRED)
+		call.deadline = jiffies - 1;
 
 	mutex_lock(&f->lock);
 	ret = proc->run(&call);

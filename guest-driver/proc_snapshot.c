@@ -230,10 +230,14 @@ static s64 export_pages(struct cpc_proc_call *call, struct export_state *e,
 	return pos;
 }
 
-/* Checks @a against the export state and makes cpc_export_cur the export
- * this call continues or starts. Called with cpc_snapshot_lock held.
+/*
+ * Checks @a against the export state and picks the export this call works
+ * on: the one in progress (CPC_SNAPSHOT_F_CONTINUE), or a new one set up in
+ * @fresh, which becomes the export in progress only when the call succeeds.
+ * Called with cpc_snapshot_lock held.
  */
-static int export_select(const struct cpc_snapshot_args *a)
+static struct export_state *export_select(const struct cpc_snapshot_args *a,
+					  struct export_state *fresh)
 {
 	struct export_state *cur = &cpc_export_cur, *done = &cpc_export_done;
 	u64 epoch = cpc_snapshot_key.epoch;
@@ -247,19 +251,18 @@ static int export_select(const struct cpc_snapshot_args *a)
 		if (!cur->gen || a->start != cur->next ||
 		    a->start + a->size != cur->start + cur->size ||
 		    a->base_gen != cur->base_gen)
-			return -ENOENT;
-		return 0;
+			return ERR_PTR(-ENOENT);
+		return cur;
 	}
 	if (a->base_gen && (a->base_gen != done->gen ||
 			    a->start != done->start || a->size != done->size))
-		return -ENOENT;
+		return ERR_PTR(-ENOENT);
 	hashes = kvmalloc_array(a->size >> PAGE_SHIFT, SHA256_DIGEST_SIZE,
 				GFP_KERNEL);
 	if (!hashes)
-		return -ENOMEM;
-	export_forget(cur);
-	*cur = (struct export_state) {
-		.gen = ++cpc_export_gen,
+		return ERR_PTR(-ENOMEM);
+	*fresh = (struct export_state) {
+		.gen = cpc_export_gen + 1,
 		.epoch = epoch,
 		.start = a->start,
 		.size = a->size,
@@ -267,12 +270,12 @@ static int export_select(const struct cpc_snapshot_args *a)
 		.next = a->start,
 		.hashes = hashes,
 	};
-	return 0;
+	return fresh;
 }
 
 static int snapshot_run(struct cpc_proc_call *call)
 {
-	struct export_state *cur = &cpc_export_cur;
+	struct export_state fresh = { }, *e;
 	struct cpc_snapshot_args a;
 	struct aead_request *req;
 	struct snap_work *w;
@@ -309,23 +312,33 @@ static int snapshot_run(struct cpc_proc_call *call)
 		ret = -ENOMEM;
 		goto out_unlock;
 	}
-	ret = export_select(&a);
-	if (ret)
+	e = export_select(&a, &fresh);
+	if (IS_ERR(e)) {
+		ret = PTR_ERR(e);
 		goto out_req;
-	next = export_pages(call, cur, w, req);
+	}
+	next = export_pages(call, e, w, req);
 	if (next < 0) {
 		ret = next;
 		call->out_len = 0;
+		export_forget(&fresh);
 		goto out_req;
 	}
-	cur->next = next;
+	if (e == &fresh) {
+		/* A new export replaces the one in progress, if any. */
+		cpc_export_gen = fresh.gen;
+		export_forget(&cpc_export_cur);
+		cpc_export_cur = fresh;
+	}
+	e = &cpc_export_cur;
+	e->next = next;
 	call->ret[0] = next;
-	call->ret[1] = cur->gen;
-	if (next == cur->start + cur->size) {
+	call->ret[1] = e->gen;
+	if (next == e->start + e->size) {
 		/* Complete: its hashes are the base of the next export. */
 		export_forget(&cpc_export_done);
-		cpc_export_done = *cur;
-		memset(cur, 0, sizeof(*cur));
+		cpc_export_done = *e;
+		memset(e, 0, sizeof(*e));
 	}
 	ret = 0;
 out_req:

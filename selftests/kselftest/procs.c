@@ -39,6 +39,9 @@ struct call {
 	uint8_t *out;
 };
 
+/* deadline_ms: as struct cpc_invoke_req; EXPIRED: already passed. */
+#define EXPIRED		UINT32_MAX
+
 static int invoke(int fd, uint16_t op, uint64_t a0, const void *arg,
 		  uint32_t arg_len, uint32_t out_cap, uint32_t deadline_ms,
 		  struct call *c)
@@ -50,7 +53,10 @@ static int invoke(int fd, uint16_t op, uint64_t a0, const void *arg,
 
 	req->size = sizeof(*req);
 	req->opcode = op;
-	req->deadline_ms = deadline_ms;
+	if (deadline_ms == EXPIRED)
+		req->flags = CPC_INVOKE_F_EXPIRED;
+	else
+		req->deadline_ms = deadline_ms;
 	req->arg_len = arg_len;
 	req->out_cap = out_cap;
 	req->args[0] = a0;
@@ -238,7 +244,7 @@ TEST_F(procs, invoke_hook_errors)
 	EXPECT_EQ(-1, pwrite(fd, &req, sizeof(req), 0));
 	EXPECT_EQ(EINVAL, errno);
 	req.reserved = 0;
-	req.flags = 1;
+	req.flags = 2;
 	EXPECT_EQ(-1, pwrite(fd, &req, sizeof(req), 0));
 	EXPECT_EQ(EINVAL, errno);
 	req.flags = 0;
@@ -377,6 +383,8 @@ TEST_F(procs, reclaim_errors_keep_nothing)
 	ASSERT_EQ(0, invoke(self->fd, CPC_PROC_RECLAIM, 128, NULL, 0, 4096, 1, &self->c));
 	EXPECT_EQ(CPC_ST_ETIMEDOUT, self->c.rsp.status);
 	EXPECT_EQ(0, self->c.rsp.out_len);
+	ASSERT_EQ(0, invoke(self->fd, CPC_PROC_RECLAIM, 1, NULL, 0, 4096, EXPIRED, &self->c));
+	EXPECT_EQ(CPC_ST_ETIMEDOUT, self->c.rsp.status);
 	EXPECT_EQ(0, reclaimed());
 }
 
@@ -755,6 +763,18 @@ TEST_F(procs, snapshot_deadline_bounds_a_call)
 	struct cpc_snapshot_args a = { .start = 16 * MiB, .size = 64 * MiB };
 
 	ASSERT_EQ(0, set_key(key_a));
+	/* out of time before the first page: ETIMEDOUT, nothing exported */
+	ASSERT_EQ(0, invoke(self->fd, CPC_PROC_SNAPSHOT, 0, &a, sizeof(a),
+			    1 << 20, EXPIRED, &self->c));
+	EXPECT_EQ(CPC_ST_ETIMEDOUT, self->c.rsp.status);
+	EXPECT_EQ(0, self->c.rsp.out_len);
+	/* a failed call leaves no export behind to continue */
+	a.flags = CPC_SNAPSHOT_F_CONTINUE;
+	ASSERT_EQ(0, invoke(self->fd, CPC_PROC_SNAPSHOT, 0, &a, sizeof(a),
+			    1 << 20, 0, &self->c));
+	EXPECT_EQ(CPC_ST_ENOENT, self->c.rsp.status);
+	a.flags = 0;
+	/* a short deadline: the call stops early and says how far it got */
 	ASSERT_EQ(0, invoke(self->fd, CPC_PROC_SNAPSHOT, 0, &a, sizeof(a),
 			    CPC_INVOKE_MAX_OUT, 1, &self->c));
 	TH_LOG("status %u, got to 0x%llx of 0x%llx", self->c.rsp.status,

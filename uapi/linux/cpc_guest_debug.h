@@ -11,8 +11,8 @@
  * result buffer. Results belong to the open file.
  *
  * write() errno:
- *   EINVAL      short or long write, @size wrong, @flags or @reserved not
- *               zero, @arg_len not what follows, @out_cap or @arg_len
+ *   EINVAL      short or long write, @size wrong, unknown @flags,
+ *               @reserved not zero, @arg_len not what follows, @out_cap or @arg_len
  *               above their maxima, @deadline_ms above
  *               CPC_INVOKE_MAX_DEADLINE_MS
  *   EOPNOTSUPP  @opcode is not a procedure this hook runs (reclaim,
@@ -42,11 +42,14 @@
 /** CPC_TESTBUF_SIZE - bytes of the testbuf debugfs file. */
 #define CPC_TESTBUF_SIZE		(16u * 4096u)
 
+/** CPC_INVOKE_F_EXPIRED - run with a deadline that has already passed. */
+#define CPC_INVOKE_F_EXPIRED		0x1u
+
 /**
  * struct cpc_invoke_req - (in) one local procedure call.
  * @size:        sizeof(struct cpc_invoke_req).
  * @opcode:      enum cpc_proc_opcode.
- * @flags:       zero.
+ * @flags:       0 or CPC_INVOKE_F_EXPIRED (to test deadline handling).
  * @deadline_ms: time the procedure may take (0 = default).
  * @arg_len:     bytes of argument buffer following this struct.
  * @out_cap:     capacity of the result buffer to hand the procedure.
