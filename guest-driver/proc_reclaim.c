@@ -82,6 +82,7 @@ static void blocks_free(struct list_head *blocks)
 	list_for_each_entry_safe(page, tmp, blocks, lru) {
 		list_del(&page->lru);
 		block_free(page);
+		cond_resched();
 	}
 }
 

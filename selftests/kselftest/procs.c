@@ -91,6 +91,17 @@ static int snapshot(int fd, uint64_t start, uint64_t size, uint64_t base,
 	return invoke(fd, CPC_PROC_SNAPSHOT, 0, &a, sizeof(a), out_cap, 0, c);
 }
 
+static int snapshot_dl(int fd, uint64_t start, uint64_t size, uint64_t base,
+		       uint32_t flags, uint32_t out_cap, uint32_t deadline_ms,
+		       struct call *c)
+{
+	struct cpc_snapshot_args a = {
+		.start = start, .size = size, .base_gen = base, .flags = flags,
+	};
+
+	return invoke(fd, CPC_PROC_SNAPSHOT, 0, &a, sizeof(a), out_cap, deadline_ms, c);
+}
+
 static long long meminfo(const char *field)
 {
 	char buf[4096], *p;
@@ -713,6 +724,40 @@ TEST_F(procs, snapshot_incremental_sends_only_changes)
 	       (t1 - t0) * 1e3, (unsigned int)(size / PG), (t2 - t1) * 1e3, h->pages, h->unchanged);
 	EXPECT_EQ(size / PG, h->pages + h->unchanged);
 	EXPECT_GE(4, h->pages);
+}
+
+TEST_F(procs, snapshot_call_examines_at_most_max_pages)
+{
+	/* 24 MiB from 16 MiB: more pages than one call may examine */
+	const uint64_t start = 16 * MiB, size = 24 * MiB, end = start + size;
+	const struct cpc_snapshot_chunk *h;
+	uint64_t pos = start, gen = 0;
+	unsigned int calls = 0;
+
+	ASSERT_EQ(0, set_key(key_a));
+	while (pos < end) {
+		ASSERT_EQ(0, snapshot_dl(self->fd, pos, end - pos, 0,
+					 calls ? CPC_SNAPSHOT_F_CONTINUE : 0,
+					 CPC_INVOKE_MAX_OUT, 60000, &self->c));
+		ASSERT_EQ(CPC_ST_OK, self->c.rsp.status);
+		h = chunk(&self->c);
+		EXPECT_GE(CPC_SNAPSHOT_MAX_PAGES_CALL, h->pages);
+		ASSERT_LT(pos, self->c.rsp.ret[0]);
+		pos = self->c.rsp.ret[0];
+		gen = self->c.rsp.ret[1];
+		ASSERT_GT(10, ++calls);
+	}
+	/* incremental: unchanged pages need no room, the page bound stops it */
+	ASSERT_EQ(0, snapshot_dl(self->fd, start, size, gen, 0, CPC_INVOKE_MAX_OUT,
+				 60000, &self->c));
+	ASSERT_EQ(CPC_ST_OK, self->c.rsp.status);
+	h = chunk(&self->c);
+	TH_LOG("full export in %u calls; incremental call: %u sent, %u unchanged",
+	       calls, h->pages, h->unchanged);
+	EXPECT_EQ(CPC_SNAPSHOT_MAX_PAGES_CALL, (h->chunk_end - h->chunk_start) / PG);
+	EXPECT_EQ(CPC_SNAPSHOT_MAX_PAGES_CALL, h->pages + h->unchanged);
+	EXPECT_EQ(0, h->flags);
+	EXPECT_EQ(h->chunk_end, self->c.rsp.ret[0]);
 }
 
 TEST_F(procs, snapshot_bounds)
