@@ -8,7 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <cstdio>
+#include <functional>
 #include <cstring>
 #include <fstream>
 #include <map>

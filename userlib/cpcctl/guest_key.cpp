@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <memory>
 #include <string>
 
 namespace cpcctl {
@@ -45,11 +47,11 @@ void add_guest_key_commands(CLI::App &app, Global &)
 	auto *key = guest_family(app)->add_subcommand("key", "provision or remove the snapshot key");
 	key->require_subcommand(1);
 
-	static std::string file;
+	auto file = std::make_shared<std::string>();
 	auto *set = key->add_subcommand("set", "load the snapshot key from FILE");
-	set->add_option("FILE", file, "64 hex digits or 32 raw bytes")->required();
-	on_run(set, [] {
-		auto k = cpc::SnapshotKey::load(file);
+	set->add_option("FILE", *file, "64 hex digits or 32 raw bytes")->required();
+	on_run(set, [file] {
+		auto k = cpc::SnapshotKey::load(*file);
 		std::string hex = k.hex();
 		try {
 			write_key_file(hex);

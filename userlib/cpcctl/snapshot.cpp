@@ -15,6 +15,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -83,14 +84,16 @@ void add_snapshot_commands(CLI::App &app, Global &g)
 	struct DecryptOpts {
 		std::string key, in, out, base;
 	};
-	static DecryptOpts o;
+	auto opts = std::make_shared<DecryptOpts>();
+	auto &o = *opts;
 	auto *dec = snap->add_subcommand("decrypt", "verify and decrypt exported chunks into an image");
 	dec->add_option("--key", o.key, "key file (64 hex digits or 32 bytes)")->required();
 	dec->add_option("--in", o.in, "the export's chunks, back to back")->required();
 	dec->add_option("--out", o.out, "image of the exported range to write")->required();
 	dec->add_option("--base", o.base, "image of the base export (incremental exports)");
 	add_json_flag(dec, g);
-	on_run(dec, [&g] {
+	on_run(dec, [&g, opts] {
+		const auto &o = *opts;
 		auto key = cpc::SnapshotKey::load(o.key);
 		std::optional<std::vector<std::uint8_t>> base;
 		if (!o.base.empty())
@@ -129,10 +132,11 @@ void add_snapshot_commands(CLI::App &app, Global &g)
 		return 0;
 	});
 
-	static std::string keygen_out;
+	auto keygen_out = std::make_shared<std::string>();
 	auto *gen = snap->add_subcommand("keygen", "write a new random snapshot key (mode 0600)");
-	gen->add_option("--out", keygen_out, "key file to create")->required();
-	on_run(gen, [] {
+	gen->add_option("--out", *keygen_out, "key file to create")->required();
+	on_run(gen, [out = keygen_out] {
+		const std::string &keygen_out = *out;
 		auto key = cpc::SnapshotKey::generate();
 		std::string hex = key.hex() + "\n";
 		cpc::UniqueFd fd(::open(keygen_out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));

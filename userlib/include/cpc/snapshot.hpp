@@ -5,6 +5,7 @@
 // exported range. Every failure throws cpc::Error.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -76,6 +77,10 @@ public:
 	/// relative to (its pages are the starting point); empty for a full one.
 	explicit SnapshotImage(const SnapshotKey &key,
 			       std::optional<std::vector<std::uint8_t>> base = std::nullopt);
+	SnapshotImage(const SnapshotImage &) = delete;
+	SnapshotImage &operator=(const SnapshotImage &) = delete;
+	/// Wipes its copy of the key.
+	~SnapshotImage();
 
 	/// Verifies the chunk's seal, then decrypts its records. It must
 	/// continue the export where the previous chunk ended (same generation,
@@ -106,11 +111,6 @@ private:
 	std::uint64_t generation_ = 0, base_gen_ = 0, range_start_ = 0, range_size_ = 0;
 	std::uint64_t next_ = 0, pages_sent_ = 0, unchanged_ = 0, unreadable_ = 0;
 	std::size_t chunks_ = 0;
-
-public:
-	SnapshotImage(const SnapshotImage &) = delete;
-	SnapshotImage &operator=(const SnapshotImage &) = delete;
-	~SnapshotImage();
 };
 
 } // namespace cpc
