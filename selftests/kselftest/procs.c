@@ -897,6 +897,87 @@ TEST_F(procs, snapshot_user_and_secret_pages)
 	close(mfd);
 }
 
+/* Child of the concurrency test: runs @what for @secs; exit 0 if every
+ * status was one that @what may legitimately see.
+ */
+static int hammer(int what, double secs)
+{
+	uint64_t tb = testbuf_phys(), gen = 0, pos;
+	double end = cpc_now() + secs;
+	struct call c = { };
+	int fd = open(INVOKE, O_RDWR), n = 0;
+
+	if (fd < 0)
+		return 10;
+	while (cpc_now() < end) {
+		switch (what) {
+		case 0:	/* chunked exports, full and incremental */
+			pos = tb;
+			while (pos < tb + CPC_TESTBUF_SIZE) {
+				if (snapshot(fd, pos, tb + CPC_TESTBUF_SIZE - pos, gen,
+					     pos == tb ? 0 : CPC_SNAPSHOT_F_CONTINUE,
+					     HDR + 4 * REC + SEAL, &c))
+					return 11;
+				if (c.rsp.status != CPC_ST_OK) {
+					if (c.rsp.status != CPC_ST_ENOKEY &&
+					    c.rsp.status != CPC_ST_ENOENT)
+						return 12;
+					gen = 0;
+					break;
+				}
+				pos = c.rsp.ret[0];
+				if (pos == tb + CPC_TESTBUF_SIZE)
+					gen = c.rsp.ret[1];
+			}
+			break;
+		case 1:	/* the owner changes the key */
+			if ((n++ & 1 ? cpc_write_file(KEYFILE, "clear") : set_key(key_a)))
+				return 13;
+			usleep(2000);
+			break;
+		case 2:	/* reclaim and return */
+			if (invoke(fd, n++ & 1 ? CPC_PROC_RETURN : CPC_PROC_RECLAIM, 2,
+				   NULL, 0, 1 << 16, 0, &c))
+				return 14;
+			if (c.rsp.status != CPC_ST_OK)
+				return 15;
+			break;
+		}
+	}
+	if (what == 2) {
+		invoke(fd, CPC_PROC_RETURN, 0, NULL, 0, 1 << 20, 0, &c);
+		if (c.rsp.status != CPC_ST_OK)
+			return 16;
+	}
+	close(fd);
+	free(c.out);
+	return 0;
+}
+
+TEST_F(procs, concurrent_calls_and_key_changes)
+{
+	pid_t pid[3];
+	int i, st;
+
+	ASSERT_EQ(0, set_key(key_a));
+	for (i = 0; i < 3; i++) {
+		pid[i] = fork();
+		ASSERT_LE(0, pid[i]);
+		if (!pid[i])
+			_exit(hammer(i, 3.0));
+	}
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(pid[i], waitpid(pid[i], &st, 0));
+		EXPECT_TRUE(WIFEXITED(st));
+		EXPECT_EQ(0, WEXITSTATUS(st));
+	}
+	EXPECT_EQ(0, reclaimed());
+	/* the module still works */
+	ASSERT_EQ(0, set_key(key_a));
+	ASSERT_EQ(0, snapshot(self->fd, self->tb, PG, 0, 0, 1 << 20, &self->c));
+	EXPECT_EQ(CPC_ST_OK, self->c.rsp.status);
+}
+
 /* ---- cpcctl, as the guest owner uses it ---- */
 
 TEST_F(procs, cpcctl_key_and_decrypt)
