@@ -163,7 +163,9 @@ struct cpc_ring_idx {
  *                     (not that much memory to spare), CPC_ST_ENOSPC (the
  *                     ranges do not fit the result buffer), CPC_ST_ETIMEDOUT.
  * @CPC_PROC_RETURN:   take reclaimed memory back; args[0] MiB (0 = all),
- *                     most recently reclaimed first. The result buffer gets
+ *                     most recently reclaimed first. The host must have
+ *                     stopped using the memory: the guest reuses it at
+ *                     once. The result buffer gets
  *                     the returned struct cpc_range array; ret[0] = bytes
  *                     returned, ret[1] = ranges written. All or nothing:
  *                     CPC_ST_EINVAL (more than is reclaimed),
