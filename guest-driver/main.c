@@ -17,6 +17,7 @@
 
 #include "../transport/ivshmem.h"
 #include "channel.h"
+#include "proc_setup.h"
 
 static struct kobject *cpc_guest_kobj;
 static struct dentry *cpc_guest_debugfs;
@@ -66,9 +67,12 @@ static int __init cpc_guest_init(void)
 	ret = cpc_gchan_sysfs_init(cpc_guest_kobj, cpc_guest_debugfs);
 	if (ret)
 		goto err_policy;
-	ret = cpc_vcpu_start(cpc_guest_kobj, cpc_guest_debugfs);
+	ret = cpc_procs_setup(cpc_guest_kobj, cpc_guest_debugfs);
 	if (ret)
 		goto err_chan;
+	ret = cpc_vcpu_start(cpc_guest_kobj, cpc_guest_debugfs);
+	if (ret)
+		goto err_procs;
 	cpc_guest_ivshmem.debugfs_root = cpc_guest_debugfs;
 	/* Only the maintenance vCPU takes CPC interrupts. */
 	cpc_guest_ivshmem.irq_cpu = cpc_vcpu_cpu();
@@ -81,6 +85,8 @@ static int __init cpc_guest_init(void)
 err_vcpu:
 	cpc_vcpu_stop();
 	cpc_vcpu_release();
+err_procs:
+	cpc_procs_teardown(cpc_guest_kobj);
 err_chan:
 	cpc_gchan_sysfs_exit();
 err_policy:
@@ -98,6 +104,7 @@ static void __exit cpc_guest_exit(void)
 	cpc_vcpu_stop();
 	cpc_ivshmem_unregister(&cpc_guest_ivshmem);
 	cpc_vcpu_release();
+	cpc_procs_teardown(cpc_guest_kobj);
 	cpc_gchan_sysfs_exit();
 	cpc_policy_exit();
 	debugfs_remove_recursive(cpc_guest_debugfs);

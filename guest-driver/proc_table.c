@@ -10,8 +10,7 @@ const struct cpc_proc *const cpc_procs[CPC_PROC_COUNT] = {
 	[CPC_PROC_INFO] = &cpc_proc_info,
 	[CPC_PROC_PS] = &cpc_proc_ps,
 	[CPC_PROC_LOG] = &cpc_proc_log,
-	/* proc_reclaim.c, proc_return.c, proc_snapshot.c: not merged yet. */
-	[CPC_PROC_RECLAIM] = NULL,
-	[CPC_PROC_RETURN] = NULL,
-	[CPC_PROC_SNAPSHOT] = NULL,
+	[CPC_PROC_RECLAIM] = &cpc_proc_reclaim,
+	[CPC_PROC_RETURN] = &cpc_proc_return,
+	[CPC_PROC_SNAPSHOT] = &cpc_proc_snapshot,
 };

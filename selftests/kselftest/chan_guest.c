@@ -48,7 +48,7 @@ TEST(sysfs_tree)
 	ASSERT_EQ(0, stat(G "procs/ping/calls", &st));
 	EXPECT_EQ(0444, st.st_mode & 0777);
 	ASSERT_LT(0, cpc_read_file(G "procs/reclaim/allowed", buf, sizeof(buf)));
-	EXPECT_STREQ("0\n", buf);
+	EXPECT_STREQ("1\n", buf);
 }
 
 TEST(channel_runs)

@@ -157,7 +157,20 @@ struct cpc_ring_idx {
  * @CPC_PROC_LOG:      tail of the kernel log (text); args[0] = max bytes.
  * @CPC_PROC_RECLAIM:  give args[0] MiB back to the host; the result buffer
  *                     gets an array of struct cpc_range; ret[0] = bytes.
- * @CPC_PROC_RETURN:   take reclaimed memory back; args[0] MiB (0 = all).
+ *                     The pages are zeroed and taken out of use; the ranges
+ *                     are sorted, coalesced, page aligned and disjoint;
+ *                     ret[1] = ranges written. All or nothing: CPC_ST_EINVAL
+ *                     (args[0] 0 or > CPC_RECLAIM_MAX_MIB), CPC_ST_ENOMEM
+ *                     (not that much memory to spare), CPC_ST_ENOSPC (the
+ *                     ranges do not fit the result buffer), CPC_ST_ETIMEDOUT.
+ * @CPC_PROC_RETURN:   take reclaimed memory back; args[0] MiB (0 = all),
+ *                     most recently reclaimed first. The host must have
+ *                     stopped using the memory: the guest reuses it at
+ *                     once. The result buffer gets
+ *                     the returned struct cpc_range array; ret[0] = bytes
+ *                     returned, ret[1] = ranges written. All or nothing:
+ *                     CPC_ST_EINVAL (more than is reclaimed),
+ *                     CPC_ST_ENOSPC, CPC_ST_ENOMEM.
  * @CPC_PROC_SNAPSHOT: export guest memory, encrypted; see struct
  *                     cpc_snapshot_args.
  * @CPC_PROC_COUNT:    number of opcodes.
@@ -265,8 +278,33 @@ struct cpc_range {
  * @flags:     zero.
  * @reserved:  zero.
  *
- * The result buffer receives a struct cpc_snapshot_chunk header followed by
- * records of (struct cpc_snapshot_page, 16-byte tag, encrypted page).
+ * The result buffer receives a struct cpc_snapshot_chunk header, then
+ * @pages records, each a struct cpc_snapshot_page (which carries the 16-byte
+ * GCM tag) followed by CPC_SNAPSHOT_PAGE_SIZE bytes of ciphertext, then a
+ * struct cpc_snapshot_seal.
+ *
+ * An *export* of [@start, @start + @size) takes one or more calls. The
+ * first call (@flags 0) starts a new export generation; each call exports
+ * as many pages as fit in the result buffer, at most
+ * CPC_SNAPSHOT_MAX_PAGES_CALL pages examined, and stops early at its
+ * deadline. The completion reports ret[0] = the first address not yet
+ * exported (= @start + @size when the export is complete) and ret[1] = the
+ * export generation. The host continues with @start = ret[0], @size = what
+ * is left, the same @base_gen and @flags = CPC_SNAPSHOT_F_CONTINUE. When an
+ * export completes, the guest keeps its per-page hashes; a later export of
+ * the same range with @base_gen = that generation sends only the pages whose
+ * contents changed since (and counts the others in
+ * struct cpc_snapshot_chunk.unchanged).
+ *
+ * Statuses: CPC_ST_ENOKEY (no key provisioned), CPC_ST_EINVAL (argument
+ * buffer not sizeof(struct cpc_snapshot_args), unknown @flags, @reserved not
+ * zero, @start or @size not page aligned, @size zero or larger than
+ * CPC_SNAPSHOT_MAX_RANGE), CPC_ST_ERANGE (the range is not entirely System
+ * RAM, or wraps), CPC_ST_ENOENT (@base_gen is not the last complete export
+ * of this range; CPC_SNAPSHOT_F_CONTINUE without a matching export in
+ * progress), CPC_ST_ENOSPC (the result buffer cannot hold the header, one
+ * record and the seal), CPC_ST_ENOMEM, CPC_ST_EIO (the crypto API failed),
+ * CPC_ST_ETIMEDOUT (the deadline passed before the first page was done).
  */
 struct cpc_snapshot_args {
 	__u64 start;
@@ -275,5 +313,132 @@ struct cpc_snapshot_args {
 	__u32 flags;
 	__u32 reserved;
 };
+
+/** CPC_SNAPSHOT_F_CONTINUE - continue the export in progress (see above). */
+#define CPC_SNAPSHOT_F_CONTINUE		0x1u
+/** CPC_SNAPSHOT_MAGIC - struct cpc_snapshot_chunk.magic ("SNP1"). */
+#define CPC_SNAPSHOT_MAGIC		0x31504e53u
+/** CPC_SNAPSHOT_VERSION - struct cpc_snapshot_chunk.version. */
+#define CPC_SNAPSHOT_VERSION		1
+/** CPC_SNAPSHOT_PAGE_SIZE - bytes of plaintext (and ciphertext) per record. */
+#define CPC_SNAPSHOT_PAGE_SIZE		4096u
+/** CPC_SNAPSHOT_IV_SIZE - bytes of AES-GCM IV per record. */
+#define CPC_SNAPSHOT_IV_SIZE		12u
+/** CPC_SNAPSHOT_TAG_SIZE - bytes of AES-GCM tag per record. */
+#define CPC_SNAPSHOT_TAG_SIZE		16u
+/** CPC_SNAPSHOT_KEY_SIZE - bytes of the AES-256 key. */
+#define CPC_SNAPSHOT_KEY_SIZE		32u
+/** CPC_SNAPSHOT_MAX_RANGE - largest range one export may cover (1 GiB). */
+#define CPC_SNAPSHOT_MAX_RANGE		0x40000000ull
+/** CPC_SNAPSHOT_MAX_PAGES_CALL - most pages one call examines. */
+#define CPC_SNAPSHOT_MAX_PAGES_CALL	4096u
+/** CPC_SNAPSHOT_CHUNK_LAST - struct cpc_snapshot_chunk.flags: export done. */
+#define CPC_SNAPSHOT_CHUNK_LAST		0x1u
+/** CPC_SNAPSHOT_PAGE_UNREADABLE - the page could not be read; plaintext is zeroes. */
+#define CPC_SNAPSHOT_PAGE_UNREADABLE	0x1u
+
+/**
+ * struct cpc_snapshot_chunk - header of a CPC_PROC_SNAPSHOT result buffer.
+ * @magic:       CPC_SNAPSHOT_MAGIC.
+ * @version:     CPC_SNAPSHOT_VERSION.
+ * @header_size: sizeof(struct cpc_snapshot_chunk).
+ * @generation:  export generation (the same in every chunk of an export).
+ * @base_gen:    generation this export is incremental against (0 = full).
+ * @range_start: first byte of the whole export.
+ * @range_size:  length of the whole export.
+ * @chunk_start: first byte this chunk covers.
+ * @chunk_end:   first byte after what this chunk covers (= ret[0]).
+ * @pages:       records following the header.
+ * @unchanged:   pages in [@chunk_start, @chunk_end) left out because they did
+ *               not change since @base_gen.
+ * @record_size: bytes per record: sizeof(struct cpc_snapshot_page) +
+ *               CPC_SNAPSHOT_PAGE_SIZE.
+ * @flags:       CPC_SNAPSHOT_CHUNK_LAST on the chunk that completes the
+ *               export.
+ *
+ * The header is not encrypted, but every field a record depends on is
+ * authenticated with it (struct cpc_snapshot_aad).
+ */
+struct cpc_snapshot_chunk {
+	__u32 magic;
+	__u16 version;
+	__u16 header_size;
+	__u64 generation;
+	__u64 base_gen;
+	__u64 range_start;
+	__u64 range_size;
+	__u64 chunk_start;
+	__u64 chunk_end;
+	__u32 pages;
+	__u32 unchanged;
+	__u32 record_size;
+	__u32 flags;
+};
+
+/**
+ * struct cpc_snapshot_page - one exported page; CPC_SNAPSHOT_PAGE_SIZE bytes
+ * of AES-256-GCM ciphertext follow it.
+ * @gpa:   guest-physical address of the page.
+ * @flags: CPC_SNAPSHOT_PAGE_UNREADABLE or 0.
+ * @iv:    the 96-bit GCM IV: a 64-bit little-endian counter that is never
+ *         reused under one key (it starts at a random value when the key is
+ *         provisioned and advances by one per encrypted page), then 32 zero
+ *         bits.
+ * @tag:   the 128-bit GCM tag over struct cpc_snapshot_aad and the
+ *         ciphertext.
+ */
+struct cpc_snapshot_page {
+	__u64 gpa;
+	__u32 flags;
+	__u8 iv[12];
+	__u8 tag[16];
+};
+
+/**
+ * struct cpc_snapshot_aad - the additional authenticated data of one
+ * record, built by both the guest and the decryptor (never sent): the host
+ * cannot move a page to another address, export, generation or range.
+ * @magic:       CPC_SNAPSHOT_MAGIC.
+ * @version:     CPC_SNAPSHOT_VERSION.
+ * @generation:  the chunk's generation.
+ * @base_gen:    the chunk's base generation.
+ * @range_start: the chunk's range start.
+ * @range_size:  the chunk's range size.
+ * @gpa:         the record's guest-physical address.
+ * @flags:       the record's flags.
+ * @reserved:    zero.
+ */
+struct cpc_snapshot_aad {
+	__u32 magic;
+	__u32 version;
+	__u64 generation;
+	__u64 base_gen;
+	__u64 range_start;
+	__u64 range_size;
+	__u64 gpa;
+	__u32 flags;
+	__u32 reserved;
+};
+
+/**
+ * struct cpc_snapshot_seal - ends every chunk, after its records: binds the
+ * chunk header (counts, covered span, flags) and the list of records to
+ * the key, so the host cannot drop, add or reorder records, alter the
+ * counts, or pass off a changed page as unchanged.
+ * @iv:       GCM IV from the same counter as the records' IVs.
+ * @reserved: zero.
+ * @tag:      GCM tag of an empty plaintext whose additional data is the
+ *            struct cpc_snapshot_chunk exactly as sent, followed by the
+ *            SHA-256 digest of the records' struct cpc_snapshot_page
+ *            headers (without ciphertext) in order.
+ */
+struct cpc_snapshot_seal {
+	__u8 iv[12];
+	__u32 reserved;
+	__u8 tag[16];
+};
+
+/** CPC_RECLAIM_MAX_MIB - most MiB one CPC_PROC_RECLAIM call may ask for. */
+#define CPC_RECLAIM_MAX_MIB		65536u
 
 #endif /* _UAPI_LINUX_CPC_PROTO_H */

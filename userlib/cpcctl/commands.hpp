@@ -26,5 +26,7 @@ void add_slice_commands(CLI::App &app, Global &g);
 void add_channel_commands(CLI::App &app, Global &g);
 void add_call_commands(CLI::App &app, Global &g);
 void add_guest_commands(CLI::App &app, Global &g);
+void add_snapshot_commands(CLI::App &app, Global &g);
+void add_guest_key_commands(CLI::App &app, Global &g);
 
 } // namespace cpcctl

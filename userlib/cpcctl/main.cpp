@@ -38,6 +38,8 @@ int main(int argc, char **argv)
 	cpcctl::add_channel_commands(app, g);
 	cpcctl::add_call_commands(app, g);
 	cpcctl::add_guest_commands(app, g);
+	cpcctl::add_snapshot_commands(app, g);
+	cpcctl::add_guest_key_commands(app, g);
 
 	try {
 		app.parse(argc, argv);

@@ -1,0 +1,349 @@
+// libcpc's snapshot decryption (cpc/snapshot.hpp), fed with chunks made by
+// a small encoder that follows linux/cpc_proto.h the way cpc_guest does.
+#include <cpc/error.hpp>
+#include <cpc/snapshot.hpp>
+
+#include <linux/cpc_proto.h>
+#include <openssl/evp.h>
+
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <cstdio>
+#include <functional>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <unistd.h>
+
+namespace {
+
+constexpr std::uint64_t PG = CPC_SNAPSHOT_PAGE_SIZE;
+constexpr std::size_t REC = sizeof(cpc_snapshot_page) + PG;
+
+const char *hex_a = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+std::vector<std::uint8_t> page_of(std::uint8_t seed)
+{
+	std::vector<std::uint8_t> p(PG);
+	for (std::size_t i = 0; i < PG; i++)
+		p[i] = static_cast<std::uint8_t>(i * 31 + seed);
+	return p;
+}
+
+/// GCM encryption with OpenSSL: returns ciphertext, fills @tag.
+std::vector<std::uint8_t> gcm(const std::uint8_t *key, const std::uint8_t *iv,
+			      const std::vector<std::uint8_t> &aad,
+			      const std::vector<std::uint8_t> &plain, std::uint8_t *tag)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	std::vector<std::uint8_t> out(plain.size() + 16);
+	int len = 0, fin = 0;
+	EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), nullptr, nullptr, nullptr);
+	EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, 12, nullptr);
+	EVP_EncryptInit_ex(c, nullptr, nullptr, key, iv);
+	EVP_EncryptUpdate(c, nullptr, &len, aad.data(), static_cast<int>(aad.size()));
+	if (!plain.empty())
+		EVP_EncryptUpdate(c, out.data(), &len, plain.data(), static_cast<int>(plain.size()));
+	EVP_EncryptFinal_ex(c, out.data() + len, &fin);
+	EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag);
+	EVP_CIPHER_CTX_free(c);
+	out.resize(plain.size());
+	return out;
+}
+
+template <typename T> std::vector<std::uint8_t> bytes_of(const T &v)
+{
+	const auto *p = reinterpret_cast<const std::uint8_t *>(&v);
+	return {p, p + sizeof(v)};
+}
+
+/// Makes chunks of one export like cpc_guest does.
+struct Encoder {
+	cpc::SnapshotKey key = cpc::SnapshotKey::from_hex(hex_a);
+	std::uint64_t gen = 7, base = 0, start = 0x100000, size = 8 * PG, nonce = 1000;
+
+	void next_iv(std::uint8_t *iv)
+	{
+		std::memset(iv, 0, 12);
+		std::memcpy(iv, &nonce, 8);
+		nonce++;
+	}
+
+	/// A chunk covering [cs, ce) carrying @pages (address -> plaintext).
+	std::vector<std::uint8_t> chunk(std::uint64_t cs, std::uint64_t ce,
+					const std::map<std::uint64_t, std::vector<std::uint8_t>> &pages,
+					std::uint32_t unchanged)
+	{
+		cpc_snapshot_chunk h{};
+		h.magic = CPC_SNAPSHOT_MAGIC;
+		h.version = CPC_SNAPSHOT_VERSION;
+		h.header_size = sizeof(h);
+		h.generation = gen;
+		h.base_gen = base;
+		h.range_start = start;
+		h.range_size = size;
+		h.chunk_start = cs;
+		h.chunk_end = ce;
+		h.pages = static_cast<std::uint32_t>(pages.size());
+		h.unchanged = unchanged;
+		h.record_size = REC;
+		h.flags = ce == start + size ? CPC_SNAPSHOT_CHUNK_LAST : 0;
+
+		std::vector<std::uint8_t> records, heads;
+		for (const auto &[gpa, plain] : pages) {
+			cpc_snapshot_page p{};
+			p.gpa = gpa;
+			next_iv(p.iv);
+			cpc_snapshot_aad aad{};
+			aad.magic = CPC_SNAPSHOT_MAGIC;
+			aad.version = CPC_SNAPSHOT_VERSION;
+			aad.generation = gen;
+			aad.base_gen = base;
+			aad.range_start = start;
+			aad.range_size = size;
+			aad.gpa = gpa;
+			auto ct = gcm(key.bytes().data(), p.iv, bytes_of(aad), plain, p.tag);
+			auto ph = bytes_of(p);
+			heads.insert(heads.end(), ph.begin(), ph.end());
+			records.insert(records.end(), ph.begin(), ph.end());
+			records.insert(records.end(), ct.begin(), ct.end());
+		}
+		unsigned char digest[32];
+		unsigned int dlen = 0;
+		EVP_Digest(heads.data(), heads.size(), digest, &dlen, EVP_sha256(), nullptr);
+		auto sealed = bytes_of(h);
+		sealed.insert(sealed.end(), digest, digest + 32);
+		cpc_snapshot_seal seal{};
+		next_iv(seal.iv);
+		gcm(key.bytes().data(), seal.iv, sealed, {}, seal.tag);
+
+		auto out = bytes_of(h);
+		out.insert(out.end(), records.begin(), records.end());
+		auto s = bytes_of(seal);
+		out.insert(out.end(), s.begin(), s.end());
+		return out;
+	}
+
+	/// A full export of @n pages seeded 1..n, in chunks of @per pages.
+	std::vector<std::uint8_t> full(std::uint64_t per)
+	{
+		std::vector<std::uint8_t> all;
+		for (std::uint64_t a = start; a < start + size; a += per * PG) {
+			std::uint64_t e = std::min(a + per * PG, start + size);
+			std::map<std::uint64_t, std::vector<std::uint8_t>> pages;
+			for (std::uint64_t g = a; g < e; g += PG)
+				pages[g] = page_of(static_cast<std::uint8_t>((g - start) / PG + 1));
+			auto c = chunk(a, e, pages, 0);
+			all.insert(all.end(), c.begin(), c.end());
+		}
+		return all;
+	}
+};
+
+int errno_of(const std::function<void()> &f)
+{
+	try {
+		f();
+	} catch (const cpc::Error &e) {
+		return e.errnum();
+	}
+	return 0;
+}
+
+void decrypt(const cpc::SnapshotKey &key, const std::vector<std::uint8_t> &data,
+	     std::optional<std::vector<std::uint8_t>> base = std::nullopt,
+	     std::vector<std::uint8_t> *image = nullptr)
+{
+	cpc::SnapshotImage img(key, std::move(base));
+	for (const auto &c : cpc::parse_snapshot_chunks(data))
+		img.apply(c);
+	img.finish();
+	if (image)
+		*image = img.bytes();
+}
+
+} // namespace
+
+TEST(SnapshotKey, FromHexAndBack)
+{
+	auto k = cpc::SnapshotKey::from_hex(std::string("  ") + hex_a + "\n");
+	EXPECT_EQ(hex_a, k.hex());
+	EXPECT_EQ(0x1f, k.bytes()[31]);
+	EXPECT_EQ(EINVAL, errno_of([] { cpc::SnapshotKey::from_hex("abcd"); }));
+	std::string bad = hex_a;
+	bad[10] = 'x';
+	EXPECT_EQ(EINVAL, errno_of([&] { cpc::SnapshotKey::from_hex(bad); }));
+	EXPECT_NE(cpc::SnapshotKey::generate().hex(), cpc::SnapshotKey::generate().hex());
+}
+
+TEST(SnapshotKey, LoadHexOrRawFile)
+{
+	char path[] = "/tmp/cpc-key-XXXXXX";
+	int fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	close(fd);
+	{
+		std::ofstream(path) << hex_a << "\n";
+	}
+	EXPECT_EQ(hex_a, cpc::SnapshotKey::load(path).hex());
+	{
+		std::ofstream f(path, std::ios::binary);
+		for (int i = 0; i < 32; i++)
+			f.put(static_cast<char>(i));
+	}
+	EXPECT_EQ(hex_a, cpc::SnapshotKey::load(path).hex());
+	{
+		std::ofstream(path) << "0123";
+	}
+	EXPECT_EQ(EINVAL, errno_of([&] { cpc::SnapshotKey::load(path); }));
+	unlink(path);
+	EXPECT_EQ(ENOENT, errno_of([&] { cpc::SnapshotKey::load(path); }));
+}
+
+TEST(SnapshotImage, FullExportInOneChunk)
+{
+	Encoder enc;
+	std::vector<std::uint8_t> img;
+	decrypt(enc.key, enc.full(8), std::nullopt, &img);
+	ASSERT_EQ(enc.size, img.size());
+	for (std::uint64_t i = 0; i < 8; i++)
+		EXPECT_EQ(0, std::memcmp(img.data() + i * PG, page_of(static_cast<std::uint8_t>(i + 1)).data(), PG));
+}
+
+TEST(SnapshotImage, FullExportInChunks)
+{
+	Encoder enc;
+	auto data = enc.full(3);
+	auto chunks = cpc::parse_snapshot_chunks(data);
+	ASSERT_EQ(3u, chunks.size());
+	EXPECT_FALSE(chunks[0].last);
+	EXPECT_TRUE(chunks[2].last);
+	cpc::SnapshotImage img(enc.key);
+	for (const auto &c : chunks)
+		img.apply(c);
+	img.finish();
+	EXPECT_EQ(8u, img.pages_sent());
+	EXPECT_EQ(7u, img.generation());
+	EXPECT_EQ(0, std::memcmp(img.bytes().data() + 5 * PG, page_of(6).data(), PG));
+}
+
+TEST(SnapshotImage, IncrementalNeedsItsBase)
+{
+	Encoder enc;
+	enc.base = 6;
+	std::vector<std::uint8_t> base(enc.size, 0xee);
+	auto data = enc.chunk(enc.start, enc.start + enc.size, {{enc.start + 2 * PG, page_of(42)}}, 7);
+	std::vector<std::uint8_t> img;
+	decrypt(enc.key, data, base, &img);
+	EXPECT_EQ(0, std::memcmp(img.data() + 2 * PG, page_of(42).data(), PG));
+	EXPECT_EQ(0xee, img[0]);
+	EXPECT_EQ(0xee, img[enc.size - 1]);
+	EXPECT_EQ(EINVAL, errno_of([&] { decrypt(enc.key, data); }));
+	EXPECT_EQ(EINVAL, errno_of([&] { decrypt(enc.key, data, std::vector<std::uint8_t>(PG)); }));
+}
+
+TEST(SnapshotImage, TamperingIsDetected)
+{
+	Encoder enc;
+	auto good = enc.full(8);
+	const std::size_t hdr = sizeof(cpc_snapshot_chunk);
+	auto flip = [&](std::size_t off) {
+		auto d = good;
+		d[off] ^= 1;
+		return errno_of([&] { decrypt(enc.key, d); });
+	};
+	EXPECT_EQ(0, errno_of([&] { decrypt(enc.key, good); }));
+	EXPECT_EQ(EBADMSG, flip(hdr + sizeof(cpc_snapshot_page) + 5));		// ciphertext
+	EXPECT_EQ(EBADMSG, flip(hdr + offsetof(cpc_snapshot_page, tag)));	// record tag
+	EXPECT_EQ(EBADMSG, flip(hdr + offsetof(cpc_snapshot_page, iv)));	// IV
+	EXPECT_EQ(EBADMSG, flip(offsetof(cpc_snapshot_chunk, generation)));	// header
+	EXPECT_EQ(EBADMSG, flip(good.size() - 1));				// seal tag
+	// relabel a page: swap the addresses of records 0 and 1
+	auto d = good;
+	std::uint64_t g0 = enc.start, g1 = enc.start + PG;
+	std::memcpy(d.data() + hdr, &g1, 8);
+	std::memcpy(d.data() + hdr + REC, &g0, 8);
+	EXPECT_EQ(EBADMSG, errno_of([&] { decrypt(enc.key, d); }));
+	// another key
+	auto other = cpc::SnapshotKey::generate();
+	EXPECT_EQ(EBADMSG, errno_of([&] { decrypt(other, good); }));
+}
+
+TEST(SnapshotImage, DroppedRecordsAreDetected)
+{
+	Encoder enc;
+	auto good = enc.full(8);
+	const std::size_t hdr = sizeof(cpc_snapshot_chunk);
+	// drop the last record and fix up the count: the seal no longer matches
+	std::vector<std::uint8_t> d(good.begin(), good.begin() + hdr + 7 * REC);
+	d.insert(d.end(), good.end() - sizeof(cpc_snapshot_seal), good.end());
+	std::uint32_t pages = 7;
+	std::memcpy(d.data() + offsetof(cpc_snapshot_chunk, pages), &pages, 4);
+	EXPECT_EQ(EBADMSG, errno_of([&] { decrypt(enc.key, d); }));
+	// a full export that (honestly sealed) leaves pages out is refused
+	Encoder enc2;
+	auto holey = enc2.chunk(enc2.start, enc2.start + enc2.size, {{enc2.start, page_of(1)}}, 0);
+	EXPECT_EQ(EBADMSG, errno_of([&] { decrypt(enc2.key, holey); }));
+	// an incremental one whose counts do not add up, too
+	enc2.base = 3;
+	auto odd = enc2.chunk(enc2.start, enc2.start + enc2.size, {{enc2.start, page_of(1)}}, 3);
+	EXPECT_EQ(EBADMSG, errno_of([&] { decrypt(enc2.key, odd, std::vector<std::uint8_t>(enc2.size)); }));
+}
+
+TEST(SnapshotImage, ChunksMustFormOneExport)
+{
+	Encoder enc;
+	auto data = enc.full(3);
+	auto chunks = cpc::parse_snapshot_chunks(data);
+	{
+		cpc::SnapshotImage img(enc.key);
+		img.apply(chunks[0]);
+		EXPECT_EQ(EBADMSG, errno_of([&] { img.apply(chunks[2]); }));	// gap
+		EXPECT_EQ(EBADMSG, errno_of([&] { img.finish(); }));		// incomplete
+	}
+	{
+		cpc::SnapshotImage img(enc.key);
+		EXPECT_EQ(EBADMSG, errno_of([&] { img.apply(chunks[1]); }));	// not the start
+	}
+	Encoder other;
+	other.gen = 8;
+	auto odata = other.full(3);
+	auto ochunks = cpc::parse_snapshot_chunks(odata);
+	cpc::SnapshotImage img(enc.key);
+	img.apply(chunks[0]);
+	EXPECT_EQ(EBADMSG, errno_of([&] { img.apply(ochunks[1]); }));	// other export
+	img.apply(chunks[1]);
+	img.apply(chunks[2]);
+	img.finish();
+	EXPECT_EQ(EBADMSG, errno_of([&] { img.apply(chunks[2]); }));	// after the last
+	EXPECT_EQ(EBADMSG, errno_of([&] { cpc::SnapshotImage(enc.key).finish(); }));
+}
+
+TEST(SnapshotParse, RejectsMalformedChunks)
+{
+	Encoder enc;
+	auto good = enc.full(8);
+	auto parse_err = [](std::vector<std::uint8_t> d) {
+		return errno_of([&] { cpc::parse_snapshot_chunks(d); });
+	};
+	EXPECT_EQ(0, parse_err(good));
+	EXPECT_EQ(0, parse_err({}));
+	auto d = good;
+	d[0] ^= 1;
+	EXPECT_EQ(EBADMSG, parse_err(d));						// magic
+	d = good;
+	d.resize(d.size() - 1);
+	EXPECT_EQ(EBADMSG, parse_err(d));						// truncated
+	EXPECT_EQ(EBADMSG, parse_err(std::vector<std::uint8_t>(good.begin(), good.begin() + 10)));
+	d = good;
+	std::uint64_t outside = enc.start + enc.size;
+	std::memcpy(d.data() + sizeof(cpc_snapshot_chunk), &outside, 8);
+	EXPECT_EQ(EBADMSG, parse_err(d));						// record address
+	d = good;
+	d[offsetof(cpc_snapshot_chunk, flags)] = 0;
+	EXPECT_EQ(EBADMSG, parse_err(d));						// last flag
+	d = good;
+	d[offsetof(cpc_snapshot_chunk, record_size)] ^= 8;
+	EXPECT_EQ(EBADMSG, parse_err(d));						// record size
+}

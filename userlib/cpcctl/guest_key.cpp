@@ -1,0 +1,72 @@
+// cpcctl guest key: provision the snapshot key inside a guest (root only).
+//   cpcctl guest key set FILE     FILE holds 64 hex digits or 32 raw bytes
+//   cpcctl guest key clear
+#include "commands.hpp"
+
+#include <cpc/error.hpp>
+#include <cpc/fd.hpp>
+#include <cpc/snapshot.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+
+namespace cpcctl {
+
+namespace {
+
+constexpr const char *key_path = "/sys/kernel/cpc_guest/snapshot_key";
+
+void write_key_file(const std::string &text)
+{
+	cpc::UniqueFd fd(::open(key_path, O_WRONLY | O_CLOEXEC));
+	if (!fd)
+		cpc::throw_errno(key_path);
+	if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+		cpc::throw_errno(key_path);
+}
+
+/// The "guest" family, created by whichever command family registers first.
+CLI::App *guest_family(CLI::App &app)
+{
+	auto found = app.get_subcommands([](CLI::App *s) { return s->get_name() == "guest"; });
+	if (!found.empty())
+		return found.front();
+	auto *guest = app.add_subcommand("guest", "inside a guest: the guest owner's controls");
+	guest->require_subcommand(1);
+	return guest;
+}
+
+} // namespace
+
+void add_guest_key_commands(CLI::App &app, Global &)
+{
+	auto *key = guest_family(app)->add_subcommand("key", "provision or remove the snapshot key");
+	key->require_subcommand(1);
+
+	auto file = std::make_shared<std::string>();
+	auto *set = key->add_subcommand("set", "load the snapshot key from FILE");
+	set->add_option("FILE", *file, "64 hex digits or 32 raw bytes")->required();
+	on_run(set, [file] {
+		auto k = cpc::SnapshotKey::load(*file);
+		std::string hex = k.hex();
+		try {
+			write_key_file(hex);
+		} catch (...) {
+			std::fill(hex.begin(), hex.end(), '\0');
+			throw;
+		}
+		std::fill(hex.begin(), hex.end(), '\0');
+		return 0;
+	});
+	auto *clear = key->add_subcommand("clear", "remove the snapshot key");
+	on_run(clear, [] {
+		write_key_file("clear");
+		return 0;
+	});
+}
+
+} // namespace cpcctl

@@ -1,0 +1,152 @@
+// cpcctl snapshot: the guest owner's tools for snapshot exports.
+//   cpcctl snapshot decrypt --key FILE --in CHUNKS --out IMAGE [--base IMAGE]
+//   cpcctl snapshot keygen --out FILE
+#include "commands.hpp"
+
+#include <cpc/error.hpp>
+#include <cpc/fd.hpp>
+#include <cpc/snapshot.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cpcctl {
+
+namespace {
+
+std::vector<std::uint8_t> read_all(const std::string &path)
+{
+	cpc::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+	if (!fd)
+		cpc::throw_errno(path);
+	std::vector<std::uint8_t> data;
+	std::uint8_t buf[1 << 16];
+	for (;;) {
+		ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+		if (n < 0)
+			cpc::throw_errno(path);
+		if (n == 0)
+			return data;
+		data.insert(data.end(), buf, buf + n);
+	}
+}
+
+/// Writes @data to @path (created with @mode) via a temporary file, so a
+/// failed run never leaves a partial file behind.
+void write_all(const std::string &path, const std::uint8_t *data, std::size_t size, mode_t mode)
+{
+	std::string tmp = path + ".tmp";
+	cpc::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+	if (!fd)
+		cpc::throw_errno(tmp);
+	std::size_t done = 0;
+	while (done < size) {
+		ssize_t n = ::write(fd.get(), data + done, size - done);
+		if (n < 0) {
+			int err = errno;
+			::unlink(tmp.c_str());
+			throw cpc::Error(err, tmp);
+		}
+		done += static_cast<std::size_t>(n);
+	}
+	if (::fsync(fd.get()) < 0 || ::rename(tmp.c_str(), path.c_str()) < 0) {
+		int err = errno;
+		::unlink(tmp.c_str());
+		throw cpc::Error(err, path);
+	}
+}
+
+/// The "<what>" of a cpc::Error, without the ": <why>" system_error adds.
+std::string context_of(const cpc::Error &e)
+{
+	std::string w = e.what(), why = ": " + e.code().message();
+	if (w.size() >= why.size() && w.compare(w.size() - why.size(), why.size(), why) == 0)
+		w.resize(w.size() - why.size());
+	return w;
+}
+
+} // namespace
+
+void add_snapshot_commands(CLI::App &app, Global &g)
+{
+	auto *snap = app.add_subcommand("snapshot", "decrypt snapshot exports (guest owner)");
+	snap->require_subcommand(1);
+
+	struct DecryptOpts {
+		std::string key, in, out, base;
+	};
+	auto opts = std::make_shared<DecryptOpts>();
+	auto &o = *opts;
+	auto *dec = snap->add_subcommand("decrypt", "verify and decrypt exported chunks into an image");
+	dec->add_option("--key", o.key, "key file (64 hex digits or 32 bytes)")->required();
+	dec->add_option("--in", o.in, "the export's chunks, back to back")->required();
+	dec->add_option("--out", o.out, "image of the exported range to write")->required();
+	dec->add_option("--base", o.base, "image of the base export (incremental exports)");
+	add_json_flag(dec, g);
+	on_run(dec, [&g, opts] {
+		const auto &o = *opts;
+		auto key = cpc::SnapshotKey::load(o.key);
+		std::optional<std::vector<std::uint8_t>> base;
+		if (!o.base.empty())
+			base = read_all(o.base);
+		auto data = read_all(o.in);
+		cpc::SnapshotImage image(key, std::move(base));
+		try {
+			for (const auto &c : cpc::parse_snapshot_chunks(data))
+				image.apply(c);
+			image.finish();
+		} catch (const cpc::Error &e) {
+			throw cpc::Error(e.errnum(), o.in + ": " + context_of(e));
+		}
+		write_all(o.out, image.bytes().data(), image.bytes().size(), 0600);
+		nlohmann::json j = {
+			{"generation", image.generation()},
+			{"base_gen", image.base_gen()},
+			{"range_start", image.range_start()},
+			{"range_size", image.range_size()},
+			{"pages_sent", image.pages_sent()},
+			{"pages_unchanged", image.pages_unchanged()},
+			{"pages_unreadable", image.pages_unreadable()},
+			{"out", o.out},
+		};
+		if (g.json) {
+			std::cout << j.dump(2) << "\n";
+		} else {
+			std::printf("generation %llu (base %llu): range 0x%llx+0x%llx, %llu pages sent, "
+				    "%llu unchanged, %llu unreadable -> %s\n",
+				    (unsigned long long)image.generation(), (unsigned long long)image.base_gen(),
+				    (unsigned long long)image.range_start(), (unsigned long long)image.range_size(),
+				    (unsigned long long)image.pages_sent(),
+				    (unsigned long long)image.pages_unchanged(),
+				    (unsigned long long)image.pages_unreadable(), o.out.c_str());
+		}
+		return 0;
+	});
+
+	auto keygen_out = std::make_shared<std::string>();
+	auto *gen = snap->add_subcommand("keygen", "write a new random snapshot key (mode 0600)");
+	gen->add_option("--out", *keygen_out, "key file to create")->required();
+	on_run(gen, [out = keygen_out] {
+		const std::string &keygen_out = *out;
+		auto key = cpc::SnapshotKey::generate();
+		std::string hex = key.hex() + "\n";
+		cpc::UniqueFd fd(::open(keygen_out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+		if (!fd)
+			cpc::throw_errno(keygen_out);
+		if (::write(fd.get(), hex.data(), hex.size()) != static_cast<ssize_t>(hex.size()))
+			cpc::throw_errno(keygen_out);
+		std::fill(hex.begin(), hex.end(), '\0');
+		return 0;
+	});
+}
+
+} // namespace cpcctl
