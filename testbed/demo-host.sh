@@ -1,27 +1,39 @@
-# The demo, host VM side.
+# The demo, host VM side: core slicing, then confidential procedure calls
+# into the guest VM.
 . /usr/share/cpc/demo-lib.sh
+fail=0
 
-step "The host VM runs Debian's kernel with cpc_host.ko loaded"
-run 'uname -r'
+part "cpc demo: the host VM runs Debian's kernel $(uname -r) with cpc_host.ko loaded"
 run 'cpcctl version'
 run 'ls -l /dev/cpc_host; ls /sys/kernel/cpc_host'
+
+part "Part 1: core slicing"
+sh /usr/share/cpc/demo-slices.sh || fail=1
+
+part "Part 2: confidential procedure calls into the guest VM"
+step "The guest's channel comes up with its cpc_guest end (an ivshmem slice bus)"
+wait_for 'cpcctl channel list --json | grep -q "\"ready\""' || { echo "the guest never came up"; exit 1; }
+run 'cpcctl channel list'
+ch=$(cpcctl channel list --json | sed -n 's/.*"name": *"\([^"]*\)".*/\1/p' | head -1)
+
+step "ping: the host rings, the dormant maintenance vCPU wakes, answers and sleeps again"
+run "cpcctl call $ch ping value=42" || fail=1
+
+step "info: facts the guest chooses to report (uptime, memory, load, kernel, counters)"
+run "cpcctl call $ch info" || fail=1
+
+step "log: the tail of the guest's kernel log, bounded"
+run "cpcctl call $ch log bytes=400" || fail=1
+
+step "ps: the guest owner denied it (cpc_guest deny=ps), so the guest refuses"
+run_fails "cpcctl call $ch ps" || fail=1
 
 for part in /usr/share/cpc/demo-host-*.sh; do
 	[ -f "$part" ] && . "$part"
 done
 
-step "The slice bus to the guest VM: an ivshmem-doorbell device"
-bus=$(bus_dir cpc_host)
-echo "bus $bus: our peer id $(cat "$bus/id"), $(( $(stat -c %s "$bus/shm") >> 20 )) MiB shared, interrupts taken per vector: $(cat "$bus/irqs")"
-shm_put "$bus" 192 "$(cat "$bus/id")"
-echo "waiting for the guest to announce itself in shared memory..."
-wait_for '[ -n "$(shm_get "$bus" 0 8)" ]' || { echo "guest never came"; exit 1; }
-guest_id=$(shm_get "$bus" 0 8)
-echo "guest is peer $guest_id"
-before=$(irqs "$bus")
-echo "write 'hello from the host' into shared memory"
-shm_put "$bus" 64 "hello from the host"
-echo "ring the guest's doorbell: echo '$guest_id 0' > doorbell"
-echo "$guest_id 0" > "$bus/doorbell"
-wait_for '[ "$(irqs "$bus")" -gt "$before" ]' || { echo "no doorbell from the guest"; exit 1; }
-echo "doorbell interrupt received from the guest; it wrote: '$(shm_get "$bus" 128 64)'"
+step "The host's view of the channel: calls, completions, errors"
+for f in state calls completed errors timeouts broken; do
+	[ -f "/sys/kernel/cpc_host/channels/$ch/$f" ] && printf '%-10s %s\n' "$f" "$(cat "/sys/kernel/cpc_host/channels/$ch/$f")"
+done
+exit $fail

@@ -1,11 +1,14 @@
 # Helpers for the demo scripts (sourced inside the VMs).
 demo_step=0
+part() { demo_step=0; printf '\n######## %s\n' "$*"; }
 step() { demo_step=$((demo_step + 1)); printf '\n==== %s. %s\n' "$demo_step" "$*"; }
 run() { printf '$ %s\n' "$*"; sh -c "$*"; }
-# The raw ivshmem bus of this VM (debugfs) and its scratch page offset.
-bus_dir() { ls -d /sys/kernel/debug/"$1"/ivshmem/*/ 2>/dev/null | head -1; }
-scratch_off() { echo $(( $(stat -c %s "$1/shm") - 4096 )); }
-shm_put() { printf '%s' "$3" | dd of="$1/shm" bs=1 seek=$(( $(scratch_off "$1") + $2 )) conv=notrunc 2>/dev/null; }
-shm_get() { dd if="$1/shm" bs=1 skip=$(( $(scratch_off "$1") + $2 )) count="$3" 2>/dev/null | tr -d '\000'; }
-irqs() { cut -d' ' -f1 "$1/irqs"; }
+# run_fails CMD: show a command that is meant to be refused.
+run_fails() {
+	printf '$ %s\n' "$*"
+	sh -c "$*"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then echo "(unexpected: it succeeded)"; return 1; fi
+	echo "(refused, as it should be: exit status $rc)"
+}
 wait_for() { i=0; while ! eval "$1"; do i=$((i + 1)); [ $i -gt 1200 ] && return 1; sleep 0.1; done; }
