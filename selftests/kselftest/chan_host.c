@@ -951,12 +951,23 @@ TEST_F(chan, device_removed_then_back)
 	const char *drv = "/sys/bus/pci/drivers/cpc_host_ivshmem";
 	char path[256];
 
+	struct cpc_call c = { .size = sizeof(c), .proc = CPC_PROC_PING, .timeout_ms = 20000 };
+	struct io_uring ring;
+
+	/* A call in flight when the device goes away fails with ENODEV. */
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	ASSERT_EQ(0, guest_write(self->shm, GUEST_DELAY, "1500"));
+	uring_call(&ring, self->fd, &c, 1);
+	ASSERT_EQ(1, io_uring_submit(&ring));
 	snprintf(path, sizeof(path), "%s/unbind", drv);
 	ASSERT_EQ(0, cpc_write_file(path, self->pci));
+	EXPECT_EQ(-ENODEV, uring_wait(&ring, NULL));
+	io_uring_queue_exit(&ring);
 	EXPECT_EQ(-ENODEV, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, NULL));
 	EXPECT_EQ(1, poll(&p, 1, 0));
 	EXPECT_TRUE(p.revents & POLLHUP);
 	EXPECT_EQ(-ENODEV, chan_open(self->name));
+	usleep(2000000);	/* let the delayed guest finish */
 	snprintf(path, sizeof(path), "%s/bind", drv);
 	ASSERT_EQ(0, cpc_write_file(path, self->pci));
 	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 60));
