@@ -7,18 +7,23 @@
 #define CPC_PROTO_COMPAT_H
 
 #ifdef __KERNEL__
+#include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/errno.h>
 #include <linux/string.h>
 #include <linux/types.h>
 #include <asm/barrier.h>
 
+/* Acquire: pairs with the peer's cpc_store_release() of the same index. */
 #define cpc_load_acquire(p)	smp_load_acquire(p)
+/* Release: pairs with the peer's cpc_load_acquire() of the same index. */
 #define cpc_store_release(p, v)	smp_store_release(p, v)
 #define cpc_read_once(x)	READ_ONCE(x)
 #define cpc_write_once(x, v)	WRITE_ONCE(x, v)
+/* Full barrier: orders an index store before an event-index load. */
 #define cpc_full_barrier()	smp_mb()
 #else
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,10 +31,10 @@
 #include <string.h>
 #include <linux/types.h>
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
 
 #define cpc_load_acquire(p)	__atomic_load_n(p, __ATOMIC_ACQUIRE)
 #define cpc_store_release(p, v)	__atomic_store_n(p, v, __ATOMIC_RELEASE)

@@ -6,8 +6,20 @@
  */
 #include "cpc_ring.h"
 
-#define CPC_ALIGN_UP(x, a)	(((x) + (a) - 1) & ~((u64)(a) - 1))
 #define CPC_PAGE		4096u
+
+/* The header layout the wire protocol fixes (uapi/linux/cpc_proto.h). */
+static_assert(offsetof(struct cpc_shm_header, host) == 64, "host state at 64");
+static_assert(offsetof(struct cpc_shm_header, guest) == 128, "guest state at 128");
+static_assert(sizeof(struct cpc_shm_header) <= CPC_HEADER_SIZE, "header fits");
+static_assert(sizeof(struct cpc_ring_idx) == 128, "indexes on own lines");
+static_assert(sizeof(struct cpc_req) == 64, "request is 64 bytes");
+static_assert(sizeof(struct cpc_cpl) == 32, "completion is 32 bytes");
+
+static u64 cpc_page_up(u64 x)
+{
+	return (x + CPC_PAGE - 1) & ~(u64)(CPC_PAGE - 1);
+}
 
 /**
  * cpc_layout_compute() - lay out a region of @region_size bytes.
@@ -27,10 +39,10 @@ int cpc_layout_compute(struct cpc_layout *l, u64 region_size)
 	if (region_size < CPC_REGION_MIN || region_size > 0xffffffffull)
 		return -EINVAL;
 	req = CPC_HEADER_SIZE;
-	cpl = CPC_ALIGN_UP(req + sizeof(struct cpc_ring_idx) +
-			   (u64)n * sizeof(struct cpc_req), CPC_PAGE);
-	data = CPC_ALIGN_UP(cpl + sizeof(struct cpc_ring_idx) +
-			    (u64)n * sizeof(struct cpc_cpl), CPC_PAGE);
+	cpl = cpc_page_up(req + sizeof(struct cpc_ring_idx) +
+			  (u64)n * sizeof(struct cpc_req));
+	data = cpc_page_up(cpl + sizeof(struct cpc_ring_idx) +
+			   (u64)n * sizeof(struct cpc_cpl));
 	if (data + CPC_SCRATCH_SIZE + CPC_PAGE > region_size)
 		return -EINVAL;
 	l->region_size = region_size;
