@@ -39,6 +39,9 @@ TEST(sysfs_tree)
 	EXPECT_LE(0, num(G "wakeups"));
 	EXPECT_LE(0, num(G "served"));
 	EXPECT_LE(0, num(G "busy_ns"));
+	EXPECT_LE(0, num(G "poll_hits"));
+	/* Adaptive polling is off by default. */
+	EXPECT_EQ(0, num("/sys/module/cpc_guest/parameters/poll_us"));
 	EXPECT_TRUE(cpc_path_exists(G "procs/ping/allowed"));
 	EXPECT_TRUE(cpc_path_exists(G "procs/snapshot/rejected"));
 	struct stat st;

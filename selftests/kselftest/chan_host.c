@@ -350,6 +350,34 @@ TEST_F(chan, timeout_then_late_answer)
 	EXPECT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 2, NULL, 0, 0, NULL));
 }
 
+TEST_F(chan, adaptive_poll_window)
+{
+	const char *knob = "/sys/module/cpc_guest/parameters/poll_us";
+	long long w0, w1, w2, w3, h0;
+	int i;
+
+	h0 = guest_num(self->shm, "/sys/kernel/cpc_guest/poll_hits");
+	w0 = guest_num(self->shm, "/sys/kernel/cpc_guest/wakeups");
+	for (i = 0; i < 20; i++)
+		ASSERT_EQ(0, chan_call(self->fd, CPC_PROC_PING, i, NULL, 0, 0, NULL));
+	w1 = guest_num(self->shm, "/sys/kernel/cpc_guest/wakeups");
+	/* Off (the default): no polling, calls come by doorbell. */
+	EXPECT_EQ(h0, guest_num(self->shm, "/sys/kernel/cpc_guest/poll_hits"));
+	EXPECT_LT(0, w1 - w0);
+	ASSERT_EQ(0, guest_write(self->shm, knob, "100000"));
+	h0 = guest_num(self->shm, "/sys/kernel/cpc_guest/poll_hits");
+	w2 = guest_num(self->shm, "/sys/kernel/cpc_guest/wakeups");
+	for (i = 0; i < 20; i++)
+		ASSERT_EQ(0, chan_call(self->fd, CPC_PROC_PING, i, NULL, 0, 0, NULL));
+	w3 = guest_num(self->shm, "/sys/kernel/cpc_guest/wakeups");
+	/* Calls inside the window are picked up by polling, not doorbells. */
+	EXPECT_GT(15, w3 - w2) TH_LOG("%lld wake-ups for 20 calls while polling", w3 - w2);
+	EXPECT_LT(0, guest_num(self->shm, "/sys/kernel/cpc_guest/poll_hits") - h0);
+	ASSERT_EQ(0, guest_write(self->shm, knob, "0"));
+	usleep(300000);
+	EXPECT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, NULL));
+}
+
 static void on_alarm(int sig)
 {
 }
