@@ -9,7 +9,7 @@
 #include "proc_buf.h"
 
 /* The host chooses the result capacity: never allocate more than this. */
-#define CPC_BUF_MAX (1u << 20)
+#define CPC_BUF_MAX (1024u * 1024u)
 
 /**
  * cpc_buf_init() - allocate a private buffer of @cap bytes.
