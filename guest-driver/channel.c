@@ -115,8 +115,12 @@ static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_req *req,
 	cpl->ret[1] = call.ret[1];
 }
 
-/* Drains the request ring; returns false when the channel broke. */
-static bool cpc_gchan_drain(struct cpc_gchan *ch)
+/*
+ * Drains the request ring; returns false when the channel broke. Without
+ * @arm (adaptive polling) the ring is left unarmed: the host sends no
+ * doorbell while the maintenance thread polls.
+ */
+static bool cpc_gchan_drain(struct cpc_gchan *ch, bool arm)
 {
 	struct cpc_req req;
 	struct cpc_cpl cpl;
@@ -148,12 +152,12 @@ static bool cpc_gchan_drain(struct cpc_gchan *ch)
 			cond_resched();
 			continue;
 		}
-		if (!cpc_ring_arm(&ch->ep.req))
+		if (!arm || !cpc_ring_arm(&ch->ep.req))
 			return true;
 	}
 }
 
-static void cpc_gchan_service(struct cpc_gchan *ch)
+static void cpc_gchan_service(struct cpc_gchan *ch, bool arm)
 {
 	enum cpc_ep_event ev;
 	int i;
@@ -173,22 +177,47 @@ static void cpc_gchan_service(struct cpc_gchan *ch)
 		cpc_gchan_ring_host(ch);
 	}
 	if (cpc_ep_running(&ch->ep))
-		cpc_gchan_drain(ch);
+		cpc_gchan_drain(ch, arm);
 }
 
 /**
  * cpc_gchan_service_all() - serve every channel once (maintenance thread).
+ * @arm: ask for a doorbell on the next request (false while polling).
  *
  * Context: process context on the maintenance vCPU; takes cpc_gchan_lock.
  */
-void cpc_gchan_service_all(void)
+void cpc_gchan_service_all(bool arm)
 {
 	struct cpc_gchan *ch;
 
 	mutex_lock(&cpc_gchan_lock);
 	list_for_each_entry(ch, &cpc_gchans, node)
-		cpc_gchan_service(ch);
+		cpc_gchan_service(ch, arm);
 	mutex_unlock(&cpc_gchan_lock);
+}
+
+/**
+ * cpc_gchan_pending_any() - does any running channel have a request
+ * waiting (or a broken ring index, which service handles)?
+ *
+ * Context: the maintenance thread while it polls; takes cpc_gchan_lock.
+ *
+ * Return: true if cpc_gchan_service_all() has work.
+ */
+bool cpc_gchan_pending_any(void)
+{
+	struct cpc_gchan *ch;
+	bool any = false;
+
+	mutex_lock(&cpc_gchan_lock);
+	list_for_each_entry(ch, &cpc_gchans, node) {
+		if (cpc_ep_running(&ch->ep) && cpc_ring_pending(&ch->ep.req)) {
+			any = true;
+			break;
+		}
+	}
+	mutex_unlock(&cpc_gchan_lock);
+	return any;
 }
 
 /**

@@ -55,7 +55,8 @@ extern struct mutex cpc_gchan_lock;
 int cpc_gchan_probe(struct cpc_ivshmem *ivs);
 void cpc_gchan_remove(struct cpc_ivshmem *ivs);
 void cpc_gchan_doorbell(struct cpc_ivshmem *ivs, unsigned int vector);
-void cpc_gchan_service_all(void);
+void cpc_gchan_service_all(bool arm);
+bool cpc_gchan_pending_any(void);
 int cpc_gchan_sysfs_init(struct kobject *root, struct dentry *debugfs_root);
 void cpc_gchan_sysfs_exit(void);
 

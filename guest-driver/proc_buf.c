@@ -8,10 +8,14 @@
 
 #include "proc_buf.h"
 
+/* The host chooses the result capacity: never allocate more than this. */
+#define CPC_BUF_MAX (1024u * 1024u)
+
 /**
  * cpc_buf_init() - allocate a private buffer of @cap bytes.
  * @b:   the buffer.
- * @cap: capacity (the caller's result buffer size; may be 0).
+ * @cap: capacity (the caller's result buffer size; may be 0); at most
+ *       CPC_BUF_MAX is allocated, longer text fails with -ENOSPC.
  *
  * Return: 0 or -ENOMEM.
  */
@@ -19,8 +23,8 @@ int cpc_buf_init(struct cpc_buf *b, u32 cap)
 {
 	b->len = 0;
 	b->overflow = false;
-	b->cap = cap;
-	b->p = kvmalloc(max_t(u32, cap, 1), GFP_KERNEL);
+	b->cap = min(cap, CPC_BUF_MAX);
+	b->p = kvmalloc(max_t(u32, b->cap, 1), GFP_KERNEL);
 	return b->p ? 0 : -ENOMEM;
 }
 

@@ -6,7 +6,13 @@
  * interrupt - whose affinity cpc_gchan_probe() points at the same CPU -
  * kicks it, serves every channel, and sleeps again (the vhost_worker loop).
  *
- * sysfs: /sys/kernel/cpc_guest/{maint_cpu,wakeups,served,busy_ns}.
+ * Optional adaptive polling (module parameter `poll_us`, default 0 = off):
+ * after serving a burst the thread keeps polling the request rings, unarmed
+ * (so the host sends no doorbells), for at most poll_us microseconds after
+ * the last request, then arms the rings and sleeps. When idle it never
+ * polls.
+ *
+ * sysfs: /sys/kernel/cpc_guest/{maint_cpu,wakeups,served,busy_ns,poll_hits}.
  * debugfs (tests only): /sys/kernel/debug/cpc_guest/delay_next_ms delays
  * the service after the next doorbell (one shot, at most 30 s).
  */
@@ -27,13 +33,19 @@ static int maint_cpu = -1;
 module_param(maint_cpu, int, 0444);
 MODULE_PARM_DESC(maint_cpu, "maintenance vCPU (default: the last CPU)");
 
+static unsigned int poll_us;
+module_param(poll_us, uint, 0644);
+MODULE_PARM_DESC(poll_us, "adaptive polling window after a burst, in us (0 = off, max 100000)");
+
 #define CPC_VCPU_DELAY_MAX_MS 30000u
+#define CPC_VCPU_POLL_MAX_US 100000u
 
 static struct task_struct *cpc_vcpu_task;
 static atomic_t cpc_vcpu_kicked = ATOMIC_INIT(0);
 static atomic64_t cpc_vcpu_wakeups;
 static atomic64_t cpc_vcpu_served;
 static atomic64_t cpc_vcpu_busy_ns;
+static atomic64_t cpc_vcpu_poll_hits;
 static u32 cpc_vcpu_delay_ms;
 static int cpc_vcpu_cpu_id;
 
@@ -89,6 +101,25 @@ bool cpc_vcpu_delay(void)
 	return !kthread_should_stop();
 }
 
+/* Polls unarmed for the window after a burst; returns with rings armed. */
+static void cpc_vcpu_poll(void)
+{
+	u64 window = (u64)min(READ_ONCE(poll_us), CPC_VCPU_POLL_MAX_US) * NSEC_PER_USEC;
+	u64 end = ktime_get_ns() + window;
+
+	while (window && ktime_get_ns() < end && !kthread_should_stop()) {
+		if (cpc_gchan_pending_any()) {
+			atomic64_inc(&cpc_vcpu_poll_hits);
+			cpc_gchan_service_all(false);
+			end = ktime_get_ns() + window;
+		}
+		cond_resched();
+		cpu_relax();
+	}
+	/* Arm and serve what came meanwhile: then sleeping is safe. */
+	cpc_gchan_service_all(true);
+}
+
 static int cpc_vcpu_fn(void *unused)
 {
 	u64 t0;
@@ -108,7 +139,12 @@ static int cpc_vcpu_fn(void *unused)
 		if (!cpc_vcpu_delay())
 			break;
 		t0 = ktime_get_ns();
-		cpc_gchan_service_all();
+		if (READ_ONCE(poll_us)) {
+			cpc_gchan_service_all(false);
+			cpc_vcpu_poll();
+		} else {
+			cpc_gchan_service_all(true);
+		}
 		atomic64_add(ktime_get_ns() - t0, &cpc_vcpu_busy_ns);
 		cond_resched();
 	}
@@ -135,7 +171,13 @@ static ssize_t busy_ns_show(struct kobject *k, struct kobj_attribute *a, char *b
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&cpc_vcpu_busy_ns));
 }
 
+static ssize_t poll_hits_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&cpc_vcpu_poll_hits));
+}
+
 static struct kobj_attribute maint_cpu_attr = __ATTR_RO(maint_cpu);
+static struct kobj_attribute poll_hits_attr = __ATTR_RO(poll_hits);
 static struct kobj_attribute wakeups_attr = __ATTR_RO(wakeups);
 static struct kobj_attribute served_attr = __ATTR_RO(served);
 static struct kobj_attribute busy_ns_attr = __ATTR_RO(busy_ns);
@@ -145,6 +187,7 @@ static struct attribute *cpc_vcpu_attrs[] = {
 	&wakeups_attr.attr,
 	&served_attr.attr,
 	&busy_ns_attr.attr,
+	&poll_hits_attr.attr,
 	NULL
 };
 

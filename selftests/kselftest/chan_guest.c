@@ -39,6 +39,9 @@ TEST(sysfs_tree)
 	EXPECT_LE(0, num(G "wakeups"));
 	EXPECT_LE(0, num(G "served"));
 	EXPECT_LE(0, num(G "busy_ns"));
+	EXPECT_LE(0, num(G "poll_hits"));
+	/* Adaptive polling is off by default. */
+	EXPECT_EQ(0, num("/sys/module/cpc_guest/parameters/poll_us"));
 	EXPECT_TRUE(cpc_path_exists(G "procs/ping/allowed"));
 	EXPECT_TRUE(cpc_path_exists(G "procs/snapshot/rejected"));
 	struct stat st;
@@ -94,8 +97,6 @@ TEST(policy_sysfs_rejects_garbage)
 {
 	EXPECT_EQ(-EINVAL, cpc_write_file(G "procs/ping/allowed", "maybe"));
 	EXPECT_EQ(1, num(G "procs/ping/allowed"));
-	/* Module parameters: unknown names fail the load (module is loaded). */
-	EXPECT_EQ(-EEXIST, cpc_module_load("cpc_guest", "allow=nosuch"));
 }
 
 TEST(maint_vcpu_idle_without_calls)
@@ -142,6 +143,27 @@ TEST(interrupts_only_on_maint_vcpu)
 			EXPECT_LT(0, cpu1) TH_LOG("no doorbell reached the maintenance vCPU");
 	}
 	EXPECT_LT(0, lines);
+}
+
+/* Last: it reloads the module. */
+TEST(zz_module_parameters)
+{
+	ASSERT_EQ(0, cpc_module_unload("cpc_guest"));
+	/* Every parameter is validated before anything is set up. */
+	EXPECT_EQ(-EINVAL, cpc_module_load("cpc_guest", "allow=ping,nosuch"));
+	EXPECT_EQ(-EINVAL, cpc_module_load("cpc_guest", "deny=nosuch"));
+	EXPECT_EQ(-EINVAL, cpc_module_load("cpc_guest", "maint_cpu=64"));
+	EXPECT_FALSE(cpc_path_exists(G "version"));
+	ASSERT_EQ(0, cpc_module_load("cpc_guest", "deny=ping,info allow=reclaim maint_cpu=0"));
+	EXPECT_EQ(0, num(G "procs/ping/allowed"));
+	EXPECT_EQ(0, num(G "procs/info/allowed"));
+	EXPECT_EQ(1, num(G "procs/ps/allowed"));
+	EXPECT_EQ(1, num(G "procs/reclaim/allowed"));
+	EXPECT_EQ(0, num(G "maint_cpu"));
+	ASSERT_EQ(0, cpc_module_unload("cpc_guest"));
+	ASSERT_EQ(0, cpc_module_load("cpc_guest", NULL));
+	EXPECT_EQ(1, num(G "procs/ping/allowed"));
+	EXPECT_EQ(1, num(G "maint_cpu"));
 }
 
 TEST_HARNESS_MAIN

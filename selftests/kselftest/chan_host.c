@@ -354,6 +354,34 @@ TEST_F(chan, timeout_then_late_answer)
 	EXPECT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 2, NULL, 0, 0, NULL));
 }
 
+TEST_F(chan, adaptive_poll_window)
+{
+	const char *knob = "/sys/module/cpc_guest/parameters/poll_us";
+	long long w0, w1, w2, w3, h0;
+	int i;
+
+	h0 = guest_num(self->shm, "/sys/kernel/cpc_guest/poll_hits");
+	w0 = guest_num(self->shm, "/sys/kernel/cpc_guest/wakeups");
+	for (i = 0; i < 20; i++)
+		ASSERT_EQ(0, chan_call(self->fd, CPC_PROC_PING, i, NULL, 0, 0, NULL));
+	w1 = guest_num(self->shm, "/sys/kernel/cpc_guest/wakeups");
+	/* Off (the default): no polling, calls come by doorbell. */
+	EXPECT_EQ(h0, guest_num(self->shm, "/sys/kernel/cpc_guest/poll_hits"));
+	EXPECT_LT(0, w1 - w0);
+	ASSERT_EQ(0, guest_write(self->shm, knob, "100000"));
+	h0 = guest_num(self->shm, "/sys/kernel/cpc_guest/poll_hits");
+	w2 = guest_num(self->shm, "/sys/kernel/cpc_guest/wakeups");
+	for (i = 0; i < 20; i++)
+		ASSERT_EQ(0, chan_call(self->fd, CPC_PROC_PING, i, NULL, 0, 0, NULL));
+	w3 = guest_num(self->shm, "/sys/kernel/cpc_guest/wakeups");
+	/* Calls inside the window are picked up by polling, not doorbells. */
+	EXPECT_GT(15, w3 - w2) TH_LOG("%lld wake-ups for 20 calls while polling", w3 - w2);
+	EXPECT_LT(0, guest_num(self->shm, "/sys/kernel/cpc_guest/poll_hits") - h0);
+	ASSERT_EQ(0, guest_write(self->shm, knob, "0"));
+	usleep(300000);
+	EXPECT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, NULL));
+}
+
 static void on_alarm(int sig)
 {
 }
@@ -890,6 +918,63 @@ TEST_F(chan, hostile_host_index_wrapped_back)
 	hostile_host_index(_metadata, self, -1);
 }
 
+/* ---- fds and rings closed with calls in flight; the host module reloads ---- */
+
+TEST_F(chan, close_with_calls_in_flight)
+{
+	enum { N = 8 };
+	static struct cpc_call c[N];
+	struct io_uring ring;
+	double end;
+	int i;
+
+	ASSERT_EQ(0, io_uring_queue_init(N, &ring, 0));
+	ASSERT_EQ(0, guest_write(self->shm, GUEST_DELAY, "1500"));
+	for (i = 0; i < N; i++) {
+		c[i] = (struct cpc_call){ .size = sizeof(c[i]), .proc = CPC_PROC_PING,
+					  .timeout_ms = 10000 };
+		uring_call(&ring, self->fd, &c[i], i);
+	}
+	ASSERT_EQ(N, io_uring_submit(&ring));
+	/* Drop the fd and the ring at once: nothing may stay parked. */
+	close(self->fd);
+	io_uring_queue_exit(&ring);
+	end = cpc_now() + 15;
+	while (chan_sysfs_num(self->name, "inflight") && cpc_now() < end)
+		usleep(50000);
+	EXPECT_EQ(0, chan_sysfs_num(self->name, "inflight"));
+	self->fd = chan_open(self->name);
+	ASSERT_LE(0, self->fd);
+	EXPECT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 3, NULL, 0, 0, NULL));
+}
+
+TEST_F(chan, host_module_reload_reconnects)
+{
+	long long gen = chan_sysfs_num(self->name, "generation");
+	char path[256];
+	double end;
+	int r;
+
+	/* Open fds (the channel, the debugfs shm file) pin the module. */
+	EXPECT_EQ(-EWOULDBLOCK, cpc_module_unload("cpc_host"));
+	close(self->fd);
+	close(self->shm);
+	end = cpc_now() + 10;
+	while ((r = cpc_module_unload("cpc_host")) == -EWOULDBLOCK && cpc_now() < end)
+		usleep(50000);
+	ASSERT_EQ(0, r);
+	ASSERT_EQ(0, cpc_module_load("cpc_host", NULL));
+	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 60));
+	EXPECT_LT(gen, chan_sysfs_num(self->name, "generation"))
+		TH_LOG("the generation continues across host reloads");
+	self->fd = chan_open(self->name);
+	ASSERT_LE(0, self->fd);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_host/ivshmem/%s/shm", self->pci);
+	self->shm = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->shm);
+	EXPECT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 4, NULL, 0, 0, NULL));
+}
+
 /* ---- the device goes away under an open channel fd ---- */
 
 TEST_F(chan, device_removed_then_back)
@@ -898,12 +983,23 @@ TEST_F(chan, device_removed_then_back)
 	const char *drv = "/sys/bus/pci/drivers/cpc_host_ivshmem";
 	char path[256];
 
+	struct cpc_call c = { .size = sizeof(c), .proc = CPC_PROC_PING, .timeout_ms = 20000 };
+	struct io_uring ring;
+
+	/* A call in flight when the device goes away fails with ENODEV. */
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	ASSERT_EQ(0, guest_write(self->shm, GUEST_DELAY, "1500"));
+	uring_call(&ring, self->fd, &c, 1);
+	ASSERT_EQ(1, io_uring_submit(&ring));
 	snprintf(path, sizeof(path), "%s/unbind", drv);
 	ASSERT_EQ(0, cpc_write_file(path, self->pci));
+	EXPECT_EQ(-ENODEV, uring_wait(&ring, NULL));
+	io_uring_queue_exit(&ring);
 	EXPECT_EQ(-ENODEV, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, NULL));
 	EXPECT_EQ(1, poll(&p, 1, 0));
 	EXPECT_TRUE(p.revents & POLLHUP);
 	EXPECT_EQ(-ENODEV, chan_open(self->name));
+	usleep(2000000);	/* let the delayed guest finish */
 	snprintf(path, sizeof(path), "%s/bind", drv);
 	ASSERT_EQ(0, cpc_write_file(path, self->pci));
 	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 60));

@@ -463,7 +463,8 @@ struct cpc_call_uring {
  *             or a buffer length is given without a pointer
  * E2BIG       @arg_len exceeds CPC_CALL_ARG_MAX or the channel's data slot
  * ENOTCONN    the guest end is not up (the channel is not ready)
- * EBUSY       as many calls are in flight as the ring holds
+ * EBUSY       as many calls are in flight as the ring holds, or
+ *             (procedure-specific) the procedure cannot run now
  * ETIMEDOUT   the guest did not answer within @timeout_ms, or the
  *             procedure ran out of time in the guest
  * EINTR       a signal arrived while waiting
@@ -476,7 +477,6 @@ struct cpc_call_uring {
  * ENOSPC      the result does not fit the result buffer
  * ENOENT      procedure-specific: no such object
  * EIO         the procedure failed in the guest
- * EBUSY       procedure-specific: it cannot run now (see above too)
  * ERANGE      procedure-specific: an offset or length is out of range
  * ENOKEY      procedure-specific: no key provisioned
  * ENOTTY      the ioctl number is unknown (any other command)

@@ -111,8 +111,10 @@ struct cpc_peer_state {
  * @data_off:     offset of the data area.
  * @data_size:    size of the data area.
  * @reserved0:    zero.
- * @host:         the host end's state (written by the host only).
- * @guest:        the guest end's state (written by the guest only).
+ * @host:         the host end's state (written by the host only), at
+ *                offset 64.
+ * @guest:        the guest end's state (written by the guest only), at
+ *                offset 128: each state has its own 64-byte cache line.
  *
  * The host writes everything but @guest; the guest never trusts these
  * values but compares them with its own cpc_layout_compute() result.
@@ -137,8 +139,10 @@ struct cpc_shm_header {
  * cache line.
  * @prod:       written by the producer: entries published so far.
  * @prod_event: written by the producer: notify me when cons passes this.
+ * @pad0:       keeps @cons on its own cache line.
  * @cons:       written by the consumer: entries consumed so far.
  * @cons_event: written by the consumer: notify me when prod passes this.
+ * @pad1:       pads the structure to two cache lines.
  */
 struct cpc_ring_idx {
 	__u32 prod;
