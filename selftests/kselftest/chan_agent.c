@@ -9,7 +9,7 @@
 #include "chan_common.h"
 #include "kselftest_harness.h"
 
-#define AGENT_SECONDS 280.0
+#define AGENT_SECONDS 280
 
 static int agent_open(char *path, size_t n)
 {
@@ -63,7 +63,23 @@ static int do_read(struct mbox *m)
 	return r;
 }
 
-TEST(agent)
+FIXTURE(agent) {
+	int unused;
+};
+
+FIXTURE_SETUP(agent)
+{
+}
+
+FIXTURE_TEARDOWN(agent)
+{
+}
+
+/*
+ * One test that serves the host for the host test's whole run: it needs
+ * more than the harness's default 30 s per test on a loaded machine.
+ */
+TEST_F_TIMEOUT(agent, serve, AGENT_SECONDS + 20)
 {
 	char path[512];
 	struct mbox m;
