@@ -20,7 +20,7 @@
 FIXTURE(bench) {
 	char name[64];
 	char pp[256];		/* host debugfs pingpong */
-	char reflect[256];	/* guest debugfs reflect */
+	char reflect[1024];	/* guest debugfs reflect */
 	int shm;
 	unsigned int own_id;
 	bool agent_gone;
