@@ -35,7 +35,7 @@ for depth in 1 64; do
 	fi
 	flat < /tmp/raw-$depth.json > "$out"
 	echo "bench: cpcctl bench $chan --calls $calls --depth $depth --anchor"
-	sed 's/^/bench:   /' "$out"
+	sed 's/^/  /' "$out"
 done
 [ "$rc" -eq 0 ] || exit 1
 
