@@ -288,6 +288,7 @@ static int cpc_ivshmem_pingpong_run(struct cpc_ivshmem *ivs, u32 peer,
 {
 	struct cpc_ivshmem_pingpong *pp = &ivs->pp;
 	unsigned long tmo = msecs_to_jiffies(CPC_IVSHMEM_PINGPONG_TIMEOUT_MS);
+	unsigned long end;
 	u64 *ns, t0;
 	long left;
 	u32 i;
@@ -296,8 +297,18 @@ static int cpc_ivshmem_pingpong_run(struct cpc_ivshmem *ivs, u32 peer,
 	ns = kvmalloc_array(rounds, sizeof(*ns), GFP_KERNEL);
 	if (!ns)
 		return -ENOMEM;
+	end = jiffies + msecs_to_jiffies(CPC_IVSHMEM_PINGPONG_RUN_MS);
 	WRITE_ONCE(pp->active, true);
 	for (i = 0; i < rounds; i++) {
+		if (READ_ONCE(pp->stopping)) {
+			ret = -ENODEV;
+			break;
+		}
+		/* Bounded as a whole too: a slow peer cannot pin the device. */
+		if (time_after(jiffies, end)) {
+			ret = -ETIMEDOUT;
+			break;
+		}
 		reinit_completion(&pp->done);
 		t0 = ktime_get_ns();
 		cpc_ivshmem_ring(ivs, peer, CPC_IVSHMEM_BENCH_VECTOR);
@@ -312,6 +323,10 @@ static int cpc_ivshmem_pingpong_run(struct cpc_ivshmem *ivs, u32 peer,
 		}
 		if (left < 0) {
 			ret = -EINTR;
+			break;
+		}
+		if (READ_ONCE(pp->stopping)) {
+			ret = -ENODEV;
 			break;
 		}
 		ns[i] = READ_ONCE(pp->irq_ns) - t0;
@@ -497,6 +512,10 @@ static void cpc_ivshmem_remove(struct pci_dev *pdev)
 	struct cpc_ivshmem *ivs = vecs[0].ivs;
 	unsigned int i;
 
+	/* End a running ping-pong now, so that removing its file need not wait. */
+	WRITE_ONCE(ivs->pp.stopping, true);
+	atomic_set(&ivs->pp.reflect_left, 0);
+	complete(&ivs->pp.done);
 	debugfs_remove_recursive(ivs->debugfs);
 	if (ivs->drv->ops->remove)
 		ivs->drv->ops->remove(ivs);

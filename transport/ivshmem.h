@@ -29,6 +29,8 @@
 #define CPC_IVSHMEM_PINGPONG_MAX 100000u
 /** CPC_IVSHMEM_PINGPONG_TIMEOUT_MS - wait for one reflection at most. */
 #define CPC_IVSHMEM_PINGPONG_TIMEOUT_MS 200u
+/** CPC_IVSHMEM_PINGPONG_RUN_MS - longest a whole "pingpong" run may take. */
+#define CPC_IVSHMEM_PINGPONG_RUN_MS 10000u
 /** CPC_IVSHMEM_REFLECT_MAX - most reflections one "reflect" write arms. */
 #define CPC_IVSHMEM_REFLECT_MAX 1000000u
 
@@ -78,6 +80,7 @@ struct cpc_ivshmem_driver {
  * @reflect_left: reflections still allowed (0: the reflector is off).
  * @reflected:    reflections done since load.
  * @active:       a "pingpong" run waits for reflections.
+ * @stopping:     the device goes away: a run ends with -ENODEV.
  * @done:         completed by the reflection of the current round.
  * @irq_ns:       when the reflection of the current round arrived.
  * @rounds:       round trips of the last run (0: none yet).
@@ -93,6 +96,7 @@ struct cpc_ivshmem_pingpong {
 	atomic_t reflect_left;
 	atomic64_t reflected;
 	bool active;
+	bool stopping;
 	struct completion done;
 	u64 irq_ns;
 	u32 rounds;

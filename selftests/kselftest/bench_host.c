@@ -171,6 +171,40 @@ TEST_F(bench, pingpong_bounded_reflector)
 	EXPECT_EQ(-ETIMEDOUT, cpc_write_file(self->pp, "1"));
 }
 
+static void *pp_long_thread(void *arg)
+{
+	return (void *)(long)cpc_write_file(arg, "100000");
+}
+
+TEST_F(bench, pingpong_ends_when_the_device_goes)
+{
+	const char *drv = "/sys/bus/pci/drivers/cpc_host_ivshmem";
+	const char *pci = self->name + strlen("ivshmem-");
+	char path[256];
+	double t0;
+	pthread_t t;
+	void *ret;
+
+	/* A long run (the reflector answers), then the device is unbound. */
+	ASSERT_EQ(0, guest_write(self->shm, self->reflect, "100000"));
+	ASSERT_EQ(0, pthread_create(&t, NULL, pp_long_thread, self->pp));
+	usleep(300000);
+	t0 = cpc_now();
+	snprintf(path, sizeof(path), "%s/unbind", drv);
+	ASSERT_EQ(0, cpc_write_file(path, pci));
+	ASSERT_EQ(0, pthread_join(t, &ret));
+	EXPECT_EQ(-ENODEV, (int)(long)ret);
+	EXPECT_GT(5.0, cpc_now() - t0) TH_LOG("unbind waited for the run");
+	snprintf(path, sizeof(path), "%s/bind", drv);
+	ASSERT_EQ(0, cpc_write_file(path, pci));
+	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 60));
+	/* The new device's files: reopen the mailbox. */
+	close(self->shm);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_host/ivshmem/%s/shm", pci);
+	self->shm = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->shm);
+}
+
 /* Runs @cmd with stderr folded in; returns its exit status or -1. */
 static int run_cmd(const char *cmd, char *out, size_t n)
 {
