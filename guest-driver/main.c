@@ -43,11 +43,13 @@ static const struct attribute_group cpc_guest_group = {
 static int cpc_guest_ivshmem_peer(struct cpc_ivshmem *ivs)
 {
 	struct cpc_gchan *ch = READ_ONCE(ivs->priv);
-	u32 vector;
+	u32 vector, id;
 
 	if (!ch)
 		return -ENOTCONN;
-	return cpc_ep_peer_doorbell(&ch->ep, &vector);
+	id = cpc_ep_peer_doorbell(&ch->ep, &vector);
+	/* Never let a hostile value pass for an errno. */
+	return id > 0xffff ? -ENOTCONN : id;
 }
 
 static const struct cpc_ivshmem_ops cpc_guest_ivshmem_ops = {

@@ -100,11 +100,13 @@ static struct miscdevice cpc_host_misc = {
 static int cpc_host_ivshmem_peer(struct cpc_ivshmem *ivs)
 {
 	struct cpc_hchan *ch = READ_ONCE(ivs->priv);
-	u32 vector;
+	u32 vector, id;
 
 	if (!ch)
 		return -ENOTCONN;
-	return cpc_ep_peer_doorbell(&ch->ep, &vector);
+	id = cpc_ep_peer_doorbell(&ch->ep, &vector);
+	/* Never let a hostile value pass for an errno. */
+	return id > 0xffff ? -ENOTCONN : id;
 }
 
 static const struct cpc_ivshmem_ops cpc_host_ivshmem_ops = {
