@@ -39,10 +39,24 @@ static const struct attribute_group cpc_guest_group = {
 	.attrs = cpc_guest_attrs,
 };
 
+/* The host's doorbell id as its channel end published it (untrusted). */
+static int cpc_guest_ivshmem_peer(struct cpc_ivshmem *ivs)
+{
+	struct cpc_gchan *ch = READ_ONCE(ivs->priv);
+	u32 vector, id;
+
+	if (!ch)
+		return -ENOTCONN;
+	id = cpc_ep_peer_doorbell(&ch->ep, &vector);
+	/* Never let a hostile value pass for an errno. */
+	return id > 0xffff ? -ENOTCONN : id;
+}
+
 static const struct cpc_ivshmem_ops cpc_guest_ivshmem_ops = {
 	.probe = cpc_gchan_probe,
 	.remove = cpc_gchan_remove,
 	.doorbell = cpc_gchan_doorbell,
+	.peer = cpc_guest_ivshmem_peer,
 };
 
 static struct cpc_ivshmem_driver cpc_guest_ivshmem = {

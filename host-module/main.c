@@ -96,10 +96,24 @@ static struct miscdevice cpc_host_misc = {
 	.mode = 0600,
 };
 
+/* The guest's doorbell id as its channel end published it (untrusted). */
+static int cpc_host_ivshmem_peer(struct cpc_ivshmem *ivs)
+{
+	struct cpc_hchan *ch = READ_ONCE(ivs->priv);
+	u32 vector, id;
+
+	if (!ch)
+		return -ENOTCONN;
+	id = cpc_ep_peer_doorbell(&ch->ep, &vector);
+	/* Never let a hostile value pass for an errno. */
+	return id > 0xffff ? -ENOTCONN : id;
+}
+
 static const struct cpc_ivshmem_ops cpc_host_ivshmem_ops = {
 	.probe = cpc_hchan_probe,
 	.remove = cpc_hchan_remove,
 	.doorbell = cpc_hchan_doorbell,
+	.peer = cpc_host_ivshmem_peer,
 };
 
 static struct cpc_ivshmem_driver cpc_host_ivshmem = {

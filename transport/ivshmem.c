@@ -6,6 +6,14 @@
  * Per device, a root-only debugfs directory exposes the raw transport for
  * tests: "id" (own peer id), "irqs" (interrupts per vector), "doorbell"
  * (write "PEER VECTOR" to ring) and "shm" (read/write the shared memory).
+ *
+ * It also holds the anchor of the CPC benchmark, a raw doorbell ping-pong
+ * on CPC_IVSHMEM_BENCH_VECTOR (which channels do not use): "reflect" arms a
+ * bounded reflector (each interrupt on that vector rings the peer back on
+ * the same vector, from the interrupt handler, at most COUNT times; off by
+ * default), and writing N to "pingpong" runs N ring -> reflected interrupt
+ * round trips in the kernel, each waiting at most
+ * CPC_IVSHMEM_PINGPONG_TIMEOUT_MS; reading it returns the figures.
  */
 #include <linux/debugfs.h>
 #include <linux/interrupt.h>
@@ -15,6 +23,8 @@
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
 #include "ivshmem.h"
@@ -81,6 +91,22 @@ static irqreturn_t cpc_ivshmem_interrupt(int irq, void *data)
 	struct cpc_ivshmem *ivs = v->ivs;
 
 	atomic64_inc(&ivs->irqs[v->vector]);
+	if (v->vector == CPC_IVSHMEM_BENCH_VECTOR) {
+		struct cpc_ivshmem_pingpong *pp = &ivs->pp;
+
+		/* Reflector: ring straight back, a bounded number of times. */
+		if (atomic_add_unless(&pp->reflect_left, -1, 0)) {
+			cpc_ivshmem_ring(ivs, READ_ONCE(pp->reflect_peer),
+					 CPC_IVSHMEM_BENCH_VECTOR);
+			atomic64_inc(&pp->reflected);
+			return IRQ_HANDLED;
+		}
+		if (READ_ONCE(pp->active)) {
+			WRITE_ONCE(pp->irq_ns, ktime_get_ns());
+			complete(&pp->done);
+			return IRQ_HANDLED;
+		}
+	}
 	if (ivs->drv->ops->doorbell)
 		ivs->drv->ops->doorbell(ivs, v->vector);
 	return IRQ_HANDLED;
@@ -150,6 +176,227 @@ static int irqs_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(irqs);
 
+/* ---- raw doorbell ping-pong (benchmark anchor) ---- */
+
+/* Parses "A" or "A B" from user space; returns how many numbers it read. */
+static int cpc_ivshmem_parse2(const char __user *ubuf, size_t n, u32 *a,
+			      u32 *b)
+{
+	char buf[32];
+	int cnt;
+
+	if (!n || n >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, n))
+		return -EFAULT;
+	buf[n] = '\0';
+	cnt = sscanf(buf, "%u %u", a, b);
+	return cnt < 1 ? -EINVAL : cnt;
+}
+
+/* The peer to ring: given, or what the owner knows; never ourselves. */
+static int cpc_ivshmem_bench_peer(struct cpc_ivshmem *ivs, int given, u32 peer)
+{
+	int id;
+
+	if (given) {
+		if (peer > 0xffff || peer == ivs->own_id)
+			return -EINVAL;
+		return peer;
+	}
+	if (!ivs->drv->ops->peer)
+		return -ENOTCONN;
+	id = ivs->drv->ops->peer(ivs);
+	if (id < 0)
+		return id;
+	/* Published by the peer: untrusted. */
+	if (id > 0xffff || id == ivs->own_id)
+		return -ENOTCONN;
+	return id;
+}
+
+static ssize_t reflect_write(struct file *f, const char __user *ubuf,
+			     size_t n, loff_t *pos)
+{
+	struct cpc_ivshmem *ivs = file_inode(f)->i_private;
+	struct cpc_ivshmem_pingpong *pp = &ivs->pp;
+	u32 count, peer = 0;
+	int cnt, id;
+
+	cnt = cpc_ivshmem_parse2(ubuf, n, &count, &peer);
+	if (cnt < 0)
+		return cnt;
+	if (count > CPC_IVSHMEM_REFLECT_MAX)
+		return -EINVAL;
+	if (ivs->nvec <= CPC_IVSHMEM_BENCH_VECTOR)
+		return -ENODEV;
+	if (mutex_lock_interruptible(&pp->lock))
+		return -EINTR;
+	if (!count) {
+		atomic_set(&pp->reflect_left, 0);
+		mutex_unlock(&pp->lock);
+		return n;
+	}
+	id = cpc_ivshmem_bench_peer(ivs, cnt == 2, peer);
+	if (id < 0) {
+		mutex_unlock(&pp->lock);
+		return id;
+	}
+	/* Off while the peer changes, then armed with the new peer. */
+	atomic_set(&pp->reflect_left, 0);
+	WRITE_ONCE(pp->reflect_peer, id);
+	atomic_set_release(&pp->reflect_left, count);
+	mutex_unlock(&pp->lock);
+	return n;
+}
+
+static int reflect_show(struct seq_file *s, void *unused)
+{
+	struct cpc_ivshmem *ivs = s->private;
+	struct cpc_ivshmem_pingpong *pp = &ivs->pp;
+
+	seq_printf(s, "left=%d peer=%u reflected=%lld\n",
+		   atomic_read(&pp->reflect_left), READ_ONCE(pp->reflect_peer),
+		   (long long)atomic64_read(&pp->reflected));
+	return 0;
+}
+
+static int reflect_open(struct inode *inode, struct file *f)
+{
+	return single_open(f, reflect_show, inode->i_private);
+}
+
+static const struct file_operations reflect_fops = {
+	.owner = THIS_MODULE,
+	.open = reflect_open,
+	.read = seq_read,
+	.write = reflect_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+static int cpc_ivshmem_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Runs @rounds round trips to @peer; lock held. */
+static int cpc_ivshmem_pingpong_run(struct cpc_ivshmem *ivs, u32 peer,
+				    u32 rounds)
+{
+	struct cpc_ivshmem_pingpong *pp = &ivs->pp;
+	unsigned long tmo = msecs_to_jiffies(CPC_IVSHMEM_PINGPONG_TIMEOUT_MS);
+	unsigned long end;
+	u64 *ns, t0;
+	long left;
+	u32 i;
+	int ret = 0;
+
+	ns = kvmalloc_array(rounds, sizeof(*ns), GFP_KERNEL);
+	if (!ns)
+		return -ENOMEM;
+	end = jiffies + msecs_to_jiffies(CPC_IVSHMEM_PINGPONG_RUN_MS);
+	WRITE_ONCE(pp->active, true);
+	for (i = 0; i < rounds; i++) {
+		if (READ_ONCE(pp->stopping)) {
+			ret = -ENODEV;
+			break;
+		}
+		/* Bounded as a whole too: a slow peer cannot pin the device. */
+		if (time_after(jiffies, end)) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		reinit_completion(&pp->done);
+		t0 = ktime_get_ns();
+		cpc_ivshmem_ring(ivs, peer, CPC_IVSHMEM_BENCH_VECTOR);
+		left = wait_for_completion_interruptible_timeout(&pp->done, tmo);
+		if (left == 0) {
+			pp->timeouts++;
+			dev_warn_ratelimited(&ivs->pdev->dev,
+					     "pingpong: peer %u did not reflect round %u within %u ms\n",
+					     peer, i, CPC_IVSHMEM_PINGPONG_TIMEOUT_MS);
+			ret = -ETIMEDOUT;
+			break;
+		}
+		if (left < 0) {
+			ret = -EINTR;
+			break;
+		}
+		if (READ_ONCE(pp->stopping)) {
+			ret = -ENODEV;
+			break;
+		}
+		ns[i] = READ_ONCE(pp->irq_ns) - t0;
+		cond_resched();
+	}
+	WRITE_ONCE(pp->active, false);
+	if (!ret) {
+		sort(ns, rounds, sizeof(*ns), cpc_ivshmem_cmp_u64, NULL);
+		pp->rounds = rounds;
+		pp->min_ns = ns[0];
+		pp->median_ns = ns[rounds / 2];
+		pp->p99_ns = ns[DIV_ROUND_UP(rounds * 99ull, 100) - 1];
+		pp->max_ns = ns[rounds - 1];
+	}
+	kvfree(ns);
+	return ret;
+}
+
+static ssize_t pingpong_write(struct file *f, const char __user *ubuf,
+			      size_t n, loff_t *pos)
+{
+	struct cpc_ivshmem *ivs = file_inode(f)->i_private;
+	struct cpc_ivshmem_pingpong *pp = &ivs->pp;
+	u32 rounds, peer = 0;
+	int cnt, id, ret;
+
+	cnt = cpc_ivshmem_parse2(ubuf, n, &rounds, &peer);
+	if (cnt < 0)
+		return cnt;
+	if (!rounds || rounds > CPC_IVSHMEM_PINGPONG_MAX)
+		return -EINVAL;
+	if (ivs->nvec <= CPC_IVSHMEM_BENCH_VECTOR)
+		return -ENODEV;
+	id = cpc_ivshmem_bench_peer(ivs, cnt == 2, peer);
+	if (id < 0)
+		return id;
+	if (!mutex_trylock(&pp->lock))
+		return -EBUSY;
+	ret = cpc_ivshmem_pingpong_run(ivs, id, rounds);
+	mutex_unlock(&pp->lock);
+	return ret ? ret : n;
+}
+
+static ssize_t pingpong_read(struct file *f, char __user *ubuf, size_t n,
+			     loff_t *pos)
+{
+	struct cpc_ivshmem *ivs = file_inode(f)->i_private;
+	struct cpc_ivshmem_pingpong *pp = &ivs->pp;
+	char buf[160];
+	int len;
+
+	/* A run may hold the lock for long: never sleep uninterruptibly. */
+	if (mutex_lock_interruptible(&pp->lock))
+		return -EINTR;
+	len = scnprintf(buf, sizeof(buf),
+			"rounds=%u timeouts=%llu min_ns=%llu median_ns=%llu p99_ns=%llu max_ns=%llu\n",
+			pp->rounds, pp->timeouts, pp->min_ns, pp->median_ns,
+			pp->p99_ns, pp->max_ns);
+	mutex_unlock(&pp->lock);
+	return simple_read_from_buffer(ubuf, n, pos, buf, len);
+}
+
+static const struct file_operations pingpong_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = pingpong_read,
+	.write = pingpong_write,
+	.llseek = default_llseek,
+};
+
 static void cpc_ivshmem_debugfs(struct cpc_ivshmem *ivs)
 {
 	struct cpc_ivshmem_driver *drv = ivs->drv;
@@ -162,6 +409,8 @@ static void cpc_ivshmem_debugfs(struct cpc_ivshmem *ivs)
 	debugfs_create_file("doorbell", 0200, ivs->debugfs, ivs, &doorbell_fops);
 	debugfs_create_file_size("shm", 0600, ivs->debugfs, ivs, &shm_fops,
 				 ivs->shm_size);
+	debugfs_create_file("reflect", 0600, ivs->debugfs, ivs, &reflect_fops);
+	debugfs_create_file("pingpong", 0600, ivs->debugfs, ivs, &pingpong_fops);
 }
 
 /* ---- PCI driver ---- */
@@ -181,6 +430,8 @@ static int cpc_ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *i
 		return -ENOMEM;
 	ivs->pdev = pdev;
 	ivs->drv = drv;
+	mutex_init(&ivs->pp.lock);
+	init_completion(&ivs->pp.done);
 
 	ret = pcim_enable_device(pdev);
 	if (ret)
@@ -261,6 +512,10 @@ static void cpc_ivshmem_remove(struct pci_dev *pdev)
 	struct cpc_ivshmem *ivs = vecs[0].ivs;
 	unsigned int i;
 
+	/* End a running ping-pong now, so that removing its file need not wait. */
+	WRITE_ONCE(ivs->pp.stopping, true);
+	atomic_set(&ivs->pp.reflect_left, 0);
+	complete(&ivs->pp.done);
 	debugfs_remove_recursive(ivs->debugfs);
 	if (ivs->drv->ops->remove)
 		ivs->drv->ops->remove(ivs);

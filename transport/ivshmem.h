@@ -12,11 +12,27 @@
 #define CPC_TRANSPORT_IVSHMEM_H
 
 #include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/types.h>
 
 /** CPC_IVSHMEM_MAX_VECTORS - MSI-X vectors a device may use. */
 #define CPC_IVSHMEM_MAX_VECTORS 4
+/**
+ * CPC_IVSHMEM_BENCH_VECTOR - the vector of the raw doorbell ping-pong
+ * (debugfs "reflect" and "pingpong"). CPC channels publish vector 0 as
+ * their doorbell, so this one never carries channel traffic.
+ */
+#define CPC_IVSHMEM_BENCH_VECTOR 1
+/** CPC_IVSHMEM_PINGPONG_MAX - most round trips one "pingpong" write runs. */
+#define CPC_IVSHMEM_PINGPONG_MAX 100000u
+/** CPC_IVSHMEM_PINGPONG_TIMEOUT_MS - wait for one reflection at most. */
+#define CPC_IVSHMEM_PINGPONG_TIMEOUT_MS 200u
+/** CPC_IVSHMEM_PINGPONG_RUN_MS - longest a whole "pingpong" run may take. */
+#define CPC_IVSHMEM_PINGPONG_RUN_MS 10000u
+/** CPC_IVSHMEM_REFLECT_MAX - most reflections one "reflect" write arms. */
+#define CPC_IVSHMEM_REFLECT_MAX 1000000u
 
 struct cpc_ivshmem;
 
@@ -25,12 +41,18 @@ struct cpc_ivshmem;
  * @probe:    called once the device is mapped and its interrupts requested;
  *            a non-zero return fails the probe. May be NULL.
  * @remove:   called before the device is unmapped. May be NULL.
- * @doorbell: called from hard-irq context when @vector fires. May be NULL.
+ * @doorbell: called from hard-irq context when @vector fires (except for
+ *            doorbells the ping-pong consumes). May be NULL.
+ * @peer:     the other end's peer id as the owner knows it (e.g. the
+ *            doorbell id a channel's peer published; untrusted, the
+ *            transport range-checks it), or a negative errno. Used by the
+ *            ping-pong when no peer is given. May be NULL.
  */
 struct cpc_ivshmem_ops {
 	int (*probe)(struct cpc_ivshmem *ivs);
 	void (*remove)(struct cpc_ivshmem *ivs);
 	void (*doorbell)(struct cpc_ivshmem *ivs, unsigned int vector);
+	int (*peer)(struct cpc_ivshmem *ivs);
 };
 
 /**
@@ -52,6 +74,37 @@ struct cpc_ivshmem_driver {
 };
 
 /**
+ * struct cpc_ivshmem_pingpong - the raw doorbell ping-pong of one device.
+ * @lock:         serialises "pingpong" runs, "reflect" arming and results.
+ * @reflect_peer: where the reflector rings back.
+ * @reflect_left: reflections still allowed (0: the reflector is off).
+ * @reflected:    reflections done since load.
+ * @active:       a "pingpong" run waits for reflections.
+ * @stopping:     the device goes away: a run ends with -ENODEV.
+ * @done:         completed by the reflection of the current round.
+ * @irq_ns:       when the reflection of the current round arrived.
+ * @rounds:       round trips of the last run (0: none yet).
+ * @timeouts:     rounds that got no reflection in time, since load.
+ * @min_ns:       fastest round trip of the last run.
+ * @median_ns:    median round trip of the last run.
+ * @p99_ns:       99th percentile round trip of the last run.
+ * @max_ns:       slowest round trip of the last run.
+ */
+struct cpc_ivshmem_pingpong {
+	struct mutex lock; /* runs, arming, results; no other lock nests */
+	u32 reflect_peer;
+	atomic_t reflect_left;
+	atomic64_t reflected;
+	bool active;
+	bool stopping;
+	struct completion done;
+	u64 irq_ns;
+	u32 rounds;
+	u64 timeouts;
+	u64 min_ns, median_ns, p99_ns, max_ns;
+};
+
+/**
  * struct cpc_ivshmem - one bound ivshmem-doorbell device.
  * @pdev:     the PCI device.
  * @drv:      the driver that bound it.
@@ -63,6 +116,7 @@ struct cpc_ivshmem_driver {
  * @irqs:     interrupts taken per vector.
  * @rings:    doorbells rung by this side.
  * @debugfs:  this device's debugfs directory.
+ * @pp:       raw doorbell ping-pong (benchmark anchor).
  * @priv:     owner's data, set in &cpc_ivshmem_ops.probe.
  */
 struct cpc_ivshmem {
@@ -76,6 +130,7 @@ struct cpc_ivshmem {
 	atomic64_t irqs[CPC_IVSHMEM_MAX_VECTORS];
 	atomic64_t rings;
 	struct dentry *debugfs;
+	struct cpc_ivshmem_pingpong pp;
 	void *priv;
 };
 

@@ -1,0 +1,119 @@
+// Unit tests of the benchmark's pure parts: order statistics, the debugfs
+// path of a channel's ping-pong, the parser of its figures, cpc::Uring.
+#include <cpc/bench.hpp>
+#include <cpc/error.hpp>
+#include <cpc/uring.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+TEST(Bench, LatencyOfEmptyIsZero)
+{
+	std::vector<std::uint64_t> ns;
+	auto l = cpc::latency_of(ns);
+	EXPECT_EQ(0u, l.count);
+	EXPECT_EQ(0u, l.median_ns);
+}
+
+TEST(Bench, LatencyOrderStatistics)
+{
+	std::vector<std::uint64_t> ns;
+	for (std::uint64_t i = 100; i >= 1; i--)
+		ns.push_back(i);
+	auto l = cpc::latency_of(ns);
+	EXPECT_EQ(100u, l.count);
+	EXPECT_EQ(1u, l.min_ns);
+	EXPECT_EQ(51u, l.median_ns);
+	EXPECT_EQ(99u, l.p99_ns);
+	EXPECT_EQ(100u, l.max_ns);
+
+	std::vector<std::uint64_t> one{42};
+	l = cpc::latency_of(one);
+	EXPECT_EQ(42u, l.min_ns);
+	EXPECT_EQ(42u, l.median_ns);
+	EXPECT_EQ(42u, l.p99_ns);
+}
+
+class BenchFiles : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		char tmpl[] = "/tmp/cpc-bench-test-XXXXXX";
+		ASSERT_NE(nullptr, mkdtemp(tmpl));
+		root = tmpl;
+		dir = root / "cpc_host" / "ivshmem" / "0000:00:01.0";
+		fs::create_directories(dir);
+	}
+	void TearDown() override { fs::remove_all(root); }
+	fs::path root, dir;
+};
+
+TEST_F(BenchFiles, PingpongPath)
+{
+	EXPECT_FALSE(cpc::pingpong_path("ivshmem-0000:00:01.0", root.string()));
+	std::ofstream(dir / "pingpong") << "";
+	auto p = cpc::pingpong_path("ivshmem-0000:00:01.0", root.string());
+	ASSERT_TRUE(p);
+	EXPECT_EQ((dir / "pingpong").string(), *p);
+	EXPECT_FALSE(cpc::pingpong_path("loop-0", root.string()));
+	EXPECT_FALSE(cpc::pingpong_path("ivshmem-", root.string()));
+	EXPECT_FALSE(cpc::pingpong_path("ivshmem-../../x", root.string()));
+}
+
+TEST_F(BenchFiles, RunPingpongRejectsBadInputAndFigures)
+{
+	auto f = (dir / "pingpong").string();
+	std::ofstream(f) << "";
+	try {
+		cpc::run_pingpong(f, 0);
+		FAIL() << "rounds 0 accepted";
+	} catch (const cpc::Error &e) {
+		EXPECT_EQ(EINVAL, e.errnum());
+	}
+	EXPECT_THROW(cpc::run_pingpong(f, 100001), cpc::Error);
+	/* A plain file reads back what was written: no figures. */
+	try {
+		cpc::run_pingpong(f, 5);
+		FAIL() << "garbage figures accepted";
+	} catch (const cpc::Error &e) {
+		EXPECT_EQ(EPROTO, e.errnum());
+	}
+	try {
+		cpc::run_pingpong((dir / "missing").string(), 5);
+		FAIL() << "missing file accepted";
+	} catch (const cpc::Error &e) {
+		EXPECT_EQ(ENOENT, e.errnum());
+		EXPECT_NE(std::string::npos, std::string(e.what()).find("raw ping-pong "));
+	}
+}
+
+TEST(Uring, NopRoundTrip)
+{
+	std::unique_ptr<cpc::Uring> ring;
+	try {
+		ring = std::make_unique<cpc::Uring>(4);
+	} catch (const cpc::Error &e) {
+		GTEST_SKIP() << "no io_uring here: " << e.what();
+	}
+	for (int i = 0; i < 4; i++) {
+		io_uring_sqe &sqe = ring->get_sqe();
+		io_uring_prep_nop(&sqe);
+		sqe.user_data = 100 + i;
+	}
+	EXPECT_THROW(ring->get_sqe(), cpc::Error) << "a 4-entry ring gave a 5th SQE";
+	EXPECT_EQ(4u, ring->submit());
+	std::uint64_t sum = 0;
+	for (int i = 0; i < 4; i++) {
+		io_uring_cqe &cqe = ring->wait_cqe();
+		EXPECT_EQ(0, cqe.res);
+		sum += cqe.user_data;
+		ring->seen(cqe);
+	}
+	EXPECT_EQ(100u + 101 + 102 + 103, sum);
+	EXPECT_EQ(nullptr, ring->peek_cqe());
+}
