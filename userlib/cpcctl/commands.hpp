@@ -28,5 +28,6 @@ void add_call_commands(CLI::App &app, Global &g);
 void add_guest_commands(CLI::App &app, Global &g);
 void add_snapshot_commands(CLI::App &app, Global &g);
 void add_guest_key_commands(CLI::App &app, Global &g);
+void add_job_commands(CLI::App &app, Global &g);
 
 } // namespace cpcctl

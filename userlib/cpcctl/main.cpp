@@ -40,6 +40,7 @@ int main(int argc, char **argv)
 	cpcctl::add_guest_commands(app, g);
 	cpcctl::add_snapshot_commands(app, g);
 	cpcctl::add_guest_key_commands(app, g);
+	cpcctl::add_job_commands(app, g);
 
 	try {
 		app.parse(argc, argv);
