@@ -188,4 +188,74 @@ static inline int chan_call(int fd, uint32_t proc, uint64_t arg0, void *out,
 	return 0;
 }
 
+/* ---- host side of the mailbox: commands to the guest agent ---- */
+
+static inline int mbox_post(int shm, uint32_t op, const char *path, const void *data,
+		     uint32_t len, uint32_t arg)
+{
+	struct mbox m;
+	double end = cpc_now() + 120;
+
+	while (mbox_get(shm, &m) == 0 && m.magic != MBOX_MAGIC) {
+		if (cpc_now() > end)
+			return -ETIMEDOUT;
+		usleep(20000);
+	}
+	if (m.seq != m.ack)
+		return -EBUSY;
+	memset(m.path, 0, sizeof(m.path));
+	memset(m.data, 0, sizeof(m.data));
+	m.op = op;
+	m.arg = arg;
+	m.len = len;
+	if (path)
+		snprintf(m.path, sizeof(m.path), "%s", path);
+	if (len)
+		memcpy(m.data, data, len);
+	if (mbox_put(shm, (char *)&m + offsetof(struct mbox, op),
+		     sizeof(m) - offsetof(struct mbox, op), offsetof(struct mbox, op)))
+		return -EIO;
+	m.seq++;
+	return mbox_put(shm, &m.seq, sizeof(m.seq), offsetof(struct mbox, seq));
+}
+
+static inline int mbox_wait(int shm, char *out, size_t n, double secs)
+{
+	double end = cpc_now() + secs;
+	struct mbox m;
+
+	while (cpc_now() < end) {
+		if (mbox_get(shm, &m) == 0 && m.seq == m.ack) {
+			if (out) {
+				m.data[sizeof(m.data) - 1] = '\0';
+				snprintf(out, n, "%s", m.data);
+			}
+			return m.result;
+		}
+		usleep(5000);
+	}
+	return -ETIMEDOUT;
+}
+
+static inline int mbox_cmd(int shm, uint32_t op, const char *path, const void *data,
+		    uint32_t len, uint32_t arg, char *out, size_t n)
+{
+	int r = mbox_post(shm, op, path, data, len, arg);
+
+	return r ? r : mbox_wait(shm, out, n, 120);
+}
+
+static inline int guest_write(int shm, const char *path, const char *s)
+{
+	return mbox_cmd(shm, MBOX_WRITE, path, s, strlen(s), 0, NULL, 0);
+}
+
+static inline long long guest_num(int shm, const char *path)
+{
+	char buf[768];
+	int r = mbox_cmd(shm, MBOX_READ, path, NULL, 0, 0, buf, sizeof(buf));
+
+	return r < 0 ? r : atoll(buf);
+}
+
 #endif /* CPC_CHAN_COMMON_H */

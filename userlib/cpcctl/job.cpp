@@ -125,7 +125,7 @@ std::string hex(std::uint64_t v)
 }
 
 struct SnapOpts {
-	std::string channel, out, base, start, size;
+	std::string channel, out, base, start, size, chunk = "1M";
 	unsigned depth = 4;
 };
 
@@ -157,11 +157,14 @@ int run_snapshot(const Global &g, const SnapOpts &o)
 		have_range = true;
 		base_gen = id.generation;
 	}
+	std::uint64_t chunk = cpc::parse_size(o.chunk);
+	if (have_range)
+		cpc::SnapshotJob(start, size, base_gen, chunk); // checks range and chunk first
 	cpc::Channel ch(o.channel);
 	cpc::JobEngine engine(ch, o.depth);
 	if (!have_range)
 		std::tie(start, size) = guest_ram(ch);
-	cpc::SnapshotJob job(start, size, base_gen);
+	cpc::SnapshotJob job(start, size, base_gen, chunk);
 	OutputFile out(o.out);
 
 	bool bar = !g.json && ::isatty(STDERR_FILENO);
@@ -269,6 +272,7 @@ void add_job_commands(CLI::App &app, Global &g)
 	snap->add_option("--base", so->base, "an earlier export of the range: export only what changed since");
 	snap->add_option("--start", so->start, "guest-physical start (default: the guest's System RAM)");
 	snap->add_option("--size", so->size, "length (util-linux size, e.g. 64K)");
+	snap->add_option("--chunk", so->chunk, "result buffer per call (default 1M; the channel may clamp it)");
 	snap->add_option("--depth", so->depth, "buffers in flight: calls plus chunks being written")
 		->check(CLI::Range(1u, cpc::job_max_depth));
 	add_json_flag(snap, g);
