@@ -349,4 +349,10 @@ TEST_F(jobs, info_reports_ram_holding_testbuf)
 	EXPECT_TRUE(found) TH_LOG("%s", out);
 }
 
+/* Last: let the agent go. */
+TEST_F(jobs, zz_agent_done)
+{
+	EXPECT_EQ(0, mbox_cmd(self->shm, MBOX_DONE, NULL, NULL, 0, 0, NULL, 0));
+}
+
 TEST_HARNESS_MAIN

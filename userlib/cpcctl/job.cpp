@@ -142,8 +142,9 @@ int run_snapshot(const Global &g, const SnapOpts &o)
 	}
 	if (!o.base.empty()) {
 		cpc::ExportId id;
+		auto data = read_file(o.base);
 		try {
-			id = cpc::export_id(read_file(o.base));
+			id = cpc::export_id(data);
 		} catch (const cpc::Error &e) {
 			throw cpc::Error(e.errnum(), o.base + ": " +
 				std::string(e.what()).substr(0, std::string(e.what()).rfind(": ")));
