@@ -219,6 +219,31 @@ TEST(RangesJob, ValidatesSizes)
 	EXPECT_EQ(0x300000u, j.bytes());
 }
 
+TEST(LargestRamRange, PicksTheLargestWholePageRange)
+{
+	auto r = cpc::largest_ram_range(
+		R"({"uptime_s":1,"ram":[{"start":4096,"size":651264},)"
+		R"({"start":1048576,"size":535691264}],"load":[0.00]})");
+	EXPECT_EQ(0x100000u, r.first);
+	EXPECT_EQ(535691264u, r.second);
+	// Partial pages at either end are left out.
+	r = cpc::largest_ram_range(R"({"ram":[{"start":1048577,"size":12288}]})");
+	EXPECT_EQ(0x101000u, r.first);
+	EXPECT_EQ(8192u, r.second);
+	EXPECT_EQ(EPROTO, errno_of([] { cpc::largest_ram_range("not json"); }));
+	EXPECT_EQ(EPROTO, errno_of([] { cpc::largest_ram_range(R"({"uptime_s":1})"); }));
+	EXPECT_EQ(EPROTO, errno_of([] { cpc::largest_ram_range(R"({"ram":[]})"); }));
+	EXPECT_EQ(EPROTO, errno_of([] { cpc::largest_ram_range(R"({"ram":[{"start":1}]})"); }));
+	EXPECT_EQ(EPROTO, errno_of([] { cpc::largest_ram_range(R"({"ram":[{"start":-1,"size":8192}]})"); }));
+	EXPECT_EQ(EPROTO, errno_of([] { cpc::largest_ram_range(R"({"ram":[{"start":4097,"size":4095}]})"); }));
+	EXPECT_EQ(EPROTO, errno_of([] {
+		cpc::largest_ram_range(R"({"ram":[{"start":18446744073709547520,"size":8192}]})");
+	}));
+	EXPECT_EQ(E2BIG, errno_of([] {
+		cpc::largest_ram_range(R"({"ram":[{"start":4294967296,"size":2147483648}]})");
+	}));
+}
+
 TEST(Progress, HumanSizes)
 {
 	EXPECT_EQ("0 B", cpc::human_size(0));

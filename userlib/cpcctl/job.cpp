@@ -79,34 +79,17 @@ private:
 	bool committed_ = false;
 };
 
-/// The largest System RAM range the guest reports in its info JSON.
+/// The default snapshot range: the largest System RAM range the guest reports.
 std::pair<std::uint64_t, std::uint64_t> guest_ram(const cpc::Channel &ch)
 {
 	cpc::CallRequest req;
 	req.proc = CPC_PROC_INFO;
-	auto res = ch.call(req);
-	auto j = nlohmann::json::parse(res.text(), nullptr, false);
-	if (j.is_discarded() || !j.contains("ram") || !j["ram"].is_array())
-		throw cpc::Error(EPROTO, "info on " + ch.name() + ": no System RAM ranges");
-	std::uint64_t start = 0, size = 0;
-	for (const auto &r : j["ram"]) {
-		if (!r.contains("start") || !r.contains("size") || !r["start"].is_number_unsigned() ||
-		    !r["size"].is_number_unsigned())
-			throw cpc::Error(EPROTO, "info on " + ch.name() + ": bad RAM range");
-		std::uint64_t s = r["start"], n = r["size"];
-		// Whole pages only: the export works on pages.
-		std::uint64_t a = (s + 4095) & ~4095ull, e = (s + n) & ~4095ull;
-		if (e > a && e - a > size) {
-			start = a;
-			size = e - a;
-		}
+	try {
+		return cpc::largest_ram_range(ch.call(req).text());
+	} catch (const cpc::Error &e) {
+		std::string w = e.what();
+		throw cpc::Error(e.errnum(), ch.name() + ": " + w.substr(0, w.rfind(": ")));
 	}
-	if (!size)
-		throw cpc::Error(EPROTO, "info on " + ch.name() + ": no System RAM ranges");
-	if (size > CPC_SNAPSHOT_MAX_RANGE)
-		throw cpc::Error(E2BIG, "guest RAM range of " + cpc::human_size(size) +
-						" exceeds one export (1 GiB): give --start and --size");
-	return {start, size};
 }
 
 unsigned term_width()

@@ -5,6 +5,8 @@
 
 #include <linux/cpc_host.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
@@ -355,6 +357,35 @@ std::vector<std::uint8_t> RangesJob::complete(const JobCall &, CallResult &&res)
 	bytes_ = res.ret[0];
 	done_ = true;
 	return {};
+}
+
+std::pair<std::uint64_t, std::uint64_t> largest_ram_range(const std::string &info_json)
+{
+	auto j = nlohmann::json::parse(info_json, nullptr, false);
+	if (j.is_discarded() || !j.is_object() || !j.contains("ram") || !j["ram"].is_array())
+		throw Error(EPROTO, "info: no System RAM ranges");
+	std::uint64_t start = 0, size = 0;
+	for (const auto &r : j["ram"]) {
+		if (!r.is_object() || !r.contains("start") || !r.contains("size") ||
+		    !r["start"].is_number_unsigned() || !r["size"].is_number_unsigned())
+			throw Error(EPROTO, "info: bad System RAM range");
+		std::uint64_t s = r["start"], n = r["size"];
+		if (s + n < s)
+			throw Error(EPROTO, "info: System RAM range wraps");
+		// Whole pages only: an export works on pages.
+		std::uint64_t a = (s + page_size - 1) & ~(page_size - 1);
+		std::uint64_t e = (s + n) & ~(page_size - 1);
+		if (a >= s && e > a && e - a > size) {
+			start = a;
+			size = e - a;
+		}
+	}
+	if (!size)
+		throw Error(EPROTO, "info: no System RAM ranges");
+	if (size > CPC_SNAPSHOT_MAX_RANGE)
+		throw Error(E2BIG, "guest RAM range of " + human_size(size) +
+					   " exceeds one export (1 GiB): give --start and --size");
+	return {start, size};
 }
 
 // ---- presentation ----

@@ -187,6 +187,12 @@ private:
 	std::uint64_t bytes_ = 0;
 };
 
+/// The default range of a snapshot job: the largest whole-page part of a
+/// System RAM range in @info_json (the `info` procedure's answer, its
+/// "ram" array of {"start", "size"}). Throws cpc::Error(EPROTO) if there is
+/// no usable range, (E2BIG) if the largest exceeds one export (1 GiB).
+std::pair<std::uint64_t, std::uint64_t> largest_ram_range(const std::string &info_json);
+
 /// Sizes as a person reads them: "0 B", "512 B", "1.5 KiB", "12.3 MiB".
 std::string human_size(std::uint64_t bytes);
 
