@@ -349,6 +349,27 @@ TEST_F(jobs, info_reports_ram_holding_testbuf)
 	EXPECT_TRUE(found) TH_LOG("%s", out);
 }
 
+TEST_F(jobs, ping_keeps_depth_calls_in_flight)
+{
+	char out[4096];
+
+	ASSERT_EQ(0, run(out, sizeof(out), "cpcctl job ping %s --calls 200 --depth 8 --json",
+			 self->name)) TH_LOG("%s", out);
+	EXPECT_EQ(200, json_num(out, "calls")) TH_LOG("%s", out);
+	EXPECT_EQ(8, json_num(out, "max_calls_in_flight")) TH_LOG("%s", out);
+	ASSERT_EQ(0, run(out, sizeof(out), "cpcctl job ping %s --calls 5 --depth 1 --json",
+			 self->name)) TH_LOG("%s", out);
+	EXPECT_EQ(1, json_num(out, "max_calls_in_flight")) TH_LOG("%s", out);
+	EXPECT_EQ(1, run(out, sizeof(out), "cpcctl job ping %s --calls 0", self->name));
+	EXPECT_STREQ("cpcctl: ping: calls must be 1..1000000: Invalid argument\n", out);
+	/* The guest denies ping: the first failure stops the job, the rest drain. */
+	ASSERT_EQ(0, guest_write(self->shm, GUEST_PROCS "ping/allowed", "0"));
+	EXPECT_EQ(1, run(out, sizeof(out), "cpcctl job ping %s --calls 50 --depth 8", self->name));
+	EXPECT_NE(NULL, strstr(out, ": Operation not permitted\n")) TH_LOG("%s", out);
+	ASSERT_EQ(0, guest_write(self->shm, GUEST_PROCS "ping/allowed", "1"));
+	EXPECT_EQ(0, run(out, sizeof(out), "cpcctl job ping %s --calls 10", self->name));
+}
+
 /* Last: let the agent go. */
 TEST_F(jobs, zz_agent_done)
 {

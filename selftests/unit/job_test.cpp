@@ -244,6 +244,25 @@ TEST(LargestRamRange, PicksTheLargestWholePageRange)
 	}));
 }
 
+TEST(PingJob, EveryCallItsOwnValueAndEchoChecked)
+{
+	EXPECT_EQ(EINVAL, errno_of([] { cpc::PingJob(0); }));
+	cpc::PingJob j(3);
+	auto a = j.next(), b = j.next(), c = j.next();
+	ASSERT_TRUE(a && b && c);
+	EXPECT_FALSE(j.next().has_value());
+	EXPECT_EQ(0u, a->args[0]);
+	EXPECT_EQ(2u, c->args[0]);
+	cpc::CallResult r;
+	r.ret[0] = 2; // completions may come in any order
+	j.complete(*c, std::move(r));
+	cpc::CallResult bad;
+	bad.ret[0] = 7;
+	EXPECT_EQ(EPROTO, errno_of([&] { j.complete(*a, std::move(bad)); }));
+	EXPECT_FALSE(j.done());
+	EXPECT_EQ(std::make_pair(std::uint64_t(1), std::uint64_t(3)), j.progress());
+}
+
 TEST(Progress, HumanSizes)
 {
 	EXPECT_EQ("0 B", cpc::human_size(0));

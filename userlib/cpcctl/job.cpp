@@ -3,6 +3,7 @@
 //                       [--depth D] [--json]
 //   cpcctl job reclaim CHANNEL --size SIZE [--json]
 //   cpcctl job return CHANNEL [--size SIZE] [--json]
+//   cpcctl job ping CHANNEL [--calls N] [--depth D] [--json]
 #include "commands.hpp"
 
 #include <cpc/channel.hpp>
@@ -242,6 +243,35 @@ int run_ranges(const Global &g, const RangeOpts &o, std::uint32_t proc)
 	return 0;
 }
 
+struct PingOpts {
+	std::string channel;
+	std::uint64_t calls = 1000;
+	unsigned depth = 8;
+};
+
+int run_ping(const Global &g, const PingOpts &o)
+{
+	cpc::PingJob job(o.calls);
+	cpc::Channel ch(o.channel);
+	cpc::JobEngine engine(ch, o.depth);
+	auto st = engine.run(job, -1);
+	double secs = std::chrono::duration<double>(st.elapsed).count();
+	double rate = secs > 0 ? static_cast<double>(st.calls) / secs : 0;
+	if (g.json) {
+		nlohmann::json j = {{"channel", ch.name()},
+				    {"calls", st.calls},
+				    {"depth", o.depth},
+				    {"max_calls_in_flight", st.max_calls_in_flight},
+				    {"duration_s", secs},
+				    {"calls_per_s", rate}};
+		std::cout << j.dump(2) << "\n";
+		return 0;
+	}
+	std::printf("%" PRIu64 " pings, up to %u in flight: %.3f s, %.0f calls/s\n", st.calls,
+		    st.max_calls_in_flight, secs, rate);
+	return 0;
+}
+
 } // namespace
 
 void add_job_commands(CLI::App &app, Global &g)
@@ -268,6 +298,15 @@ void add_job_commands(CLI::App &app, Global &g)
 	rec->add_option("--size", ro->size, "how much (whole MiB, e.g. 64M)")->required();
 	add_json_flag(rec, g);
 	on_run(rec, [&g, ro] { return run_ranges(g, *ro, CPC_PROC_RECLAIM); });
+
+	auto po = std::make_shared<PingOpts>();
+	auto *ping = job->add_subcommand("ping", "many pings, up to --depth in flight (channel check)");
+	ping->add_option("channel", po->channel, "channel name")->required();
+	ping->add_option("--calls", po->calls, "how many (default 1000)");
+	ping->add_option("--depth", po->depth, "calls in flight (default 8)")
+		->check(CLI::Range(1u, cpc::job_max_depth));
+	add_json_flag(ping, g);
+	on_run(ping, [&g, po] { return run_ping(g, *po); });
 
 	auto to = std::make_shared<RangeOpts>();
 	auto *ret = job->add_subcommand("return", "give reclaimed memory back to the guest");

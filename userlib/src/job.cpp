@@ -130,6 +130,7 @@ JobStats JobEngine::run(JobSource &src, int out_fd,
 		if (calls_out + writes_out == 0)
 			break;
 		st.max_in_flight = std::max(st.max_in_flight, calls_out + writes_out);
+		st.max_calls_in_flight = std::max(st.max_calls_in_flight, calls_out);
 		if (calls_out && writes_out)
 			st.overlapped = true;
 
@@ -356,6 +357,31 @@ std::vector<std::uint8_t> RangesJob::complete(const JobCall &, CallResult &&res)
 	ranges_ = parse_ranges(proc_label(proc_), res.out, res.ret[0], res.ret[1]);
 	bytes_ = res.ret[0];
 	done_ = true;
+	return {};
+}
+
+PingJob::PingJob(std::uint64_t count) : count_(count)
+{
+	if (count == 0 || count > 1000000)
+		throw Error(EINVAL, "ping: calls must be 1..1000000");
+}
+
+std::optional<JobCall> PingJob::next()
+{
+	if (issued_ == count_)
+		return std::nullopt;
+	JobCall c;
+	c.proc = CPC_PROC_PING;
+	c.args[0] = issued_++;
+	return c;
+}
+
+std::vector<std::uint8_t> PingJob::complete(const JobCall &call, CallResult &&res)
+{
+	if (res.ret[0] != call.args[0])
+		throw Error(EPROTO, "ping: sent " + std::to_string(call.args[0]) + ", got " +
+					    std::to_string(res.ret[0]) + " back");
+	completed_++;
 	return {};
 }
 

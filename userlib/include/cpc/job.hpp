@@ -60,6 +60,7 @@ struct JobStats {
 	std::uint64_t writes = 0;         ///< write operations completed
 	std::uint64_t bytes_written = 0;  ///< bytes written to the output
 	unsigned max_in_flight = 0;       ///< most operations in flight at once
+	unsigned max_calls_in_flight = 0; ///< most calls in flight at once
 	bool overlapped = false;          ///< a call was in flight during a write
 	std::chrono::nanoseconds elapsed{0};
 };
@@ -192,6 +193,26 @@ private:
 /// "ram" array of {"start", "size"}). Throws cpc::Error(EPROTO) if there is
 /// no usable range, (E2BIG) if the largest exceeds one export (1 GiB).
 std::pair<std::uint64_t, std::uint64_t> largest_ram_range(const std::string &info_json);
+
+/// @count CPC_PROC_PING calls as a job, as many in flight as the engine
+/// allows: each carries its index as the value and must get it echoed.
+/// Measures the channel and shows the depth at work; writes nothing.
+class PingJob : public JobSource {
+public:
+	/// @count: 1..1000000 calls. Throws cpc::Error(EINVAL).
+	explicit PingJob(std::uint64_t count);
+	std::optional<JobCall> next() override;
+	/// Throws cpc::Error(EPROTO) if the echo is not the value sent.
+	std::vector<std::uint8_t> complete(const JobCall &call, CallResult &&res) override;
+	bool done() const override { return completed_ == count_; }
+	std::pair<std::uint64_t, std::uint64_t> progress() const override
+	{
+		return {completed_, count_};
+	}
+
+private:
+	std::uint64_t count_, issued_ = 0, completed_ = 0;
+};
 
 /// Sizes as a person reads them: "0 B", "512 B", "1.5 KiB", "12.3 MiB".
 std::string human_size(std::uint64_t bytes);
