@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * proc_info.c - CPC_PROC_INFO: guest facts as one JSON object: uptime,
- * memory totals, load averages, kernel release, CPUs, the maintenance vCPU
- * and per-procedure counters.
+ * memory totals, the System RAM ranges, load averages, kernel release, CPUs,
+ * the maintenance vCPU and per-procedure counters.
  */
+#include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/sched/loadavg.h>
 #include <linux/timekeeping.h>
@@ -22,11 +23,33 @@ static void cpc_info_load(struct cpc_buf *b, unsigned long v)
 	cpc_buf_printf(b, "%lu.%02lu", LOAD_INT(v), LOAD_FRAC(v));
 }
 
+/**
+ * struct cpc_info_ram_walk - state of the walk over System RAM.
+ * @b:     the JSON being built.
+ * @count: ranges written so far.
+ */
+struct cpc_info_ram_walk {
+	struct cpc_buf *b;
+	unsigned int count;
+};
+
+/* One System RAM resource as {"start":..,"size":..} (for snapshot jobs). */
+static int cpc_info_ram(struct resource *res, void *arg)
+{
+	struct cpc_info_ram_walk *w = arg;
+
+	cpc_buf_printf(w->b, "%s{\"start\":%llu,\"size\":%llu}",
+		       w->count++ ? "," : "", (unsigned long long)res->start,
+		       (unsigned long long)resource_size(res));
+	return 0;
+}
+
 static int cpc_info_run(struct cpc_proc_call *call)
 {
 	struct timespec64 up;
 	struct sysinfo si;
 	struct cpc_buf b;
+	struct cpc_info_ram_walk ram = { .b = &b };
 	unsigned int op;
 	int ret, i;
 
@@ -40,6 +63,10 @@ static int cpc_info_run(struct cpc_proc_call *call)
 		       si.totalram << (PAGE_SHIFT - 10), si.freeram << (PAGE_SHIFT - 10));
 	cpc_buf_printf(&b, "\"mem_available_kb\":%lu,",
 		       (unsigned long)si_mem_available() << (PAGE_SHIFT - 10));
+	cpc_buf_printf(&b, "\"ram\":[");
+	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
+			    0, -1, &ram, cpc_info_ram);
+	cpc_buf_printf(&b, "],");
 	cpc_buf_printf(&b, "\"load\":[");
 	for (i = 0; i < 3; i++) {
 		cpc_buf_printf(&b, i ? "," : "");

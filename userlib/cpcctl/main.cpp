@@ -41,6 +41,7 @@ int main(int argc, char **argv)
 	cpcctl::add_snapshot_commands(app, g);
 	cpcctl::add_guest_key_commands(app, g);
 	cpcctl::add_bench_commands(app, g);
+	cpcctl::add_job_commands(app, g);
 
 	try {
 		app.parse(argc, argv);

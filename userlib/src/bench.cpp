@@ -77,14 +77,7 @@ CallBench bench_sync(const Channel &ch, std::uint64_t calls, std::vector<std::ui
 void submit_ping(Uring &ring, const Channel &ch, Slot &s, std::size_t idx, std::uint64_t value)
 {
 	prep_ping(s, value);
-	io_uring_sqe &sqe = ring.get_sqe();
-	io_uring_prep_rw(IORING_OP_URING_CMD, &sqe, ch.fd(), nullptr, 0, 0);
-	/* After prep_rw, which zeroes the fields cmd_op and cmd overlap. */
-	sqe.cmd_op = CPC_IOCTL_CALL;
-	auto *u = reinterpret_cast<cpc_call_uring *>(sqe.cmd);
-	u->call_ptr = reinterpret_cast<std::uintptr_t>(&s.call);
-	u->reserved = 0;
-	sqe.user_data = idx;
+	ring.prep_call(ch.fd(), &s.call, idx);
 	s.start = Clock::now();
 }
 
@@ -103,14 +96,14 @@ CallBench bench_uring(const Channel &ch, std::uint64_t calls, unsigned depth,
 	for (; sent < calls && sent < depth; sent++) {
 		value[sent] = sent;
 		submit_ping(ring, ch, slots[sent], sent, sent);
+		inflight++;
 	}
-	inflight = ring.submit();
 	while (inflight) {
-		io_uring_cqe &cqe = ring.wait_cqe();
+		/* Submits what is queued, then waits for one completion. */
+		UringCompletion c = ring.submit_and_wait();
 		auto now = Clock::now();
-		std::size_t idx = static_cast<std::size_t>(cqe.user_data);
-		int res = cqe.res;
-		ring.seen(cqe);
+		std::size_t idx = static_cast<std::size_t>(c.tag);
+		int res = c.res;
 		inflight--;
 		if (idx >= slots.size()) {
 			failed.emplace(EPROTO, "bench on " + ch.name() + ": unknown completion");
@@ -134,7 +127,7 @@ CallBench bench_uring(const Channel &ch, std::uint64_t calls, unsigned depth,
 		if (sent < calls) {
 			value[idx] = sent;
 			submit_ping(ring, ch, s, idx, sent++);
-			inflight += ring.submit();
+			inflight++;
 		}
 	}
 	if (failed)

@@ -1,16 +1,26 @@
-// cpc::Uring: RAII over liburing's io_uring.
+// cpc::Uring: a small RAII layer over liburing 2.3 (Debian's; it has no
+// io_uring_prep_cmd, so a uring_cmd is prepared by hand as the kernel
+// expects it: prep_rw, then cmd_op and the 16-byte inline payload).
 #include <cpc/error.hpp>
 #include <cpc/uring.hpp>
 
-#include <cerrno>
+#include <linux/cpc_host.h>
+
+#include <cstring>
 
 namespace cpc {
 
-Uring::Uring(unsigned entries, unsigned flags)
+// Without IORING_SETUP_SQE128 the inline payload (sqe->cmd) is 16 bytes.
+static_assert(sizeof(cpc_call_uring) <= 16,
+	      "struct cpc_call_uring must fit the 16-byte inline payload");
+
+Uring::Uring(unsigned entries) : entries_(entries)
 {
-	int r = io_uring_queue_init(entries, &ring_, flags);
+	if (entries == 0)
+		throw Error(EINVAL, "io_uring: zero entries");
+	int r = io_uring_queue_init(entries, &ring_, 0);
 	if (r < 0)
-		throw Error(-r, "io_uring");
+		throw Error(-r, "io_uring setup");
 }
 
 Uring::~Uring()
@@ -18,51 +28,65 @@ Uring::~Uring()
 	io_uring_queue_exit(&ring_);
 }
 
-io_uring_sqe &Uring::get_sqe()
+io_uring_sqe *Uring::get_sqe()
 {
 	io_uring_sqe *sqe = io_uring_get_sqe(&ring_);
 	if (!sqe)
 		throw Error(EBUSY, "io_uring: submission queue full");
-	return *sqe;
+	return sqe;
 }
 
-unsigned Uring::submit()
+void Uring::prep_call(int fd, cpc_call *call, std::uint64_t tag)
+{
+	io_uring_sqe *sqe = get_sqe();
+	// prep_rw zeroes the fields cmd_op and cmd[] overlap; set them after.
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, nullptr, 0, 0);
+	sqe->cmd_op = CPC_IOCTL_CALL;
+	cpc_call_uring u{};
+	u.call_ptr = reinterpret_cast<std::uintptr_t>(call);
+	std::memcpy(sqe->cmd, &u, sizeof(u));
+	io_uring_sqe_set_data64(sqe, tag);
+}
+
+void Uring::prep_write(int fd, const void *buf, unsigned len, std::uint64_t off, std::uint64_t tag)
+{
+	io_uring_sqe *sqe = get_sqe();
+	io_uring_prep_write(sqe, fd, buf, len, off);
+	io_uring_sqe_set_data64(sqe, tag);
+}
+
+UringCompletion Uring::submit_and_wait()
 {
 	int r;
 	do
-		r = io_uring_submit(&ring_);
+		r = io_uring_submit_and_wait(&ring_, 1);
 	while (r == -EINTR);
 	if (r < 0)
 		throw Error(-r, "io_uring submit");
-	return static_cast<unsigned>(r);
+	UringCompletion c;
+	if (!try_reap(c)) {
+		io_uring_cqe *cqe;
+		do
+			r = io_uring_wait_cqe(&ring_, &cqe);
+		while (r == -EINTR);
+		if (r < 0)
+			throw Error(-r, "io_uring wait");
+		c.tag = io_uring_cqe_get_data64(cqe);
+		c.res = cqe->res;
+		io_uring_cqe_seen(&ring_, cqe);
+	}
+	return c;
 }
 
-io_uring_cqe &Uring::wait_cqe()
+bool Uring::try_reap(UringCompletion &out)
 {
-	io_uring_cqe *cqe = nullptr;
-	int r;
-	do
-		r = io_uring_wait_cqe(&ring_, &cqe);
-	while (r == -EINTR);
-	if (r < 0)
-		throw Error(-r, "io_uring wait");
-	return *cqe;
-}
-
-io_uring_cqe *Uring::peek_cqe()
-{
-	io_uring_cqe *cqe = nullptr;
-	int r = io_uring_peek_cqe(&ring_, &cqe);
-	if (r == -EAGAIN)
-		return nullptr;
-	if (r < 0)
-		throw Error(-r, "io_uring peek");
-	return cqe;
-}
-
-void Uring::seen(io_uring_cqe &cqe) noexcept
-{
-	io_uring_cqe_seen(&ring_, &cqe);
+	io_uring_cqe *cqe;
+	if (io_uring_peek_cqe(&ring_, &cqe) != 0)
+		return false;
+	out.tag = io_uring_cqe_get_data64(cqe);
+	out.res = cqe->res;
+	io_uring_cqe_seen(&ring_, cqe);
+	return true;
 }
 
 } // namespace cpc

@@ -1,38 +1,56 @@
 #pragma once
-// cpc::Uring: a minimal RAII io_uring (liburing 2.3). One ring, owned; the
-// caller fills SQEs (e.g. IORING_OP_URING_CMD on a channel fd) and reaps
-// CQEs. Errors are thrown as cpc::Error.
+// cpc::Uring: RAII owner of one io_uring instance (liburing), with the two
+// operations the job engine needs: a channel call as IORING_OP_URING_CMD
+// (cmd_op CPC_IOCTL_CALL, payload struct cpc_call_uring) and a file write
+// as IORING_OP_WRITE. Every failure throws cpc::Error.
 
 #include <liburing.h>
 
+#include <cstdint>
+
+struct cpc_call;
+
 namespace cpc {
+
+/// One completion: the tag given when the operation was queued, and its
+/// result (cqe->res: bytes, 0, or a negative errno).
+struct UringCompletion {
+	std::uint64_t tag = 0;
+	int res = 0;
+};
 
 class Uring {
 public:
-	/// io_uring_queue_init(@entries, @flags); throws cpc::Error("io_uring: ...").
-	explicit Uring(unsigned entries, unsigned flags = 0);
-	~Uring();
+	/// Sets up a ring with @entries submission entries (a power of two is
+	/// not required; liburing rounds up). Throws cpc::Error("io_uring: ...").
+	explicit Uring(unsigned entries);
 	Uring(const Uring &) = delete;
 	Uring &operator=(const Uring &) = delete;
 	Uring(Uring &&) = delete;
 	Uring &operator=(Uring &&) = delete;
+	/// Tears the ring down. The owner must have reaped every completion
+	/// first (the job engine drains before it lets go of its buffers).
+	~Uring();
 
-	/// A free SQE (zeroed by the io_uring_prep_* the caller uses next);
-	/// throws cpc::Error(EBUSY) when the submission queue is full.
-	io_uring_sqe &get_sqe();
-	/// Submits every prepared SQE; returns how many were submitted.
-	unsigned submit();
-	/// Waits for a CQE (retries on EINTR); mark it with seen().
-	io_uring_cqe &wait_cqe();
-	/// A CQE if one is ready, else nullptr; mark it with seen().
-	io_uring_cqe *peek_cqe();
-	/// Hands a CQE back to the ring.
-	void seen(io_uring_cqe &cqe) noexcept;
+	/// Queues CPC_IOCTL_CALL on channel fd @fd for @call, which must stay
+	/// alive and unmoved until its completion is reaped.
+	/// Throws cpc::Error(EBUSY) when the submission queue is full.
+	void prep_call(int fd, cpc_call *call, std::uint64_t tag);
+	/// Queues a write of @len bytes at @buf to @fd at offset @off; @buf
+	/// must stay alive until its completion is reaped.
+	void prep_write(int fd, const void *buf, unsigned len, std::uint64_t off, std::uint64_t tag);
+	/// Submits what is queued and waits for at least one completion, which
+	/// it returns (and marks seen). Throws cpc::Error on io_uring failure.
+	UringCompletion submit_and_wait();
+	/// A completion that is already there, without waiting: true if one was.
+	bool try_reap(UringCompletion &out);
 
-	io_uring *raw() noexcept { return &ring_; }
+	unsigned entries() const noexcept { return entries_; }
 
 private:
+	io_uring_sqe *get_sqe();
 	io_uring ring_{};
+	unsigned entries_ = 0;
 };
 
 } // namespace cpc
