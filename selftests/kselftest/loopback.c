@@ -162,6 +162,13 @@ TEST_F(lb, appears)
 	EXPECT_NE(NULL, strstr(buf, "\"name\": \"loopback\""));
 	EXPECT_NE(NULL, strstr(buf, "\"transport\": \"loopback\""));
 	EXPECT_NE(NULL, strstr(buf, "\"state\": \"ready\""));
+
+	p = popen("cpcctl call loopback ping value=7", "r");
+	ASSERT_NE(NULL, p);
+	n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = '\0';
+	EXPECT_EQ(0, pclose(p));
+	EXPECT_NE(NULL, strstr(buf, "pong 7 from maintenance vCPU 3")) TH_LOG("got: %s", buf);
 }
 
 TEST_F(lb, procedures)
@@ -216,12 +223,13 @@ TEST_F(lb, ipi_lands_on_maintenance_cpu)
 	/*
 	 * About one request doorbell per call (the guest re-arms after each;
 	 * one may be suppressed while it is still awake). Every IPI is handled
-	 * on CPU 3 and is a function-call interrupt there, and wakes the
-	 * maintenance thread.
+	 * on CPU 3, arrives there as a function-call interrupt (one interrupt
+	 * may serve two queued calls, so CAL can trail slightly), and wakes
+	 * the maintenance thread.
 	 */
 	ipis = guest_num("loopback/ipis") - ipis;
 	EXPECT_LE(10, ipis);
-	EXPECT_LE(ipis, cal_irqs(MAINT_CPU) - cal);
+	EXPECT_LE(10, cal_irqs(MAINT_CPU) - cal);
 	EXPECT_LE(10, guest_num("wakeups") - wake);
 	EXPECT_EQ(elsewhere, guest_num("loopback/ipis_elsewhere"));
 }
