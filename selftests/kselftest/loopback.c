@@ -451,4 +451,25 @@ TEST_F(lb, attach_errnos)
 	EXPECT_STREQ("", (char *)big);
 }
 
+/* cpcctl channel attach/detach: success, --json, and "cpcctl: <what>: <why>". */
+TEST_F(lb, cpcctl_attach)
+{
+	char buf[4096];
+
+	ASSERT_EQ(0, slice_create(self->dev, "lb", 0x2, 128ULL << 20));
+	EXPECT_EQ(0, system("cpcctl channel attach loopback lb >/tmp/lb.out 2>&1"));
+	EXPECT_EQ(0, system("cpcctl channel list --json | grep -q '\"slice\": \"lb\"'"));
+	EXPECT_NE(0, system("cpcctl channel attach loopback nosuch 2>/tmp/lb.err"));
+	ASSERT_LT(0, cpc_read_file("/tmp/lb.err", buf, sizeof(buf)));
+	EXPECT_STREQ("cpcctl: attach channel loopback to slice nosuch: No such file or directory\n",
+		     buf);
+	EXPECT_EQ(0, system("cpcctl channel detach loopback lb --json >/tmp/lb.out"));
+	ASSERT_LT(0, cpc_read_file("/tmp/lb.out", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, "\"slice\": \"\""));
+	EXPECT_NE(0, system("cpcctl channel detach loopback lb 2>/tmp/lb.err"));
+	ASSERT_LT(0, cpc_read_file("/tmp/lb.err", buf, sizeof(buf)));
+	EXPECT_STREQ("cpcctl: detach channel loopback from slice lb: No such device or address\n",
+		     buf);
+}
+
 TEST_HARNESS_MAIN
