@@ -21,6 +21,7 @@
 #include "kselftest_harness.h"
 #include "chan_common.h"
 #include "slice_test.h"
+#include "attach_test.h"
 
 #define LB		"loopback"
 #define MAINT_CPU	3
@@ -34,15 +35,6 @@ static long long guest_num(const char *file)
 
 	snprintf(path, sizeof(path), GUEST_SYSFS "/%s", file);
 	if (cpc_read_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	return atoll(buf);
-}
-
-static long long slice_num(const char *slice, const char *file)
-{
-	char buf[64];
-
-	if (slice_attr(slice, file, buf, sizeof(buf)) < 0)
 		return -1;
 	return atoll(buf);
 }
@@ -95,27 +87,6 @@ static int lb_up(void)
 static int ping(int fd, uint64_t v, struct cpc_call *res)
 {
 	return chan_call(fd, CPC_PROC_PING, v, NULL, 0, 5000, res);
-}
-
-static int attach_ioctl(int dev, unsigned long cmd, const char *chan, const char *slice)
-{
-	struct cpc_channel_attach a = { .size = sizeof(a) };
-
-	snprintf(a.channel, sizeof(a.channel), "%s", chan);
-	snprintf(a.slice, sizeof(a.slice), "%s", slice);
-	return ioctl(dev, cmd, &a) ? errno : 0;
-}
-
-static int ipi_filter(int dev, const char *slice, unsigned int cpu_mask, bool manager)
-{
-	struct cpc_slice_filter f;
-
-	slice_filter_init(&f, slice, CPC_FILTER_IPI);
-	for (unsigned int c = 0; c < 32; c++)
-		if (cpu_mask & (1U << c))
-			slice_set_cpu(f.cpus, c);
-	f.flags = manager ? CPC_FILTER_IPI_MANAGER : 0;
-	return slice_filter(dev, &f);
 }
 
 FIXTURE(lb) {
