@@ -77,15 +77,22 @@ static void cpc_glb_ipi(void *unused)
 /* Host -> guest doorbell; the host holds its loopback lock, irqs off. */
 static void cpc_glb_doorbell(void *unused)
 {
+	int ret;
+
 	atomic_inc(&cpc_glb_ipi_inflight);
 	/*
 	 * -EBUSY: the previous IPI is queued and its handler has not started
 	 * (the csd is unlocked before the handler runs), so it will see what
 	 * the host published before this doorbell.
 	 */
-	if (smp_call_function_single_async(cpc_vcpu_cpu(), &cpc_glb_csd)) {
+	ret = smp_call_function_single_async(cpc_vcpu_cpu(), &cpc_glb_csd);
+	if (ret) {
 		atomic_dec(&cpc_glb_ipi_inflight);
-		atomic64_inc(&cpc_glb_ipi_busy);
+		if (ret == -EBUSY)
+			atomic64_inc(&cpc_glb_ipi_busy);
+		else
+			pr_warn_ratelimited("loopback: maintenance CPU %d cannot take an IPI: %d\n",
+					    cpc_vcpu_cpu(), ret);
 	}
 }
 

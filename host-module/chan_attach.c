@@ -48,7 +48,7 @@ long cpc_host_channel_attach(unsigned int cmd, void __user *argp)
 	struct cpc_channel_attach a;
 	struct cpc_hchan *ch;
 	struct cpc_slice *s;
-	bool locked;
+	bool locked, destroying;
 	int ret;
 
 	if (!capable(CAP_SYS_ADMIN))
@@ -65,7 +65,12 @@ long cpc_host_channel_attach(unsigned int cmd, void __user *argp)
 	}
 	spin_lock_irq(&s->lock);
 	locked = s->filters.locked;
+	destroying = s->state == CPC_SLICE_DESTROYING;
 	spin_unlock_irq(&s->lock);
+	if (destroying) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
 	if (locked) {
 		pr_info_ratelimited("slice %s: filters are locked; channel %s not %s\n",
 				    s->name, a.channel,

@@ -425,7 +425,8 @@ struct cpc_channel_attach {
  * EPERM   the caller lacks CAP_SYS_ADMIN, or the slice is locked
  * ENOENT  no slice has that name
  * ENODEV  no channel has that name
- * EBUSY   the channel is attached to another slice
+ * EBUSY   the channel is attached to another slice, or the slice is
+ *         being destroyed
  * EINTR   interrupted while waiting for the slice manager
  * ======  ===================================================
  */
@@ -440,7 +441,7 @@ struct cpc_channel_attach {
  * Context: needs CAP_SYS_ADMIN.
  *
  * Return: 0, or -1 with errno set: the errors of CPC_IOCTL_CHANNEL_ATTACH
- * except EBUSY, and
+ * (EBUSY only for a slice being destroyed), and
  *
  * ======  ===================================================
  * ENXIO   the channel is not attached to that slice
