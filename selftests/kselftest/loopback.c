@@ -422,6 +422,26 @@ TEST_F(lb, attach_errnos)
 	EXPECT_STREQ("", (char *)big);
 }
 
+/* A slice whose destroy failed part way: detached, and attach/detach EBUSY. */
+TEST_F(lb, attach_to_destroying_slice)
+{
+	struct cpc_call r;
+	char buf[64];
+
+	ASSERT_EQ(0, slice_create(self->dev, "lb", 0x6, 128ULL << 20));
+	ASSERT_EQ(0, attach_ioctl(self->dev, CPC_IOCTL_CHANNEL_ATTACH, LB, "lb"));
+	ASSERT_EQ(0, cpc_write_file("/sys/kernel/debug/cpc_host/fail_step", "1"));
+	ASSERT_EQ(EIO, slice_destroy(self->dev, "lb"));
+	ASSERT_LT(0, slice_attr("lb", "state", buf, sizeof(buf)));
+	EXPECT_STREQ("destroying", buf);
+	ASSERT_LE(0, chan_sysfs_str(LB, "slice", buf, sizeof(buf)));
+	EXPECT_STREQ("", buf);
+	EXPECT_EQ(EBUSY, attach_ioctl(self->dev, CPC_IOCTL_CHANNEL_ATTACH, LB, "lb"));
+	EXPECT_EQ(EBUSY, attach_ioctl(self->dev, CPC_IOCTL_CHANNEL_DETACH, LB, "lb"));
+	EXPECT_EQ(0, ping(self->ch, 9, &r));
+	EXPECT_EQ(0, slice_destroy(self->dev, "lb"));
+}
+
 /* cpcctl channel attach/detach: success, --json, and "cpcctl: <what>: <why>". */
 TEST_F(lb, cpcctl_attach)
 {
