@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * channel.c - the guest end of a CPC channel over an ivshmem device.
+ * channel.c - the guest end of a CPC channel over a transport (an ivshmem
+ * device, or the loopback region of cpc_host in the same kernel).
  *
  * The maintenance thread (vcpu.c) calls cpc_gchan_service_all() after every
  * doorbell: each channel advances its handshake and, in RUN, drains the
@@ -34,9 +35,7 @@ static void cpc_gchan_ring_host(struct cpc_gchan *ch)
 {
 	u32 vector, id = cpc_ep_peer_doorbell(&ch->ep, &vector);
 
-	if (id == ch->ivs->own_id || vector >= CPC_IVSHMEM_MAX_VECTORS)
-		return;
-	cpc_ivshmem_ring(ch->ivs, id, vector);
+	ch->ring(ch, id, vector);
 }
 
 static void cpc_gchan_bad(struct cpc_gchan *ch, enum cpc_bad why, u64 id)
@@ -347,27 +346,35 @@ static const struct file_operations inject_cpl_fops = {
 };
 
 /**
- * cpc_gchan_probe() - set up the guest end on a new ivshmem device.
- * @ivs: the device (mapped, interrupts requested).
+ * cpc_gchan_create() - set up the guest end of a channel.
+ * @name:   channel name (unique).
+ * @region: the shared region.
+ * @size:   its size in bytes.
+ * @own_id: this end's doorbell id on the transport.
+ * @ring:   the transport's doorbell to the host.
+ * @tp:     the transport's object, for @ring.
  *
- * Return: 0 or a negative errno; nothing is left behind on failure.
+ * Return: the channel or an error pointer; nothing is left behind on
+ * failure.
  */
-int cpc_gchan_probe(struct cpc_ivshmem *ivs)
+struct cpc_gchan *cpc_gchan_create(const char *name, void *region, size_t size,
+				   u32 own_id, cpc_gchan_ring_fn ring, void *tp)
 {
 	struct cpc_gchan *ch;
 	int ret;
 
 	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
 	if (!ch)
-		return -ENOMEM;
-	ch->ivs = ivs;
-	snprintf(ch->name, sizeof(ch->name), "%s", pci_name(ivs->pdev));
-	ret = cpc_ep_init(&ch->ep, ivs->shm, ivs->shm_size, false);
+		return ERR_PTR(-ENOMEM);
+	ch->ring = ring;
+	ch->tp = tp;
+	strscpy(ch->name, name, sizeof(ch->name));
+	ret = cpc_ep_init(&ch->ep, region, size, false);
 	if (ret) {
-		dev_err(&ivs->pdev->dev, "shared region of %zu bytes cannot hold a channel\n",
-			ivs->shm_size);
+		pr_err("%s: shared region of %zu bytes cannot hold a channel\n",
+		       name, size);
 		kfree(ch);
-		return ret;
+		return ERR_PTR(ret);
 	}
 	kobject_init(&ch->kobj, &cpc_gchan_ktype);
 	ret = kobject_add(&ch->kobj, cpc_gchan_dir, "%s", ch->name);
@@ -380,23 +387,66 @@ int cpc_gchan_probe(struct cpc_ivshmem *ivs)
 	}
 
 	mutex_lock(&cpc_gchan_lock);
-	cpc_ep_set_doorbell(&ch->ep, ivs->own_id, 0);
+	cpc_ep_set_doorbell(&ch->ep, own_id, 0);
 	cpc_ep_guest_reset(&ch->ep);
 	list_add_tail(&ch->node, &cpc_gchans);
-	WRITE_ONCE(ivs->priv, ch);
 	mutex_unlock(&cpc_gchan_lock);
 	/* Look at the host now; its doorbells may have come before ours. */
 	cpc_vcpu_kick();
-	return 0;
+	return ch;
 
 err_kobj:
 	kobject_put(&ch->kobj);
-	return ret;
+	return ERR_PTR(ret);
 }
 
 /**
- * cpc_gchan_remove() - the device goes away: tell the host (RESET) and free
- * the channel.
+ * cpc_gchan_destroy() - the transport goes away: tell the host (RESET) and
+ * free the channel. The caller makes sure its doorbell handlers are done.
+ * @ch: the channel.
+ */
+void cpc_gchan_destroy(struct cpc_gchan *ch)
+{
+	debugfs_remove_recursive(ch->debugfs);
+	mutex_lock(&cpc_gchan_lock);
+	list_del(&ch->node);
+	cpc_ep_publish(&ch->ep, CPC_STATE_RESET);
+	cpc_gchan_ring_host(ch);
+	mutex_unlock(&cpc_gchan_lock);
+	kobject_put(&ch->kobj);
+}
+
+static void cpc_gchan_ivshmem_ring(struct cpc_gchan *ch, u32 id, u32 vector)
+{
+	struct cpc_ivshmem *ivs = ch->tp;
+
+	/* Untrusted values: never ring ourselves or a vector out of range. */
+	if (id == ivs->own_id || vector >= CPC_IVSHMEM_MAX_VECTORS)
+		return;
+	cpc_ivshmem_ring(ivs, id, vector);
+}
+
+/**
+ * cpc_gchan_probe() - set up the guest end on a new ivshmem device.
+ * @ivs: the device (mapped, interrupts requested).
+ *
+ * Return: 0 or a negative errno; nothing is left behind on failure.
+ */
+int cpc_gchan_probe(struct cpc_ivshmem *ivs)
+{
+	struct cpc_gchan *ch;
+
+	ch = cpc_gchan_create(pci_name(ivs->pdev), ivs->shm, ivs->shm_size,
+			      ivs->own_id, cpc_gchan_ivshmem_ring, ivs);
+	if (IS_ERR(ch))
+		return PTR_ERR(ch);
+	WRITE_ONCE(ivs->priv, ch);
+	return 0;
+}
+
+/**
+ * cpc_gchan_remove() - the ivshmem device goes away: tell the host (RESET)
+ * and free the channel.
  * @ivs: the device.
  */
 void cpc_gchan_remove(struct cpc_ivshmem *ivs)
@@ -406,16 +456,10 @@ void cpc_gchan_remove(struct cpc_ivshmem *ivs)
 
 	if (!ch)
 		return;
-	debugfs_remove_recursive(ch->debugfs);
-	mutex_lock(&cpc_gchan_lock);
-	list_del(&ch->node);
 	WRITE_ONCE(ivs->priv, NULL);
-	cpc_ep_publish(&ch->ep, CPC_STATE_RESET);
-	cpc_gchan_ring_host(ch);
-	mutex_unlock(&cpc_gchan_lock);
 	for (v = 0; v < ivs->nvec; v++)
 		synchronize_irq(cpc_ivshmem_irq(ivs, v));
-	kobject_put(&ch->kobj);
+	cpc_gchan_destroy(ch);
 }
 
 /**

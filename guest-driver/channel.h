@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * channel.h - the guest end of a CPC channel: one per bound ivshmem device.
+ * channel.h - the guest end of a CPC channel: one per bound ivshmem device,
+ * or the loopback channel (loopback.c).
  *
  * Lock order (cpc_guest): cpc_gchan_lock (the channel list; held by the
  * maintenance thread while it serves channels, and by probe/remove) is the
@@ -26,21 +27,33 @@
 /** CPC_GUEST_BATCH - requests served before the thread yields. */
 #define CPC_GUEST_BATCH		32
 
+struct cpc_gchan;
+
+/**
+ * typedef cpc_gchan_ring_fn - ring the host end of a channel.
+ * @ch:     the channel (cpc_gchan_lock held).
+ * @id:     the doorbell id the host published (untrusted).
+ * @vector: the vector the host published (untrusted).
+ */
+typedef void (*cpc_gchan_ring_fn)(struct cpc_gchan *ch, u32 id, u32 vector);
+
 /**
  * struct cpc_gchan - the guest end of one channel.
  * @node:    entry in the channel list (cpc_gchan_lock).
- * @ivs:     the transport device.
+ * @ring:    the transport's doorbell to the host.
+ * @tp:      the transport's object (the ivshmem device), for @ring.
  * @ep:      the protocol end point (private layout, ring views).
  * @kobj:    /sys/kernel/cpc_guest/channels/<name>.
  * @debugfs: /sys/kernel/debug/cpc_guest/channels/<name>.
- * @name:    channel name (the PCI address of the device).
+ * @name:    channel name (the PCI address of the device, or "loopback").
  * @bad:     descriptors rejected, per enum cpc_bad.
  * @broken:  times this end published BROKEN.
  * @argbuf:  private copy of the current request's argument buffer.
  */
 struct cpc_gchan {
 	struct list_head node;
-	struct cpc_ivshmem *ivs;
+	cpc_gchan_ring_fn ring;
+	void *tp;
 	struct cpc_endpoint ep;
 	struct kobject kobj;
 	struct dentry *debugfs;
@@ -52,6 +65,9 @@ struct cpc_gchan {
 
 extern struct mutex cpc_gchan_lock;
 
+struct cpc_gchan *cpc_gchan_create(const char *name, void *region, size_t size,
+				   u32 own_id, cpc_gchan_ring_fn ring, void *tp);
+void cpc_gchan_destroy(struct cpc_gchan *ch);
 int cpc_gchan_probe(struct cpc_ivshmem *ivs);
 void cpc_gchan_remove(struct cpc_ivshmem *ivs);
 void cpc_gchan_doorbell(struct cpc_ivshmem *ivs, unsigned int vector);
@@ -59,6 +75,11 @@ void cpc_gchan_service_all(bool arm);
 bool cpc_gchan_pending_any(void);
 int cpc_gchan_sysfs_init(struct kobject *root, struct dentry *debugfs_root);
 void cpc_gchan_sysfs_exit(void);
+
+/* loopback.c: the loopback transport's guest side. */
+bool cpc_glb_enabled(void);
+int cpc_glb_start(struct kobject *root);
+void cpc_glb_stop(void);
 
 /* vcpu.c: the maintenance vCPU. */
 int cpc_vcpu_start(struct kobject *root, struct dentry *debugfs_root);

@@ -4,7 +4,8 @@
  * dormant maintenance vCPU that runs owner-allowed procedures for the host.
  *
  * This file ties the module together: the sysfs root /sys/kernel/cpc_guest/,
- * the debugfs root and the ivshmem transport.
+ * the debugfs root and the transport: ivshmem devices, or with loopback=1
+ * cpc_host's loopback channel in the same kernel (loopback.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -90,7 +91,11 @@ static int __init cpc_guest_init(void)
 	cpc_guest_ivshmem.debugfs_root = cpc_guest_debugfs;
 	/* Only the maintenance vCPU takes CPC interrupts. */
 	cpc_guest_ivshmem.irq_cpu = cpc_vcpu_cpu();
-	ret = cpc_ivshmem_register(&cpc_guest_ivshmem, "cpc_guest_ivshmem");
+	/* loopback=1: the loopback channel only; no ivshmem device. */
+	if (cpc_glb_enabled())
+		ret = cpc_glb_start(cpc_guest_kobj);
+	else
+		ret = cpc_ivshmem_register(&cpc_guest_ivshmem, "cpc_guest_ivshmem");
 	if (ret)
 		goto err_vcpu;
 	pr_info("loaded, interface %u.%u\n", CPC_VERSION_MAJOR, CPC_VERSION_MINOR);
@@ -116,7 +121,10 @@ static void __exit cpc_guest_exit(void)
 {
 	/* Stop serving first: a request in progress is abandoned. */
 	cpc_vcpu_stop();
-	cpc_ivshmem_unregister(&cpc_guest_ivshmem);
+	if (cpc_glb_enabled())
+		cpc_glb_stop();
+	else
+		cpc_ivshmem_unregister(&cpc_guest_ivshmem);
 	cpc_vcpu_release();
 	cpc_procs_teardown(cpc_guest_kobj);
 	cpc_gchan_sysfs_exit();

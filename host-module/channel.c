@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * channel.c - the host end of a CPC channel over an ivshmem device.
+ * channel.c - the host end of a CPC channel over a transport (an ivshmem
+ * device, or the loopback region: struct cpc_hchan_ops).
  *
  * At probe the host lays out the region (cpc_ep_host_reset()) and goes
  * READY; a delayed work polls the handshake while the guest is not up and,
@@ -14,6 +15,13 @@
  * status and length checked (cpc_cpl_check()) against the private slot, and
  * only then is the result copied out of shared memory into private memory.
  * Any violation moves the channel to BROKEN (counted, logged ratelimited).
+ *
+ * A channel may be attached to a slice (chan_attach.c): then every doorbell
+ * the host sends on it is checked by cpc_mediate_send(slice,
+ * CPC_MEDIATE_MANAGER) - the peer end is the slice's side of a
+ * manager<->slice bus, so the slice's "manager" IPI permission governs it.
+ * A call is mediated once, before its request is posted: refused, it fails
+ * with EPERM and nothing reaches shared memory.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,6 +32,8 @@
 #include <linux/uaccess.h>
 
 #include "channel.h"
+#include "mediation.h"
+#include "slice.h"
 
 static DEFINE_MUTEX(cpc_hchan_list_lock);
 static LIST_HEAD(cpc_hchans);
@@ -38,21 +48,39 @@ static void cpc_hchan_count(struct cpc_hchan *ch, int what)
 	atomic64_inc(&ch->cnt[what]);
 }
 
+/* May the host send a doorbell on @ch now? Lock held. 0 or -EPERM. */
+static int cpc_chan_mediate(struct cpc_hchan *ch)
+{
+	if (!ch->slice)
+		return 0;
+	return cpc_mediate_send(ch->slice, CPC_MEDIATE_MANAGER);
+}
+
+/* Rings a doorbell that already passed cpc_chan_mediate(); lock held. */
+static void cpc_chan_ring_mediated(struct cpc_hchan *ch)
+{
+	u32 vector, id = cpc_ep_peer_doorbell(&ch->ep, &vector);
+
+	ch->ops->ring(ch, id, vector);
+}
+
 /**
  * cpc_chan_ring_guest() - ring the guest end's doorbell.
  * @ch: the channel (lock held, not dead).
  *
- * Every doorbell the host sends to a guest goes through this one function,
- * so that a slice's IPI mask can govern them (mediation).
+ * Every doorbell the host sends to a guest goes through this one function
+ * (or, for a call's request, through cpc_chan_mediate() first), so that a
+ * slice's IPI mask governs them (mediation).
+ *
+ * Return: 0, or -EPERM when the attached slice's IPI mask refused it.
  */
-static void cpc_chan_ring_guest(struct cpc_hchan *ch)
+static int cpc_chan_ring_guest(struct cpc_hchan *ch)
 {
-	u32 vector, id = cpc_ep_peer_doorbell(&ch->ep, &vector);
+	int ret = cpc_chan_mediate(ch);
 
-	/* Untrusted values: never ring ourselves or a vector out of range. */
-	if (id == ch->ivs->own_id || vector >= CPC_IVSHMEM_MAX_VECTORS)
-		return;
-	cpc_ivshmem_ring(ch->ivs, id, vector);
+	if (!ret)
+		cpc_chan_ring_mediated(ch);
+	return ret;
 }
 
 static u32 cpc_hchan_guest_state(struct cpc_hchan *ch)
@@ -234,7 +262,18 @@ static void cpc_hchan_poll(struct work_struct *work)
 }
 
 /**
- * cpc_hchan_doorbell() - a doorbell from the guest: serve the channel.
+ * cpc_hchan_kick() - a doorbell from the guest: serve the channel soon.
+ * @ch: the channel.
+ *
+ * Context: any context.
+ */
+void cpc_hchan_kick(struct cpc_hchan *ch)
+{
+	queue_work(system_wq, &ch->work);
+}
+
+/**
+ * cpc_hchan_doorbell() - an ivshmem doorbell from the guest.
  * @ivs:    the device.
  * @vector: the vector that fired.
  *
@@ -245,7 +284,7 @@ void cpc_hchan_doorbell(struct cpc_ivshmem *ivs, unsigned int vector)
 	struct cpc_hchan *ch = READ_ONCE(ivs->priv);
 
 	if (ch)
-		queue_work(system_wq, &ch->work);
+		cpc_hchan_kick(ch);
 }
 
 /**
@@ -303,8 +342,12 @@ static int cpc_hchan_slot_get(struct cpc_hchan *ch, u32 arg_len, u32 *out_cap,
 	return 0;
 }
 
-/* Publishes a request; lock held. Returns 0 or -ECONNRESET. */
-static int cpc_hchan_post(struct cpc_hchan *ch, const struct cpc_req *req)
+/*
+ * Publishes a request; lock held. @mediated: the caller already passed
+ * cpc_chan_mediate() for this request's doorbell. Returns 0 or -ECONNRESET.
+ */
+static int cpc_hchan_post(struct cpc_hchan *ch, const struct cpc_req *req,
+			  bool mediated)
 {
 	int ret = cpc_ring_push(&ch->ep.req, req);
 
@@ -313,8 +356,12 @@ static int cpc_hchan_post(struct cpc_hchan *ch, const struct cpc_req *req)
 		cpc_hchan_break(ch, CPC_BAD_INDEX, req->id);
 		return -ECONNRESET;
 	}
-	if (cpc_ring_publish(&ch->ep.req))
-		cpc_chan_ring_guest(ch);
+	if (cpc_ring_publish(&ch->ep.req)) {
+		if (mediated)
+			cpc_chan_ring_mediated(ch);
+		else
+			cpc_chan_ring_guest(ch);
+	}
 	return 0;
 }
 
@@ -326,7 +373,8 @@ static int cpc_hchan_post(struct cpc_hchan *ch, const struct cpc_req *req)
  * @timeout: jiffies until an asynchronous call times out (ignored for
  *           synchronous calls, whose caller waits itself).
  *
- * Return: 0, -ENODEV, -ENOTCONN, -EBUSY, -E2BIG or -ECONNRESET.
+ * Return: 0, -ENODEV, -ENOTCONN, -EBUSY, -E2BIG, -ECONNRESET, or -EPERM
+ * when the attached slice's IPI mask refuses the doorbell.
  */
 int cpc_hchan_submit(struct cpc_hchan *ch, struct cpc_hcall *call,
 		     unsigned long timeout)
@@ -343,6 +391,14 @@ int cpc_hchan_submit(struct cpc_hchan *ch, struct cpc_hcall *call,
 		ret = -ENOTCONN;
 		goto out;
 	}
+	if (ch->inflight >= ch->ep.layout.ring_entries) {
+		ret = -EBUSY;
+		goto out;
+	}
+	/* Mediation before any side effect: refused, nothing is posted. */
+	ret = cpc_chan_mediate(ch);
+	if (ret)
+		goto out;
 	ret = cpc_hchan_slot_get(ch, call->uc.arg_len, &call->out_cap, &req);
 	if (ret)
 		goto out;
@@ -356,7 +412,7 @@ int cpc_hchan_submit(struct cpc_hchan *ch, struct cpc_hcall *call,
 	if (call->ucmd)
 		schedule_delayed_work(&call->tmo, timeout);
 	cpc_hchan_count(ch, CPC_HC_CALLS);
-	ret = cpc_hchan_post(ch, &req);
+	ret = cpc_hchan_post(ch, &req, true);
 	/* On -ECONNRESET the break already finished the call. */
 	if (ret)
 		ret = 0;
@@ -443,7 +499,18 @@ static ssize_t peer_state_show(struct cpc_hchan *ch, char *buf, int arg)
 
 static ssize_t transport_show(struct cpc_hchan *ch, char *buf, int arg)
 {
-	return sysfs_emit(buf, "ivshmem\n");
+	return sysfs_emit(buf, "%s\n", ch->ops->transport);
+}
+
+/* The attached slice's name, or an empty line. */
+static ssize_t slice_show(struct cpc_hchan *ch, char *buf, int arg)
+{
+	ssize_t n;
+
+	mutex_lock(&ch->lock);
+	n = sysfs_emit(buf, "%s\n", ch->slice ? ch->slice->name : "");
+	mutex_unlock(&ch->lock);
+	return n;
 }
 
 static ssize_t generation_show(struct cpc_hchan *ch, char *buf, int arg)
@@ -479,6 +546,7 @@ static ssize_t bad_show(struct cpc_hchan *ch, char *buf, int arg)
 CPC_HCHAN_ATTR(state, state_show, 0);
 CPC_HCHAN_ATTR(peer_state, peer_state_show, 0);
 CPC_HCHAN_ATTR(transport, transport_show, 0);
+CPC_HCHAN_ATTR(slice, slice_show, 0);
 CPC_HCHAN_ATTR(generation, generation_show, 0);
 CPC_HCHAN_ATTR(inflight, inflight_show, 0);
 CPC_HCHAN_ATTR(max_out, max_out_show, 0);
@@ -498,6 +566,7 @@ static struct attribute *cpc_hchan_attrs[] = {
 	&cpc_hchan_attr_state.attr,
 	&cpc_hchan_attr_peer_state.attr,
 	&cpc_hchan_attr_transport.attr,
+	&cpc_hchan_attr_slice.attr,
 	&cpc_hchan_attr_generation.attr,
 	&cpc_hchan_attr_inflight.attr,
 	&cpc_hchan_attr_max_out.attr,
@@ -553,7 +622,7 @@ static ssize_t inject_req_write(struct file *f, const char __user *ubuf,
 	raw.id = req.id;
 	ch->slots[(u32)req.id & (ch->ep.layout.ring_entries - 1)].injected = true;
 	snprintf(ch->inject_result, sizeof(ch->inject_result), "pending\n");
-	ret = cpc_hchan_post(ch, &raw);
+	ret = cpc_hchan_post(ch, &raw, false);
 	if (!ret)
 		ret = n;
 out:
@@ -615,39 +684,50 @@ void cpc_hchan_put(struct cpc_hchan *ch)
 }
 
 /**
- * cpc_hchan_probe() - create the host end on a new ivshmem device.
- * @ivs: the device (mapped, interrupts requested).
+ * cpc_hchan_create() - create the host end of a channel over a transport.
+ * @name:   channel name (unique).
+ * @region: the shared region.
+ * @size:   its size in bytes.
+ * @own_id: the host's doorbell id on the transport.
+ * @ops:    the transport.
+ * @tp:     the transport's object, for @ops.
  *
- * Return: 0 or a negative errno; nothing is left behind on failure.
+ * The host lays out the region, publishes READY and rings the guest.
+ *
+ * Return: the channel, or an error pointer; nothing is left behind then.
  */
-int cpc_hchan_probe(struct cpc_ivshmem *ivs)
+struct cpc_hchan *cpc_hchan_create(const char *name, void *region, size_t size,
+				   u32 own_id, const struct cpc_hchan_ops *ops,
+				   void *tp)
 {
 	struct cpc_hchan *ch;
 	int ret;
 
 	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
 	if (!ch)
-		return -ENOMEM;
-	ch->ivs = ivs;
-	snprintf(ch->name, sizeof(ch->name), "ivshmem-%s", pci_name(ivs->pdev));
+		return ERR_PTR(-ENOMEM);
+	ch->ops = ops;
+	ch->tp = tp;
+	ch->own_id = own_id;
+	strscpy(ch->name, name, sizeof(ch->name));
 	mutex_init(&ch->lock);
 	INIT_WORK(&ch->work, cpc_hchan_work);
 	INIT_DELAYED_WORK(&ch->poll, cpc_hchan_poll);
 	init_waitqueue_head(&ch->wq);
 	snprintf(ch->inject_result, sizeof(ch->inject_result), "none\n");
-	ret = cpc_ep_init(&ch->ep, ivs->shm, ivs->shm_size, true);
+	ret = cpc_ep_init(&ch->ep, region, size, true);
 	if (ret) {
-		dev_err(&ivs->pdev->dev, "shared region of %zu bytes cannot hold a channel\n",
-			ivs->shm_size);
+		pr_err("%s: shared region of %zu bytes cannot hold a channel\n",
+		       name, size);
 		kfree(ch);
-		return ret;
+		return ERR_PTR(ret);
 	}
 	ch->slot_size = ALIGN_DOWN(ch->ep.layout.data_size / ch->ep.layout.ring_entries, 64);
 	kobject_init(&ch->kobj, &cpc_hchan_ktype);
 	ret = kobject_add(&ch->kobj, cpc_hchan_dir, "%s", ch->name);
 	if (ret) {
 		kobject_put(&ch->kobj);
-		return ret;
+		return ERR_PTR(ret);
 	}
 	if (!IS_ERR_OR_NULL(cpc_hchan_debugfs)) {
 		ch->debugfs = debugfs_create_dir(ch->name, cpc_hchan_debugfs);
@@ -659,27 +739,22 @@ int cpc_hchan_probe(struct cpc_ivshmem *ivs)
 	mutex_unlock(&cpc_hchan_list_lock);
 
 	mutex_lock(&ch->lock);
-	cpc_ep_set_doorbell(&ch->ep, ivs->own_id, 0);
+	cpc_ep_set_doorbell(&ch->ep, own_id, 0);
 	cpc_ep_host_reset(&ch->ep);
 	cpc_chan_ring_guest(ch);
-	WRITE_ONCE(ivs->priv, ch);
 	schedule_delayed_work(&ch->poll, 0);
 	mutex_unlock(&ch->lock);
-	return 0;
+	return ch;
 }
 
 /**
- * cpc_hchan_remove() - the device goes away: fail every call with ENODEV,
- * tell the guest (RESET), stop the works; open fds keep the object.
- * @ivs: the device.
+ * cpc_hchan_destroy() - the transport goes away: fail every call with
+ * ENODEV, tell the guest (RESET), detach the slice, stop the works; open
+ * fds keep the object.
+ * @ch: the channel.
  */
-void cpc_hchan_remove(struct cpc_ivshmem *ivs)
+void cpc_hchan_destroy(struct cpc_hchan *ch)
 {
-	struct cpc_hchan *ch = ivs->priv;
-	unsigned int v;
-
-	if (!ch)
-		return;
 	debugfs_remove_recursive(ch->debugfs);
 	mutex_lock(&cpc_hchan_list_lock);
 	list_del(&ch->node);
@@ -690,16 +765,145 @@ void cpc_hchan_remove(struct cpc_ivshmem *ivs)
 	cpc_ep_publish(&ch->ep, CPC_STATE_RESET);
 	cpc_chan_ring_guest(ch);
 	ch->dead = true;
+	ch->slice = NULL;
 	wake_up_all(&ch->wq);
 	mutex_unlock(&ch->lock);
 
-	WRITE_ONCE(ivs->priv, NULL);
-	for (v = 0; v < ivs->nvec; v++)
-		synchronize_irq(cpc_ivshmem_irq(ivs, v));
+	if (ch->ops->quiesce)
+		ch->ops->quiesce(ch);
 	cancel_work_sync(&ch->work);
 	cancel_delayed_work_sync(&ch->poll);
 	kobject_del(&ch->kobj);
 	kobject_put(&ch->kobj);
+}
+
+/**
+ * cpc_hchan_attach_slice() - let @s's IPI mask govern @ch's doorbells.
+ * @ch: the channel.
+ * @s:  the slice.
+ *
+ * Context: cpc_slices_mutex held (@s stays alive while attached: destroy
+ * calls cpc_hchan_slice_gone() first).
+ * Return: 0, -ENODEV (channel removed) or -EBUSY (attached to another
+ * slice). Attaching again to the same slice succeeds.
+ */
+int cpc_hchan_attach_slice(struct cpc_hchan *ch, struct cpc_slice *s)
+{
+	int ret = 0;
+
+	mutex_lock(&ch->lock);
+	if (ch->dead)
+		ret = -ENODEV;
+	else if (ch->slice && ch->slice != s)
+		ret = -EBUSY;
+	else
+		ch->slice = s;
+	mutex_unlock(&ch->lock);
+	return ret;
+}
+
+/**
+ * cpc_hchan_detach_slice() - undo cpc_hchan_attach_slice().
+ * @ch: the channel.
+ * @s:  the slice it must be attached to.
+ *
+ * Context: cpc_slices_mutex held.
+ * Return: 0, -ENODEV (channel removed) or -ENXIO (not attached to @s).
+ */
+int cpc_hchan_detach_slice(struct cpc_hchan *ch, struct cpc_slice *s)
+{
+	int ret = 0;
+
+	mutex_lock(&ch->lock);
+	if (ch->dead)
+		ret = -ENODEV;
+	else if (ch->slice != s)
+		ret = -ENXIO;
+	else
+		ch->slice = NULL;
+	mutex_unlock(&ch->lock);
+	return ret;
+}
+
+/**
+ * cpc_hchan_slice_gone() - a slice is being destroyed: detach its channels.
+ * @s: the slice.
+ *
+ * Context: cpc_slices_mutex held.
+ */
+void cpc_hchan_slice_gone(struct cpc_slice *s)
+{
+	struct cpc_hchan *ch;
+
+	mutex_lock(&cpc_hchan_list_lock);
+	list_for_each_entry(ch, &cpc_hchans, node) {
+		mutex_lock(&ch->lock);
+		if (ch->slice == s) {
+			ch->slice = NULL;
+			pr_info("%s: detached from slice %s (destroyed)\n",
+				ch->name, s->name);
+		}
+		mutex_unlock(&ch->lock);
+	}
+	mutex_unlock(&cpc_hchan_list_lock);
+}
+
+static void cpc_hchan_ivshmem_ring(struct cpc_hchan *ch, u32 id, u32 vector)
+{
+	struct cpc_ivshmem *ivs = ch->tp;
+
+	/* Untrusted values: never ring ourselves or a vector out of range. */
+	if (id == ivs->own_id || vector >= CPC_IVSHMEM_MAX_VECTORS)
+		return;
+	cpc_ivshmem_ring(ivs, id, vector);
+}
+
+static void cpc_hchan_ivshmem_quiesce(struct cpc_hchan *ch)
+{
+	struct cpc_ivshmem *ivs = ch->tp;
+	unsigned int v;
+
+	WRITE_ONCE(ivs->priv, NULL);
+	for (v = 0; v < ivs->nvec; v++)
+		synchronize_irq(cpc_ivshmem_irq(ivs, v));
+}
+
+static const struct cpc_hchan_ops cpc_hchan_ivshmem_ops = {
+	.transport = "ivshmem",
+	.ring = cpc_hchan_ivshmem_ring,
+	.quiesce = cpc_hchan_ivshmem_quiesce,
+};
+
+/**
+ * cpc_hchan_probe() - create the host end on a new ivshmem device.
+ * @ivs: the device (mapped, interrupts requested).
+ *
+ * Return: 0 or a negative errno; nothing is left behind on failure.
+ */
+int cpc_hchan_probe(struct cpc_ivshmem *ivs)
+{
+	char name[CPC_CHANNEL_NAME_MAX];
+	struct cpc_hchan *ch;
+
+	snprintf(name, sizeof(name), "ivshmem-%s", pci_name(ivs->pdev));
+	ch = cpc_hchan_create(name, ivs->shm, ivs->shm_size, ivs->own_id,
+			      &cpc_hchan_ivshmem_ops, ivs);
+	if (IS_ERR(ch))
+		return PTR_ERR(ch);
+	WRITE_ONCE(ivs->priv, ch);
+	return 0;
+}
+
+/**
+ * cpc_hchan_remove() - the ivshmem device goes away (cpc_hchan_destroy()).
+ * @ivs: the device.
+ */
+void cpc_hchan_remove(struct cpc_ivshmem *ivs)
+{
+	struct cpc_hchan *ch = ivs->priv;
+
+	if (ch)
+		cpc_hchan_destroy(ch);
 }
 
 /**

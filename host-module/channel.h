@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * channel.h - the host end of a CPC channel (one per bound ivshmem device).
+ * channel.h - the host end of a CPC channel (one per bound ivshmem device,
+ * plus the loopback channel); the transport is a small ops struct.
  *
- * Lock order (cpc_host channels): cpc_hchan_list_lock, then cpc_hchan.lock.
+ * Lock order (cpc_host): cpc_slices_mutex, then cpc_hchan_list_lock, then
+ * cpc_hchan.lock, then a slice's spinlock (cpc_mediate_send()) or the
+ * loopback transport's spinlock.
  * cpc_hchan.lock (a mutex) protects the end point, the rings, the slot
- * table and every call's state; the doorbell interrupt only queues work.
+ * table, the attached slice and every call's state; the doorbell interrupt
+ * only queues work.
  */
 #ifndef CPC_HOST_CHANNEL_H
 #define CPC_HOST_CHANNEL_H
@@ -23,6 +27,21 @@
 
 struct io_uring_cmd;
 struct cpc_hchan;
+struct cpc_slice;
+
+/**
+ * struct cpc_hchan_ops - how a channel reaches its transport.
+ * @transport: transport name, in sysfs ("ivshmem", "loopback").
+ * @ring:      ring the guest end's doorbell; @id and @vector are what the
+ *             guest published (untrusted). Called with the channel lock held.
+ * @quiesce:   after the channel is dead: wait until no doorbell handler of
+ *             the transport can still use the channel. May be NULL.
+ */
+struct cpc_hchan_ops {
+	const char *transport;
+	void (*ring)(struct cpc_hchan *ch, u32 id, u32 vector);
+	void (*quiesce)(struct cpc_hchan *ch);
+};
 
 /**
  * struct cpc_hfile - one open channel fd.
@@ -108,8 +127,11 @@ enum {
  * struct cpc_hchan - the host end of one channel.
  * @kobj:      /sys/kernel/cpc_host/channels/<name>; also the refcount.
  * @node:      entry in the channel list.
- * @ivs:       the transport device (valid while !@dead).
- * @name:      channel name: "ivshmem-" + PCI address.
+ * @ops:       the transport.
+ * @tp:        the transport's object (ivshmem device; valid while !@dead).
+ * @own_id:    the host's doorbell id on the transport.
+ * @slice:     the slice whose IPI mask governs the doorbells, or NULL.
+ * @name:      channel name: "ivshmem-" + PCI address, or "loopback".
  * @lock:      see the lock order above.
  * @ep:        protocol end point.
  * @dead:      the device was removed; nothing touches shared memory.
@@ -128,7 +150,10 @@ enum {
 struct cpc_hchan {
 	struct kobject kobj;
 	struct list_head node;
-	struct cpc_ivshmem *ivs;
+	const struct cpc_hchan_ops *ops;
+	void *tp;
+	u32 own_id;
+	struct cpc_slice *slice;
 	char name[CPC_CHANNEL_NAME_MAX];
 	/* End point, rings, slots and call states (see the lock order). */
 	struct mutex lock;
@@ -147,6 +172,14 @@ struct cpc_hchan {
 	atomic64_t bad[CPC_BAD_COUNT];
 };
 
+struct cpc_hchan *cpc_hchan_create(const char *name, void *region, size_t size,
+				   u32 own_id, const struct cpc_hchan_ops *ops,
+				   void *tp);
+void cpc_hchan_destroy(struct cpc_hchan *ch);
+void cpc_hchan_kick(struct cpc_hchan *ch);
+int cpc_hchan_attach_slice(struct cpc_hchan *ch, struct cpc_slice *s);
+int cpc_hchan_detach_slice(struct cpc_hchan *ch, struct cpc_slice *s);
+void cpc_hchan_slice_gone(struct cpc_slice *s);
 int cpc_hchan_probe(struct cpc_ivshmem *ivs);
 void cpc_hchan_remove(struct cpc_ivshmem *ivs);
 void cpc_hchan_doorbell(struct cpc_ivshmem *ivs, unsigned int vector);
@@ -159,6 +192,13 @@ int cpc_hchan_submit(struct cpc_hchan *ch, struct cpc_hcall *call,
 		     unsigned long timeout);
 void cpc_hchan_give_up(struct cpc_hchan *ch, struct cpc_hcall *call, int err);
 bool cpc_hchan_writable(struct cpc_hchan *ch);
+
+/* chan_attach.c */
+long cpc_host_channel_attach(unsigned int cmd, void __user *argp);
+
+/* loopback.c */
+int cpc_loopback_init(void);
+void cpc_loopback_exit(void);
 
 /* call.c */
 long cpc_host_channel_open(void __user *argp);

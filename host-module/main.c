@@ -5,10 +5,13 @@
  *
  * This file ties the module together: /dev/cpc_host, the sysfs root
  * /sys/kernel/cpc_host/, the debugfs root, the slice manager (slice*.c,
- * mediation.c) and the ivshmem transport.
+ * mediation.c), the ivshmem transport and the loopback channel
+ * (loopback.c, module parameter loopback_mib).
  *
  * Unload policy: every live slice holds a reference on this module, so
- * rmmod fails (EBUSY/EWOULDBLOCK) until all slices are destroyed.
+ * rmmod fails (EBUSY/EWOULDBLOCK) until all slices are destroyed; the same
+ * holds while a cpc_guest is attached to the loopback channel (its
+ * symbol_get() holds a reference).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -77,6 +80,9 @@ static long cpc_host_ioctl(struct file *file, unsigned int cmd,
 		return cpc_slice_ioctl(cmd, argp);
 	case CPC_IOCTL_CHANNEL_OPEN:
 		return cpc_host_channel_open(argp);
+	case CPC_IOCTL_CHANNEL_ATTACH:
+	case CPC_IOCTL_CHANNEL_DETACH:
+		return cpc_host_channel_attach(cmd, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -143,13 +149,18 @@ static int __init cpc_host_init(void)
 	ret = cpc_ivshmem_register(&cpc_host_ivshmem, "cpc_host_ivshmem");
 	if (ret)
 		goto err_chan;
+	ret = cpc_loopback_init();
+	if (ret)
+		goto err_ivshmem;
 
 	ret = misc_register(&cpc_host_misc);
 	if (ret)
-		goto err_ivshmem;
+		goto err_loopback;
 	pr_info("loaded, interface %u.%u\n", CPC_VERSION_MAJOR, CPC_VERSION_MINOR);
 	return 0;
 
+err_loopback:
+	cpc_loopback_exit();
 err_ivshmem:
 	cpc_ivshmem_unregister(&cpc_host_ivshmem);
 err_chan:
@@ -166,6 +177,7 @@ err_kobj:
 static void __exit cpc_host_exit(void)
 {
 	misc_deregister(&cpc_host_misc);
+	cpc_loopback_exit();
 	cpc_ivshmem_unregister(&cpc_host_ivshmem);
 	cpc_hchan_exit();
 	cpc_slices_exit();

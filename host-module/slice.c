@@ -35,6 +35,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "channel.h"
 #include "mediation.h"
 #include "slice.h"
 
@@ -682,6 +683,8 @@ int cpc_slice_destroy(struct cpc_slice *s)
 	spin_lock_irq(&s->lock);
 	s->state = CPC_SLICE_DESTROYING;
 	spin_unlock_irq(&s->lock);
+	/* Channels attached to the slice go back to unmediated doorbells. */
+	cpc_hchan_slice_gone(s);
 
 	/* No test hook may touch the memory once scrubbing starts. */
 	debugfs_remove_recursive(s->debugfs);

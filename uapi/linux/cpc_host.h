@@ -382,6 +382,73 @@ struct cpc_channel_open {
  */
 #define CPC_IOCTL_CHANNEL_OPEN _IOW(CPC_IOC_MAGIC, 0x40, struct cpc_channel_open)
 
+/**
+ * struct cpc_channel_attach - attach a channel to a slice, or detach it
+ * (CPC_IOCTL_CHANNEL_ATTACH, CPC_IOCTL_CHANNEL_DETACH).
+ * @size:     (in) sizeof(struct cpc_channel_attach) as the caller knows it.
+ * @flags:    (in) zero (no flags defined yet).
+ * @channel:  (in) channel name, NUL-terminated.
+ * @slice:    (in) slice name, NUL-terminated.
+ * @reserved: (in) must be zero.
+ */
+struct cpc_channel_attach {
+	__u32 size;
+	__u32 flags;
+	char channel[CPC_CHANNEL_NAME_MAX];
+	char slice[CPC_SLICE_NAME_MAX];
+	__u64 reserved[2];
+};
+
+/**
+ * CPC_IOCTL_CHANNEL_ATTACH - let a slice's IPI destination mask govern a
+ * channel's doorbells; on /dev/cpc_host.
+ *
+ * From then on every doorbell the host sends on the channel is checked by
+ * the slice's mask with the manager as the target (the channel's peer is the
+ * slice's end of a manager<->slice bus): a call whose doorbell the mask
+ * refuses fails with EPERM before anything is posted, and the slice counts
+ * it in filters/ipi_refused (allowed ones in filters/ipi_sent). Attaching is
+ * a filter change: it fails with EPERM once the slice is locked. Attaching a
+ * channel again to the slice it is attached to succeeds. Destroying the
+ * slice detaches its channels.
+ *
+ * Context: needs CAP_SYS_ADMIN.
+ *
+ * Return: 0, or -1 with errno set:
+ *
+ * ======  ===================================================
+ * EFAULT  the argument pointer is not readable
+ * EINVAL  @size is too small, @flags or @reserved is not zero, or a name
+ *         is empty, not NUL-terminated or (slice) not a valid slice name
+ * E2BIG   @size is larger than the kernel's struct and the extra bytes
+ *         are not zero
+ * EPERM   the caller lacks CAP_SYS_ADMIN, or the slice is locked
+ * ENOENT  no slice has that name
+ * ENODEV  no channel has that name
+ * EBUSY   the channel is attached to another slice, or the slice is
+ *         being destroyed
+ * EINTR   interrupted while waiting for the slice manager
+ * ======  ===================================================
+ */
+#define CPC_IOCTL_CHANNEL_ATTACH _IOW(CPC_IOC_MAGIC, 0x42, struct cpc_channel_attach)
+
+/**
+ * CPC_IOCTL_CHANNEL_DETACH - undo CPC_IOCTL_CHANNEL_ATTACH; on /dev/cpc_host.
+ *
+ * Detaching is a filter change: it fails with EPERM once the slice is
+ * locked (destroying the slice detaches).
+ *
+ * Context: needs CAP_SYS_ADMIN.
+ *
+ * Return: 0, or -1 with errno set: the errors of CPC_IOCTL_CHANNEL_ATTACH
+ * (EBUSY only for a slice being destroyed), and
+ *
+ * ======  ===================================================
+ * ENXIO   the channel is not attached to that slice
+ * ======  ===================================================
+ */
+#define CPC_IOCTL_CHANNEL_DETACH _IOW(CPC_IOC_MAGIC, 0x43, struct cpc_channel_attach)
+
 /** CPC_CALL_ARG_MAX - largest argument buffer of one call. */
 #define CPC_CALL_ARG_MAX 4096
 /** CPC_CALL_TIMEOUT_DEFAULT_MS - timeout of a call that names none. */

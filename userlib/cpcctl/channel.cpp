@@ -1,4 +1,5 @@
-// cpcctl channel list: the CPC channels of cpc_host (host side).
+// cpcctl channel list | attach | detach: the CPC channels of cpc_host
+// (host side).
 #include "commands.hpp"
 
 #include <cpc/channel.hpp>
@@ -7,6 +8,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
 namespace cpcctl {
 
@@ -25,6 +27,7 @@ void add_channel_commands(CLI::App &app, Global &g)
 					       {"state", c.state},
 					       {"peer_state", c.peer_state},
 					       {"transport", c.transport},
+					       {"slice", c.slice},
 					       {"calls", c.calls},
 					       {"completed", c.completed},
 					       {"errors", c.errors},
@@ -41,6 +44,32 @@ void add_channel_commands(CLI::App &app, Global &g)
 				    (unsigned long long)c.calls, (unsigned long long)c.errors);
 		return 0;
 	});
+
+	// attach / detach CHANNEL SLICE
+	for (bool attach : {true, false}) {
+		struct Opts {
+			std::string channel, slice;
+		};
+		auto o = std::make_shared<Opts>();
+		auto *sub = chan->add_subcommand(attach ? "attach" : "detach",
+						 attach ? "let a slice's IPI mask mediate a channel's doorbells"
+							: "detach a channel from its slice");
+		sub->add_option("CHANNEL", o->channel, "channel name")->required();
+		sub->add_option("SLICE", o->slice, "slice name")->required();
+		add_json_flag(sub, g);
+		on_run(sub, [o, attach, &g] {
+			if (attach)
+				cpc::attach_channel(o->channel, o->slice);
+			else
+				cpc::detach_channel(o->channel, o->slice);
+			if (g.json)
+				std::cout << nlohmann::json{{"channel", o->channel},
+							    {"slice", attach ? o->slice : ""}}
+						     .dump(2)
+					  << "\n";
+			return 0;
+		});
+	}
 }
 
 } // namespace cpcctl

@@ -75,6 +75,7 @@ std::vector<ChannelInfo> list_channels(const std::string &sysfs)
 		c.state = read_line(d / "state");
 		c.peer_state = read_line(d / "peer_state");
 		c.transport = read_line(d / "transport");
+		c.slice = read_line(d / "slice");
 		c.calls = read_u64(d / "calls");
 		c.completed = read_u64(d / "completed");
 		c.errors = read_u64(d / "errors");
@@ -85,6 +86,40 @@ std::vector<ChannelInfo> list_channels(const std::string &sysfs)
 	std::sort(out.begin(), out.end(),
 		  [](const ChannelInfo &a, const ChannelInfo &b) { return a.name < b.name; });
 	return out;
+}
+
+namespace {
+
+void attach_ioctl(unsigned long cmd, const std::string &channel, const std::string &slice,
+		  const std::string &dev, const std::string &what)
+{
+	if (channel.empty() || channel.size() >= CPC_CHANNEL_NAME_MAX)
+		throw Error(EINVAL, what + ": invalid channel name");
+	if (slice.empty() || slice.size() >= CPC_SLICE_NAME_MAX)
+		throw Error(EINVAL, what + ": invalid slice name");
+	UniqueFd ctl(::open(dev.c_str(), O_RDWR | O_CLOEXEC));
+	if (!ctl)
+		throw_errno(dev);
+	cpc_channel_attach a{};
+	a.size = sizeof(a);
+	std::memcpy(a.channel, channel.c_str(), channel.size() + 1);
+	std::memcpy(a.slice, slice.c_str(), slice.size() + 1);
+	if (::ioctl(ctl.get(), cmd, &a) < 0)
+		throw_errno(what);
+}
+
+} // namespace
+
+void attach_channel(const std::string &channel, const std::string &slice, const std::string &dev)
+{
+	attach_ioctl(CPC_IOCTL_CHANNEL_ATTACH, channel, slice, dev,
+		     "attach channel " + channel + " to slice " + slice);
+}
+
+void detach_channel(const std::string &channel, const std::string &slice, const std::string &dev)
+{
+	attach_ioctl(CPC_IOCTL_CHANNEL_DETACH, channel, slice, dev,
+		     "detach channel " + channel + " from slice " + slice);
 }
 
 Channel::Channel(const std::string &name, const std::string &dev) : name_(name)

@@ -30,11 +30,21 @@ struct ChannelInfo {
 	std::string state;      ///< "ready" when the guest end is up
 	std::string peer_state; ///< the guest end's published state
 	std::string transport;
+	std::string slice;      ///< slice whose IPI mask mediates it ("": none)
 	std::uint64_t calls = 0, completed = 0, errors = 0, timeouts = 0, broken = 0;
 };
 
 /// Lists the channels of the loaded cpc_host (empty if none or not loaded).
 std::vector<ChannelInfo> list_channels(const std::string &sysfs = "/sys/kernel/cpc_host/channels");
+
+/// Attaches channel @channel to slice @slice (CPC_IOCTL_CHANNEL_ATTACH):
+/// the slice's IPI mask then mediates its doorbells. Throws cpc::Error
+/// ("attach channel <c> to slice <s>: <why>").
+void attach_channel(const std::string &channel, const std::string &slice,
+		    const std::string &dev = "/dev/cpc_host");
+/// Undoes attach_channel() (CPC_IOCTL_CHANNEL_DETACH); throws cpc::Error.
+void detach_channel(const std::string &channel, const std::string &slice,
+		    const std::string &dev = "/dev/cpc_host");
 
 /// One call's input.
 struct CallRequest {
