@@ -8,6 +8,7 @@
 
 #include <cpc/channel.hpp>
 #include <cpc/error.hpp>
+#include <cpc/file.hpp>
 #include <cpc/fd.hpp>
 #include <cpc/job.hpp>
 #include <cpc/parse.hpp>
@@ -31,23 +32,6 @@
 namespace cpcctl {
 
 namespace {
-
-std::vector<std::uint8_t> read_file(const std::string &path)
-{
-	cpc::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-	if (!fd)
-		cpc::throw_errno(path);
-	std::vector<std::uint8_t> data;
-	std::uint8_t buf[1 << 16];
-	for (;;) {
-		ssize_t n = ::read(fd.get(), buf, sizeof(buf));
-		if (n < 0)
-			cpc::throw_errno(path);
-		if (n == 0)
-			return data;
-		data.insert(data.end(), buf, buf + n);
-	}
-}
 
 /// The output file of a job: written as PATH.tmp, renamed to PATH by
 /// commit(); removed if the job fails before that.
@@ -126,7 +110,7 @@ int run_snapshot(const Global &g, const SnapOpts &o)
 	}
 	if (!o.base.empty()) {
 		cpc::ExportId id;
-		auto data = read_file(o.base);
+		auto data = cpc::read_file(o.base);
 		try {
 			id = cpc::export_id(data);
 		} catch (const cpc::Error &e) {

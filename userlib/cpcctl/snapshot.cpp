@@ -4,6 +4,7 @@
 #include "commands.hpp"
 
 #include <cpc/error.hpp>
+#include <cpc/file.hpp>
 #include <cpc/fd.hpp>
 #include <cpc/snapshot.hpp>
 
@@ -22,23 +23,6 @@
 namespace cpcctl {
 
 namespace {
-
-std::vector<std::uint8_t> read_all(const std::string &path)
-{
-	cpc::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-	if (!fd)
-		cpc::throw_errno(path);
-	std::vector<std::uint8_t> data;
-	std::uint8_t buf[1 << 16];
-	for (;;) {
-		ssize_t n = ::read(fd.get(), buf, sizeof(buf));
-		if (n < 0)
-			cpc::throw_errno(path);
-		if (n == 0)
-			return data;
-		data.insert(data.end(), buf, buf + n);
-	}
-}
 
 /// Writes @data to @path (created with @mode) via a temporary file, so a
 /// failed run never leaves a partial file behind.
@@ -97,8 +81,8 @@ void add_snapshot_commands(CLI::App &app, Global &g)
 		auto key = cpc::SnapshotKey::load(o.key);
 		std::optional<std::vector<std::uint8_t>> base;
 		if (!o.base.empty())
-			base = read_all(o.base);
-		auto data = read_all(o.in);
+			base = cpc::read_file(o.base);
+		auto data = cpc::read_file(o.in);
 		cpc::SnapshotImage image(key, std::move(base));
 		try {
 			for (const auto &c : cpc::parse_snapshot_chunks(data))
