@@ -56,6 +56,26 @@ static void cpc_gchan_break(struct cpc_gchan *ch)
 	cpc_gchan_ring_host(ch);
 }
 
+/*
+ * A host never reuses a request id within a generation (ids carry a
+ * sequence number), so a repeat among the last CPC_RING_ENTRIES_MAX ids is
+ * a hostile or broken host: it is rejected, not served twice. Forgotten
+ * when the channel comes up with a new generation.
+ */
+static bool cpc_gchan_id_repeated(struct cpc_gchan *ch, u64 id)
+{
+	u32 i;
+
+	for (i = 0; i < ch->seen_n; i++)
+		if (ch->seen_ids[i] == id)
+			return true;
+	ch->seen_ids[ch->seen_pos] = id;
+	ch->seen_pos = (ch->seen_pos + 1) % ARRAY_SIZE(ch->seen_ids);
+	if (ch->seen_n < ARRAY_SIZE(ch->seen_ids))
+		ch->seen_n++;
+	return false;
+}
+
 static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_req *req,
 			    struct cpc_cpl *cpl)
 {
@@ -68,6 +88,8 @@ static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_req *req,
 	memset(cpl, 0, sizeof(*cpl));
 	cpl->id = req->id;
 	why = cpc_req_check(req, &ch->ep.layout);
+	if (why == CPC_BAD_NONE && cpc_gchan_id_repeated(ch, req->id))
+		why = CPC_BAD_ID;
 	if (why != CPC_BAD_NONE) {
 		cpc_gchan_bad(ch, why, req->id);
 		cpl->status = CPC_ST_EPROTO;
@@ -172,6 +194,8 @@ static void cpc_gchan_service(struct cpc_gchan *ch, bool arm)
 		} else if (ev == CPC_EP_UP) {
 			pr_info_ratelimited("%s: channel up (generation %u)\n",
 					    ch->name, ch->ep.generation);
+			ch->seen_n = 0;
+			ch->seen_pos = 0;
 		}
 		cpc_gchan_ring_host(ch);
 	}
@@ -286,6 +310,7 @@ CPC_GCHAN_ATTR(bad_arg_range, bad_show, CPC_BAD_ARG);
 CPC_GCHAN_ATTR(bad_out_range, bad_show, CPC_BAD_OUT);
 CPC_GCHAN_ATTR(bad_overlap, bad_show, CPC_BAD_OVERLAP);
 CPC_GCHAN_ATTR(bad_index, bad_show, CPC_BAD_INDEX);
+CPC_GCHAN_ATTR(bad_id, bad_show, CPC_BAD_ID);
 
 static struct attribute *cpc_gchan_attrs[] = {
 	&cpc_gchan_attr_state.attr,
@@ -297,6 +322,7 @@ static struct attribute *cpc_gchan_attrs[] = {
 	&cpc_gchan_attr_bad_out_range.attr,
 	&cpc_gchan_attr_bad_overlap.attr,
 	&cpc_gchan_attr_bad_index.attr,
+	&cpc_gchan_attr_bad_id.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(cpc_gchan);

@@ -60,6 +60,9 @@ struct cpc_gchan {
 	char name[32];
 	atomic64_t bad[CPC_BAD_COUNT];
 	atomic64_t broken;
+	u64 seen_ids[CPC_RING_ENTRIES_MAX];
+	u32 seen_n;
+	u32 seen_pos;
 	u8 argbuf[CPC_GUEST_ARG_MAX];
 };
 

@@ -623,12 +623,45 @@ static ssize_t inject_req_write(struct file *f, const char __user *ubuf,
 	ch->slots[(u32)req.id & (ch->ep.layout.ring_entries - 1)].injected = true;
 	snprintf(ch->inject_result, sizeof(ch->inject_result), "pending\n");
 	ret = cpc_hchan_post(ch, &raw, false);
-	if (!ret)
+	if (!ret) {
+		ch->last_inject = raw;
+		ch->have_last_inject = true;
 		ret = n;
+	}
 out:
 	mutex_unlock(&ch->lock);
 	return ret;
 }
+
+/*
+ * debugfs inject_dup (root only, tests): post the last injected request
+ * again, id included, as a hostile host reusing an id would. The guest
+ * rejects it; its answer then names an id no longer in flight, so this
+ * channel counts bad_id and resets, as for any hostile guest answer.
+ */
+static ssize_t inject_dup_write(struct file *f, const char __user *ubuf,
+				size_t n, loff_t *pos)
+{
+	struct cpc_hchan *ch = file_inode(f)->i_private;
+	ssize_t ret;
+
+	mutex_lock(&ch->lock);
+	if (ch->dead || !cpc_ep_running(&ch->ep))
+		ret = -ENOTCONN;
+	else if (!ch->have_last_inject)
+		ret = -ENODATA;
+	else
+		ret = cpc_hchan_post(ch, &ch->last_inject, false);
+	mutex_unlock(&ch->lock);
+	return ret ? ret : n;
+}
+
+static const struct file_operations inject_dup_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = inject_dup_write,
+	.llseek = no_llseek,
+};
 
 static ssize_t inject_req_read(struct file *f, char __user *ubuf, size_t n,
 			       loff_t *pos)
@@ -733,6 +766,8 @@ struct cpc_hchan *cpc_hchan_create(const char *name, void *region, size_t size,
 		ch->debugfs = debugfs_create_dir(ch->name, cpc_hchan_debugfs);
 		debugfs_create_file("inject_req", 0600, ch->debugfs, ch,
 				    &inject_req_fops);
+		debugfs_create_file("inject_dup", 0200, ch->debugfs, ch,
+				    &inject_dup_fops);
 	}
 	mutex_lock(&cpc_hchan_list_lock);
 	list_add_tail(&ch->node, &cpc_hchans);

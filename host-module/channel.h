@@ -143,6 +143,8 @@ enum {
  * @seq:       sequence for request ids.
  * @slot_size: bytes of the data area per slot.
  * @inject_result: status and out_len of the last injected request.
+ * @last_inject: the last injected request, for debugfs inject_dup.
+ * @have_last_inject: @last_inject is valid.
  * @debugfs:   /sys/kernel/debug/cpc_host/channels/<name>.
  * @cnt:       counters (CPC_HC_*).
  * @bad:       completions rejected, per enum cpc_bad.
@@ -167,6 +169,8 @@ struct cpc_hchan {
 	u64 seq;
 	u32 slot_size;
 	char inject_result[32];
+	struct cpc_req last_inject;
+	bool have_last_inject;
 	struct dentry *debugfs;
 	atomic64_t cnt[CPC_HC_NR];
 	atomic64_t bad[CPC_BAD_COUNT];

@@ -82,7 +82,8 @@ bool cpc_ring_arm(struct cpc_ring *r);
  * @CPC_BAD_ARG:      argument buffer outside the data area.
  * @CPC_BAD_OUT:      result buffer outside the data area.
  * @CPC_BAD_OVERLAP:  argument and result buffers overlap.
- * @CPC_BAD_ID:       completion for an id not in flight.
+ * @CPC_BAD_ID:       completion for an id not in flight, or a request
+ *                    reusing an id the host already sent.
  * @CPC_BAD_STATUS:   unknown completion status.
  * @CPC_BAD_LEN:      completion claims more output than the buffer holds.
  * @CPC_BAD_INDEX:    the peer's ring index is out of range.

@@ -779,6 +779,38 @@ TEST_F(chan, hostile_host_unknown_opcode)
 	hostile_host_req(_metadata, self, &r, "bad_opcode");
 }
 
+/* A host that reuses a request id: the guest rejects the repeat. */
+TEST_F(chan, hostile_host_duplicate_id)
+{
+	struct cpc_req r = { .opcode = CPC_PROC_PING, .args = { 5 } };
+	long long before = guest_chan_num(self->shm, "bad_id");
+	char path[256], buf[64];
+	double end;
+	int fd;
+
+	ASSERT_LE(0, before);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_host/channels/%s/inject_req",
+		 self->name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(sizeof(r), write(fd, &r, sizeof(r)));
+	end = cpc_now() + 10;
+	do {
+		usleep(20000);
+		ASSERT_LT(0, pread(fd, buf, sizeof(buf) - 1, 0));
+	} while (!strncmp(buf, "pending", 7) && cpc_now() < end);
+	close(fd);
+	EXPECT_EQ(0, strncmp(buf, "0 ", 2)) TH_LOG("first answer: %s", buf);	/* served */
+	snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_host/channels/%s/inject_dup",
+		 self->name);
+	ASSERT_EQ(0, cpc_write_file(path, "1"));
+	end = cpc_now() + 10;
+	while (guest_chan_num(self->shm, "bad_id") == before && cpc_now() < end)
+		usleep(20000);
+	EXPECT_EQ(before + 1, guest_chan_num(self->shm, "bad_id"));
+	expect_recovers(_metadata, self->name, self->fd);
+}
+
 TEST_F(chan, hostile_host_flags)
 {
 	struct cpc_req r = { .opcode = CPC_PROC_PING, .flags = 1 };
