@@ -746,26 +746,49 @@ TEST_F(chan, hostile_guest_index_wrapped_back)
 
 /* ---- a hostile host: garbage requests and ring indexes ---- */
 
-static void hostile_host_req(struct __test_metadata *_metadata, FIXTURE_DATA(chan) *self,
-			     const struct cpc_req *req, const char *counter)
+/*
+ * Posts @req verbatim through the host's debugfs inject_req and waits (10 s
+ * at most) for the guest's answer, "<status> <out_len>", into @buf.
+ */
+static int inject_req_wait(const char *name, const struct cpc_req *req,
+			   char *buf, size_t size)
 {
-	char path[256], buf[64];
-	long long before = guest_chan_num(self->shm, counter);
+	char path[256];
 	double end;
+	ssize_t n;
 	int fd;
 
-	ASSERT_LE(0, before);
 	snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_host/channels/%s/inject_req",
-		 self->name);
+		 name);
 	fd = open(path, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(sizeof(*req), write(fd, req, sizeof(*req)));
+	if (fd < 0)
+		return -errno;
+	if (write(fd, req, sizeof(*req)) != sizeof(*req)) {
+		close(fd);
+		return -EIO;
+	}
 	end = cpc_now() + 10;
 	do {
 		usleep(20000);
-		ASSERT_LT(0, pread(fd, buf, sizeof(buf) - 1, 0));
+		n = pread(fd, buf, size - 1, 0);
+		if (n <= 0) {
+			close(fd);
+			return -EIO;
+		}
+		buf[n] = '\0';
 	} while (!strncmp(buf, "pending", 7) && cpc_now() < end);
 	close(fd);
+	return 0;
+}
+
+static void hostile_host_req(struct __test_metadata *_metadata, FIXTURE_DATA(chan) *self,
+			     const struct cpc_req *req, const char *counter)
+{
+	char buf[64];
+	long long before = guest_chan_num(self->shm, counter);
+
+	ASSERT_LE(0, before);
+	ASSERT_EQ(0, inject_req_wait(self->name, req, buf, sizeof(buf)));
 	/* Rejected with EPROTO (71), counted, channel still up. */
 	EXPECT_EQ(0, strncmp(buf, "71 0", 4)) TH_LOG("inject result: %s", buf);
 	EXPECT_EQ(before + 1, guest_chan_num(self->shm, counter));
@@ -786,20 +809,9 @@ TEST_F(chan, hostile_host_duplicate_id)
 	long long before = guest_chan_num(self->shm, "bad_id");
 	char path[256], buf[64];
 	double end;
-	int fd;
 
 	ASSERT_LE(0, before);
-	snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_host/channels/%s/inject_req",
-		 self->name);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(sizeof(r), write(fd, &r, sizeof(r)));
-	end = cpc_now() + 10;
-	do {
-		usleep(20000);
-		ASSERT_LT(0, pread(fd, buf, sizeof(buf) - 1, 0));
-	} while (!strncmp(buf, "pending", 7) && cpc_now() < end);
-	close(fd);
+	ASSERT_EQ(0, inject_req_wait(self->name, &r, buf, sizeof(buf)));
 	EXPECT_EQ(0, strncmp(buf, "0 ", 2)) TH_LOG("first answer: %s", buf);	/* served */
 	snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_host/channels/%s/inject_dup",
 		 self->name);

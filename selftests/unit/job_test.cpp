@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_util.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <functional>
@@ -42,15 +44,7 @@ std::vector<std::uint8_t> chunk(std::uint64_t gen, std::uint64_t base, std::uint
 	return out;
 }
 
-int errno_of(const std::function<void()> &f)
-{
-	try {
-		f();
-	} catch (const cpc::Error &e) {
-		return e.errnum();
-	}
-	return 0;
-}
+using cpc_test::errno_of;
 
 TEST(SnapshotPlan, RejectsBadRanges)
 {

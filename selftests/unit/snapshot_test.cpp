@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_util.hpp"
+
 #include <cstddef>
 #include <cstdio>
 #include <functional>
@@ -141,15 +143,7 @@ struct Encoder {
 	}
 };
 
-int errno_of(const std::function<void()> &f)
-{
-	try {
-		f();
-	} catch (const cpc::Error &e) {
-		return e.errnum();
-	}
-	return 0;
-}
+using cpc_test::errno_of;
 
 void decrypt(const cpc::SnapshotKey &key, const std::vector<std::uint8_t> &data,
 	     std::optional<std::vector<std::uint8_t>> base = std::nullopt,
