@@ -426,6 +426,22 @@ err_kobj:
 	return ERR_PTR(ret);
 }
 
+/*
+ * Stop serving @ch and tell the host it is gone (RESET): the host fails
+ * the calls in flight with ECONNRESET and waits for a new generation.
+ * Idempotent: the VM may shut down a channel that is later destroyed.
+ */
+static void cpc_gchan_leave(struct cpc_gchan *ch)
+{
+	mutex_lock(&cpc_gchan_lock);
+	list_del_init(&ch->node);
+	if (ch->ep.state != CPC_STATE_RESET) {
+		cpc_ep_publish(&ch->ep, CPC_STATE_RESET);
+		cpc_gchan_ring_host(ch);
+	}
+	mutex_unlock(&cpc_gchan_lock);
+}
+
 /**
  * cpc_gchan_destroy() - the transport goes away: tell the host (RESET) and
  * free the channel. The caller makes sure its doorbell handlers are done.
@@ -434,11 +450,7 @@ err_kobj:
 void cpc_gchan_destroy(struct cpc_gchan *ch)
 {
 	debugfs_remove_recursive(ch->debugfs);
-	mutex_lock(&cpc_gchan_lock);
-	list_del(&ch->node);
-	cpc_ep_publish(&ch->ep, CPC_STATE_RESET);
-	cpc_gchan_ring_host(ch);
-	mutex_unlock(&cpc_gchan_lock);
+	cpc_gchan_leave(ch);
 	kobject_put(&ch->kobj);
 }
 
@@ -486,6 +498,25 @@ void cpc_gchan_remove(struct cpc_ivshmem *ivs)
 	for (v = 0; v < ivs->nvec; v++)
 		synchronize_irq(cpc_ivshmem_irq(ivs, v));
 	cpc_gchan_destroy(ch);
+}
+
+/**
+ * cpc_gchan_shutdown() - the guest VM reboots or powers off: tell the host
+ * at once instead of leaving it a silent peer until the next boot's driver
+ * starts a new generation. The channel stays allocated.
+ * @ivs: the device.
+ *
+ * Context: device shutdown; the maintenance thread may still run, but no
+ * longer finds the channel.
+ */
+void cpc_gchan_shutdown(struct cpc_ivshmem *ivs)
+{
+	struct cpc_gchan *ch = ivs->priv;
+
+	if (!ch)
+		return;
+	cpc_gchan_leave(ch);
+	pr_info("%s: VM going down; told the host\n", ch->name);
 }
 
 /**

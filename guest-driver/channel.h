@@ -73,6 +73,7 @@ struct cpc_gchan *cpc_gchan_create(const char *name, void *region, size_t size,
 void cpc_gchan_destroy(struct cpc_gchan *ch);
 int cpc_gchan_probe(struct cpc_ivshmem *ivs);
 void cpc_gchan_remove(struct cpc_ivshmem *ivs);
+void cpc_gchan_shutdown(struct cpc_ivshmem *ivs);
 void cpc_gchan_doorbell(struct cpc_ivshmem *ivs, unsigned int vector);
 void cpc_gchan_service_all(bool arm);
 bool cpc_gchan_pending_any(void);

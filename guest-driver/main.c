@@ -56,6 +56,7 @@ static int cpc_guest_ivshmem_peer(struct cpc_ivshmem *ivs)
 static const struct cpc_ivshmem_ops cpc_guest_ivshmem_ops = {
 	.probe = cpc_gchan_probe,
 	.remove = cpc_gchan_remove,
+	.shutdown = cpc_gchan_shutdown,
 	.doorbell = cpc_gchan_doorbell,
 	.peer = cpc_guest_ivshmem_peer,
 };

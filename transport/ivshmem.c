@@ -506,22 +506,46 @@ err_vectors:
 	return ret;
 }
 
+/* End a running ping-pong now and refuse new ones. */
+static void cpc_ivshmem_stop_pingpong(struct cpc_ivshmem *ivs)
+{
+	WRITE_ONCE(ivs->pp.stopping, true);
+	atomic_set(&ivs->pp.reflect_left, 0);
+	complete(&ivs->pp.done);
+}
+
 static void cpc_ivshmem_remove(struct pci_dev *pdev)
 {
 	struct cpc_ivshmem_vec *vecs = pci_get_drvdata(pdev);
 	struct cpc_ivshmem *ivs = vecs[0].ivs;
 	unsigned int i;
 
-	/* End a running ping-pong now, so that removing its file need not wait. */
-	WRITE_ONCE(ivs->pp.stopping, true);
-	atomic_set(&ivs->pp.reflect_left, 0);
-	complete(&ivs->pp.done);
+	/* So that removing the ping-pong's file need not wait for a run. */
+	cpc_ivshmem_stop_pingpong(ivs);
 	debugfs_remove_recursive(ivs->debugfs);
 	if (ivs->drv->ops->remove)
 		ivs->drv->ops->remove(ivs);
 	for (i = 0; i < ivs->nvec; i++)
 		free_irq(pci_irq_vector(pdev, i), &vecs[i]);
 	pci_free_irq_vectors(pdev);
+}
+
+/*
+ * Reboot, poweroff or kexec: the owner tells the peer it is going (a guest
+ * that reboots shows the host a RESET at once instead of a silent peer) and
+ * stops using the device. Everything stays allocated; the machine is going.
+ */
+static void cpc_ivshmem_shutdown(struct pci_dev *pdev)
+{
+	struct cpc_ivshmem_vec *vecs = pci_get_drvdata(pdev);
+	struct cpc_ivshmem *ivs;
+
+	if (!vecs)
+		return;
+	ivs = vecs[0].ivs;
+	cpc_ivshmem_stop_pingpong(ivs);
+	if (ivs->drv->ops->shutdown)
+		ivs->drv->ops->shutdown(ivs);
 }
 
 /**
@@ -537,6 +561,7 @@ int cpc_ivshmem_register(struct cpc_ivshmem_driver *drv, const char *name)
 	drv->pci.id_table = cpc_ivshmem_ids;
 	drv->pci.probe = cpc_ivshmem_probe;
 	drv->pci.remove = cpc_ivshmem_remove;
+	drv->pci.shutdown = cpc_ivshmem_shutdown;
 	drv->debugfs_dir = NULL;
 	if (!IS_ERR_OR_NULL(drv->debugfs_root))
 		drv->debugfs_dir = debugfs_create_dir("ivshmem", drv->debugfs_root);

@@ -41,6 +41,8 @@ struct cpc_ivshmem;
  * @probe:    called once the device is mapped and its interrupts requested;
  *            a non-zero return fails the probe. May be NULL.
  * @remove:   called before the device is unmapped. May be NULL.
+ * @shutdown: the machine goes down (reboot, poweroff, kexec): tell the peer
+ *            and stop using the device; nothing is freed. May be NULL.
  * @doorbell: called from hard-irq context when @vector fires (except for
  *            doorbells the ping-pong consumes). May be NULL.
  * @peer:     the other end's peer id as the owner knows it (e.g. the
@@ -51,6 +53,7 @@ struct cpc_ivshmem;
 struct cpc_ivshmem_ops {
 	int (*probe)(struct cpc_ivshmem *ivs);
 	void (*remove)(struct cpc_ivshmem *ivs);
+	void (*shutdown)(struct cpc_ivshmem *ivs);
 	void (*doorbell)(struct cpc_ivshmem *ivs, unsigned int vector);
 	int (*peer)(struct cpc_ivshmem *ivs);
 };

@@ -29,8 +29,6 @@ FIXTURE(bench) {
 FIXTURE_SETUP(bench)
 {
 	char path[256], buf[768];
-	struct mbox m;
-	double end;
 	int r;
 
 	ASSERT_EQ(0, chan_name(0, self->name, sizeof(self->name)));
@@ -45,10 +43,7 @@ FIXTURE_SETUP(bench)
 		 self->name + strlen("ivshmem-"));
 	ASSERT_LT(0, cpc_read_file(path, buf, sizeof(buf)));
 	self->own_id = atoi(buf);
-	end = cpc_now() + 120;
-	while (mbox_get(self->shm, &m) == 0 && m.magic != MBOX_MAGIC && cpc_now() < end)
-		usleep(20000);
-	ASSERT_EQ(MBOX_MAGIC, m.magic) TH_LOG("the guest agent never came up");
+	ASSERT_EQ(0, mbox_agent_wait(self->shm, 120)) TH_LOG("the guest agent never came up");
 	r = mbox_cmd(self->shm, MBOX_READ, MBOX_CHANNEL_NAME, NULL, 0, 0, buf, sizeof(buf));
 	ASSERT_LT(0, r);
 	buf[strcspn(buf, "\n")] = '\0';

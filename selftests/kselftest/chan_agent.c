@@ -4,7 +4,8 @@
  * guest VM while chan_host runs in the host VM, and executes the host
  * test's commands from the mailbox in the scratch page (chan_common.h):
  * write or read a guest file (policy, counters, test knobs, raw shared
- * memory), reload cpc_guest, or finish. It passes when the host says done.
+ * memory), reload cpc_guest, reboot the VM, or finish. It passes when the
+ * host says done.
  */
 #include "chan_common.h"
 #include "kselftest_harness.h"
@@ -119,7 +120,8 @@ TEST_F_TIMEOUT(agent, serve, AGENT_SECONDS + 20)
 			ASSERT_LE(0, shm);
 			break;
 		case MBOX_DONE:
-			m.result = 0;
+		case MBOX_REBOOT:	/* answered first: the VM is gone after */
+			m.result = m.op == MBOX_REBOOT && m.arg > 1 ? -EINVAL : 0;
 			break;
 		default:
 			m.result = -EINVAL;
@@ -130,6 +132,14 @@ TEST_F_TIMEOUT(agent, serve, AGENT_SECONDS + 20)
 		ASSERT_EQ(0, mbox_put(shm, &m.seq, sizeof(m.seq), offsetof(struct mbox, ack)));
 		if (m.op == MBOX_DONE)
 			break;
+		if (m.op == MBOX_REBOOT && !m.result) {
+			/* The next boot runs the guest script, and an agent, again. */
+			TH_LOG("served %d commands; rebooting the VM as the host asked", n);
+			close(shm);
+			fflush(NULL);
+			ASSERT_EQ(0, system(m.arg ? "vm-reboot --hard" : "vm-reboot"));
+			ASSERT_TRUE(false) TH_LOG("still running after vm-reboot");
+		}
 	}
 	TH_LOG("served %d commands from the host", n);
 	close(shm);

@@ -26,12 +26,15 @@
 #define MBOX_MAGIC	0x584f424du	/* "MBOX": the agent is listening */
 /* MBOX_READ of this path answers the guest's name of its channel. */
 #define MBOX_CHANNEL_NAME "@channel"
+/* Guest test knob: delay the maintenance thread's next wake-up (ms). */
+#define GUEST_DELAY "/sys/kernel/debug/cpc_guest/delay_next_ms"
 
 enum mbox_op {
 	MBOX_NONE,
 	MBOX_WRITE,	/* write data[0..len) to path at offset arg */
 	MBOX_READ,	/* read path into data; result = bytes */
 	MBOX_RELOAD,	/* unload cpc_guest, wait arg ms, load it again */
+	MBOX_REBOOT,	/* answer, then reboot the guest VM: arg 0 clean, 1 hard */
 	MBOX_DONE,	/* the agent exits */
 };
 
@@ -189,6 +192,34 @@ static inline int chan_call(int fd, uint32_t proc, uint64_t arg0, void *out,
 }
 
 /* ---- host side of the mailbox to the guest agent ---- */
+
+/*
+ * Waits up to @secs for an agent to listen (its magic in the mailbox);
+ * 0 or -ETIMEDOUT.
+ */
+static inline int mbox_agent_wait(int shm, double secs)
+{
+	double end = cpc_now() + secs;
+	struct mbox m;
+
+	while (cpc_now() < end) {
+		if (mbox_get(shm, &m) == 0 && m.magic == MBOX_MAGIC)
+			return 0;
+		usleep(20000);
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * The agent is gone (its VM rebooted): forget its magic, which outlives it
+ * in shared memory, so that mbox_agent_wait() waits for the next one.
+ */
+static inline int mbox_agent_forget(int shm)
+{
+	uint32_t none = 0;
+
+	return mbox_put(shm, &none, sizeof(none), offsetof(struct mbox, magic));
+}
 
 static inline int mbox_post(int shm, uint32_t op, const char *path, const void *data,
 		     uint32_t len, uint32_t arg)

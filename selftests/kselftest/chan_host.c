@@ -19,43 +19,12 @@
 #include <linux/capability.h>
 
 #include "chan_common.h"
+#include "chan_uring.h"
 #include "cpc_ring.h"
 #include "kselftest_harness.h"
 
 #define GUEST_PROCS "/sys/kernel/cpc_guest/procs/"
-#define GUEST_DELAY "/sys/kernel/debug/cpc_guest/delay_next_ms"
 #define GUEST_INJECT "/sys/kernel/debug/cpc_guest/channels/%s/inject_cpl"
-
-/* ---- io_uring ---- */
-
-static struct io_uring_sqe *uring_call(struct io_uring *ring, int fd,
-				       struct cpc_call *c, uint64_t tag)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-	struct cpc_call_uring *u;
-
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
-	sqe->cmd_op = CPC_IOCTL_CALL;
-	u = (struct cpc_call_uring *)sqe->cmd;
-	u->call_ptr = (uintptr_t)c;
-	u->reserved = 0;
-	sqe->user_data = tag;
-	return sqe;
-}
-
-static int uring_wait(struct io_uring *ring, uint64_t *tag)
-{
-	struct io_uring_cqe *cqe;
-	int r = io_uring_wait_cqe(ring, &cqe);
-
-	if (r)
-		return r;
-	r = cqe->res;
-	if (tag)
-		*tag = cqe->user_data;
-	io_uring_cqe_seen(ring, cqe);
-	return r;
-}
 
 /* ---- fixture: the first channel, up, with the guest agent listening ---- */
 
@@ -70,8 +39,6 @@ FIXTURE(chan) {
 FIXTURE_SETUP(chan)
 {
 	char path[256], buf[768];
-	struct mbox m;
-	double end;
 
 	ASSERT_EQ(0, chan_name(0, self->name, sizeof(self->name)));
 	snprintf(self->pci, sizeof(self->pci), "%s", self->name + strlen("ivshmem-"));
@@ -82,10 +49,7 @@ FIXTURE_SETUP(chan)
 	self->shm = open(path, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->shm);
 	ASSERT_EQ(0, cpc_layout_compute(&self->l, chan_shm_size(self->shm)));
-	end = cpc_now() + 120;
-	while (mbox_get(self->shm, &m) == 0 && m.magic != MBOX_MAGIC && cpc_now() < end)
-		usleep(20000);
-	ASSERT_EQ(MBOX_MAGIC, m.magic) TH_LOG("the guest agent never came up");
+	ASSERT_EQ(0, mbox_agent_wait(self->shm, 120)) TH_LOG("the guest agent never came up");
 	ASSERT_LT(0, mbox_cmd(self->shm, MBOX_READ, "/sys/kernel/cpc_guest/maint_cpu",
 			      NULL, 0, 0, buf, sizeof(buf)));
 }

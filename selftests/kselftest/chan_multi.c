@@ -74,11 +74,8 @@ TEST(zz_agents_done)
 			 name + strlen("ivshmem-"));
 		shm = open(path, O_RDWR | O_CLOEXEC);
 		ASSERT_LE(0, shm);
-		double end = cpc_now() + 60;
-
-		while (mbox_get(shm, &m) == 0 && m.magic != MBOX_MAGIC && cpc_now() < end)
-			usleep(20000);
-		ASSERT_EQ(MBOX_MAGIC, m.magic);
+		ASSERT_EQ(0, mbox_agent_wait(shm, 60));
+		ASSERT_EQ(0, mbox_get(shm, &m));
 		m.op = MBOX_DONE;
 		ASSERT_EQ(0, mbox_put(shm, &m.op, sizeof(m.op), offsetof(struct mbox, op)));
 		m.seq++;

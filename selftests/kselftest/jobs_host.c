@@ -135,8 +135,6 @@ FIXTURE_SETUP(jobs)
 {
 	char path[256], buf[768];
 	const char *key = getenv("CPC_JOBS_KEY");
-	struct mbox m;
-	double end;
 
 	ASSERT_NE(NULL, key) TH_LOG("CPC_JOBS_KEY names the owner's key file");
 	snprintf(self->key, sizeof(self->key), "%s", key);
@@ -146,10 +144,7 @@ FIXTURE_SETUP(jobs)
 		 self->name + strlen("ivshmem-"));
 	self->shm = open(path, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->shm);
-	end = cpc_now() + 120;
-	while (mbox_get(self->shm, &m) == 0 && m.magic != MBOX_MAGIC && cpc_now() < end)
-		usleep(20000);
-	ASSERT_EQ(MBOX_MAGIC, m.magic) TH_LOG("the guest agent never came up");
+	ASSERT_EQ(0, mbox_agent_wait(self->shm, 120)) TH_LOG("the guest agent never came up");
 	ASSERT_LT(0, mbox_cmd(self->shm, MBOX_READ, TESTBUF_PHYS, NULL, 0, 0, buf, sizeof(buf)));
 	self->tb = strtoull(buf, NULL, 0);
 	ASSERT_NE(0, self->tb);
