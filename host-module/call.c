@@ -15,6 +15,7 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
+#include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/io_uring.h>
 #include <linux/mm.h>
@@ -24,6 +25,32 @@
 #include <linux/uaccess.h>
 
 #include "channel.h"
+
+/*
+ * Fault injection for the tests (debugfs cpc_host/fail_alloc, root only):
+ * when N > 0, the N-th allocation from now on the channel open and call
+ * paths fails as if memory had run out, and the knob is 0 again. Each
+ * site below counts as one, in the order a call makes them; this is how
+ * the tests reach every ENOMEM unwind.
+ */
+static atomic_t cpc_fail_alloc = ATOMIC_INIT(0);
+
+static bool cpc_alloc_fault(void)
+{
+	return atomic_read(&cpc_fail_alloc) > 0 &&
+	       atomic_dec_if_positive(&cpc_fail_alloc) == 0;
+}
+
+/**
+ * cpc_call_debugfs_init() - create the fail_alloc knob (tests only).
+ * @debugfs_root: the module's debugfs directory (may be an error pointer).
+ */
+void cpc_call_debugfs_init(struct dentry *debugfs_root)
+{
+	if (!IS_ERR_OR_NULL(debugfs_root))
+		debugfs_create_atomic_t("fail_alloc", 0600, debugfs_root,
+					&cpc_fail_alloc);
+}
 
 static void cpc_hcall_free(struct cpc_hcall *call)
 {
@@ -58,7 +85,7 @@ static struct cpc_hcall *cpc_hcall_new(struct cpc_hfile *hf,
 	if (!uc.timeout_ms)
 		uc.timeout_ms = CPC_CALL_TIMEOUT_DEFAULT_MS;
 
-	call = kzalloc(sizeof(*call), GFP_KERNEL);
+	call = cpc_alloc_fault() ? NULL : kzalloc(sizeof(*call), GFP_KERNEL);
 	if (!call) {
 		*err = -ENOMEM;
 		return NULL;
@@ -69,14 +96,16 @@ static struct cpc_hcall *cpc_hcall_new(struct cpc_hfile *hf,
 	call->out_cap = min_t(u32, uc.out_cap, hf->ch->slot_size);
 	ret = -ENOMEM;
 	if (uc.arg_len) {
-		call->arg = memdup_user(u64_to_user_ptr(uc.arg_ptr), uc.arg_len);
+		call->arg = cpc_alloc_fault() ? ERR_PTR(-ENOMEM) :
+			    memdup_user(u64_to_user_ptr(uc.arg_ptr), uc.arg_len);
 		if (IS_ERR(call->arg)) {
 			ret = PTR_ERR(call->arg);
 			call->arg = NULL;
 			goto err;
 		}
 	}
-	call->out = kvmalloc(max_t(u32, call->out_cap, 1), GFP_KERNEL);
+	call->out = cpc_alloc_fault() ? NULL :
+		    kvmalloc(max_t(u32, call->out_cap, 1), GFP_KERNEL);
 	if (!call->out)
 		goto err;
 	kobject_get(&hf->ch->kobj);
@@ -265,7 +294,7 @@ long cpc_host_channel_open(void __user *argp)
 	ch = cpc_hchan_get(o.name);
 	if (!ch)
 		return -ENODEV;
-	hf = kzalloc(sizeof(*hf), GFP_KERNEL);
+	hf = cpc_alloc_fault() ? NULL : kzalloc(sizeof(*hf), GFP_KERNEL);
 	if (!hf) {
 		cpc_hchan_put(ch);
 		return -ENOMEM;

@@ -206,6 +206,7 @@ void cpc_loopback_exit(void);
 
 /* call.c */
 long cpc_host_channel_open(void __user *argp);
+void cpc_call_debugfs_init(struct dentry *debugfs_root);
 void cpc_hcall_finished(struct cpc_hcall *call);
 
 #endif /* CPC_HOST_CHANNEL_H */

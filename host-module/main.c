@@ -145,6 +145,7 @@ static int __init cpc_host_init(void)
 	ret = cpc_hchan_init(cpc_host_kobj, cpc_host_debugfs);
 	if (ret)
 		goto err_slices;
+	cpc_call_debugfs_init(cpc_host_debugfs);
 	cpc_host_ivshmem.debugfs_root = cpc_host_debugfs;
 	ret = cpc_ivshmem_register(&cpc_host_ivshmem, "cpc_host_ivshmem");
 	if (ret)

@@ -576,17 +576,17 @@ TEST_F(chan, reconnect_and_enotconn)
 
 /* ---- a hostile guest: garbage completions and ring indexes ---- */
 
-/* Id of the newest request in the request ring (read from shared memory). */
-static uint64_t newest_req_id(struct __test_metadata *_metadata, int shm,
-			      const struct cpc_layout *l)
+/* The request @back places before the newest in the request ring. */
+static struct cpc_req req_before_newest(struct __test_metadata *_metadata, int shm,
+					const struct cpc_layout *l, unsigned int back)
 {
 	struct cpc_ring_idx idx;
-	struct cpc_req req;
+	struct cpc_req req = { 0 };
 
 	EXPECT_EQ(sizeof(idx), pread(shm, &idx, sizeof(idx), l->req_off));
 	EXPECT_EQ(sizeof(req), pread(shm, &req, sizeof(req), l->req_off + sizeof(idx) +
-				     ((idx.prod - 1) & (l->ring_entries - 1)) * sizeof(req)));
-	return req.id;
+				     ((idx.prod - 1 - back) & (l->ring_entries - 1)) * sizeof(req)));
+	return req;
 }
 
 static int inject_cpl(int shm, const struct cpc_cpl *cpl)
@@ -629,7 +629,7 @@ static int hostile_inflight(struct __test_metadata *_metadata, FIXTURE_DATA(chan
 	uring_call(&ring, self->fd, &c, 1);
 	EXPECT_EQ(1, io_uring_submit(&ring));
 	usleep(200000);
-	cpl->id = newest_req_id(_metadata, self->shm, &self->l);
+	cpl->id = req_before_newest(_metadata, self->shm, &self->l, 0).id;
 	for (i = 0; i < times; i++)
 		EXPECT_EQ(0, inject_cpl(self->shm, cpl));
 	r = uring_wait(&ring, NULL);
@@ -638,6 +638,56 @@ static int hostile_inflight(struct __test_metadata *_metadata, FIXTURE_DATA(chan
 	io_uring_queue_exit(&ring);
 	usleep(2500000);	/* let the delayed guest finish */
 	return r;
+}
+
+/*
+ * Every status a guest can answer reaches the caller as that errno (and in
+ * @status): one call in flight per status, each answered through the
+ * guest's inject_cpl; the guest's own late answers then break the channel,
+ * which recovers.
+ */
+TEST_F(chan, every_guest_status_reaches_the_caller)
+{
+	static const uint32_t st[] = {
+		CPC_ST_EPERM, CPC_ST_ENOENT, CPC_ST_EIO, CPC_ST_ENOMEM, CPC_ST_EBUSY,
+		CPC_ST_EINVAL, CPC_ST_ENOSPC, CPC_ST_ERANGE, CPC_ST_ENOSYS,
+		CPC_ST_ENOKEY, CPC_ST_EPROTO, CPC_ST_ETIMEDOUT,
+	};
+	enum { N = sizeof(st) / sizeof(st[0]) };
+	struct cpc_call c[N];
+	struct io_uring ring;
+	int seen = 0;
+
+	ASSERT_EQ(0, io_uring_queue_init(N, &ring, 0));
+	ASSERT_EQ(0, guest_write(self->shm, GUEST_DELAY, "2000"));
+	for (unsigned int i = 0; i < N; i++) {
+		c[i] = (struct cpc_call){ .size = sizeof(c[i]), .proc = CPC_PROC_PING,
+					  .timeout_ms = 10000, .args = { i } };
+		uring_call(&ring, self->fd, &c[i], i);
+	}
+	ASSERT_EQ(N, io_uring_submit(&ring));
+	usleep(200000);
+	for (unsigned int k = 0; k < N; k++) {
+		struct cpc_req req = req_before_newest(_metadata, self->shm, &self->l, k);
+		struct cpc_cpl cpl = { .id = req.id };
+
+		ASSERT_GT(N, req.args[0]);
+		cpl.status = st[req.args[0]];
+		ASSERT_EQ(0, inject_cpl(self->shm, &cpl));
+	}
+	for (unsigned int k = 0; k < N; k++) {
+		uint64_t i = N;
+		int r = uring_wait(&ring, &i);
+
+		ASSERT_GT(N, i);
+		EXPECT_EQ(-(int)st[i], r) TH_LOG("status %u", st[i]);
+		EXPECT_EQ(-(int)st[i], c[i].status);
+		seen |= 1 << i;
+	}
+	EXPECT_EQ((1 << N) - 1, seen);
+	io_uring_queue_exit(&ring);
+	usleep(2500000);	/* let the delayed guest finish */
+	expect_recovers(_metadata, self->name, self->fd);
 }
 
 TEST_F(chan, hostile_guest_bad_status)

@@ -20,6 +20,7 @@
 
 #include "kselftest_harness.h"
 #include "chan_common.h"
+#include "chan_uring.h"
 #include "slice_test.h"
 #include "attach_test.h"
 
@@ -420,6 +421,83 @@ TEST_F(lb, attach_errnos)
 	EXPECT_EQ(EPERM, WEXITSTATUS(status));
 	ASSERT_LE(0, chan_sysfs_str(LB, "slice", (char *)big, sizeof(big)));
 	EXPECT_STREQ("", (char *)big);
+}
+
+/*
+ * Out of memory at each allocation of the open and call paths (debugfs
+ * fail_alloc): ENOMEM, nothing reaches the guest, nothing stays in flight,
+ * and the channel works right after.
+ */
+TEST_F(lb, enomem_unwinds)
+{
+	const char *knob = "/sys/kernel/debug/cpc_host/fail_alloc";
+	struct cpc_call c = { .size = sizeof(c), .proc = CPC_PROC_PING, .timeout_ms = 5000 };
+	long long served = local_guest_num("procs/ping/calls");
+	char arg[8] = "argumen", n[4];
+	struct io_uring ring;
+	struct cpc_call r;
+
+	ASSERT_EQ(0, cpc_write_file(knob, "1"));
+	EXPECT_EQ(-ENOMEM, chan_open(LB));
+	/* With an argument: the call, its argument copy, its result buffer. */
+	c.arg_ptr = (uintptr_t)arg;
+	c.arg_len = sizeof(arg);
+	for (int site = 1; site <= 3; site++) {
+		snprintf(n, sizeof(n), "%d", site);
+		ASSERT_EQ(0, cpc_write_file(knob, n));
+		EXPECT_EQ(-1, ioctl(self->ch, CPC_IOCTL_CALL, &c));
+		EXPECT_EQ(ENOMEM, errno) TH_LOG("allocation %d", site);
+		EXPECT_EQ(0, chan_sysfs_num(LB, "inflight"));
+	}
+	/* Without one the result buffer is the second; io_uring says the same. */
+	c.arg_ptr = 0;
+	c.arg_len = 0;
+	ASSERT_EQ(0, cpc_write_file(knob, "2"));
+	EXPECT_EQ(-1, ioctl(self->ch, CPC_IOCTL_CALL, &c));
+	EXPECT_EQ(ENOMEM, errno);
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	ASSERT_EQ(0, cpc_write_file(knob, "1"));
+	uring_call(&ring, self->ch, &c, 1);
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	EXPECT_EQ(-ENOMEM, uring_wait(&ring, NULL));
+	io_uring_queue_exit(&ring);
+
+	/* Every injected failure was reached (each resets the knob). */
+	ASSERT_LT(0, cpc_read_file(knob, n, sizeof(n)));
+	EXPECT_EQ(0, atoi(n));
+	EXPECT_EQ(served, local_guest_num("procs/ping/calls"));
+	EXPECT_EQ(0, chan_sysfs_num(LB, "inflight"));
+	EXPECT_EQ(0, ping(self->ch, 7, &r));
+	EXPECT_EQ(7, r.ret[0]);
+}
+
+/* Attach and detach wait for the slice manager: a signal ends the wait. */
+TEST_F(lb, attach_wait_interrupted)
+{
+	const unsigned long cmds[] = { CPC_IOCTL_CHANNEL_ATTACH, CPC_IOCTL_CHANNEL_DETACH };
+	struct cpc_channel_attach a = { .size = sizeof(a) };
+	char buf[64];
+	int status;
+	pid_t pid;
+
+	snprintf(a.channel, sizeof(a.channel), "%s", LB);
+	snprintf(a.slice, sizeof(a.slice), "lb");
+	ASSERT_EQ(0, slice_create(self->dev, "lb", 0x2, 128ULL << 20));
+	for (unsigned int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, slice_create(self->dev, "t", 0x4, 128ULL << 20));
+		pid = slice_destroy_busy(self->dev, "t");
+		ASSERT_LT(0, pid);
+		EXPECT_EQ(EINTR, slice_ioctl_alarm(self->dev, cmds[i], &a, 100000));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		EXPECT_EQ(0, WEXITSTATUS(status));
+		/* Nothing changed: not attached, then (detach) still attached. */
+		ASSERT_LE(0, chan_sysfs_str(LB, "slice", buf, sizeof(buf)));
+		EXPECT_STREQ(i ? "lb" : "", buf);
+		if (!i)
+			ASSERT_EQ(0, attach_ioctl(self->dev, CPC_IOCTL_CHANNEL_ATTACH, LB, "lb"));
+	}
+	EXPECT_EQ(0, attach_ioctl(self->dev, CPC_IOCTL_CHANNEL_DETACH, LB, "lb"));
+	EXPECT_EQ(0, slice_destroy(self->dev, "lb"));
 }
 
 /* A slice whose destroy failed part way: detached, and attach/detach EBUSY. */

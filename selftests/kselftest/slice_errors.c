@@ -399,11 +399,6 @@ TEST_F(err, filter_errors)
 
 /* ---- EINTR while waiting for another slice operation ---- */
 
-static void on_alarm(int sig)
-{
-	(void)sig;
-}
-
 /*
  * A child destroys a slice of 256 MiB (scrubbing takes about a second under
  * TCG, with the slice mutex held); meanwhile each of destroy, lock and
@@ -411,20 +406,16 @@ static void on_alarm(int sig)
  */
 TEST_F(err, wait_interrupted)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
 	const unsigned long cmds[] = {
 		CPC_IOCTL_SLICE_DESTROY, CPC_IOCTL_SLICE_LOCK, CPC_IOCTL_SLICE_FILTER,
 	};
 	int status, eintr = 0;
 	pid_t pid;
 
-	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	for (unsigned int i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		struct itimerval it = { .it_value = { 0, 150000 } };
 		struct cpc_slice_filter f;
 		struct cpc_slice_ref ref;
 		void *arg = &ref;
-		char st[32] = "";
 		int err;
 
 		slice_ref(&ref, "other");
@@ -434,20 +425,9 @@ TEST_F(err, wait_interrupted)
 			arg = &f;
 		}
 		ASSERT_EQ(0, slice_create(self->fd, "t", 0xe, 256 * MiB));
-		pid = fork();
-		ASSERT_LE(0, pid);
-		if (pid == 0)
-			_exit(slice_destroy(self->fd, "t"));
-		/* "destroying" is set with the mutex held, before the scrub. */
-		for (int w = 0; w < 5000 && strcmp(st, "destroying"); w++) {
-			if (slice_attr("t", "state", st, sizeof(st)) < 0)
-				break;
-			usleep(500);
-		}
-		ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
-		err = ioctl(self->fd, cmds[i], arg) ? errno : 0;
-		memset(&it, 0, sizeof(it));
-		setitimer(ITIMER_REAL, &it, NULL);
+		pid = slice_destroy_busy(self->fd, "t");
+		ASSERT_LT(0, pid);
+		err = slice_ioctl_alarm(self->fd, cmds[i], arg, 150000);
 		TH_LOG("ioctl %u while a destroy runs: %s", i, strerror(err));
 		/* ENOENT only if the destroy was already over. */
 		EXPECT_EQ(EINTR, err);
@@ -457,7 +437,6 @@ TEST_F(err, wait_interrupted)
 		EXPECT_TRUE(wait_block_online(BLOCK_A));
 		EXPECT_TRUE(wait_block_online(BLOCK_B));
 	}
-	signal(SIGALRM, SIG_DFL);
 	EXPECT_EQ(3, eintr);
 }
 

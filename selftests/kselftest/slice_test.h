@@ -8,8 +8,11 @@
 #ifndef CPC_SLICE_TEST_H
 #define CPC_SLICE_TEST_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <linux/cpc_host.h>
 
@@ -180,6 +183,54 @@ static inline void slice_cleanup_all(int fd)
 
 	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		slice_destroy(fd, names[i]);
+}
+
+/*
+ * Starts destroying slice @name in a child process and returns once the
+ * destroy holds the slice manager's mutex (state "destroying" is set under
+ * it, before the scrub, which takes about a second for 128 MiB under TCG):
+ * meanwhile every other slice or attach ioctl waits. Returns the child's
+ * pid (its exit status is the destroy's errno) or -errno.
+ */
+static inline pid_t slice_destroy_busy(int fd, const char *name)
+{
+	char st[32] = "";
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(slice_destroy(fd, name));
+	for (int w = 0; w < 5000 && strcmp(st, "destroying"); w++) {
+		if (slice_attr(name, "state", st, sizeof(st)) < 0)
+			break;
+		usleep(500);
+	}
+	return pid;
+}
+
+static inline void slice_on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * ioctl(@fd, @cmd, @arg) with SIGALRM (no SA_RESTART) after @usec: how a
+ * test interrupts a wait. Returns 0 or the ioctl's errno.
+ */
+static inline int slice_ioctl_alarm(int fd, unsigned long cmd, void *arg, long usec)
+{
+	struct sigaction sa = { .sa_handler = slice_on_alarm }, old;
+	struct itimerval it = { .it_value = { usec / 1000000, usec % 1000000 } };
+	int err;
+
+	sigaction(SIGALRM, &sa, &old);
+	setitimer(ITIMER_REAL, &it, NULL);
+	err = ioctl(fd, cmd, arg) ? errno : 0;
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	return err;
 }
 
 #endif /* CPC_SLICE_TEST_H */
