@@ -33,9 +33,7 @@ FIXTURE_SETUP(bench)
 
 	ASSERT_EQ(0, chan_name(0, self->name, sizeof(self->name)));
 	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 120)) TH_LOG("no guest came up");
-	snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_host/ivshmem/%s/shm",
-		 self->name + strlen("ivshmem-"));
-	self->shm = open(path, O_RDWR | O_CLOEXEC);
+	self->shm = chan_shm_open(self->name);
 	ASSERT_LE(0, self->shm);
 	snprintf(self->pp, sizeof(self->pp), "/sys/kernel/debug/cpc_host/ivshmem/%s/pingpong",
 		 self->name + strlen("ivshmem-"));
@@ -195,104 +193,68 @@ TEST_F(bench, pingpong_ends_when_the_device_goes)
 	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 60));
 	/* The new device's files: reopen the mailbox. */
 	close(self->shm);
-	snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_host/ivshmem/%s/shm", pci);
-	self->shm = open(path, O_RDWR | O_CLOEXEC);
+	self->shm = chan_shm_open(self->name);
 	ASSERT_LE(0, self->shm);
-}
-
-/* Runs @cmd with stderr folded in; returns its exit status or -1. */
-static int run_cmd(const char *cmd, char *out, size_t n)
-{
-	char full[512];
-	size_t len = 0, r;
-	FILE *p;
-
-	snprintf(full, sizeof(full), "%s 2>&1", cmd);
-	p = popen(full, "r");
-	if (!p)
-		return -1;
-	while (len + 1 < n && (r = fread(out + len, 1, n - 1 - len, p)) > 0)
-		len += r;
-	out[len] = '\0';
-	r = pclose(p);
-	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
-}
-
-/* The number after "key": (first occurrence after @from). */
-static double json_num(const char *text, const char *from, const char *key)
-{
-	char k[64];
-	const char *p = from ? strstr(text, from) : text;
-
-	if (!p)
-		return -1;
-	snprintf(k, sizeof(k), "\"%s\":", key);
-	p = strstr(p, k);
-	return p ? atof(p + strlen(k)) : -1;
 }
 
 static void check_bench_json(struct __test_metadata *_metadata, const char *out,
 			     int calls, int depth)
 {
-	EXPECT_EQ(calls, json_num(out, NULL, "calls")) TH_LOG("%s", out);
-	EXPECT_EQ(depth, json_num(out, NULL, "depth"));
+	EXPECT_EQ(calls, cpc_json_num(out, NULL, "calls")) TH_LOG("%s", out);
+	EXPECT_EQ(depth, cpc_json_num(out, NULL, "depth"));
 	EXPECT_NE(NULL, strstr(out, depth == 1 ? "\"ioctl\"" : "\"io_uring\""));
-	EXPECT_LT(0, json_num(out, NULL, "calls_per_sec"));
-	EXPECT_LT(0, json_num(out, NULL, "elapsed_ns"));
+	EXPECT_LT(0, cpc_json_num(out, NULL, "calls_per_sec"));
+	EXPECT_LT(0, cpc_json_num(out, NULL, "elapsed_ns"));
 	/* Call latency: every call measured, ordered statistics. */
-	EXPECT_EQ(calls, json_num(out, "\"latency\"", "count"));
-	EXPECT_LT(0, json_num(out, "\"latency\"", "min_ns"));
-	EXPECT_LE(json_num(out, "\"latency\"", "min_ns"), json_num(out, "\"latency\"", "median_ns"));
-	EXPECT_LE(json_num(out, "\"latency\"", "median_ns"), json_num(out, "\"latency\"", "p99_ns"));
-	EXPECT_LE(json_num(out, "\"latency\"", "p99_ns"), json_num(out, "\"latency\"", "max_ns"));
+	EXPECT_EQ(calls, cpc_json_num(out, "\"latency\"", "count"));
+	EXPECT_LT(0, cpc_json_num(out, "\"latency\"", "min_ns"));
+	EXPECT_LE(cpc_json_num(out, "\"latency\"", "min_ns"), cpc_json_num(out, "\"latency\"", "median_ns"));
+	EXPECT_LE(cpc_json_num(out, "\"latency\"", "median_ns"), cpc_json_num(out, "\"latency\"", "p99_ns"));
+	EXPECT_LE(cpc_json_num(out, "\"latency\"", "p99_ns"), cpc_json_num(out, "\"latency\"", "max_ns"));
 	/* The anchor ran in the same invocation, ratios against it. */
-	EXPECT_EQ(calls, json_num(out, "\"raw\"", "count"));
-	EXPECT_LT(0, json_num(out, "\"raw\"", "median_ns"));
-	EXPECT_LE(json_num(out, "\"raw\"", "median_ns"), json_num(out, "\"raw\"", "p99_ns"));
-	EXPECT_LT(0, json_num(out, "\"ratio\"", "median"));
-	EXPECT_LT(0, json_num(out, "\"ratio\"", "p99"));
-	EXPECT_LT(0, json_num(out, "\"ratio\"", "throughput"));
+	EXPECT_EQ(calls, cpc_json_num(out, "\"raw\"", "count"));
+	EXPECT_LT(0, cpc_json_num(out, "\"raw\"", "median_ns"));
+	EXPECT_LE(cpc_json_num(out, "\"raw\"", "median_ns"), cpc_json_num(out, "\"raw\"", "p99_ns"));
+	EXPECT_LT(0, cpc_json_num(out, "\"ratio\"", "median"));
+	EXPECT_LT(0, cpc_json_num(out, "\"ratio\"", "p99"));
+	EXPECT_LT(0, cpc_json_num(out, "\"ratio\"", "throughput"));
 }
 
 TEST_F(bench, cpcctl_bench_depth_1_and_64)
 {
 	long long done0 = chan_sysfs_num(self->name, "completed");
 	static char out[8192];
-	char cmd[256];
 
 	ASSERT_LE(0, done0);
 	ASSERT_EQ(0, guest_write(self->shm, self->reflect, "200"));
-	snprintf(cmd, sizeof(cmd), "cpcctl bench %s --calls 200 --depth 1 --json", self->name);
-	ASSERT_EQ(0, run_cmd(cmd, out, sizeof(out))) TH_LOG("%s", out);
+	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl bench %s --calls 200 --depth 1 --json",
+			     self->name)) TH_LOG("%s", out);
 	check_bench_json(_metadata, out, 200, 1);
 
 	ASSERT_EQ(0, guest_write(self->shm, self->reflect, "300"));
-	snprintf(cmd, sizeof(cmd), "cpcctl bench %s --calls 300 --depth 64 --anchor --json",
-		 self->name);
-	ASSERT_EQ(0, run_cmd(cmd, out, sizeof(out))) TH_LOG("%s", out);
+	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl bench %s --calls 300 --depth 64 --anchor --json",
+			     self->name)) TH_LOG("%s", out);
 	check_bench_json(_metadata, out, 300, 64);
 	/* The calls really went through the channel. */
 	EXPECT_LE(done0 + 500, chan_sysfs_num(self->name, "completed"));
 
 	/* Human output: the table with the ratios. */
 	ASSERT_EQ(0, guest_write(self->shm, self->reflect, "50"));
-	snprintf(cmd, sizeof(cmd), "cpcctl bench %s --calls 50 --depth 8", self->name);
-	ASSERT_EQ(0, run_cmd(cmd, out, sizeof(out))) TH_LOG("%s", out);
+	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl bench %s --calls 50 --depth 8",
+			     self->name)) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "ratio call/raw median")) TH_LOG("%s", out);
 }
 
 TEST_F(bench, cpcctl_bench_without_anchor)
 {
 	static char out[8192];
-	char cmd[256];
 
-	snprintf(cmd, sizeof(cmd), "cpcctl bench %s --calls 20 --no-anchor --json", self->name);
-	ASSERT_EQ(0, run_cmd(cmd, out, sizeof(out))) TH_LOG("%s", out);
-	EXPECT_EQ(20, json_num(out, NULL, "calls"));
+	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl bench %s --calls 20 --no-anchor --json",
+			     self->name)) TH_LOG("%s", out);
+	EXPECT_EQ(20, cpc_json_num(out, NULL, "calls"));
 	EXPECT_EQ(NULL, strstr(out, "\"raw\""));
 	/* Reflector off: the anchor fails, and says why. */
-	snprintf(cmd, sizeof(cmd), "cpcctl bench %s --calls 20 --anchor", self->name);
-	EXPECT_EQ(1, run_cmd(cmd, out, sizeof(out)));
+	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl bench %s --calls 20 --anchor", self->name));
 	EXPECT_EQ(0, strncmp(out, "cpcctl: raw ping-pong ", 22)) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "reflector")) TH_LOG("%s", out);
 }
@@ -311,14 +273,13 @@ TEST_F(bench, cpcctl_bench_errors)
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		snprintf(cmd, sizeof(cmd), bad[i], self->name);
-		EXPECT_EQ(1, run_cmd(cmd, out, sizeof(out))) TH_LOG("%s: %s", cmd, out);
+		EXPECT_EQ(1, cpc_run(out, sizeof(out), "%s", cmd)) TH_LOG("%s: %s", cmd, out);
 		EXPECT_EQ(0, strncmp(out, "cpcctl: ", 8)) TH_LOG("%s: %s", cmd, out);
 		nl = strchr(out, '\n');
 		EXPECT_TRUE(nl && !nl[1]) TH_LOG("one line: %s", out);
 	}
 	/* Not a number: the command line does not parse (exit 2). */
-	snprintf(cmd, sizeof(cmd), "cpcctl bench %s --calls many", self->name);
-	EXPECT_EQ(2, run_cmd(cmd, out, sizeof(out)));
+	EXPECT_EQ(2, cpc_run(out, sizeof(out), "cpcctl bench %s --calls many", self->name));
 	EXPECT_EQ(0, strncmp(out, "cpcctl: ", 8)) TH_LOG("%s", out);
 }
 

@@ -77,6 +77,19 @@ static inline int chan_shm_path(const char *module, int index, char *out, size_t
 	return found;
 }
 
+/* Opens the host's raw shm file of ivshmem channel @chan; fd or -errno. */
+static inline int chan_shm_open(const char *chan)
+{
+	char path[256];
+	int fd;
+
+	if (strncmp(chan, "ivshmem-", 8))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_host/ivshmem/%s/shm", chan + 8);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 static inline off_t chan_shm_size(int fd)
 {
 	struct stat st;

@@ -19,18 +19,6 @@ static long long num(const char *path)
 	return cpc_read_file(path, buf, sizeof(buf)) < 0 ? -1 : atoll(buf);
 }
 
-static int run(const char *cmd, char *out, size_t n)
-{
-	FILE *p = popen(cmd, "r");
-	size_t got;
-
-	if (!p)
-		return -1;
-	got = fread(out, 1, n - 1, p);
-	out[got] = '\0';
-	return pclose(p);
-}
-
 TEST(sysfs_tree)
 {
 	char buf[64];
@@ -81,15 +69,15 @@ TEST(policy_with_cpcctl)
 {
 	char out[4096];
 
-	EXPECT_EQ(0, run("cpcctl guest deny ping 2>&1", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, cpc_run(out, sizeof(out), "cpcctl guest deny ping")) TH_LOG("%s", out);
 	EXPECT_EQ(0, num(G "procs/ping/allowed"));
-	EXPECT_EQ(0, run("cpcctl guest status --json", out, sizeof(out)));
+	EXPECT_EQ(0, cpc_run(out, sizeof(out), "cpcctl guest status --json"));
 	EXPECT_NE(NULL, strstr(out, "\"maint_cpu\": 1"));
-	EXPECT_EQ(0, run("cpcctl guest allow ping 2>&1", out, sizeof(out)));
+	EXPECT_EQ(0, cpc_run(out, sizeof(out), "cpcctl guest allow ping"));
 	EXPECT_EQ(1, num(G "procs/ping/allowed"));
-	EXPECT_NE(0, run("cpcctl guest allow nosuch 2>&1", out, sizeof(out)));
+	EXPECT_NE(0, cpc_run(out, sizeof(out), "cpcctl guest allow nosuch"));
 	EXPECT_EQ(0, strncmp(out, "cpcctl: ", 8)) TH_LOG("%s", out);
-	EXPECT_EQ(0, run("cpcctl guest status", out, sizeof(out)));
+	EXPECT_EQ(0, cpc_run(out, sizeof(out), "cpcctl guest status"));
 	EXPECT_NE(NULL, strstr(out, "maintenance vCPU 1"));
 }
 

@@ -38,15 +38,14 @@ FIXTURE(chan) {
 
 FIXTURE_SETUP(chan)
 {
-	char path[256], buf[768];
+	char buf[768];
 
 	ASSERT_EQ(0, chan_name(0, self->name, sizeof(self->name)));
 	snprintf(self->pci, sizeof(self->pci), "%s", self->name + strlen("ivshmem-"));
 	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 120)) TH_LOG("no guest came up");
 	self->fd = chan_open(self->name);
 	ASSERT_LE(0, self->fd);
-	snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_host/ivshmem/%s/shm", self->pci);
-	self->shm = open(path, O_RDWR | O_CLOEXEC);
+	self->shm = chan_shm_open(self->name);
 	ASSERT_LE(0, self->shm);
 	ASSERT_EQ(0, cpc_layout_compute(&self->l, chan_shm_size(self->shm)));
 	ASSERT_EQ(0, mbox_agent_wait(self->shm, 120)) TH_LOG("the guest agent never came up");
@@ -88,18 +87,12 @@ static long long guest_chan_num(int shm, const char *file)
 TEST_F(chan, listed_ready)
 {
 	char buf[4096];
-	FILE *p;
-	size_t n;
 
 	ASSERT_LT(0, chan_sysfs_str(self->name, "transport", buf, sizeof(buf)));
 	EXPECT_STREQ("ivshmem", buf);
 	ASSERT_LT(0, chan_sysfs_str(self->name, "peer_state", buf, sizeof(buf)));
 	EXPECT_STREQ("run", buf);
-	p = popen("cpcctl channel list --json", "r");
-	ASSERT_NE(NULL, p);
-	n = fread(buf, 1, sizeof(buf) - 1, p);
-	buf[n] = '\0';
-	ASSERT_EQ(0, pclose(p));
+	ASSERT_EQ(0, cpc_run(buf, sizeof(buf), "cpcctl channel list --json"));
 	EXPECT_NE(NULL, strstr(buf, "\"state\": \"ready\""));
 	EXPECT_NE(NULL, strstr(buf, "\"transport\": \"ivshmem\""));
 	EXPECT_NE(NULL, strstr(buf, self->name));
@@ -181,30 +174,13 @@ TEST_F(chan, log_tail)
 
 TEST_F(chan, cpcctl_call)
 {
-	char cmd[256], buf[4096];
-	FILE *p;
-	size_t n;
+	char buf[4096];
 
-	snprintf(cmd, sizeof(cmd), "cpcctl call %s ping value=77 --json", self->name);
-	p = popen(cmd, "r");
-	ASSERT_NE(NULL, p);
-	n = fread(buf, 1, sizeof(buf) - 1, p);
-	buf[n] = '\0';
-	ASSERT_EQ(0, pclose(p));
+	ASSERT_EQ(0, cpc_run(buf, sizeof(buf), "cpcctl call %s ping value=77 --json", self->name));
 	EXPECT_NE(NULL, strstr(buf, "\"value\": 77"));
-	snprintf(cmd, sizeof(cmd), "cpcctl call %s reclaim 2>&1", self->name);
-	p = popen(cmd, "r");
-	ASSERT_NE(NULL, p);
-	n = fread(buf, 1, sizeof(buf) - 1, p);
-	buf[n] = '\0';
-	EXPECT_NE(0, pclose(p));
+	EXPECT_NE(0, cpc_run(buf, sizeof(buf), "cpcctl call %s reclaim", self->name));
 	EXPECT_EQ(0, strncmp(buf, "cpcctl: call reclaim on ", 24)) TH_LOG("%s", buf);
-	snprintf(cmd, sizeof(cmd), "cpcctl call nosuch ping 2>&1");
-	p = popen(cmd, "r");
-	ASSERT_NE(NULL, p);
-	n = fread(buf, 1, sizeof(buf) - 1, p);
-	buf[n] = '\0';
-	EXPECT_NE(0, pclose(p));
+	EXPECT_NE(0, cpc_run(buf, sizeof(buf), "cpcctl call nosuch ping"));
 	EXPECT_NE(NULL, strstr(buf, "No such device")) TH_LOG("%s", buf);
 }
 
@@ -397,61 +373,62 @@ TEST_F(chan, open_errnos)
 	close(dev);
 }
 
-TEST_F(chan, open_needs_cap_sys_admin)
+/*
+ * CPC_IOCTL_CHANNEL_OPEN of channel @name in a child that first gives
+ * something up (@limit, given the open /dev/cpc_host fd; 0 = done).
+ * Returns the open's errno, 0 if it succeeded, 100+ if the child failed.
+ */
+static int open_errno_in_child(const char *name, int (*limit)(int dev))
 {
 	struct cpc_channel_open o = { .size = sizeof(o) };
 	int dev = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC), st;
 	pid_t pid;
 
-	ASSERT_LE(0, dev);
-	snprintf(o.name, sizeof(o.name), "%s", self->name);
+	if (dev < 0)
+		return 100;
+	snprintf(o.name, sizeof(o.name), "%s", name);
 	pid = fork();
-	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-		struct __user_cap_data_struct d[2];
-
-		if (syscall(SYS_capget, &h, d))
-			_exit(10);
-		d[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
-		if (syscall(SYS_capset, &h, d))
-			_exit(11);
-		if (ioctl(dev, CPC_IOCTL_CHANNEL_OPEN, &o) != -1)
-			_exit(12);
-		_exit(errno == EPERM ? 0 : 13);
+		if (limit(dev))
+			_exit(101);
+		_exit(ioctl(dev, CPC_IOCTL_CHANNEL_OPEN, &o) == -1 ? errno : 0);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	EXPECT_EQ(0, WEXITSTATUS(st));
 	close(dev);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return 102;
+	return WEXITSTATUS(st);
+}
+
+static int drop_cap_sys_admin(int dev)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
+	return syscall(SYS_capset, &h, d);
+}
+
+/* Fills every fd slot below @dev and makes @dev + 1 the limit. */
+static int fill_fd_table(int dev)
+{
+	struct rlimit rl = { .rlim_cur = dev + 1, .rlim_max = dev + 1 };
+
+	for (int fd = 0; fd < dev; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && dup2(dev, fd) < 0)
+			return -1;
+	return setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+TEST_F(chan, open_needs_cap_sys_admin)
+{
+	EXPECT_EQ(EPERM, open_errno_in_child(self->name, drop_cap_sys_admin));
 }
 
 TEST_F(chan, open_with_full_fd_table)
 {
-	struct cpc_channel_open o = { .size = sizeof(o) };
-	int dev = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC), st;
-	pid_t pid;
-
-	ASSERT_LE(0, dev);
-	snprintf(o.name, sizeof(o.name), "%s", self->name);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		struct rlimit rl = { .rlim_cur = dev + 1, .rlim_max = dev + 1 };
-		int fd;
-
-		/* Fill every slot below the limit, then ask for one more. */
-		for (fd = 0; fd < dev; fd++)
-			if (fcntl(fd, F_GETFD) < 0 && dup2(dev, fd) < 0)
-				_exit(10);
-		if (setrlimit(RLIMIT_NOFILE, &rl))
-			_exit(11);
-		if (ioctl(dev, CPC_IOCTL_CHANNEL_OPEN, &o) != -1)
-			_exit(12);
-		_exit(errno == EMFILE ? 0 : 13);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	EXPECT_EQ(0, WEXITSTATUS(st));
-	close(dev);
+	EXPECT_EQ(EMFILE, open_errno_in_child(self->name, fill_fd_table));
 }
 
 /* ---- every errno of CPC_IOCTL_CALL that needs no guest trouble ---- */
@@ -939,7 +916,6 @@ TEST_F(chan, close_with_calls_in_flight)
 TEST_F(chan, host_module_reload_reconnects)
 {
 	long long gen = chan_sysfs_num(self->name, "generation");
-	char path[256];
 	double end;
 	int r;
 
@@ -957,8 +933,7 @@ TEST_F(chan, host_module_reload_reconnects)
 		TH_LOG("the generation continues across host reloads");
 	self->fd = chan_open(self->name);
 	ASSERT_LE(0, self->fd);
-	snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_host/ivshmem/%s/shm", self->pci);
-	self->shm = open(path, O_RDWR | O_CLOEXEC);
+	self->shm = chan_shm_open(self->name);
 	ASSERT_LE(0, self->shm);
 	EXPECT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 4, NULL, 0, 0, NULL));
 }

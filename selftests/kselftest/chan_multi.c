@@ -65,14 +65,12 @@ TEST(all_channels_at_once)
 
 TEST(zz_agents_done)
 {
-	char name[64], path[256];
+	char name[64];
 	struct mbox m;
 	int i, shm;
 
 	for (i = 0; !chan_name(i, name, sizeof(name)); i++) {
-		snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_host/ivshmem/%s/shm",
-			 name + strlen("ivshmem-"));
-		shm = open(path, O_RDWR | O_CLOEXEC);
+		shm = chan_shm_open(name);
 		ASSERT_LE(0, shm);
 		ASSERT_EQ(0, mbox_agent_wait(shm, 60));
 		ASSERT_EQ(0, mbox_get(shm, &m));

@@ -30,16 +30,12 @@ FIXTURE(reboot) {
 
 FIXTURE_SETUP(reboot)
 {
-	char path[256];
-
 	ASSERT_EQ(0, chan_name(0, self->name, sizeof(self->name)));
 	ASSERT_EQ(0, chan_wait_state(self->name, "ready", REBOOT_SECONDS))
 		TH_LOG("no guest came up");
 	self->fd = chan_open(self->name);
 	ASSERT_LE(0, self->fd);
-	snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_host/ivshmem/%s/shm",
-		 self->name + strlen("ivshmem-"));
-	self->shm = open(path, O_RDWR | O_CLOEXEC);
+	self->shm = chan_shm_open(self->name);
 	ASSERT_LE(0, self->shm);
 	ASSERT_EQ(0, mbox_agent_wait(self->shm, REBOOT_SECONDS))
 		TH_LOG("the guest agent never came up");

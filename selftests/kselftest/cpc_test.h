@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * cpc_test.h - small helpers shared by cpc's kselftests (sysfs files,
- * module load/unload, waiting with a deadline).
+ * module load/unload, waiting with a deadline, running cpcctl and reading
+ * its JSON).
  */
 #ifndef CPC_TEST_H
 #define CPC_TEST_H
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -98,6 +101,50 @@ static inline double cpc_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Runs the shell command printf(@fmt, ...) with stderr folded into stdout
+ * and keeps at most @n - 1 bytes of the output in @out (NUL-terminated).
+ * Returns the command's exit status, or -1 if it did not run or exit.
+ */
+static inline int cpc_run(char *out, size_t n, const char *fmt, ...)
+{
+	char cmd[1024];
+	size_t len = 0, r;
+	va_list ap;
+	FILE *p;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd) - 5, fmt, ap);
+	va_end(ap);
+	strcat(cmd, " 2>&1");
+	out[0] = '\0';
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (len + 1 < n && (r = fread(out + len, 1, n - 1 - len, p)) > 0)
+		len += r;
+	out[len] = '\0';
+	st = pclose(p);
+	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * The number after "@key": in JSON @text, looking from the first @from
+ * on (NULL: from the start); -1 if there is none.
+ */
+static inline double cpc_json_num(const char *text, const char *from, const char *key)
+{
+	char k[64];
+	const char *p = from ? strstr(text, from) : text;
+
+	if (!p)
+		return -1;
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	p = strstr(p, k);
+	return p ? atof(p + strlen(k)) : -1;
 }
 
 #endif /* CPC_TEST_H */

@@ -29,45 +29,6 @@
 #define DIR		"/tmp/cpc-jobs"
 #define MIB		(1024ll * 1024)
 
-/* Runs @cmd with a shell, stdout + stderr into @out; returns its exit status. */
-static int run(char *out, size_t n, const char *fmt, ...)
-{
-	char cmd[1024];
-	size_t len = 0;
-	va_list ap;
-	FILE *p;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	strncat(cmd, " 2>&1", sizeof(cmd) - strlen(cmd) - 1);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	while (len + 1 < n) {
-		size_t r = fread(out + len, 1, n - 1 - len, p);
-
-		if (!r)
-			break;
-		len += r;
-	}
-	out[len] = '\0';
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-/* The number after "key": in cpcctl's JSON, or -1. */
-static long long json_num(const char *json, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\": ", key);
-	p = strstr(json, pat);
-	return p ? atoll(p + strlen(pat)) : -1;
-}
-
 static long long guest_mem_available_kb(int shm)
 {
 	char buf[768], *p;
@@ -133,16 +94,14 @@ FIXTURE(jobs) {
 
 FIXTURE_SETUP(jobs)
 {
-	char path[256], buf[768];
+	char buf[768];
 	const char *key = getenv("CPC_JOBS_KEY");
 
 	ASSERT_NE(NULL, key) TH_LOG("CPC_JOBS_KEY names the owner's key file");
 	snprintf(self->key, sizeof(self->key), "%s", key);
 	ASSERT_EQ(0, chan_name(0, self->name, sizeof(self->name)));
 	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 120)) TH_LOG("no guest came up");
-	snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_host/ivshmem/%s/shm",
-		 self->name + strlen("ivshmem-"));
-	self->shm = open(path, O_RDWR | O_CLOEXEC);
+	self->shm = chan_shm_open(self->name);
 	ASSERT_LE(0, self->shm);
 	ASSERT_EQ(0, mbox_agent_wait(self->shm, 120)) TH_LOG("the guest agent never came up");
 	ASSERT_LT(0, mbox_cmd(self->shm, MBOX_READ, TESTBUF_PHYS, NULL, 0, 0, buf, sizeof(buf)));
@@ -164,15 +123,15 @@ TEST_F(jobs, reclaim_then_return)
 
 	before = guest_mem_available_kb(self->shm);
 	ASSERT_LT(0, before);
-	ASSERT_EQ(0, run(out, sizeof(out), "cpcctl job reclaim %s --size 64M --json", self->name))
+	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl job reclaim %s --size 64M --json", self->name))
 		TH_LOG("%s", out);
-	EXPECT_EQ(64 * MIB, json_num(out, "bytes")) TH_LOG("%s", out);
+	EXPECT_EQ(64 * MIB, cpc_json_num(out, NULL, "bytes")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"ranges\": [")) TH_LOG("%s", out);
 	low = guest_mem_available_kb(self->shm);
 	/* 64 MiB gone, give or take what the guest did meanwhile. */
 	EXPECT_GE(before - low, 56 * 1024) TH_LOG("MemAvailable %lld -> %lld kB", before, low);
 
-	ASSERT_EQ(0, run(out, sizeof(out), "cpcctl job return %s", self->name)) TH_LOG("%s", out);
+	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl job return %s", self->name)) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "return: 64.0 MiB in ")) TH_LOG("%s", out);
 	after = guest_mem_available_kb(self->shm);
 	EXPECT_GE(after - low, 56 * 1024) TH_LOG("MemAvailable %lld -> %lld kB", low, after);
@@ -184,7 +143,7 @@ TEST_F(jobs, reclaim_denied_by_policy)
 	char out[4096], want[256];
 
 	ASSERT_EQ(0, guest_write(self->shm, GUEST_PROCS "reclaim/allowed", "0"));
-	EXPECT_EQ(1, run(out, sizeof(out), "cpcctl job reclaim %s --size 4M", self->name));
+	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job reclaim %s --size 4M", self->name));
 	snprintf(want, sizeof(want), "cpcctl: call reclaim on %s: Operation not permitted\n",
 		 self->name);
 	EXPECT_STREQ(want, out);
@@ -195,16 +154,16 @@ TEST_F(jobs, reclaim_and_return_bad_sizes)
 {
 	char out[4096];
 
-	EXPECT_EQ(1, run(out, sizeof(out), "cpcctl job reclaim %s --size 1536K", self->name));
+	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job reclaim %s --size 1536K", self->name));
 	EXPECT_STREQ("cpcctl: reclaim: size 1536K is not a whole number of MiB: Invalid argument\n",
 		     out);
-	EXPECT_EQ(1, run(out, sizeof(out), "cpcctl job reclaim %s --size 0", self->name));
+	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job reclaim %s --size 0", self->name));
 	EXPECT_NE(NULL, strstr(out, "Invalid argument")) TH_LOG("%s", out);
 	/* Nothing is reclaimed: returning 1 MiB is more than is reclaimed. */
-	EXPECT_EQ(1, run(out, sizeof(out), "cpcctl job return %s --size 1M", self->name));
+	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job return %s --size 1M", self->name));
 	EXPECT_NE(NULL, strstr(out, "cpcctl: call return on ")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, ": Invalid argument")) TH_LOG("%s", out);
-	EXPECT_EQ(1, run(out, sizeof(out), "cpcctl job reclaim no-such-channel --size 1M"));
+	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job reclaim no-such-channel --size 1M"));
 	EXPECT_STREQ("cpcctl: channel no-such-channel: No such device\n", out);
 }
 
@@ -218,41 +177,41 @@ TEST_F(jobs, snapshot_full_then_incremental)
 
 	/* 16K result buffers: several chunks, each written while the next call runs. */
 	unlink(DIR "/full.snp");
-	ASSERT_EQ(0, run(out, sizeof(out),
+	ASSERT_EQ(0, cpc_run(out, sizeof(out),
 			 "cpcctl job snapshot %s --out " DIR "/full.snp --start 0x%llx --size 64K "
 			 "--depth 4 --chunk 16K --json", self->name, self->tb)) TH_LOG("%s", out);
-	EXPECT_EQ(16, json_num(out, "pages")) TH_LOG("%s", out);
-	EXPECT_EQ(16, json_num(out, "changed_pages"));
-	EXPECT_EQ(0, json_num(out, "unchanged_pages"));
-	EXPECT_EQ(0, json_num(out, "base_gen"));
-	EXPECT_LT(0, json_num(out, "generation"));
-	EXPECT_LE(5, json_num(out, "chunks")) TH_LOG("%s", out);
-	EXPECT_EQ(json_num(out, "chunks"), json_num(out, "calls"));
+	EXPECT_EQ(16, cpc_json_num(out, NULL, "pages")) TH_LOG("%s", out);
+	EXPECT_EQ(16, cpc_json_num(out, NULL, "changed_pages"));
+	EXPECT_EQ(0, cpc_json_num(out, NULL, "unchanged_pages"));
+	EXPECT_EQ(0, cpc_json_num(out, NULL, "base_gen"));
+	EXPECT_LT(0, cpc_json_num(out, NULL, "generation"));
+	EXPECT_LE(5, cpc_json_num(out, NULL, "chunks")) TH_LOG("%s", out);
+	EXPECT_EQ(cpc_json_num(out, NULL, "chunks"), cpc_json_num(out, NULL, "calls"));
 	EXPECT_NE(NULL, strstr(out, "\"overlapped\": true")) TH_LOG("%s", out);
 	EXPECT_FALSE(exists(DIR "/full.snp.tmp"));
 
-	ASSERT_EQ(0, run(out, sizeof(out), "cpcctl snapshot decrypt --key %s --in " DIR
+	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl snapshot decrypt --key %s --in " DIR
 			 "/full.snp --out " DIR "/full.img", self->key)) TH_LOG("%s", out);
 	EXPECT_EQ(0, file_equals(DIR "/full.img", want, TB_SIZE));
 
 	/* One page changes in the guest: the incremental job carries it alone. */
 	pattern(want + 5 * 4096, 4096, 2);
 	ASSERT_EQ(0, testbuf_put(self->shm, want + 5 * 4096, 5 * 4096, 4096));
-	ASSERT_EQ(0, run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/incr.snp --base "
+	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/incr.snp --base "
 			 DIR "/full.snp --json", self->name)) TH_LOG("%s", out);
-	EXPECT_EQ(16, json_num(out, "pages")) TH_LOG("%s", out);
-	EXPECT_EQ(1, json_num(out, "changed_pages"));
-	EXPECT_EQ(15, json_num(out, "unchanged_pages"));
-	EXPECT_LT(0, json_num(out, "base_gen"));
-	EXPECT_GT(json_num(out, "generation"), json_num(out, "base_gen"));
-	ASSERT_EQ(0, run(out, sizeof(out), "cpcctl snapshot decrypt --key %s --in " DIR
+	EXPECT_EQ(16, cpc_json_num(out, NULL, "pages")) TH_LOG("%s", out);
+	EXPECT_EQ(1, cpc_json_num(out, NULL, "changed_pages"));
+	EXPECT_EQ(15, cpc_json_num(out, NULL, "unchanged_pages"));
+	EXPECT_LT(0, cpc_json_num(out, NULL, "base_gen"));
+	EXPECT_GT(cpc_json_num(out, NULL, "generation"), cpc_json_num(out, NULL, "base_gen"));
+	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl snapshot decrypt --key %s --in " DIR
 			 "/incr.snp --base " DIR "/full.img --out " DIR "/incr.img --json",
 			 self->key)) TH_LOG("%s", out);
-	EXPECT_EQ(1, json_num(out, "pages_sent")) TH_LOG("%s", out);
+	EXPECT_EQ(1, cpc_json_num(out, NULL, "pages_sent")) TH_LOG("%s", out);
 	EXPECT_EQ(0, file_equals(DIR "/incr.img", want, TB_SIZE));
 
 	/* full.snp is no longer the guest's last export: a stale base. */
-	EXPECT_EQ(1, run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/stale.snp --base "
+	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/stale.snp --base "
 			 DIR "/full.snp", self->name));
 	EXPECT_NE(NULL, strstr(out, "cpcctl: call snapshot on ")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, ": No such file or directory\n")) TH_LOG("%s", out);
@@ -266,7 +225,7 @@ TEST_F(jobs, snapshot_without_key)
 	FILE *f;
 
 	ASSERT_EQ(0, guest_write(self->shm, GUEST_KEY, "clear"));
-	EXPECT_EQ(1, run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/nokey.snp "
+	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/nokey.snp "
 			 "--start 0x%llx --size 64K", self->name, self->tb));
 	snprintf(want, sizeof(want), "cpcctl: call snapshot on %s: Required key not available\n",
 		 self->name);
@@ -292,12 +251,12 @@ TEST_F(jobs, snapshot_bad_base)
 	fputs("this is not a snapshot export, but it is long enough to hold a chunk header "
 	      "of the snapshot wire format, which it does not\n", f);
 	fclose(f);
-	EXPECT_EQ(1, run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/x.snp --base "
+	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/x.snp --base "
 			 DIR "/garbage.snp", self->name));
 	EXPECT_EQ(0, strncmp(out, "cpcctl: " DIR "/garbage.snp: chunk 0: bad magic ",
 			     strlen("cpcctl: " DIR "/garbage.snp: chunk 0: bad magic "))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, ": Bad message\n")) TH_LOG("%s", out);
-	EXPECT_EQ(1, run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/x.snp --base "
+	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/x.snp --base "
 			 DIR "/missing.snp", self->name));
 	EXPECT_STREQ("cpcctl: " DIR "/missing.snp: No such file or directory\n", out);
 	EXPECT_FALSE(exists(DIR "/x.snp"));
@@ -307,16 +266,16 @@ TEST_F(jobs, snapshot_bad_arguments)
 {
 	char out[4096];
 
-	EXPECT_EQ(1, run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/x.snp --start 0x%llx",
+	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/x.snp --start 0x%llx",
 			 self->name, self->tb));
 	EXPECT_STREQ("cpcctl: --start and --size go together: Invalid argument\n", out);
-	EXPECT_EQ(1, run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/x.snp --start 0x%llx "
+	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/x.snp --start 0x%llx "
 			 "--size 6000", self->name, self->tb));
 	EXPECT_NE(NULL, strstr(out, "not page aligned: Invalid argument")) TH_LOG("%s", out);
-	EXPECT_EQ(2, run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/x.snp --depth 0",
+	EXPECT_EQ(2, cpc_run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/x.snp --depth 0",
 			 self->name));
 	/* A range that is not System RAM: the guest says ERANGE. */
-	EXPECT_EQ(1, run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/x.snp --start "
+	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/x.snp --start "
 			 "0xfff00000000 --size 64K", self->name));
 	EXPECT_NE(NULL, strstr(out, ": Numerical result out of range\n")) TH_LOG("%s", out);
 	EXPECT_FALSE(exists(DIR "/x.snp"));
@@ -327,7 +286,7 @@ TEST_F(jobs, info_reports_ram_holding_testbuf)
 	char out[16384], *p;
 	int found = 0;
 
-	ASSERT_EQ(0, run(out, sizeof(out), "cpcctl call %s info --json", self->name));
+	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl call %s info --json", self->name));
 	p = strstr(out, "\"ram\": [");
 	ASSERT_NE(NULL, p) TH_LOG("%s", out);
 	while ((p = strstr(p, "\"size\": "))) {
@@ -348,21 +307,21 @@ TEST_F(jobs, ping_keeps_depth_calls_in_flight)
 {
 	char out[4096];
 
-	ASSERT_EQ(0, run(out, sizeof(out), "cpcctl job ping %s --calls 200 --depth 8 --json",
+	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl job ping %s --calls 200 --depth 8 --json",
 			 self->name)) TH_LOG("%s", out);
-	EXPECT_EQ(200, json_num(out, "calls")) TH_LOG("%s", out);
-	EXPECT_EQ(8, json_num(out, "max_calls_in_flight")) TH_LOG("%s", out);
-	ASSERT_EQ(0, run(out, sizeof(out), "cpcctl job ping %s --calls 5 --depth 1 --json",
+	EXPECT_EQ(200, cpc_json_num(out, NULL, "calls")) TH_LOG("%s", out);
+	EXPECT_EQ(8, cpc_json_num(out, NULL, "max_calls_in_flight")) TH_LOG("%s", out);
+	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl job ping %s --calls 5 --depth 1 --json",
 			 self->name)) TH_LOG("%s", out);
-	EXPECT_EQ(1, json_num(out, "max_calls_in_flight")) TH_LOG("%s", out);
-	EXPECT_EQ(1, run(out, sizeof(out), "cpcctl job ping %s --calls 0", self->name));
+	EXPECT_EQ(1, cpc_json_num(out, NULL, "max_calls_in_flight")) TH_LOG("%s", out);
+	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job ping %s --calls 0", self->name));
 	EXPECT_STREQ("cpcctl: ping: calls must be 1..1000000: Invalid argument\n", out);
 	/* The guest denies ping: the first failure stops the job, the rest drain. */
 	ASSERT_EQ(0, guest_write(self->shm, GUEST_PROCS "ping/allowed", "0"));
-	EXPECT_EQ(1, run(out, sizeof(out), "cpcctl job ping %s --calls 50 --depth 8", self->name));
+	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job ping %s --calls 50 --depth 8", self->name));
 	EXPECT_NE(NULL, strstr(out, ": Operation not permitted\n")) TH_LOG("%s", out);
 	ASSERT_EQ(0, guest_write(self->shm, GUEST_PROCS "ping/allowed", "1"));
-	EXPECT_EQ(0, run(out, sizeof(out), "cpcctl job ping %s --calls 10", self->name));
+	EXPECT_EQ(0, cpc_run(out, sizeof(out), "cpcctl job ping %s --calls 10", self->name));
 }
 
 /* Last: let the agent go. */

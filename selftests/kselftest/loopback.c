@@ -115,8 +115,6 @@ FIXTURE_TEARDOWN(lb)
 TEST_F(lb, appears)
 {
 	char buf[4096];
-	FILE *p;
-	size_t n;
 
 	ASSERT_LT(0, chan_sysfs_str(LB, "transport", buf, sizeof(buf)));
 	EXPECT_STREQ("loopback", buf);
@@ -126,20 +124,12 @@ TEST_F(lb, appears)
 	EXPECT_EQ(MAINT_CPU, local_guest_num("maint_cpu"));
 	EXPECT_TRUE(cpc_path_exists(GUEST_SYSFS "/channels/loopback"));
 
-	p = popen("cpcctl channel list --json", "r");
-	ASSERT_NE(NULL, p);
-	n = fread(buf, 1, sizeof(buf) - 1, p);
-	buf[n] = '\0';
-	EXPECT_EQ(0, pclose(p));
+	EXPECT_EQ(0, cpc_run(buf, sizeof(buf), "cpcctl channel list --json"));
 	EXPECT_NE(NULL, strstr(buf, "\"name\": \"loopback\""));
 	EXPECT_NE(NULL, strstr(buf, "\"transport\": \"loopback\""));
 	EXPECT_NE(NULL, strstr(buf, "\"state\": \"ready\""));
 
-	p = popen("cpcctl call loopback ping value=7", "r");
-	ASSERT_NE(NULL, p);
-	n = fread(buf, 1, sizeof(buf) - 1, p);
-	buf[n] = '\0';
-	EXPECT_EQ(0, pclose(p));
+	EXPECT_EQ(0, cpc_run(buf, sizeof(buf), "cpcctl call loopback ping value=7"));
 	EXPECT_NE(NULL, strstr(buf, "pong 7 from maintenance vCPU 3")) TH_LOG("got: %s", buf);
 }
 

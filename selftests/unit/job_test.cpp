@@ -26,19 +26,9 @@ constexpr std::uint64_t START = 0x100000;
 std::vector<std::uint8_t> chunk(std::uint64_t gen, std::uint64_t base, std::uint64_t rs,
 				std::uint64_t rsize, std::uint64_t cs, std::uint64_t ce)
 {
-	cpc_snapshot_chunk h{};
-	h.magic = CPC_SNAPSHOT_MAGIC;
-	h.version = CPC_SNAPSHOT_VERSION;
-	h.header_size = sizeof(h);
-	h.generation = gen;
-	h.base_gen = base;
-	h.range_start = rs;
-	h.range_size = rsize;
-	h.chunk_start = cs;
-	h.chunk_end = ce;
+	cpc_snapshot_chunk h = cpc_test::chunk_header(gen, base, rs, rsize, cs, ce);
+
 	h.unchanged = static_cast<std::uint32_t>((ce - cs) / PG);
-	h.record_size = sizeof(cpc_snapshot_page) + PG;
-	h.flags = ce == rs + rsize ? CPC_SNAPSHOT_CHUNK_LAST : 0;
 	std::vector<std::uint8_t> out(sizeof(h) + sizeof(cpc_snapshot_seal));
 	std::memcpy(out.data(), &h, sizeof(h));
 	return out;

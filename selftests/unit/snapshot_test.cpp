@@ -77,20 +77,10 @@ struct Encoder {
 					const std::map<std::uint64_t, std::vector<std::uint8_t>> &pages,
 					std::uint32_t unchanged)
 	{
-		cpc_snapshot_chunk h{};
-		h.magic = CPC_SNAPSHOT_MAGIC;
-		h.version = CPC_SNAPSHOT_VERSION;
-		h.header_size = sizeof(h);
-		h.generation = gen;
-		h.base_gen = base;
-		h.range_start = start;
-		h.range_size = size;
-		h.chunk_start = cs;
-		h.chunk_end = ce;
+		cpc_snapshot_chunk h = cpc_test::chunk_header(gen, base, start, size, cs, ce);
+
 		h.pages = static_cast<std::uint32_t>(pages.size());
 		h.unchanged = unchanged;
-		h.record_size = REC;
-		h.flags = ce == start + size ? CPC_SNAPSHOT_CHUNK_LAST : 0;
 
 		std::vector<std::uint8_t> records, heads;
 		for (const auto &[gpa, plain] : pages) {
