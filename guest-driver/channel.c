@@ -16,9 +16,11 @@
 
 #include <linux/debugfs.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/minmax.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
 #include "channel.h"
@@ -137,48 +139,52 @@ static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_req *req,
 }
 
 /*
- * Drains the request ring; returns false when the channel broke. Without
- * @arm (adaptive polling) the ring is left unarmed: the host sends no
- * doorbell while the maintenance thread polls.
+ * Serves at most one budget of requests (CPC_GUEST_BATCH, or
+ * CPC_GUEST_BUDGET_NS of work) from @ch's request ring. Without @arm
+ * (adaptive polling) the ring is left unarmed: the host sends no doorbell
+ * while the maintenance thread polls. Returns true when requests are left
+ * (the budget ran out, or the thread is asked to stop or the channel to
+ * leave): the caller serves them in a later round, after others had the
+ * CPU and the lock.
  */
-static bool cpc_gchan_drain(struct cpc_gchan *ch, bool arm)
+static bool cpc_gchan_drain(struct cpc_gchan *ch, bool arm, u64 t0)
 {
 	struct cpc_req req;
 	struct cpc_cpl cpl;
 	int n, ret;
 
-	for (;;) {
-		for (n = 0; n < CPC_GUEST_BATCH; n++) {
-			ret = cpc_ring_pop(&ch->ep.req, &req);
-			if (ret == -EAGAIN)
-				break;
-			if (ret) {
-				cpc_gchan_break(ch);
+	for (n = 0;; n++) {
+		if (n == CPC_GUEST_BATCH ||
+		    ktime_get_ns() - t0 > CPC_GUEST_BUDGET_NS ||
+		    READ_ONCE(ch->leaving) || kthread_should_stop())
+			return cpc_ring_pending(&ch->ep.req) != 0;
+		ret = cpc_ring_pop(&ch->ep.req, &req);
+		if (ret == -EAGAIN) {
+			if (!arm || !cpc_ring_arm(&ch->ep.req))
 				return false;
-			}
-			cpc_gchan_serve(ch, &req, &cpl);
-			cpc_vcpu_count_served();
-			/*
-			 * The host keeps at most ring_entries requests in
-			 * flight, so a full completion ring is its fault.
-			 */
-			if (cpc_ring_push(&ch->ep.cpl, &cpl)) {
-				cpc_gchan_break(ch);
-				return false;
-			}
-			if (cpc_ring_publish(&ch->ep.cpl))
-				cpc_gchan_ring_host(ch);
-		}
-		if (n == CPC_GUEST_BATCH) {
-			cond_resched();
 			continue;
 		}
-		if (!arm || !cpc_ring_arm(&ch->ep.req))
-			return true;
+		if (ret) {
+			cpc_gchan_break(ch);
+			return false;
+		}
+		cpc_gchan_serve(ch, &req, &cpl);
+		cpc_vcpu_count_served();
+		/*
+		 * The host keeps at most ring_entries requests in flight, so
+		 * a full completion ring is its fault.
+		 */
+		if (cpc_ring_push(&ch->ep.cpl, &cpl)) {
+			cpc_gchan_break(ch);
+			return false;
+		}
+		if (cpc_ring_publish(&ch->ep.cpl))
+			cpc_gchan_ring_host(ch);
 	}
 }
 
-static void cpc_gchan_service(struct cpc_gchan *ch, bool arm)
+/* Returns true when requests are left for a later round. */
+static bool cpc_gchan_service(struct cpc_gchan *ch, bool arm, u64 t0)
 {
 	enum cpc_ep_event ev;
 	int i;
@@ -199,24 +205,37 @@ static void cpc_gchan_service(struct cpc_gchan *ch, bool arm)
 		}
 		cpc_gchan_ring_host(ch);
 	}
-	if (cpc_ep_running(&ch->ep))
-		cpc_gchan_drain(ch, arm);
+	if (!cpc_ep_running(&ch->ep))
+		return false;
+	return cpc_gchan_drain(ch, arm, t0);
 }
 
 /**
- * cpc_gchan_service_all() - serve every channel once (maintenance thread).
+ * cpc_gchan_service_all() - serve every channel for one round (maintenance
+ * thread): each advances its handshake and serves at most one budget of
+ * requests (CPC_GUEST_BATCH requests, CPC_GUEST_BUDGET_NS of work).
  * @arm: ask for a doorbell on the next request (false while polling).
  *
+ * A host that keeps the request ring full can so never hold the thread,
+ * the channel lock or the maintenance vCPU: the caller yields between
+ * rounds, and module unload and VM shutdown get the lock after at most one
+ * round.
+ *
  * Context: process context on the maintenance vCPU; takes cpc_gchan_lock.
+ *
+ * Return: true when requests are left: call again after yielding.
  */
-void cpc_gchan_service_all(bool arm)
+bool cpc_gchan_service_all(bool arm)
 {
 	struct cpc_gchan *ch;
+	bool more = false;
+	u64 t0 = ktime_get_ns();
 
 	mutex_lock(&cpc_gchan_lock);
 	list_for_each_entry(ch, &cpc_gchans, node)
-		cpc_gchan_service(ch, arm);
+		more |= cpc_gchan_service(ch, arm, t0);
 	mutex_unlock(&cpc_gchan_lock);
+	return more;
 }
 
 /**
@@ -433,6 +452,8 @@ err_kobj:
  */
 static void cpc_gchan_leave(struct cpc_gchan *ch)
 {
+	/* A round serving @ch ends at its next request. */
+	WRITE_ONCE(ch->leaving, true);
 	mutex_lock(&cpc_gchan_lock);
 	list_del_init(&ch->node);
 	if (ch->ep.state != CPC_STATE_RESET) {

@@ -131,6 +131,7 @@ static void cpc_hchan_break(struct cpc_hchan *ch, enum cpc_bad why, u64 id)
 	pr_warn_ratelimited("%s: guest broke the protocol (bad %s, id %llu); resetting the channel\n",
 			    ch->name, cpc_bad_name(why), id);
 	cpc_hchan_fail_all(ch, -ECONNRESET);
+	/* BROKEN until the next periodic check starts a new generation. */
 	cpc_ep_publish(&ch->ep, CPC_STATE_BROKEN);
 	cpc_chan_ring_guest(ch);
 	mod_delayed_work(system_wq, &ch->poll, CPC_HCHAN_POLL_DOWN);
@@ -201,24 +202,39 @@ static void cpc_hchan_reap(struct cpc_hchan *ch)
 	}
 }
 
-/* Handshake, liveness and completions; lock held. */
+/*
+ * Starts a new generation: fails every call in flight with @err, re-lays
+ * the region (cpc_ep_host_reset()) and rings the guest, which joins it.
+ * Lock held.
+ */
+static void cpc_hchan_restart(struct cpc_hchan *ch, int err)
+{
+	cpc_hchan_fail_all(ch, err);
+	cpc_hchan_count(ch, CPC_HC_RESETS);
+	cpc_ep_host_reset(&ch->ep);
+	cpc_chan_ring_guest(ch);
+	wake_up_all(&ch->wq);
+}
+
+/*
+ * Handshake, liveness and completions; lock held. From the periodic check
+ * (@from_poll) also nudge the guest when it has not acknowledged the
+ * host's state or leaves requests unconsumed: doorbells are hints, and a
+ * lost or refused one must never strand the channel.
+ */
 static void cpc_hchan_service(struct cpc_hchan *ch, bool from_poll)
 {
-	u32 st;
-
 	switch (cpc_ep_step(&ch->ep)) {
 	case CPC_EP_UP:
-		pr_info("%s: channel up (generation %u)\n", ch->name, ch->ep.generation);
+		pr_info_ratelimited("%s: channel up (generation %u)\n", ch->name,
+				    ch->ep.generation);
 		cpc_chan_ring_guest(ch);
 		wake_up_all(&ch->wq);
 		break;
 	case CPC_EP_DOWN:
-		pr_info_ratelimited("%s: guest end went away; resetting\n", ch->name);
-		cpc_hchan_fail_all(ch, -ECONNRESET);
-		cpc_hchan_count(ch, CPC_HC_RESETS);
-		cpc_ep_host_reset(&ch->ep);
-		cpc_chan_ring_guest(ch);
-		wake_up_all(&ch->wq);
+		pr_info_ratelimited("%s: guest end left, reset or broke the channel, or the region changed under the host; starting over\n",
+				    ch->name);
+		cpc_hchan_restart(ch, -ECONNRESET);
 		break;
 	case CPC_EP_CHANGED:
 		cpc_chan_ring_guest(ch);
@@ -226,15 +242,12 @@ static void cpc_hchan_service(struct cpc_hchan *ch, bool from_poll)
 	case CPC_EP_NONE:
 		break;
 	}
-	if (cpc_ep_running(&ch->ep)) {
+	if (cpc_ep_running(&ch->ep))
 		cpc_hchan_reap(ch);
-		return;
-	}
-	/* Doorbells may have been lost: nudge a guest that is attached. */
-	st = cpc_hchan_guest_state(ch);
-	if (from_poll && (st == CPC_STATE_INIT || st == CPC_STATE_READY ||
-			  st == CPC_STATE_BROKEN))
+	if (from_poll && cpc_ep_poll_nudge(&ch->ep)) {
+		cpc_hchan_count(ch, CPC_HC_NUDGES);
 		cpc_chan_ring_guest(ch);
+	}
 }
 
 static void cpc_hchan_work(struct work_struct *work)
@@ -247,6 +260,12 @@ static void cpc_hchan_work(struct work_struct *work)
 	mutex_unlock(&ch->lock);
 }
 
+/*
+ * The periodic check: every CPC_HCHAN_POLL_DOWN while the channel is not
+ * up or has requests in flight, every CPC_HCHAN_POLL_UP on an idle channel
+ * in RUN (a guest that left without a word is noticed; the guest is never
+ * rung).
+ */
 static void cpc_hchan_poll(struct work_struct *work)
 {
 	struct cpc_hchan *ch = container_of(to_delayed_work(work),
@@ -255,7 +274,8 @@ static void cpc_hchan_poll(struct work_struct *work)
 	mutex_lock(&ch->lock);
 	if (!ch->dead) {
 		cpc_hchan_service(ch, true);
-		schedule_delayed_work(&ch->poll, cpc_ep_running(&ch->ep) ?
+		schedule_delayed_work(&ch->poll,
+				      cpc_ep_running(&ch->ep) && !ch->inflight ?
 				      CPC_HCHAN_POLL_UP : CPC_HCHAN_POLL_DOWN);
 	}
 	mutex_unlock(&ch->lock);
@@ -557,6 +577,7 @@ CPC_HCHAN_ATTR(timeouts, cnt_show, CPC_HC_TIMEOUTS);
 CPC_HCHAN_ATTR(broken, cnt_show, CPC_HC_BROKEN);
 CPC_HCHAN_ATTR(resets, cnt_show, CPC_HC_RESETS);
 CPC_HCHAN_ATTR(late, cnt_show, CPC_HC_LATE);
+CPC_HCHAN_ATTR(nudges, cnt_show, CPC_HC_NUDGES);
 CPC_HCHAN_ATTR(bad_id, bad_show, CPC_BAD_ID);
 CPC_HCHAN_ATTR(bad_status, bad_show, CPC_BAD_STATUS);
 CPC_HCHAN_ATTR(bad_out_len, bad_show, CPC_BAD_LEN);
@@ -577,6 +598,7 @@ static struct attribute *cpc_hchan_attrs[] = {
 	&cpc_hchan_attr_broken.attr,
 	&cpc_hchan_attr_resets.attr,
 	&cpc_hchan_attr_late.attr,
+	&cpc_hchan_attr_nudges.attr,
 	&cpc_hchan_attr_bad_id.attr,
 	&cpc_hchan_attr_bad_status.attr,
 	&cpc_hchan_attr_bad_out_len.attr,

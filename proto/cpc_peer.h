@@ -14,6 +14,9 @@
 extern "C" {
 #endif
 
+/** CPC_NUDGE_MAX_CHECKS - most periodic checks between two nudges. */
+#define CPC_NUDGE_MAX_CHECKS	16u
+
 /**
  * struct cpc_endpoint - private state of one end.
  * @hdr:        the shared header (start of the region).
@@ -23,8 +26,23 @@ extern "C" {
  * @state:      this end's state (authoritative copy of what it publishes).
  * @generation: this end's current generation.
  * @peer_generation: the other end's generation this end accepted.
+ * @doorbell_id: this end's doorbell id (authoritative copy of what it
+ *              publishes).
+ * @vector:     this end's vector (likewise).
+ * @peer_doorbell_id: the other end's doorbell id, pinned when this end
+ *              accepted its generation (valid while @peer_pinned).
+ * @peer_vector: the other end's vector, pinned likewise.
+ * @peer_pinned: @peer_doorbell_id and @peer_vector are pinned.
+ * @nudge_cons: the other end's request-ring consumer index at the last
+ *              periodic check (cpc_ep_poll_nudge()).
+ * @nudge_wait: periodic checks since the last nudge.
+ * @nudge_every: checks between nudges (doubles up to CPC_NUDGE_MAX_CHECKS).
  * @req:        view of the request ring.
  * @cpl:        view of the completion ring.
+ *
+ * Everything here is private: shared memory is only ever compared with it
+ * or overwritten from it, so whatever the region holds, the end's own
+ * published block is repaired at its next cpc_ep_step().
  */
 struct cpc_endpoint {
 	struct cpc_shm_header *hdr;
@@ -33,6 +51,14 @@ struct cpc_endpoint {
 	u32 state;
 	u32 generation;
 	u32 peer_generation;
+	u32 doorbell_id;
+	u32 vector;
+	u32 peer_doorbell_id;
+	u32 peer_vector;
+	bool peer_pinned;
+	u32 nudge_cons;
+	u32 nudge_wait;
+	u32 nudge_every;
 	struct cpc_ring req;
 	struct cpc_ring cpl;
 };
@@ -42,9 +68,11 @@ struct cpc_endpoint {
  * @CPC_EP_NONE:    nothing.
  * @CPC_EP_CHANGED: this end published a new state: notify the other end.
  * @CPC_EP_UP:      this end entered RUN: notify the other end.
- * @CPC_EP_DOWN:    this end left RUN because the other end reset, left or
- *                  broke: fail everything in flight (the host then calls
- *                  cpc_ep_host_reset()).
+ * @CPC_EP_DOWN:    start over: this end left RUN because the other end
+ *                  reset, left or broke, or (host) the region is not as the
+ *                  host laid it out, or (host) this end is BROKEN. Fail
+ *                  everything in flight; the host then calls
+ *                  cpc_ep_host_reset(), the guest cpc_ep_guest_reset().
  */
 enum cpc_ep_event {
 	CPC_EP_NONE = 0,
@@ -60,6 +88,7 @@ void cpc_ep_guest_reset(struct cpc_endpoint *ep);
 enum cpc_ep_event cpc_ep_step(struct cpc_endpoint *ep);
 void cpc_ep_publish(struct cpc_endpoint *ep, u32 state);
 bool cpc_ep_running(const struct cpc_endpoint *ep);
+bool cpc_ep_poll_nudge(struct cpc_endpoint *ep);
 u32 cpc_ep_peer_doorbell(const struct cpc_endpoint *ep, u32 *vector);
 void *cpc_ep_data(const struct cpc_endpoint *ep, u32 off);
 const char *cpc_state_name(u32 state);
