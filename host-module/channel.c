@@ -699,6 +699,88 @@ static ssize_t inject_req_read(struct file *f, char __user *ubuf, size_t n,
 	return simple_read_from_buffer(ubuf, n, pos, buf, len);
 }
 
+/*
+ * debugfs flood (root only, tests): a hostile host that keeps the request
+ * ring full. Writing "OPCODE MS" fills every free slot with a request for
+ * OPCODE (no argument, the slot's whole result capacity) and keeps doing
+ * so every tick for MS milliseconds (at most 60 s; 0 stops it); reading
+ * gives "posted N". The answers come back like injected requests'.
+ */
+#define CPC_HCHAN_FLOOD_MAX_MS	60000u
+
+static void cpc_hchan_flood_work(struct work_struct *work)
+{
+	struct cpc_hchan *ch = container_of(to_delayed_work(work),
+					    struct cpc_hchan, flood);
+	struct cpc_req req;
+	bool posted = false;
+	u32 cap;
+
+	mutex_lock(&ch->lock);
+	while (!ch->dead && cpc_ep_running(&ch->ep) &&
+	       time_before(jiffies, ch->flood_end)) {
+		cap = ch->slot_size;
+		if (cpc_hchan_slot_get(ch, 0, &cap, &req))
+			break;
+		req.opcode = ch->flood_opcode;
+		ch->slots[(u32)req.id & (ch->ep.layout.ring_entries - 1)].injected = true;
+		if (cpc_hchan_post(ch, &req, false))
+			break;
+		ch->flood_posted++;
+		posted = true;
+	}
+	if (posted)
+		cpc_chan_ring_guest(ch);
+	if (!ch->dead && time_before(jiffies, ch->flood_end))
+		schedule_delayed_work(&ch->flood, 1);
+	mutex_unlock(&ch->lock);
+}
+
+static ssize_t flood_write(struct file *f, const char __user *ubuf, size_t n,
+			   loff_t *pos)
+{
+	struct cpc_hchan *ch = file_inode(f)->i_private;
+	unsigned int op, ms;
+	char buf[32];
+
+	if (n >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, n))
+		return -EFAULT;
+	buf[n] = '\0';
+	if (sscanf(buf, "%u %u", &op, &ms) != 2 || op > U16_MAX ||
+	    ms > CPC_HCHAN_FLOOD_MAX_MS)
+		return -EINVAL;
+	mutex_lock(&ch->lock);
+	ch->flood_opcode = op;
+	ch->flood_end = jiffies + msecs_to_jiffies(ms);
+	if (!ch->dead)
+		mod_delayed_work(system_wq, &ch->flood, 0);
+	mutex_unlock(&ch->lock);
+	return n;
+}
+
+static ssize_t flood_read(struct file *f, char __user *ubuf, size_t n,
+			  loff_t *pos)
+{
+	struct cpc_hchan *ch = file_inode(f)->i_private;
+	char buf[32];
+	int len;
+
+	mutex_lock(&ch->lock);
+	len = scnprintf(buf, sizeof(buf), "posted %llu\n", ch->flood_posted);
+	mutex_unlock(&ch->lock);
+	return simple_read_from_buffer(ubuf, n, pos, buf, len);
+}
+
+static const struct file_operations flood_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = flood_read,
+	.write = flood_write,
+	.llseek = default_llseek,
+};
+
 static const struct file_operations inject_req_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
@@ -768,6 +850,7 @@ struct cpc_hchan *cpc_hchan_create(const char *name, void *region, size_t size,
 	mutex_init(&ch->lock);
 	INIT_WORK(&ch->work, cpc_hchan_work);
 	INIT_DELAYED_WORK(&ch->poll, cpc_hchan_poll);
+	INIT_DELAYED_WORK(&ch->flood, cpc_hchan_flood_work);
 	init_waitqueue_head(&ch->wq);
 	snprintf(ch->inject_result, sizeof(ch->inject_result), "none\n");
 	ret = cpc_ep_init(&ch->ep, region, size, true);
@@ -790,6 +873,7 @@ struct cpc_hchan *cpc_hchan_create(const char *name, void *region, size_t size,
 				    &inject_req_fops);
 		debugfs_create_file("inject_dup", 0200, ch->debugfs, ch,
 				    &inject_dup_fops);
+		debugfs_create_file("flood", 0600, ch->debugfs, ch, &flood_fops);
 	}
 	mutex_lock(&cpc_hchan_list_lock);
 	list_add_tail(&ch->node, &cpc_hchans);
@@ -830,6 +914,7 @@ void cpc_hchan_destroy(struct cpc_hchan *ch)
 		ch->ops->quiesce(ch);
 	cancel_work_sync(&ch->work);
 	cancel_delayed_work_sync(&ch->poll);
+	cancel_delayed_work_sync(&ch->flood);
 	kobject_del(&ch->kobj);
 	kobject_put(&ch->kobj);
 }

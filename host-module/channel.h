@@ -146,6 +146,10 @@ enum {
  * @inject_result: status and out_len of the last injected request.
  * @last_inject: the last injected request, for debugfs inject_dup.
  * @have_last_inject: @last_inject is valid.
+ * @flood:     test hook: keeps the request ring full (debugfs flood).
+ * @flood_end: jiffies when the flood stops.
+ * @flood_opcode: opcode of the flood's requests.
+ * @flood_posted: requests the flood posted.
  * @debugfs:   /sys/kernel/debug/cpc_host/channels/<name>.
  * @cnt:       counters (CPC_HC_*).
  * @bad:       completions rejected, per enum cpc_bad.
@@ -172,6 +176,10 @@ struct cpc_hchan {
 	char inject_result[32];
 	struct cpc_req last_inject;
 	bool have_last_inject;
+	struct delayed_work flood;
+	unsigned long flood_end;
+	u16 flood_opcode;
+	u64 flood_posted;
 	struct dentry *debugfs;
 	atomic64_t cnt[CPC_HC_NR];
 	atomic64_t bad[CPC_BAD_COUNT];
