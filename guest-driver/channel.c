@@ -35,9 +35,11 @@ static struct dentry *cpc_gchan_debugfs;
 /* Every doorbell to the host goes through here. */
 static void cpc_gchan_ring_host(struct cpc_gchan *ch)
 {
-	u32 vector, id = cpc_ep_peer_doorbell(&ch->ep, &vector);
+	struct cpc_doorbell db[2];
+	unsigned int i, n = cpc_ep_peer_doorbells(&ch->ep, db);
 
-	ch->ring(ch, id, vector);
+	for (i = 0; i < n; i++)
+		ch->ring(ch, db[i].id, db[i].vector);
 }
 
 static void cpc_gchan_bad(struct cpc_gchan *ch, enum cpc_bad why, u64 id)

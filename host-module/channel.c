@@ -59,9 +59,11 @@ static int cpc_chan_mediate(struct cpc_hchan *ch)
 /* Rings a doorbell that already passed cpc_chan_mediate(); lock held. */
 static void cpc_chan_ring_mediated(struct cpc_hchan *ch)
 {
-	u32 vector, id = cpc_ep_peer_doorbell(&ch->ep, &vector);
+	struct cpc_doorbell db[2];
+	unsigned int i, n = cpc_ep_peer_doorbells(&ch->ep, db);
 
-	ch->ops->ring(ch, id, vector);
+	for (i = 0; i < n; i++)
+		ch->ops->ring(ch, db[i].id, db[i].vector);
 }
 
 /**
@@ -160,6 +162,7 @@ static bool cpc_hchan_complete(struct cpc_hchan *ch, const struct cpc_cpl *cpl)
 		return false;
 	}
 	cpc_hchan_count(ch, CPC_HC_COMPLETED);
+	cpc_ep_peer_answered(&ch->ep);
 	if (cpl->status != CPC_ST_OK)
 		cpc_hchan_count(ch, CPC_HC_ERRORS);
 	call = s->call;

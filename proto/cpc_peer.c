@@ -162,8 +162,8 @@ static bool cpc_peer_up(u32 state)
 /* Pins the other end's doorbell as it is when its generation is accepted. */
 static void cpc_ep_pin_peer(struct cpc_endpoint *ep)
 {
-	ep->peer_doorbell_id = cpc_read_once(other(ep)->doorbell_id);
-	ep->peer_vector = cpc_read_once(other(ep)->vector);
+	ep->peer_db.id = cpc_read_once(other(ep)->doorbell_id);
+	ep->peer_db.vector = cpc_read_once(other(ep)->vector);
 	ep->peer_pinned = true;
 }
 
@@ -303,25 +303,66 @@ bool cpc_ep_running(const struct cpc_endpoint *ep)
 }
 
 /**
- * cpc_ep_peer_doorbell() - where to ring the other end (untrusted values:
- * the transport range-checks them). Once this end accepted the other's
- * generation, the doorbell it published then is pinned for that
- * generation: rewriting it later redirects nothing.
- * @ep:     the end.
- * @vector: out: the other end's vector.
+ * cpc_ep_peer_doorbells() - where to ring the other end (untrusted values:
+ * the transport range-checks them).
+ * @ep:  the end.
+ * @out: up to two doorbells to ring.
  *
- * Return: the other end's doorbell id.
+ * Once this end accepted the other's generation, the doorbell the other
+ * end published then is pinned for that generation: rewriting it later
+ * redirects nothing. Between generations it is the doorbell the other end
+ * publishes now. Either way, when it differs from the last doorbell after
+ * which the other end was seen to answer, that one is rung too: an
+ * overwritten doorbell must never keep the other end from being told to
+ * repair it.
+ *
+ * Return: how many doorbells @out holds (1 or 2).
  */
-u32 cpc_ep_peer_doorbell(const struct cpc_endpoint *ep, u32 *vector)
+unsigned int cpc_ep_peer_doorbells(const struct cpc_endpoint *ep,
+				   struct cpc_doorbell out[2])
 {
 	struct cpc_peer_state *p = other(ep);
 
 	if (ep->peer_pinned) {
-		*vector = ep->peer_vector;
-		return ep->peer_doorbell_id;
+		out[0] = ep->peer_db;
+	} else {
+		out[0].id = cpc_read_once(p->doorbell_id);
+		out[0].vector = cpc_read_once(p->vector);
 	}
-	*vector = cpc_read_once(p->vector);
-	return cpc_read_once(p->doorbell_id);
+	if (!ep->peer_known || (out[0].id == ep->peer_proven.id &&
+				out[0].vector == ep->peer_proven.vector))
+		return 1;
+	out[1] = ep->peer_proven;
+	return 2;
+}
+
+/**
+ * cpc_ep_peer_answered() - the other end answered in RUN (the host calls it
+ * for each valid completion): the pinned doorbell reaches it.
+ * @ep: the end.
+ */
+void cpc_ep_peer_answered(struct cpc_endpoint *ep)
+{
+	if (!ep->peer_pinned)
+		return;
+	ep->peer_proven = ep->peer_db;
+	ep->peer_known = true;
+}
+
+/**
+ * cpc_ep_peer_doorbell() - the first of cpc_ep_peer_doorbells().
+ * @ep:     the end.
+ * @vector: out: its vector.
+ *
+ * Return: its id.
+ */
+u32 cpc_ep_peer_doorbell(const struct cpc_endpoint *ep, u32 *vector)
+{
+	struct cpc_doorbell db[2];
+
+	cpc_ep_peer_doorbells(ep, db);
+	*vector = db[0].vector;
+	return db[0].id;
 }
 
 /*

@@ -14,6 +14,16 @@
 extern "C" {
 #endif
 
+/**
+ * struct cpc_doorbell - where to notify an end (untrusted: published by it).
+ * @id:     transport address (ivshmem peer id).
+ * @vector: interrupt vector.
+ */
+struct cpc_doorbell {
+	u32 id;
+	u32 vector;
+};
+
 /** CPC_NUDGE_MAX_CHECKS - most periodic checks between two nudges. */
 #define CPC_NUDGE_MAX_CHECKS	16u
 
@@ -29,10 +39,12 @@ extern "C" {
  * @doorbell_id: this end's doorbell id (authoritative copy of what it
  *              publishes).
  * @vector:     this end's vector (likewise).
- * @peer_doorbell_id: the other end's doorbell id, pinned when this end
- *              accepted its generation (valid while @peer_pinned).
- * @peer_vector: the other end's vector, pinned likewise.
- * @peer_pinned: @peer_doorbell_id and @peer_vector are pinned.
+ * @peer_db:    the other end's doorbell as it published it when this end
+ *              accepted its current generation (valid while @peer_pinned).
+ * @peer_pinned: @peer_db is pinned for the current generation.
+ * @peer_proven: the last doorbell after which the other end answered
+ *              (cpc_ep_peer_answered()); valid once @peer_known.
+ * @peer_known: @peer_proven is valid.
  * @nudge_cons: the other end's request-ring consumer index at the last
  *              periodic check (cpc_ep_poll_nudge()).
  * @nudge_wait: periodic checks since the last nudge.
@@ -53,9 +65,10 @@ struct cpc_endpoint {
 	u32 peer_generation;
 	u32 doorbell_id;
 	u32 vector;
-	u32 peer_doorbell_id;
-	u32 peer_vector;
+	struct cpc_doorbell peer_db;
 	bool peer_pinned;
+	struct cpc_doorbell peer_proven;
+	bool peer_known;
 	u32 nudge_cons;
 	u32 nudge_wait;
 	u32 nudge_every;
@@ -90,6 +103,9 @@ void cpc_ep_publish(struct cpc_endpoint *ep, u32 state);
 bool cpc_ep_running(const struct cpc_endpoint *ep);
 bool cpc_ep_poll_nudge(struct cpc_endpoint *ep);
 u32 cpc_ep_peer_doorbell(const struct cpc_endpoint *ep, u32 *vector);
+unsigned int cpc_ep_peer_doorbells(const struct cpc_endpoint *ep,
+				   struct cpc_doorbell out[2]);
+void cpc_ep_peer_answered(struct cpc_endpoint *ep);
 void *cpc_ep_data(const struct cpc_endpoint *ep, u32 off);
 const char *cpc_state_name(u32 state);
 

@@ -4,11 +4,13 @@
 // channel is back in RUN and answers calls correctly within a bounded
 // number of the host's periodic checks once both ends behave - also when
 // doorbells are lost. First the four wedges a review found, then an
-// enumeration of states x generations x header fields x ring indexes, then
+// enumeration of states x generations x header fields x ring indexes x
+// doorbells, then
 // random mutations of a live channel.
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 
 #include "proto_world.hpp"
@@ -173,7 +175,7 @@ TEST(Recovery, GenerationZeroIsNeverUsed)
 
 /*
  * Enumerated: private states of both ends x published states x
- * generation relations x a header field x ring indexes.
+ * generation relations x a header field x ring indexes x doorbells.
  */
 const std::uint32_t kHostPriv[] = {CPC_STATE_READY, CPC_STATE_RUN, CPC_STATE_BROKEN};
 const std::uint32_t kGuestPriv[] = {CPC_STATE_INIT, CPC_STATE_READY, CPC_STATE_RUN,
@@ -267,6 +269,27 @@ void set_rings(World &w, int how)
 	}
 }
 
+/* Doorbells: 0 intact, 1 the guest's id overwritten, 2 its vector, 3 the
+ * host's id and vector. */
+void set_doorbells(World &w, int how)
+{
+	auto *h = hdr(w);
+	switch (how) {
+	case 1:
+		h->guest.doorbell_id = 7;
+		break;
+	case 2:
+		h->guest.vector = 0x5e;
+		break;
+	case 3:
+		h->host.doorbell_id = 9;
+		h->host.vector = 3;
+		break;
+	default:
+		break;
+	}
+}
+
 TEST(Recovery, EnumeratedStatesConverge)
 {
 	long cases = 0, worst = 0;
@@ -277,7 +300,8 @@ TEST(Recovery, EnumeratedStatesConverge)
 	for (auto gpub : kPub)
 	for (int gen = 0; gen < 5; gen++)
 	for (int header = 0; header < 5; header++)
-	for (int ring = 0; ring < 6; ring++) {
+	for (int ring = 0; ring < 6; ring++)
+	for (int db = 0; db < 4; db++) {
 		World w(cases);
 		w.up();
 		ASSERT_TRUE(w.both_run());
@@ -288,13 +312,14 @@ TEST(Recovery, EnumeratedStatesConverge)
 		set_generations(w, gen);
 		set_header(w, header);
 		set_rings(w, ring);
+		set_doorbells(w, db);
 		/* A doorbell or none: the ends must not depend on it. */
 		w.guest_rung = cases & 1;
 		w.host_rung = cases & 2;
 		int n = w.converge(kMaxRounds);
 		ASSERT_GT(n, 0) << "host " << hp << "/" << hpub << " guest " << gp
 				<< "/" << gpub << " gen " << gen << " header " << header
-				<< " ring " << ring;
+				<< " ring " << ring << " doorbell " << db;
 		worst = std::max<long>(worst, n);
 		cases++;
 	}
@@ -311,7 +336,7 @@ TEST(Recovery, RandomMutationsConverge)
 {
 	const std::size_t span = World::kRegion / 2;	/* header, both rings, some data */
 	long worst[2] = {0, 0};
-	const int trials = 20000;
+	const int trials = getenv("CPC_RECOVERY_TRIALS") ? atoi(getenv("CPC_RECOVERY_TRIALS")) : 20000;
 
 	for (int t = 0; t < trials; t++) {
 		World w(1000 + t);

@@ -42,8 +42,23 @@ struct World {
 	}
 
 	bool lost() { return loss > 0 && std::uniform_real_distribution<>(0, 1)(rng) < loss; }
-	void ring_guest() { if (!lost()) guest_rung = true; }
-	void ring_host() { if (!lost()) host_rung = true; }
+
+	/*
+	 * Rings what @from resolves the other end's doorbell to; only the
+	 * other end's real doorbell (@id, vector 0) reaches it.
+	 */
+	bool ring(const cpc_endpoint &from, std::uint32_t id)
+	{
+		cpc_doorbell db[2];
+		unsigned int n = cpc_ep_peer_doorbells(&from, db);
+		bool hit = false;
+
+		for (unsigned int i = 0; i < n; i++)
+			hit |= db[i].id == id && db[i].vector == 0 && !lost();
+		return hit;
+	}
+	void ring_guest() { guest_rung |= ring(host, 1); }
+	void ring_host() { host_rung |= ring(guest, 0); }
 
 	void fail_call()
 	{
@@ -74,6 +89,7 @@ struct World {
 					host_break();
 					return;
 				}
+				cpc_ep_peer_answered(&host);
 				if (c.status == CPC_ST_OK && c.ret[0] == (call_id ^ kMagic))
 					answered++;
 				else
