@@ -17,6 +17,7 @@
 #include <linux/debugfs.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
+#include <linux/sched/signal.h>
 #include <linux/minmax.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -392,6 +393,50 @@ static const struct file_operations inject_cpl_fops = {
 	.llseek = no_llseek,
 };
 
+/*
+ * debugfs flap (root only, tests): a hostile guest that makes its host
+ * work as hard as it can. Writing MS (at most 10000) restarts the guest
+ * end with a new generation and rings the host, over and over, for MS
+ * milliseconds in the writer's context; then the channel is left to come
+ * back by itself.
+ */
+#define CPC_GCHAN_FLAP_MAX_MS	10000u
+
+static ssize_t flap_write(struct file *f, const char __user *ubuf, size_t n,
+			  loff_t *pos)
+{
+	struct cpc_gchan *ch = file_inode(f)->i_private;
+	unsigned long end;
+	unsigned int ms;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, n, 0, &ms);
+	if (ret)
+		return ret;
+	if (ms > CPC_GCHAN_FLAP_MAX_MS)
+		return -EINVAL;
+	end = jiffies + msecs_to_jiffies(ms);
+	while (time_before(jiffies, end) && !fatal_signal_pending(current)) {
+		mutex_lock(&cpc_gchan_lock);
+		if (!READ_ONCE(ch->leaving)) {
+			cpc_ep_guest_reset(&ch->ep);
+			cpc_gchan_ring_host(ch);
+		}
+		mutex_unlock(&cpc_gchan_lock);
+		cond_resched();
+	}
+	/* Let the maintenance thread take the channel back up. */
+	cpc_vcpu_kick();
+	return n;
+}
+
+static const struct file_operations flap_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = flap_write,
+	.llseek = no_llseek,
+};
+
 /**
  * cpc_gchan_create() - set up the guest end of a channel.
  * @name:   channel name (unique).
@@ -431,6 +476,7 @@ struct cpc_gchan *cpc_gchan_create(const char *name, void *region, size_t size,
 		ch->debugfs = debugfs_create_dir(ch->name, cpc_gchan_debugfs);
 		debugfs_create_file("inject_cpl", 0200, ch->debugfs, ch,
 				    &inject_cpl_fops);
+		debugfs_create_file("flap", 0200, ch->debugfs, ch, &flap_fops);
 	}
 
 	mutex_lock(&cpc_gchan_lock);

@@ -43,6 +43,20 @@ static struct dentry *cpc_hchan_debugfs;
 #define CPC_HCHAN_POLL_DOWN	(HZ / 10)
 #define CPC_HCHAN_POLL_UP	HZ
 
+/*
+ * Throttling a guest that makes the host work far beyond what calls
+ * explain: per window of CPC_HCHAN_WINDOW, at most
+ * CPC_HCHAN_FREE_DOORBELLS doorbells plus CPC_HCHAN_DOORBELLS_PER_CALL per
+ * call made, and at most CPC_HCHAN_MAX_RESTARTS new generations. Past
+ * that, the guest's doorbells are ignored (counted) and the channel is
+ * served by the periodic check alone (10 times a second) until a window
+ * stays within bounds.
+ */
+#define CPC_HCHAN_WINDOW		HZ
+#define CPC_HCHAN_FREE_DOORBELLS	200
+#define CPC_HCHAN_DOORBELLS_PER_CALL	4
+#define CPC_HCHAN_MAX_RESTARTS		10
+
 static void cpc_hchan_count(struct cpc_hchan *ch, int what)
 {
 	atomic64_inc(&ch->cnt[what]);
@@ -253,6 +267,37 @@ static void cpc_hchan_service(struct cpc_hchan *ch, bool from_poll)
 	}
 }
 
+/* Ends a throttling window: engage or release the throttle. Lock held. */
+static void cpc_hchan_throttle_check(struct cpc_hchan *ch)
+{
+	u64 rings = atomic64_read(&ch->cnt[CPC_HC_DOORBELLS]);
+	u64 calls = atomic64_read(&ch->cnt[CPC_HC_CALLS]);
+	u64 restarts = atomic64_read(&ch->cnt[CPC_HC_RESETS]);
+	u64 d_rings = rings - ch->win_doorbells, d_calls = calls - ch->win_calls;
+	u64 d_restarts = restarts - ch->win_restarts;
+	bool over;
+
+	if (time_before(jiffies, ch->win_start + CPC_HCHAN_WINDOW))
+		return;
+	over = d_rings > CPC_HCHAN_FREE_DOORBELLS +
+			 CPC_HCHAN_DOORBELLS_PER_CALL * d_calls ||
+	       d_restarts > CPC_HCHAN_MAX_RESTARTS;
+	if (over && !atomic_read(&ch->throttled)) {
+		atomic_set(&ch->throttled, 1);
+		cpc_hchan_count(ch, CPC_HC_THROTTLES);
+		pr_warn_ratelimited("%s: guest rang %llu times and the channel restarted %llu times in a second, for %llu calls: serving it from the periodic check only\n",
+				    ch->name, d_rings, d_restarts, d_calls);
+	} else if (!over && atomic_read(&ch->throttled)) {
+		atomic_set(&ch->throttled, 0);
+		pr_info_ratelimited("%s: guest calmed down; doorbells served again\n",
+				    ch->name);
+	}
+	ch->win_start = jiffies;
+	ch->win_doorbells = rings;
+	ch->win_calls = calls;
+	ch->win_restarts = restarts;
+}
+
 static void cpc_hchan_work(struct work_struct *work)
 {
 	struct cpc_hchan *ch = container_of(work, struct cpc_hchan, work);
@@ -277,8 +322,10 @@ static void cpc_hchan_poll(struct work_struct *work)
 	mutex_lock(&ch->lock);
 	if (!ch->dead) {
 		cpc_hchan_service(ch, true);
+		cpc_hchan_throttle_check(ch);
 		schedule_delayed_work(&ch->poll,
-				      cpc_ep_running(&ch->ep) && !ch->inflight ?
+				      cpc_ep_running(&ch->ep) && !ch->inflight &&
+				      !atomic_read(&ch->throttled) ?
 				      CPC_HCHAN_POLL_UP : CPC_HCHAN_POLL_DOWN);
 	}
 	mutex_unlock(&ch->lock);
@@ -292,6 +339,11 @@ static void cpc_hchan_poll(struct work_struct *work)
  */
 void cpc_hchan_kick(struct cpc_hchan *ch)
 {
+	cpc_hchan_count(ch, CPC_HC_DOORBELLS);
+	if (atomic_read(&ch->throttled)) {
+		cpc_hchan_count(ch, CPC_HC_IGNORED);
+		return;
+	}
 	queue_work(system_wq, &ch->work);
 }
 
@@ -556,6 +608,11 @@ static ssize_t cnt_show(struct cpc_hchan *ch, char *buf, int arg)
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->cnt[arg]));
 }
 
+static ssize_t throttled_show(struct cpc_hchan *ch, char *buf, int arg)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&ch->throttled));
+}
+
 static ssize_t bad_show(struct cpc_hchan *ch, char *buf, int arg)
 {
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->bad[arg]));
@@ -581,6 +638,10 @@ CPC_HCHAN_ATTR(broken, cnt_show, CPC_HC_BROKEN);
 CPC_HCHAN_ATTR(resets, cnt_show, CPC_HC_RESETS);
 CPC_HCHAN_ATTR(late, cnt_show, CPC_HC_LATE);
 CPC_HCHAN_ATTR(nudges, cnt_show, CPC_HC_NUDGES);
+CPC_HCHAN_ATTR(doorbells, cnt_show, CPC_HC_DOORBELLS);
+CPC_HCHAN_ATTR(doorbells_ignored, cnt_show, CPC_HC_IGNORED);
+CPC_HCHAN_ATTR(throttles, cnt_show, CPC_HC_THROTTLES);
+CPC_HCHAN_ATTR(throttled, throttled_show, 0);
 CPC_HCHAN_ATTR(bad_id, bad_show, CPC_BAD_ID);
 CPC_HCHAN_ATTR(bad_status, bad_show, CPC_BAD_STATUS);
 CPC_HCHAN_ATTR(bad_out_len, bad_show, CPC_BAD_LEN);
@@ -602,6 +663,10 @@ static struct attribute *cpc_hchan_attrs[] = {
 	&cpc_hchan_attr_resets.attr,
 	&cpc_hchan_attr_late.attr,
 	&cpc_hchan_attr_nudges.attr,
+	&cpc_hchan_attr_doorbells.attr,
+	&cpc_hchan_attr_doorbells_ignored.attr,
+	&cpc_hchan_attr_throttles.attr,
+	&cpc_hchan_attr_throttled.attr,
 	&cpc_hchan_attr_bad_id.attr,
 	&cpc_hchan_attr_bad_status.attr,
 	&cpc_hchan_attr_bad_out_len.attr,
@@ -854,6 +919,7 @@ struct cpc_hchan *cpc_hchan_create(const char *name, void *region, size_t size,
 	INIT_WORK(&ch->work, cpc_hchan_work);
 	INIT_DELAYED_WORK(&ch->poll, cpc_hchan_poll);
 	INIT_DELAYED_WORK(&ch->flood, cpc_hchan_flood_work);
+	ch->win_start = jiffies;
 	init_waitqueue_head(&ch->wq);
 	snprintf(ch->inject_result, sizeof(ch->inject_result), "none\n");
 	ret = cpc_ep_init(&ch->ep, region, size, true);

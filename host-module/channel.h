@@ -121,6 +121,9 @@ enum {
 	CPC_HC_RESETS,
 	CPC_HC_LATE,
 	CPC_HC_NUDGES,
+	CPC_HC_DOORBELLS,
+	CPC_HC_IGNORED,
+	CPC_HC_THROTTLES,
 	CPC_HC_NR,
 };
 
@@ -151,6 +154,12 @@ enum {
  * @flood_opcode: opcode of the flood's requests.
  * @flood_posted: requests the flood posted.
  * @debugfs:   /sys/kernel/debug/cpc_host/channels/<name>.
+ * @throttled: the guest made the host work far beyond what calls explain:
+ *             its doorbells are ignored, the periodic check serves it.
+ * @win_start: start of the current throttling window (jiffies).
+ * @win_doorbells: CPC_HC_DOORBELLS at @win_start.
+ * @win_calls: CPC_HC_CALLS at @win_start.
+ * @win_restarts: CPC_HC_RESETS at @win_start.
  * @cnt:       counters (CPC_HC_*).
  * @bad:       completions rejected, per enum cpc_bad.
  */
@@ -181,6 +190,11 @@ struct cpc_hchan {
 	u16 flood_opcode;
 	u64 flood_posted;
 	struct dentry *debugfs;
+	atomic_t throttled;
+	unsigned long win_start;
+	u64 win_doorbells;
+	u64 win_calls;
+	u64 win_restarts;
 	atomic64_t cnt[CPC_HC_NR];
 	atomic64_t bad[CPC_BAD_COUNT];
 };

@@ -9,7 +9,9 @@
  * ordinary task pinned to the maintenance vCPU keeps a fair share of it,
  * unloading cpc_guest returns within seconds, and a clean reboot of the
  * guest VM tells the host (RESET) within seconds - all while the flood goes
- * on. Afterwards the channel answers normally.
+ * on. Afterwards the channel answers normally. And the other way round: a
+ * guest that restarts its end and rings as fast as it can is throttled by
+ * the host, whose log stays bounded.
  */
 #include "chan_common.h"
 #include "kselftest_harness.h"
@@ -140,6 +142,64 @@ TEST_F_TIMEOUT(flood, reboot_during_flood, REBOOT_SECONDS * 2)
 	ASSERT_EQ(0, flood(self->name, CPC_PROC_PS, 0));
 	ASSERT_EQ(0, mbox_agent_wait(self->shm, REBOOT_SECONDS));
 	expect_calls_work(_metadata, self->name, self->fd);
+}
+
+/* Lines of the host's kernel log that name @chan. */
+static int host_log_lines(const char *chan)
+{
+	char cmd[160], out[32];
+
+	snprintf(cmd, sizeof(cmd), "dmesg | grep -c '%s'", chan);
+	if (cpc_run(out, sizeof(out), "%s", cmd) < 0)
+		return -1;
+	return atoi(out);
+}
+
+/*
+ * A hostile guest restarts its end and rings as fast as it can for 4 s: the
+ * host throttles it (counted, in sysfs), its log stays bounded, and it stays
+ * responsive; the channel comes back afterwards.
+ */
+TEST_F_TIMEOUT(flood, flapping_guest_is_throttled, 120)
+{
+	long long throttles = chan_sysfs_num(self->name, "throttles");
+	long long ignored = chan_sysfs_num(self->name, "doorbells_ignored");
+	int lines = host_log_lines(self->name), after;
+	char gname[64], path[192], buf[4096];
+	double t, worst = 0;
+	int i, r;
+
+	ASSERT_LE(0, lines);
+	ASSERT_LT(0, mbox_cmd(self->shm, MBOX_READ, MBOX_CHANNEL_NAME, NULL, 0, 0,
+			      gname, sizeof(gname)));
+	snprintf(path, sizeof(path), "/sys/kernel/debug/cpc_guest/channels/%s/flap", gname);
+	ASSERT_EQ(0, mbox_post(self->shm, MBOX_WRITE, path, "4000", 4, 0));
+	usleep(500 * 1000);
+	/* The host answers its own users meanwhile. */
+	for (i = 0; i < 10; i++) {
+		t = cpc_now();
+		EXPECT_EQ(0, cpc_run(buf, sizeof(buf), "cpcctl channel list"));
+		EXPECT_LT(0, chan_sysfs_str(self->name, "state", path, sizeof(path)));
+		t = cpc_now() - t;
+		worst = t > worst ? t : worst;
+		usleep(200 * 1000);
+	}
+	EXPECT_EQ(1, chan_sysfs_num(self->name, "throttled"));
+	r = mbox_wait(self->shm, NULL, 0, 60);
+	EXPECT_EQ(0, r);
+	after = host_log_lines(self->name);
+	TH_LOG("flapping guest: %d host log lines, %lld throttles, %lld doorbells ignored, slowest cpcctl %.2f s",
+	       after - lines, chan_sysfs_num(self->name, "throttles") - throttles,
+	       chan_sysfs_num(self->name, "doorbells_ignored") - ignored, worst);
+	EXPECT_LT(throttles, chan_sysfs_num(self->name, "throttles"));
+	EXPECT_LT(ignored, chan_sysfs_num(self->name, "doorbells_ignored"));
+	EXPECT_GE(30, after - lines);
+	EXPECT_GT(1.0, worst);
+	expect_calls_work(_metadata, self->name, self->fd);
+	/* Calm again: the throttle lets go within a window or two. */
+	for (i = 0; i < 50 && chan_sysfs_num(self->name, "throttled") != 0; i++)
+		usleep(100 * 1000);
+	EXPECT_EQ(0, chan_sysfs_num(self->name, "throttled"));
 }
 
 TEST_HARNESS_MAIN
