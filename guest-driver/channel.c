@@ -396,9 +396,9 @@ static const struct file_operations inject_cpl_fops = {
 /*
  * debugfs flap (root only, tests): a hostile guest that makes its host
  * work as hard as it can. Writing MS (at most 10000) restarts the guest
- * end with a new generation and rings the host, over and over, for MS
- * milliseconds in the writer's context; then the channel is left to come
- * back by itself.
+ * end with a new generation, joins the host's generation if it can, and
+ * rings the host, over and over, for MS milliseconds in the writer's
+ * context; then the channel is left to come back by itself.
  */
 #define CPC_GCHAN_FLAP_MAX_MS	10000u
 
@@ -419,7 +419,9 @@ static ssize_t flap_write(struct file *f, const char __user *ubuf, size_t n,
 	while (time_before(jiffies, end) && !fatal_signal_pending(current)) {
 		mutex_lock(&cpc_gchan_lock);
 		if (!READ_ONCE(ch->leaving)) {
+			/* A new generation, joining the host's at once. */
 			cpc_ep_guest_reset(&ch->ep);
+			cpc_ep_step(&ch->ep);
 			cpc_gchan_ring_host(ch);
 		}
 		mutex_unlock(&cpc_gchan_lock);
