@@ -25,6 +25,7 @@
 #include <linux/uaccess.h>
 
 #include "channel.h"
+#include "../transport/peer_log.h"
 #include "proc.h"
 
 /* The channel list and every channel's end point (see channel.h). */
@@ -32,6 +33,14 @@ DEFINE_MUTEX(cpc_gchan_lock);
 static LIST_HEAD(cpc_gchans);
 static struct kobject *cpc_gchan_dir;
 static struct dentry *cpc_gchan_debugfs;
+
+/* Every log line the host can cause: within the channel's budget. */
+#define cpc_gchan_log(ch, pr, fmt, ...)					\
+	do {								\
+		struct cpc_gchan *__ch = (ch);				\
+									\
+		cpc_peer_log(&__ch->log_rs, __ch->name, pr, fmt, ##__VA_ARGS__); \
+	} while (0)
 
 /* Every doorbell to the host goes through here. */
 static void cpc_gchan_ring_host(struct cpc_gchan *ch)
@@ -46,8 +55,8 @@ static void cpc_gchan_ring_host(struct cpc_gchan *ch)
 static void cpc_gchan_bad(struct cpc_gchan *ch, enum cpc_bad why, u64 id)
 {
 	atomic64_inc(&ch->bad[why]);
-	pr_warn_ratelimited("%s: rejected request %llu from the host: bad %s\n",
-			    ch->name, id, cpc_bad_name(why));
+	cpc_gchan_log(ch, pr_warn, "rejected request %llu from the host: bad %s\n",
+		      id, cpc_bad_name(why));
 }
 
 /* The host broke a ring index: stop until it starts a new generation. */
@@ -55,8 +64,8 @@ static void cpc_gchan_break(struct cpc_gchan *ch)
 {
 	atomic64_inc(&ch->bad[CPC_BAD_INDEX]);
 	atomic64_inc(&ch->broken);
-	pr_warn_ratelimited("%s: host broke the ring protocol; channel broken until it resets\n",
-			    ch->name);
+	cpc_gchan_log(ch, pr_warn,
+		      "host broke the ring protocol; channel broken until it resets\n");
 	cpc_ep_publish(&ch->ep, CPC_STATE_BROKEN);
 	cpc_gchan_ring_host(ch);
 }
@@ -197,12 +206,11 @@ static bool cpc_gchan_service(struct cpc_gchan *ch, bool arm, u64 t0)
 		if (ev == CPC_EP_NONE)
 			break;
 		if (ev == CPC_EP_DOWN) {
-			pr_info_ratelimited("%s: host went away; waiting for it\n",
-					    ch->name);
+			cpc_gchan_log(ch, pr_info, "host went away; waiting for it\n");
 			cpc_ep_guest_reset(&ch->ep);
 		} else if (ev == CPC_EP_UP) {
-			pr_info_ratelimited("%s: channel up (generation %u)\n",
-					    ch->name, ch->ep.generation);
+			cpc_gchan_log(ch, pr_info, "channel up (generation %u)\n",
+				      ch->ep.generation);
 			ch->seen_n = 0;
 			ch->seen_pos = 0;
 		}
@@ -463,6 +471,7 @@ struct cpc_gchan *cpc_gchan_create(const char *name, void *region, size_t size,
 	ch->ring = ring;
 	ch->tp = tp;
 	strscpy(ch->name, name, sizeof(ch->name));
+	cpc_peer_log_init(&ch->log_rs);
 	ret = cpc_ep_init(&ch->ep, region, size, false);
 	if (ret) {
 		pr_err("%s: shared region of %zu bytes cannot hold a channel\n",

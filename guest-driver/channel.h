@@ -14,6 +14,7 @@
 #include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/time64.h>
 
 #include "../proto/cpc_peer.h"
@@ -51,6 +52,7 @@ typedef void (*cpc_gchan_ring_fn)(struct cpc_gchan *ch, u32 id, u32 vector);
  * @name:    channel name (the PCI address of the device, or "loopback").
  * @bad:     descriptors rejected, per enum cpc_bad.
  * @broken:  times this end published BROKEN.
+ * @log_rs:  bounds the log lines the host can cause on this channel.
  * @leaving: the channel is being taken away (unload, VM shutdown): a round
  *           serving it stops at the next request.
  * @argbuf:  private copy of the current request's argument buffer.
@@ -65,6 +67,7 @@ struct cpc_gchan {
 	char name[32];
 	atomic64_t bad[CPC_BAD_COUNT];
 	atomic64_t broken;
+	struct ratelimit_state log_rs;
 	bool leaving;
 	u64 seen_ids[CPC_RING_ENTRIES_MAX];
 	u32 seen_n;

@@ -32,6 +32,7 @@
 #include <linux/uaccess.h>
 
 #include "channel.h"
+#include "../transport/peer_log.h"
 #include "mediation.h"
 #include "slice.h"
 
@@ -56,6 +57,14 @@ static struct dentry *cpc_hchan_debugfs;
 #define CPC_HCHAN_FREE_DOORBELLS	200
 #define CPC_HCHAN_DOORBELLS_PER_CALL	4
 #define CPC_HCHAN_MAX_RESTARTS		10
+
+/* Every log line a guest can cause: within the channel's budget. */
+#define cpc_hchan_log(ch, pr, fmt, ...)					\
+	do {								\
+		struct cpc_hchan *__ch = (ch);				\
+									\
+		cpc_peer_log(&__ch->log_rs, __ch->name, pr, fmt, ##__VA_ARGS__); \
+	} while (0)
 
 static void cpc_hchan_count(struct cpc_hchan *ch, int what)
 {
@@ -144,8 +153,9 @@ static void cpc_hchan_break(struct cpc_hchan *ch, enum cpc_bad why, u64 id)
 {
 	atomic64_inc(&ch->bad[why]);
 	cpc_hchan_count(ch, CPC_HC_BROKEN);
-	pr_warn_ratelimited("%s: guest broke the protocol (bad %s, id %llu); resetting the channel\n",
-			    ch->name, cpc_bad_name(why), id);
+	cpc_hchan_log(ch, pr_warn,
+		      "guest broke the protocol (bad %s, id %llu); resetting the channel\n",
+		       cpc_bad_name(why), id);
 	cpc_hchan_fail_all(ch, -ECONNRESET);
 	/* BROKEN until the next periodic check starts a new generation. */
 	cpc_ep_publish(&ch->ep, CPC_STATE_BROKEN);
@@ -243,14 +253,14 @@ static void cpc_hchan_service(struct cpc_hchan *ch, bool from_poll)
 {
 	switch (cpc_ep_step(&ch->ep)) {
 	case CPC_EP_UP:
-		pr_info_ratelimited("%s: channel up (generation %u)\n", ch->name,
-				    ch->ep.generation);
+		cpc_hchan_log(ch, pr_info, "channel up (generation %u)\n",
+			      ch->ep.generation);
 		cpc_chan_ring_guest(ch);
 		wake_up_all(&ch->wq);
 		break;
 	case CPC_EP_DOWN:
-		pr_info_ratelimited("%s: guest end left, reset or broke the channel, or the region changed under the host; starting over\n",
-				    ch->name);
+		cpc_hchan_log(ch, pr_info,
+			      "guest end left, reset or broke the channel, or the region changed under the host; starting over\n");
 		cpc_hchan_restart(ch, -ECONNRESET);
 		break;
 	case CPC_EP_CHANGED:
@@ -285,12 +295,12 @@ static void cpc_hchan_throttle_check(struct cpc_hchan *ch)
 	if (over && !atomic_read(&ch->throttled)) {
 		atomic_set(&ch->throttled, 1);
 		cpc_hchan_count(ch, CPC_HC_THROTTLES);
-		pr_warn_ratelimited("%s: guest rang %llu times and the channel restarted %llu times in a second, for %llu calls: serving it from the periodic check only\n",
-				    ch->name, d_rings, d_restarts, d_calls);
+		cpc_hchan_log(ch, pr_warn,
+			      "guest rang %llu times and the channel restarted %llu times in a second, for %llu calls: serving it from the periodic check only\n",
+			      d_rings, d_restarts, d_calls);
 	} else if (!over && atomic_read(&ch->throttled)) {
 		atomic_set(&ch->throttled, 0);
-		pr_info_ratelimited("%s: guest calmed down; doorbells served again\n",
-				    ch->name);
+		cpc_hchan_log(ch, pr_info, "guest calmed down; doorbells served again\n");
 	}
 	ch->win_start = jiffies;
 	ch->win_doorbells = rings;
@@ -920,6 +930,7 @@ struct cpc_hchan *cpc_hchan_create(const char *name, void *region, size_t size,
 	INIT_DELAYED_WORK(&ch->poll, cpc_hchan_poll);
 	INIT_DELAYED_WORK(&ch->flood, cpc_hchan_flood_work);
 	ch->win_start = jiffies;
+	cpc_peer_log_init(&ch->log_rs);
 	init_waitqueue_head(&ch->wq);
 	snprintf(ch->inject_result, sizeof(ch->inject_result), "none\n");
 	ret = cpc_ep_init(&ch->ep, region, size, true);

@@ -17,6 +17,7 @@
 #include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -160,6 +161,7 @@ enum {
  * @win_doorbells: CPC_HC_DOORBELLS at @win_start.
  * @win_calls: CPC_HC_CALLS at @win_start.
  * @win_restarts: CPC_HC_RESETS at @win_start.
+ * @log_rs:    bounds the log lines the guest can cause on this channel.
  * @cnt:       counters (CPC_HC_*).
  * @bad:       completions rejected, per enum cpc_bad.
  */
@@ -195,6 +197,7 @@ struct cpc_hchan {
 	u64 win_doorbells;
 	u64 win_calls;
 	u64 win_restarts;
+	struct ratelimit_state log_rs;
 	atomic64_t cnt[CPC_HC_NR];
 	atomic64_t bad[CPC_BAD_COUNT];
 };

@@ -422,6 +422,7 @@ bool cpc_ep_poll_nudge(struct cpc_endpoint *ep)
 		ep->nudge_every *= 2;
 	return true;
 }
+
 /**
  * cpc_ep_data() - address of a validated offset in the data area.
  * @ep:  the end.
