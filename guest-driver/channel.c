@@ -16,12 +16,16 @@
 
 #include <linux/debugfs.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/sched/signal.h>
 #include <linux/minmax.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
 #include "channel.h"
+#include "../transport/peer_log.h"
 #include "proc.h"
 
 /* The channel list and every channel's end point (see channel.h). */
@@ -30,19 +34,29 @@ static LIST_HEAD(cpc_gchans);
 static struct kobject *cpc_gchan_dir;
 static struct dentry *cpc_gchan_debugfs;
 
+/* Every log line the host can cause: within the channel's budget. */
+#define cpc_gchan_log(ch, pr, fmt, ...)					\
+	do {								\
+		struct cpc_gchan *__ch = (ch);				\
+									\
+		cpc_peer_log(&__ch->log_rs, __ch->name, pr, fmt, ##__VA_ARGS__); \
+	} while (0)
+
 /* Every doorbell to the host goes through here. */
 static void cpc_gchan_ring_host(struct cpc_gchan *ch)
 {
-	u32 vector, id = cpc_ep_peer_doorbell(&ch->ep, &vector);
+	struct cpc_doorbell db[2];
+	unsigned int i, n = cpc_ep_peer_doorbells(&ch->ep, db);
 
-	ch->ring(ch, id, vector);
+	for (i = 0; i < n; i++)
+		ch->ring(ch, db[i].id, db[i].vector);
 }
 
 static void cpc_gchan_bad(struct cpc_gchan *ch, enum cpc_bad why, u64 id)
 {
 	atomic64_inc(&ch->bad[why]);
-	pr_warn_ratelimited("%s: rejected request %llu from the host: bad %s\n",
-			    ch->name, id, cpc_bad_name(why));
+	cpc_gchan_log(ch, pr_warn, "rejected request %llu from the host: bad %s\n",
+		      id, cpc_bad_name(why));
 }
 
 /* The host broke a ring index: stop until it starts a new generation. */
@@ -50,8 +64,8 @@ static void cpc_gchan_break(struct cpc_gchan *ch)
 {
 	atomic64_inc(&ch->bad[CPC_BAD_INDEX]);
 	atomic64_inc(&ch->broken);
-	pr_warn_ratelimited("%s: host broke the ring protocol; channel broken until it resets\n",
-			    ch->name);
+	cpc_gchan_log(ch, pr_warn,
+		      "host broke the ring protocol; channel broken until it resets\n");
 	cpc_ep_publish(&ch->ep, CPC_STATE_BROKEN);
 	cpc_gchan_ring_host(ch);
 }
@@ -137,48 +151,52 @@ static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_req *req,
 }
 
 /*
- * Drains the request ring; returns false when the channel broke. Without
- * @arm (adaptive polling) the ring is left unarmed: the host sends no
- * doorbell while the maintenance thread polls.
+ * Serves at most one budget of requests (CPC_GUEST_BATCH, or
+ * CPC_GUEST_BUDGET_NS of work) from @ch's request ring. Without @arm
+ * (adaptive polling) the ring is left unarmed: the host sends no doorbell
+ * while the maintenance thread polls. Returns true when requests are left
+ * (the budget ran out, or the thread is asked to stop or the channel to
+ * leave): the caller serves them in a later round, after others had the
+ * CPU and the lock.
  */
-static bool cpc_gchan_drain(struct cpc_gchan *ch, bool arm)
+static bool cpc_gchan_drain(struct cpc_gchan *ch, bool arm, u64 t0)
 {
 	struct cpc_req req;
 	struct cpc_cpl cpl;
 	int n, ret;
 
-	for (;;) {
-		for (n = 0; n < CPC_GUEST_BATCH; n++) {
-			ret = cpc_ring_pop(&ch->ep.req, &req);
-			if (ret == -EAGAIN)
-				break;
-			if (ret) {
-				cpc_gchan_break(ch);
+	for (n = 0;; n++) {
+		if (n == CPC_GUEST_BATCH ||
+		    ktime_get_ns() - t0 > CPC_GUEST_BUDGET_NS ||
+		    READ_ONCE(ch->leaving) || kthread_should_stop())
+			return cpc_ring_pending(&ch->ep.req) != 0;
+		ret = cpc_ring_pop(&ch->ep.req, &req);
+		if (ret == -EAGAIN) {
+			if (!arm || !cpc_ring_arm(&ch->ep.req))
 				return false;
-			}
-			cpc_gchan_serve(ch, &req, &cpl);
-			cpc_vcpu_count_served();
-			/*
-			 * The host keeps at most ring_entries requests in
-			 * flight, so a full completion ring is its fault.
-			 */
-			if (cpc_ring_push(&ch->ep.cpl, &cpl)) {
-				cpc_gchan_break(ch);
-				return false;
-			}
-			if (cpc_ring_publish(&ch->ep.cpl))
-				cpc_gchan_ring_host(ch);
-		}
-		if (n == CPC_GUEST_BATCH) {
-			cond_resched();
 			continue;
 		}
-		if (!arm || !cpc_ring_arm(&ch->ep.req))
-			return true;
+		if (ret) {
+			cpc_gchan_break(ch);
+			return false;
+		}
+		cpc_gchan_serve(ch, &req, &cpl);
+		cpc_vcpu_count_served();
+		/*
+		 * The host keeps at most ring_entries requests in flight, so
+		 * a full completion ring is its fault.
+		 */
+		if (cpc_ring_push(&ch->ep.cpl, &cpl)) {
+			cpc_gchan_break(ch);
+			return false;
+		}
+		if (cpc_ring_publish(&ch->ep.cpl))
+			cpc_gchan_ring_host(ch);
 	}
 }
 
-static void cpc_gchan_service(struct cpc_gchan *ch, bool arm)
+/* Returns true when requests are left for a later round. */
+static bool cpc_gchan_service(struct cpc_gchan *ch, bool arm, u64 t0)
 {
 	enum cpc_ep_event ev;
 	int i;
@@ -188,35 +206,47 @@ static void cpc_gchan_service(struct cpc_gchan *ch, bool arm)
 		if (ev == CPC_EP_NONE)
 			break;
 		if (ev == CPC_EP_DOWN) {
-			pr_info_ratelimited("%s: host went away; waiting for it\n",
-					    ch->name);
+			cpc_gchan_log(ch, pr_info, "host went away; waiting for it\n");
 			cpc_ep_guest_reset(&ch->ep);
 		} else if (ev == CPC_EP_UP) {
-			pr_info_ratelimited("%s: channel up (generation %u)\n",
-					    ch->name, ch->ep.generation);
+			cpc_gchan_log(ch, pr_info, "channel up (generation %u)\n",
+				      ch->ep.generation);
 			ch->seen_n = 0;
 			ch->seen_pos = 0;
 		}
 		cpc_gchan_ring_host(ch);
 	}
-	if (cpc_ep_running(&ch->ep))
-		cpc_gchan_drain(ch, arm);
+	if (!cpc_ep_running(&ch->ep))
+		return false;
+	return cpc_gchan_drain(ch, arm, t0);
 }
 
 /**
- * cpc_gchan_service_all() - serve every channel once (maintenance thread).
+ * cpc_gchan_service_all() - serve every channel for one round (maintenance
+ * thread): each advances its handshake and serves at most one budget of
+ * requests (CPC_GUEST_BATCH requests, CPC_GUEST_BUDGET_NS of work).
  * @arm: ask for a doorbell on the next request (false while polling).
  *
+ * A host that keeps the request ring full can so never hold the thread,
+ * the channel lock or the maintenance vCPU: the caller yields between
+ * rounds, and module unload and VM shutdown get the lock after at most one
+ * round.
+ *
  * Context: process context on the maintenance vCPU; takes cpc_gchan_lock.
+ *
+ * Return: true when requests are left: call again after yielding.
  */
-void cpc_gchan_service_all(bool arm)
+bool cpc_gchan_service_all(bool arm)
 {
 	struct cpc_gchan *ch;
+	bool more = false;
+	u64 t0 = ktime_get_ns();
 
 	mutex_lock(&cpc_gchan_lock);
 	list_for_each_entry(ch, &cpc_gchans, node)
-		cpc_gchan_service(ch, arm);
+		more |= cpc_gchan_service(ch, arm, t0);
 	mutex_unlock(&cpc_gchan_lock);
+	return more;
 }
 
 /**
@@ -371,6 +401,52 @@ static const struct file_operations inject_cpl_fops = {
 	.llseek = no_llseek,
 };
 
+/*
+ * debugfs flap (root only, tests): a hostile guest that makes its host
+ * work as hard as it can. Writing MS (at most 10000) restarts the guest
+ * end with a new generation, joins the host's generation if it can, and
+ * rings the host, over and over, for MS milliseconds in the writer's
+ * context; then the channel is left to come back by itself.
+ */
+#define CPC_GCHAN_FLAP_MAX_MS	10000u
+
+static ssize_t flap_write(struct file *f, const char __user *ubuf, size_t n,
+			  loff_t *pos)
+{
+	struct cpc_gchan *ch = file_inode(f)->i_private;
+	unsigned long end;
+	unsigned int ms;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, n, 0, &ms);
+	if (ret)
+		return ret;
+	if (ms > CPC_GCHAN_FLAP_MAX_MS)
+		return -EINVAL;
+	end = jiffies + msecs_to_jiffies(ms);
+	while (time_before(jiffies, end) && !fatal_signal_pending(current)) {
+		mutex_lock(&cpc_gchan_lock);
+		if (!READ_ONCE(ch->leaving)) {
+			/* A new generation, joining the host's at once. */
+			cpc_ep_guest_reset(&ch->ep);
+			cpc_ep_step(&ch->ep);
+			cpc_gchan_ring_host(ch);
+		}
+		mutex_unlock(&cpc_gchan_lock);
+		cond_resched();
+	}
+	/* Let the maintenance thread take the channel back up. */
+	cpc_vcpu_kick();
+	return n;
+}
+
+static const struct file_operations flap_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = flap_write,
+	.llseek = no_llseek,
+};
+
 /**
  * cpc_gchan_create() - set up the guest end of a channel.
  * @name:   channel name (unique).
@@ -395,6 +471,7 @@ struct cpc_gchan *cpc_gchan_create(const char *name, void *region, size_t size,
 	ch->ring = ring;
 	ch->tp = tp;
 	strscpy(ch->name, name, sizeof(ch->name));
+	cpc_peer_log_init(&ch->log_rs);
 	ret = cpc_ep_init(&ch->ep, region, size, false);
 	if (ret) {
 		pr_err("%s: shared region of %zu bytes cannot hold a channel\n",
@@ -410,6 +487,7 @@ struct cpc_gchan *cpc_gchan_create(const char *name, void *region, size_t size,
 		ch->debugfs = debugfs_create_dir(ch->name, cpc_gchan_debugfs);
 		debugfs_create_file("inject_cpl", 0200, ch->debugfs, ch,
 				    &inject_cpl_fops);
+		debugfs_create_file("flap", 0200, ch->debugfs, ch, &flap_fops);
 	}
 
 	mutex_lock(&cpc_gchan_lock);
@@ -433,6 +511,8 @@ err_kobj:
  */
 static void cpc_gchan_leave(struct cpc_gchan *ch)
 {
+	/* A round serving @ch ends at its next request. */
+	WRITE_ONCE(ch->leaving, true);
 	mutex_lock(&cpc_gchan_lock);
 	list_del_init(&ch->node);
 	if (ch->ep.state != CPC_STATE_RESET) {

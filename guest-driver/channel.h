@@ -14,6 +14,8 @@
 #include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
+#include <linux/time64.h>
 
 #include "../proto/cpc_peer.h"
 #include "../transport/ivshmem.h"
@@ -24,8 +26,10 @@
 #define CPC_GUEST_DEADLINE_MS	2000u
 /** CPC_GUEST_DEADLINE_MAX_MS - longest deadline the guest grants. */
 #define CPC_GUEST_DEADLINE_MAX_MS 60000u
-/** CPC_GUEST_BATCH - requests served before the thread yields. */
+/** CPC_GUEST_BATCH - most requests one channel serves per round. */
 #define CPC_GUEST_BATCH		32
+/** CPC_GUEST_BUDGET_NS - most work (ns) a round starts a request after. */
+#define CPC_GUEST_BUDGET_NS	(2 * NSEC_PER_MSEC)
 
 struct cpc_gchan;
 
@@ -48,6 +52,9 @@ typedef void (*cpc_gchan_ring_fn)(struct cpc_gchan *ch, u32 id, u32 vector);
  * @name:    channel name (the PCI address of the device, or "loopback").
  * @bad:     descriptors rejected, per enum cpc_bad.
  * @broken:  times this end published BROKEN.
+ * @log_rs:  bounds the log lines the host can cause on this channel.
+ * @leaving: the channel is being taken away (unload, VM shutdown): a round
+ *           serving it stops at the next request.
  * @argbuf:  private copy of the current request's argument buffer.
  */
 struct cpc_gchan {
@@ -60,6 +67,8 @@ struct cpc_gchan {
 	char name[32];
 	atomic64_t bad[CPC_BAD_COUNT];
 	atomic64_t broken;
+	struct ratelimit_state log_rs;
+	bool leaving;
 	u64 seen_ids[CPC_RING_ENTRIES_MAX];
 	u32 seen_n;
 	u32 seen_pos;
@@ -75,7 +84,7 @@ int cpc_gchan_probe(struct cpc_ivshmem *ivs);
 void cpc_gchan_remove(struct cpc_ivshmem *ivs);
 void cpc_gchan_shutdown(struct cpc_ivshmem *ivs);
 void cpc_gchan_doorbell(struct cpc_ivshmem *ivs, unsigned int vector);
-void cpc_gchan_service_all(bool arm);
+bool cpc_gchan_service_all(bool arm);
 bool cpc_gchan_pending_any(void);
 int cpc_gchan_sysfs_init(struct kobject *root, struct dentry *debugfs_root);
 void cpc_gchan_sysfs_exit(void);

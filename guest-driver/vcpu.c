@@ -12,7 +12,15 @@
  * the last request, then arms the rings and sleeps. When idle it never
  * polls.
  *
- * sysfs: /sys/kernel/cpc_guest/{maint_cpu,wakeups,served,busy_ns,poll_hits}.
+ * A host that keeps the request rings busy never holds the thread: each
+ * round serves a bounded budget (cpc_gchan_service_all()), the rest is
+ * requeued, and while work is left the thread runs as SCHED_NORMAL
+ * (counted in `demotions`), so other tasks on the maintenance vCPU keep a
+ * fair share, and kthread_stop() and VM shutdown get through after one
+ * round.
+ *
+ * sysfs: /sys/kernel/cpc_guest/{maint_cpu,wakeups,served,busy_ns,poll_hits,
+ * demotions}.
  * debugfs (tests only): /sys/kernel/debug/cpc_guest/delay_next_ms delays
  * the service after the next doorbell (one shot, at most 30 s).
  */
@@ -46,6 +54,7 @@ static atomic64_t cpc_vcpu_wakeups;
 static atomic64_t cpc_vcpu_served;
 static atomic64_t cpc_vcpu_busy_ns;
 static atomic64_t cpc_vcpu_poll_hits;
+static atomic64_t cpc_vcpu_demotions;
 static u32 cpc_vcpu_delay_ms;
 static int cpc_vcpu_cpu_id;
 
@@ -101,8 +110,11 @@ bool cpc_vcpu_delay(void)
 	return !kthread_should_stop();
 }
 
-/* Polls unarmed for the window after a burst; returns with rings armed. */
-static void cpc_vcpu_poll(void)
+/*
+ * Polls unarmed for the window after a burst; returns with rings armed, or
+ * true when requests are left for another round.
+ */
+static bool cpc_vcpu_poll(void)
 {
 	u64 window = (u64)min(READ_ONCE(poll_us), CPC_VCPU_POLL_MAX_US) * NSEC_PER_USEC;
 	u64 end = ktime_get_ns() + window;
@@ -110,18 +122,38 @@ static void cpc_vcpu_poll(void)
 	while (window && ktime_get_ns() < end && !kthread_should_stop()) {
 		if (cpc_gchan_pending_any()) {
 			atomic64_inc(&cpc_vcpu_poll_hits);
-			cpc_gchan_service_all(false);
+			if (cpc_gchan_service_all(false))
+				return true;
 			end = ktime_get_ns() + window;
 		}
 		cond_resched();
 		cpu_relax();
 	}
 	/* Arm and serve what came meanwhile: then sleeping is safe. */
-	cpc_gchan_service_all(true);
+	return cpc_gchan_service_all(true);
+}
+
+/*
+ * Requests are left after a full round: the host keeps the rings busy.
+ * Requeue the work and share the CPU fairly: the thread leaves SCHED_FIFO
+ * for SCHED_NORMAL until a round drains every ring, so whatever else runs
+ * on the maintenance vCPU keeps its share however hard the host pushes
+ * (SCHED_FIFO would leave it only the RT throttling's 5%).
+ */
+static void cpc_vcpu_overloaded(bool *demoted)
+{
+	atomic_set(&cpc_vcpu_kicked, 1);
+	if (!*demoted) {
+		sched_set_normal(current, 0);
+		*demoted = true;
+		atomic64_inc(&cpc_vcpu_demotions);
+	}
+	cond_resched();
 }
 
 static int cpc_vcpu_fn(void *unused)
 {
+	bool more, demoted = false;
 	u64 t0;
 
 	for (;;) {
@@ -139,14 +171,20 @@ static int cpc_vcpu_fn(void *unused)
 		if (!cpc_vcpu_delay())
 			break;
 		t0 = ktime_get_ns();
-		if (READ_ONCE(poll_us)) {
-			cpc_gchan_service_all(false);
-			cpc_vcpu_poll();
-		} else {
-			cpc_gchan_service_all(true);
-		}
+		if (READ_ONCE(poll_us))
+			more = cpc_gchan_service_all(false) || cpc_vcpu_poll();
+		else
+			more = cpc_gchan_service_all(true);
 		atomic64_add(ktime_get_ns() - t0, &cpc_vcpu_busy_ns);
-		cond_resched();
+		if (more) {
+			cpc_vcpu_overloaded(&demoted);
+		} else {
+			if (demoted) {
+				sched_set_fifo(current);
+				demoted = false;
+			}
+			cond_resched();
+		}
 	}
 	return 0;
 }
@@ -176,7 +214,13 @@ static ssize_t poll_hits_show(struct kobject *k, struct kobj_attribute *a, char 
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&cpc_vcpu_poll_hits));
 }
 
+static ssize_t demotions_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&cpc_vcpu_demotions));
+}
+
 static struct kobj_attribute maint_cpu_attr = __ATTR_RO(maint_cpu);
+static struct kobj_attribute demotions_attr = __ATTR_RO(demotions);
 static struct kobj_attribute poll_hits_attr = __ATTR_RO(poll_hits);
 static struct kobj_attribute wakeups_attr = __ATTR_RO(wakeups);
 static struct kobj_attribute served_attr = __ATTR_RO(served);
@@ -188,6 +232,7 @@ static struct attribute *cpc_vcpu_attrs[] = {
 	&served_attr.attr,
 	&busy_ns_attr.attr,
 	&poll_hits_attr.attr,
+	&demotions_attr.attr,
 	NULL
 };
 

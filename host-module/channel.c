@@ -32,6 +32,7 @@
 #include <linux/uaccess.h>
 
 #include "channel.h"
+#include "../transport/peer_log.h"
 #include "mediation.h"
 #include "slice.h"
 
@@ -42,6 +43,28 @@ static struct dentry *cpc_hchan_debugfs;
 
 #define CPC_HCHAN_POLL_DOWN	(HZ / 10)
 #define CPC_HCHAN_POLL_UP	HZ
+
+/*
+ * Throttling a guest that makes the host work far beyond what calls
+ * explain: per window of CPC_HCHAN_WINDOW, at most
+ * CPC_HCHAN_FREE_DOORBELLS doorbells plus CPC_HCHAN_DOORBELLS_PER_CALL per
+ * call made, and at most CPC_HCHAN_MAX_RESTARTS new generations. Past
+ * that, the guest's doorbells are ignored (counted) and the channel is
+ * served by the periodic check alone (10 times a second) until a window
+ * stays within bounds.
+ */
+#define CPC_HCHAN_WINDOW		HZ
+#define CPC_HCHAN_FREE_DOORBELLS	200
+#define CPC_HCHAN_DOORBELLS_PER_CALL	4
+#define CPC_HCHAN_MAX_RESTARTS		10
+
+/* Every log line a guest can cause: within the channel's budget. */
+#define cpc_hchan_log(ch, pr, fmt, ...)					\
+	do {								\
+		struct cpc_hchan *__ch = (ch);				\
+									\
+		cpc_peer_log(&__ch->log_rs, __ch->name, pr, fmt, ##__VA_ARGS__); \
+	} while (0)
 
 static void cpc_hchan_count(struct cpc_hchan *ch, int what)
 {
@@ -59,9 +82,11 @@ static int cpc_chan_mediate(struct cpc_hchan *ch)
 /* Rings a doorbell that already passed cpc_chan_mediate(); lock held. */
 static void cpc_chan_ring_mediated(struct cpc_hchan *ch)
 {
-	u32 vector, id = cpc_ep_peer_doorbell(&ch->ep, &vector);
+	struct cpc_doorbell db[2];
+	unsigned int i, n = cpc_ep_peer_doorbells(&ch->ep, db);
 
-	ch->ops->ring(ch, id, vector);
+	for (i = 0; i < n; i++)
+		ch->ops->ring(ch, db[i].id, db[i].vector);
 }
 
 /**
@@ -128,9 +153,11 @@ static void cpc_hchan_break(struct cpc_hchan *ch, enum cpc_bad why, u64 id)
 {
 	atomic64_inc(&ch->bad[why]);
 	cpc_hchan_count(ch, CPC_HC_BROKEN);
-	pr_warn_ratelimited("%s: guest broke the protocol (bad %s, id %llu); resetting the channel\n",
-			    ch->name, cpc_bad_name(why), id);
+	cpc_hchan_log(ch, pr_warn,
+		      "guest broke the protocol (bad %s, id %llu); resetting the channel\n",
+		       cpc_bad_name(why), id);
 	cpc_hchan_fail_all(ch, -ECONNRESET);
+	/* BROKEN until the next periodic check starts a new generation. */
 	cpc_ep_publish(&ch->ep, CPC_STATE_BROKEN);
 	cpc_chan_ring_guest(ch);
 	mod_delayed_work(system_wq, &ch->poll, CPC_HCHAN_POLL_DOWN);
@@ -159,6 +186,7 @@ static bool cpc_hchan_complete(struct cpc_hchan *ch, const struct cpc_cpl *cpl)
 		return false;
 	}
 	cpc_hchan_count(ch, CPC_HC_COMPLETED);
+	cpc_ep_peer_answered(&ch->ep);
 	if (cpl->status != CPC_ST_OK)
 		cpc_hchan_count(ch, CPC_HC_ERRORS);
 	call = s->call;
@@ -201,24 +229,39 @@ static void cpc_hchan_reap(struct cpc_hchan *ch)
 	}
 }
 
-/* Handshake, liveness and completions; lock held. */
+/*
+ * Starts a new generation: fails every call in flight with @err, re-lays
+ * the region (cpc_ep_host_reset()) and rings the guest, which joins it.
+ * Lock held.
+ */
+static void cpc_hchan_restart(struct cpc_hchan *ch, int err)
+{
+	cpc_hchan_fail_all(ch, err);
+	cpc_hchan_count(ch, CPC_HC_RESETS);
+	cpc_ep_host_reset(&ch->ep);
+	cpc_chan_ring_guest(ch);
+	wake_up_all(&ch->wq);
+}
+
+/*
+ * Handshake, liveness and completions; lock held. From the periodic check
+ * (@from_poll) also nudge the guest when it has not acknowledged the
+ * host's state or leaves requests unconsumed: doorbells are hints, and a
+ * lost or refused one must never strand the channel.
+ */
 static void cpc_hchan_service(struct cpc_hchan *ch, bool from_poll)
 {
-	u32 st;
-
 	switch (cpc_ep_step(&ch->ep)) {
 	case CPC_EP_UP:
-		pr_info("%s: channel up (generation %u)\n", ch->name, ch->ep.generation);
+		cpc_hchan_log(ch, pr_info, "channel up (generation %u)\n",
+			      ch->ep.generation);
 		cpc_chan_ring_guest(ch);
 		wake_up_all(&ch->wq);
 		break;
 	case CPC_EP_DOWN:
-		pr_info_ratelimited("%s: guest end went away; resetting\n", ch->name);
-		cpc_hchan_fail_all(ch, -ECONNRESET);
-		cpc_hchan_count(ch, CPC_HC_RESETS);
-		cpc_ep_host_reset(&ch->ep);
-		cpc_chan_ring_guest(ch);
-		wake_up_all(&ch->wq);
+		cpc_hchan_log(ch, pr_info,
+			      "guest end left, reset or broke the channel, or the region changed under the host; starting over\n");
+		cpc_hchan_restart(ch, -ECONNRESET);
 		break;
 	case CPC_EP_CHANGED:
 		cpc_chan_ring_guest(ch);
@@ -226,15 +269,43 @@ static void cpc_hchan_service(struct cpc_hchan *ch, bool from_poll)
 	case CPC_EP_NONE:
 		break;
 	}
-	if (cpc_ep_running(&ch->ep)) {
+	if (cpc_ep_running(&ch->ep))
 		cpc_hchan_reap(ch);
-		return;
-	}
-	/* Doorbells may have been lost: nudge a guest that is attached. */
-	st = cpc_hchan_guest_state(ch);
-	if (from_poll && (st == CPC_STATE_INIT || st == CPC_STATE_READY ||
-			  st == CPC_STATE_BROKEN))
+	if (from_poll && cpc_ep_poll_nudge(&ch->ep)) {
+		cpc_hchan_count(ch, CPC_HC_NUDGES);
 		cpc_chan_ring_guest(ch);
+	}
+}
+
+/* Ends a throttling window: engage or release the throttle. Lock held. */
+static void cpc_hchan_throttle_check(struct cpc_hchan *ch)
+{
+	u64 rings = atomic64_read(&ch->cnt[CPC_HC_DOORBELLS]);
+	u64 calls = atomic64_read(&ch->cnt[CPC_HC_CALLS]);
+	u64 restarts = atomic64_read(&ch->cnt[CPC_HC_RESETS]);
+	u64 d_rings = rings - ch->win_doorbells, d_calls = calls - ch->win_calls;
+	u64 d_restarts = restarts - ch->win_restarts;
+	bool over;
+
+	if (time_before(jiffies, ch->win_start + CPC_HCHAN_WINDOW))
+		return;
+	over = d_rings > CPC_HCHAN_FREE_DOORBELLS +
+			 CPC_HCHAN_DOORBELLS_PER_CALL * d_calls ||
+	       d_restarts > CPC_HCHAN_MAX_RESTARTS;
+	if (over && !atomic_read(&ch->throttled)) {
+		atomic_set(&ch->throttled, 1);
+		cpc_hchan_count(ch, CPC_HC_THROTTLES);
+		cpc_hchan_log(ch, pr_warn,
+			      "guest rang %llu times and the channel restarted %llu times in a second, for %llu calls: serving it from the periodic check only\n",
+			      d_rings, d_restarts, d_calls);
+	} else if (!over && atomic_read(&ch->throttled)) {
+		atomic_set(&ch->throttled, 0);
+		cpc_hchan_log(ch, pr_info, "guest calmed down; doorbells served again\n");
+	}
+	ch->win_start = jiffies;
+	ch->win_doorbells = rings;
+	ch->win_calls = calls;
+	ch->win_restarts = restarts;
 }
 
 static void cpc_hchan_work(struct work_struct *work)
@@ -247,6 +318,12 @@ static void cpc_hchan_work(struct work_struct *work)
 	mutex_unlock(&ch->lock);
 }
 
+/*
+ * The periodic check: every CPC_HCHAN_POLL_DOWN while the channel is not
+ * up or has requests in flight, every CPC_HCHAN_POLL_UP on an idle channel
+ * in RUN (a guest that left without a word is noticed; the guest is never
+ * rung).
+ */
 static void cpc_hchan_poll(struct work_struct *work)
 {
 	struct cpc_hchan *ch = container_of(to_delayed_work(work),
@@ -255,7 +332,10 @@ static void cpc_hchan_poll(struct work_struct *work)
 	mutex_lock(&ch->lock);
 	if (!ch->dead) {
 		cpc_hchan_service(ch, true);
-		schedule_delayed_work(&ch->poll, cpc_ep_running(&ch->ep) ?
+		cpc_hchan_throttle_check(ch);
+		schedule_delayed_work(&ch->poll,
+				      cpc_ep_running(&ch->ep) && !ch->inflight &&
+				      !atomic_read(&ch->throttled) ?
 				      CPC_HCHAN_POLL_UP : CPC_HCHAN_POLL_DOWN);
 	}
 	mutex_unlock(&ch->lock);
@@ -269,6 +349,11 @@ static void cpc_hchan_poll(struct work_struct *work)
  */
 void cpc_hchan_kick(struct cpc_hchan *ch)
 {
+	cpc_hchan_count(ch, CPC_HC_DOORBELLS);
+	if (atomic_read(&ch->throttled)) {
+		cpc_hchan_count(ch, CPC_HC_IGNORED);
+		return;
+	}
 	queue_work(system_wq, &ch->work);
 }
 
@@ -533,6 +618,11 @@ static ssize_t cnt_show(struct cpc_hchan *ch, char *buf, int arg)
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->cnt[arg]));
 }
 
+static ssize_t throttled_show(struct cpc_hchan *ch, char *buf, int arg)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&ch->throttled));
+}
+
 static ssize_t bad_show(struct cpc_hchan *ch, char *buf, int arg)
 {
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->bad[arg]));
@@ -557,6 +647,11 @@ CPC_HCHAN_ATTR(timeouts, cnt_show, CPC_HC_TIMEOUTS);
 CPC_HCHAN_ATTR(broken, cnt_show, CPC_HC_BROKEN);
 CPC_HCHAN_ATTR(resets, cnt_show, CPC_HC_RESETS);
 CPC_HCHAN_ATTR(late, cnt_show, CPC_HC_LATE);
+CPC_HCHAN_ATTR(nudges, cnt_show, CPC_HC_NUDGES);
+CPC_HCHAN_ATTR(doorbells, cnt_show, CPC_HC_DOORBELLS);
+CPC_HCHAN_ATTR(doorbells_ignored, cnt_show, CPC_HC_IGNORED);
+CPC_HCHAN_ATTR(throttles, cnt_show, CPC_HC_THROTTLES);
+CPC_HCHAN_ATTR(throttled, throttled_show, 0);
 CPC_HCHAN_ATTR(bad_id, bad_show, CPC_BAD_ID);
 CPC_HCHAN_ATTR(bad_status, bad_show, CPC_BAD_STATUS);
 CPC_HCHAN_ATTR(bad_out_len, bad_show, CPC_BAD_LEN);
@@ -577,6 +672,11 @@ static struct attribute *cpc_hchan_attrs[] = {
 	&cpc_hchan_attr_broken.attr,
 	&cpc_hchan_attr_resets.attr,
 	&cpc_hchan_attr_late.attr,
+	&cpc_hchan_attr_nudges.attr,
+	&cpc_hchan_attr_doorbells.attr,
+	&cpc_hchan_attr_doorbells_ignored.attr,
+	&cpc_hchan_attr_throttles.attr,
+	&cpc_hchan_attr_throttled.attr,
 	&cpc_hchan_attr_bad_id.attr,
 	&cpc_hchan_attr_bad_status.attr,
 	&cpc_hchan_attr_bad_out_len.attr,
@@ -677,6 +777,88 @@ static ssize_t inject_req_read(struct file *f, char __user *ubuf, size_t n,
 	return simple_read_from_buffer(ubuf, n, pos, buf, len);
 }
 
+/*
+ * debugfs flood (root only, tests): a hostile host that keeps the request
+ * ring full. Writing "OPCODE MS" fills every free slot with a request for
+ * OPCODE (no argument, the slot's whole result capacity) and keeps doing
+ * so every tick for MS milliseconds (at most 60 s; 0 stops it); reading
+ * gives "posted N". The answers come back like injected requests'.
+ */
+#define CPC_HCHAN_FLOOD_MAX_MS	60000u
+
+static void cpc_hchan_flood_work(struct work_struct *work)
+{
+	struct cpc_hchan *ch = container_of(to_delayed_work(work),
+					    struct cpc_hchan, flood);
+	struct cpc_req req;
+	bool posted = false;
+	u32 cap;
+
+	mutex_lock(&ch->lock);
+	while (!ch->dead && cpc_ep_running(&ch->ep) &&
+	       time_before(jiffies, ch->flood_end)) {
+		cap = ch->slot_size;
+		if (cpc_hchan_slot_get(ch, 0, &cap, &req))
+			break;
+		req.opcode = ch->flood_opcode;
+		ch->slots[(u32)req.id & (ch->ep.layout.ring_entries - 1)].injected = true;
+		if (cpc_hchan_post(ch, &req, false))
+			break;
+		ch->flood_posted++;
+		posted = true;
+	}
+	if (posted)
+		cpc_chan_ring_guest(ch);
+	if (!ch->dead && time_before(jiffies, ch->flood_end))
+		schedule_delayed_work(&ch->flood, 1);
+	mutex_unlock(&ch->lock);
+}
+
+static ssize_t flood_write(struct file *f, const char __user *ubuf, size_t n,
+			   loff_t *pos)
+{
+	struct cpc_hchan *ch = file_inode(f)->i_private;
+	unsigned int op, ms;
+	char buf[32];
+
+	if (n >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, n))
+		return -EFAULT;
+	buf[n] = '\0';
+	if (sscanf(buf, "%u %u", &op, &ms) != 2 || op > U16_MAX ||
+	    ms > CPC_HCHAN_FLOOD_MAX_MS)
+		return -EINVAL;
+	mutex_lock(&ch->lock);
+	ch->flood_opcode = op;
+	ch->flood_end = jiffies + msecs_to_jiffies(ms);
+	if (!ch->dead)
+		mod_delayed_work(system_wq, &ch->flood, 0);
+	mutex_unlock(&ch->lock);
+	return n;
+}
+
+static ssize_t flood_read(struct file *f, char __user *ubuf, size_t n,
+			  loff_t *pos)
+{
+	struct cpc_hchan *ch = file_inode(f)->i_private;
+	char buf[32];
+	int len;
+
+	mutex_lock(&ch->lock);
+	len = scnprintf(buf, sizeof(buf), "posted %llu\n", ch->flood_posted);
+	mutex_unlock(&ch->lock);
+	return simple_read_from_buffer(ubuf, n, pos, buf, len);
+}
+
+static const struct file_operations flood_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = flood_read,
+	.write = flood_write,
+	.llseek = default_llseek,
+};
+
 static const struct file_operations inject_req_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
@@ -746,6 +928,9 @@ struct cpc_hchan *cpc_hchan_create(const char *name, void *region, size_t size,
 	mutex_init(&ch->lock);
 	INIT_WORK(&ch->work, cpc_hchan_work);
 	INIT_DELAYED_WORK(&ch->poll, cpc_hchan_poll);
+	INIT_DELAYED_WORK(&ch->flood, cpc_hchan_flood_work);
+	ch->win_start = jiffies;
+	cpc_peer_log_init(&ch->log_rs);
 	init_waitqueue_head(&ch->wq);
 	snprintf(ch->inject_result, sizeof(ch->inject_result), "none\n");
 	ret = cpc_ep_init(&ch->ep, region, size, true);
@@ -768,6 +953,7 @@ struct cpc_hchan *cpc_hchan_create(const char *name, void *region, size_t size,
 				    &inject_req_fops);
 		debugfs_create_file("inject_dup", 0200, ch->debugfs, ch,
 				    &inject_dup_fops);
+		debugfs_create_file("flood", 0600, ch->debugfs, ch, &flood_fops);
 	}
 	mutex_lock(&cpc_hchan_list_lock);
 	list_add_tail(&ch->node, &cpc_hchans);
@@ -808,6 +994,7 @@ void cpc_hchan_destroy(struct cpc_hchan *ch)
 		ch->ops->quiesce(ch);
 	cancel_work_sync(&ch->work);
 	cancel_delayed_work_sync(&ch->poll);
+	cancel_delayed_work_sync(&ch->flood);
 	kobject_del(&ch->kobj);
 	kobject_put(&ch->kobj);
 }

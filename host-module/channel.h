@@ -17,6 +17,7 @@
 #include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -120,6 +121,10 @@ enum {
 	CPC_HC_BROKEN,
 	CPC_HC_RESETS,
 	CPC_HC_LATE,
+	CPC_HC_NUDGES,
+	CPC_HC_DOORBELLS,
+	CPC_HC_IGNORED,
+	CPC_HC_THROTTLES,
 	CPC_HC_NR,
 };
 
@@ -145,7 +150,18 @@ enum {
  * @inject_result: status and out_len of the last injected request.
  * @last_inject: the last injected request, for debugfs inject_dup.
  * @have_last_inject: @last_inject is valid.
+ * @flood:     test hook: keeps the request ring full (debugfs flood).
+ * @flood_end: jiffies when the flood stops.
+ * @flood_opcode: opcode of the flood's requests.
+ * @flood_posted: requests the flood posted.
  * @debugfs:   /sys/kernel/debug/cpc_host/channels/<name>.
+ * @throttled: the guest made the host work far beyond what calls explain:
+ *             its doorbells are ignored, the periodic check serves it.
+ * @win_start: start of the current throttling window (jiffies).
+ * @win_doorbells: CPC_HC_DOORBELLS at @win_start.
+ * @win_calls: CPC_HC_CALLS at @win_start.
+ * @win_restarts: CPC_HC_RESETS at @win_start.
+ * @log_rs:    bounds the log lines the guest can cause on this channel.
  * @cnt:       counters (CPC_HC_*).
  * @bad:       completions rejected, per enum cpc_bad.
  */
@@ -171,7 +187,17 @@ struct cpc_hchan {
 	char inject_result[32];
 	struct cpc_req last_inject;
 	bool have_last_inject;
+	struct delayed_work flood;
+	unsigned long flood_end;
+	u16 flood_opcode;
+	u64 flood_posted;
 	struct dentry *debugfs;
+	atomic_t throttled;
+	unsigned long win_start;
+	u64 win_doorbells;
+	u64 win_calls;
+	u64 win_restarts;
+	struct ratelimit_state log_rs;
 	atomic64_t cnt[CPC_HC_NR];
 	atomic64_t bad[CPC_BAD_COUNT];
 };

@@ -10,6 +10,24 @@
  *        accepted the guest's generation.
  * Either end in RUN that sees the other end's generation change, or its
  * state drop below READY, goes DOWN and starts over.
+ *
+ * Recovery rule: the channel comes back from *any* contents of the shared
+ * region once both ends behave, in a bounded number of steps:
+ *  - each end's private state is authoritative; at every step an end whose
+ *    published block (state, generations, doorbell) differs from it
+ *    publishes it again;
+ *  - the host owns the layout: it starts a new generation, re-laying the
+ *    header and both rings, whenever it is BROKEN (at its next step), sees
+ *    the header differ from its layout (in READY or RUN), sees the rings
+ *    differ from what it laid out while it waits in READY, or sees the
+ *    guest BROKEN in the host's current generation;
+ *  - the guest joins any new host generation (and only a new one);
+ *  - generation 0 is never used, so "accepted nothing" (0) never matches;
+ *  - the host nudges the guest (cpc_ep_needs_nudge()) until the guest shows
+ *    it accepted the host's generation and runs, and while requests wait
+ *    unconsumed: doorbells are hints and may be lost or refused.
+ * The unit tests drive both ends from enumerated and random region contents
+ * to check it (selftests/unit/proto_recovery_test.cpp).
  */
 #include "cpc_peer.h"
 
@@ -21,6 +39,12 @@ static struct cpc_peer_state *own(const struct cpc_endpoint *ep)
 static struct cpc_peer_state *other(const struct cpc_endpoint *ep)
 {
 	return ep->is_host ? &ep->hdr->guest : &ep->hdr->host;
+}
+
+/* The next generation number: never 0, which means "none accepted". */
+static u32 cpc_next_generation(u32 gen)
+{
+	return gen + 1 ? gen + 1 : 1;
 }
 
 /**
@@ -53,19 +77,23 @@ int cpc_ep_init(struct cpc_endpoint *ep, void *region, u64 size, bool is_host)
 }
 
 /**
- * cpc_ep_set_doorbell() - publish how the other end notifies this one.
+ * cpc_ep_set_doorbell() - set how the other end notifies this one; published
+ * with the next state (and repaired like it).
  * @ep:     the end.
  * @id:     transport address (ivshmem peer id).
  * @vector: interrupt vector.
  */
 void cpc_ep_set_doorbell(struct cpc_endpoint *ep, u32 id, u32 vector)
 {
+	ep->doorbell_id = id;
+	ep->vector = vector;
 	cpc_write_once(own(ep)->doorbell_id, id);
 	cpc_write_once(own(ep)->vector, vector);
 }
 
 /**
- * cpc_ep_publish() - publish this end's state.
+ * cpc_ep_publish() - publish this end's state (and everything else of its
+ * block, from the private copies).
  * @ep:    the end.
  * @state: enum cpc_peer_state_value.
  */
@@ -76,9 +104,24 @@ void cpc_ep_publish(struct cpc_endpoint *ep, u32 state)
 	ep->state = state;
 	cpc_write_once(me->generation, ep->generation);
 	cpc_write_once(me->peer_generation, ep->peer_generation);
+	cpc_write_once(me->doorbell_id, ep->doorbell_id);
+	cpc_write_once(me->vector, ep->vector);
 	cpc_write_once(me->features, 0);
 	/* Everything above (and the rings) is visible before the state. */
 	cpc_store_release(&me->state, state);
+}
+
+/* Does the published block still say what this end said? */
+static bool cpc_ep_block_intact(const struct cpc_endpoint *ep)
+{
+	const struct cpc_peer_state *me = own(ep);
+
+	return cpc_read_once(me->state) == ep->state &&
+	       cpc_read_once(me->generation) == ep->generation &&
+	       cpc_read_once(me->peer_generation) == ep->peer_generation &&
+	       cpc_read_once(me->doorbell_id) == ep->doorbell_id &&
+	       cpc_read_once(me->vector) == ep->vector &&
+	       cpc_read_once(me->features) == 0;
 }
 
 /**
@@ -92,8 +135,9 @@ void cpc_ep_host_reset(struct cpc_endpoint *ep)
 	cpc_header_write(ep->hdr, &ep->layout);
 	cpc_ring_reset_shared(&ep->req, 0);
 	cpc_ring_reset_shared(&ep->cpl, 0);
-	ep->generation++;
+	ep->generation = cpc_next_generation(ep->generation);
 	ep->peer_generation = 0;
+	ep->peer_pinned = false;
 	cpc_ep_publish(ep, CPC_STATE_READY);
 }
 
@@ -104,8 +148,9 @@ void cpc_ep_host_reset(struct cpc_endpoint *ep)
  */
 void cpc_ep_guest_reset(struct cpc_endpoint *ep)
 {
-	ep->generation++;
+	ep->generation = cpc_next_generation(ep->generation);
 	ep->peer_generation = 0;
+	ep->peer_pinned = false;
 	cpc_ep_publish(ep, CPC_STATE_INIT);
 }
 
@@ -114,26 +159,71 @@ static bool cpc_peer_up(u32 state)
 	return state == CPC_STATE_READY || state == CPC_STATE_RUN;
 }
 
+/* Pins the other end's doorbell as it is when its generation is accepted. */
+static void cpc_ep_pin_peer(struct cpc_endpoint *ep)
+{
+	ep->peer_db.id = cpc_read_once(other(ep)->doorbell_id);
+	ep->peer_db.vector = cpc_read_once(other(ep)->vector);
+	ep->peer_pinned = true;
+}
+
+/* An empty ring exactly where this end's private index says it is. */
+static bool cpc_ring_idle_at_mine(const struct cpc_ring *r)
+{
+	return cpc_read_once(r->idx->prod) == r->mine &&
+	       cpc_read_once(r->idx->cons) == r->mine;
+}
+
+/* Is the region as the host laid it out (header; idle rings in READY)? */
+static bool cpc_ep_host_region_ok(const struct cpc_endpoint *ep)
+{
+	if (cpc_header_check(ep->hdr, &ep->layout))
+		return false;
+	if (ep->state != CPC_STATE_READY)
+		return true;
+	return cpc_ring_idle_at_mine(&ep->req) && cpc_ring_idle_at_mine(&ep->cpl);
+}
+
 static enum cpc_ep_event cpc_ep_step_host(struct cpc_endpoint *ep, u32 st,
 					  u32 gen, u32 peer_gen)
 {
-	if (ep->state == CPC_STATE_RUN) {
-		if (!cpc_peer_up(st) || gen != ep->peer_generation)
+	switch (ep->state) {
+	case CPC_STATE_BROKEN:
+		/* Start over: the guest joins the new generation. */
+		return CPC_EP_DOWN;
+	case CPC_STATE_RUN:
+		if (!cpc_peer_up(st) || gen != ep->peer_generation ||
+		    peer_gen != ep->generation || !cpc_ep_host_region_ok(ep))
 			return CPC_EP_DOWN;
 		return CPC_EP_NONE;
+	case CPC_STATE_READY:
+		if (!cpc_ep_host_region_ok(ep))
+			return CPC_EP_DOWN;
+		/* A guest broken in this generation waits for the next one. */
+		if (st == CPC_STATE_BROKEN && peer_gen == ep->generation)
+			return CPC_EP_DOWN;
+		if (cpc_peer_up(st) && peer_gen == ep->generation && gen) {
+			ep->peer_generation = gen;
+			cpc_ep_pin_peer(ep);
+			cpc_ep_publish(ep, CPC_STATE_RUN);
+			return CPC_EP_UP;
+		}
+		return CPC_EP_NONE;
+	default:
+		/* RESET, INIT: not laid out yet (the caller resets first). */
+		return CPC_EP_NONE;
 	}
-	if (ep->state == CPC_STATE_READY && cpc_peer_up(st) &&
-	    peer_gen == ep->generation) {
-		ep->peer_generation = gen;
-		cpc_ep_publish(ep, CPC_STATE_RUN);
-		return CPC_EP_UP;
-	}
-	return CPC_EP_NONE;
 }
 
 static enum cpc_ep_event cpc_ep_step_guest(struct cpc_endpoint *ep, u32 st,
 					   u32 gen, u32 peer_gen)
 {
+	if (ep->state == CPC_STATE_BROKEN) {
+		/* Only a new generation of the host revives us. */
+		if (gen == ep->peer_generation)
+			return CPC_EP_NONE;
+		ep->state = CPC_STATE_INIT;
+	}
 	if (ep->state == CPC_STATE_RUN) {
 		if (!cpc_peer_up(st) || gen != ep->peer_generation)
 			return CPC_EP_DOWN;
@@ -147,14 +237,19 @@ static enum cpc_ep_event cpc_ep_step_guest(struct cpc_endpoint *ep, u32 st,
 		if (cpc_peer_up(st))
 			return CPC_EP_NONE;
 	}
-	/* (Re)join a host that is up with a generation not yet accepted. */
-	if (!cpc_peer_up(st) || gen == ep->peer_generation)
+	/*
+	 * (Re)join a host that is up with a generation not yet accepted; in
+	 * INIT, whatever this end accepted before is void: join any.
+	 */
+	if (!cpc_peer_up(st) || !gen ||
+	    (gen == ep->peer_generation && ep->state != CPC_STATE_INIT))
 		return CPC_EP_NONE;
 	if (cpc_header_check(ep->hdr, &ep->layout))
 		return CPC_EP_NONE;
 	if (cpc_ring_adopt(&ep->req, false) || cpc_ring_adopt(&ep->cpl, true))
 		return CPC_EP_NONE;
 	ep->peer_generation = gen;
+	cpc_ep_pin_peer(ep);
 	cpc_ep_publish(ep, CPC_STATE_READY);
 	return CPC_EP_CHANGED;
 }
@@ -164,35 +259,36 @@ static enum cpc_ep_event cpc_ep_step_guest(struct cpc_endpoint *ep, u32 st,
  * @ep: the end.
  *
  * Call it on every doorbell and whenever the other end may have changed
- * state (the host also on a timer while not in RUN: doorbells are hints).
- * On CPC_EP_DOWN this end has not published anything yet: the host calls
- * cpc_ep_host_reset(), the guest cpc_ep_guest_reset().
+ * state (the host also on a timer: doorbells are hints). On CPC_EP_DOWN
+ * this end has not published anything yet: the host calls
+ * cpc_ep_host_reset(), the guest cpc_ep_guest_reset(). An end whose
+ * published block was overwritten publishes it again (CPC_EP_CHANGED if
+ * nothing else happened, so that the caller notifies the other end).
  *
  * Return: what changed.
  */
 enum cpc_ep_event cpc_ep_step(struct cpc_endpoint *ep)
 {
 	struct cpc_peer_state *p = other(ep);
+	enum cpc_ep_event ev;
+	bool repaired = false;
 	u32 st, gen, peer_gen;
 
-	if (ep->state == CPC_STATE_RESET || ep->state == CPC_STATE_INIT) {
-		if (ep->is_host)
-			return CPC_EP_NONE;
+	if (ep->state != CPC_STATE_RESET && !cpc_ep_block_intact(ep)) {
+		cpc_ep_publish(ep, ep->state);
+		repaired = true;
 	}
+	/* Generation 0 means "none": an end never runs in it. */
+	if (ep->state != CPC_STATE_RESET && !ep->generation)
+		return CPC_EP_DOWN;
 	st = cpc_load_acquire(&p->state);
 	gen = cpc_read_once(p->generation);
 	peer_gen = cpc_read_once(p->peer_generation);
-	if (ep->state == CPC_STATE_BROKEN) {
-		/* Only a new generation of the other end revives us. */
-		if (gen == ep->peer_generation)
-			return CPC_EP_NONE;
-		if (ep->is_host)
-			return CPC_EP_DOWN;
-		ep->state = CPC_STATE_INIT;
-	}
 	if (ep->is_host)
-		return cpc_ep_step_host(ep, st, gen, peer_gen);
-	return cpc_ep_step_guest(ep, st, gen, peer_gen);
+		ev = cpc_ep_step_host(ep, st, gen, peer_gen);
+	else
+		ev = cpc_ep_step_guest(ep, st, gen, peer_gen);
+	return ev == CPC_EP_NONE && repaired ? CPC_EP_CHANGED : ev;
 }
 
 /**
@@ -207,19 +303,124 @@ bool cpc_ep_running(const struct cpc_endpoint *ep)
 }
 
 /**
- * cpc_ep_peer_doorbell() - where to ring the other end (untrusted values:
+ * cpc_ep_peer_doorbells() - where to ring the other end (untrusted values:
  * the transport range-checks them).
- * @ep:     the end.
- * @vector: out: the other end's vector.
+ * @ep:  the end.
+ * @out: up to two doorbells to ring.
  *
- * Return: the other end's doorbell id.
+ * Once this end accepted the other's generation, the doorbell the other
+ * end published then is pinned for that generation: rewriting it later
+ * redirects nothing. Between generations it is the doorbell the other end
+ * publishes now. Either way, when it differs from the last doorbell after
+ * which the other end was seen to answer, that one is rung too: an
+ * overwritten doorbell must never keep the other end from being told to
+ * repair it.
+ *
+ * Return: how many doorbells @out holds (1 or 2).
  */
-u32 cpc_ep_peer_doorbell(const struct cpc_endpoint *ep, u32 *vector)
+unsigned int cpc_ep_peer_doorbells(const struct cpc_endpoint *ep,
+				   struct cpc_doorbell out[2])
 {
 	struct cpc_peer_state *p = other(ep);
 
-	*vector = cpc_read_once(p->vector);
-	return cpc_read_once(p->doorbell_id);
+	if (ep->peer_pinned) {
+		out[0] = ep->peer_db;
+	} else {
+		out[0].id = cpc_read_once(p->doorbell_id);
+		out[0].vector = cpc_read_once(p->vector);
+	}
+	if (!ep->peer_known || (out[0].id == ep->peer_proven.id &&
+				out[0].vector == ep->peer_proven.vector))
+		return 1;
+	out[1] = ep->peer_proven;
+	return 2;
+}
+
+/**
+ * cpc_ep_peer_answered() - the other end answered in RUN (the host calls it
+ * for each valid completion): the pinned doorbell reaches it.
+ * @ep: the end.
+ */
+void cpc_ep_peer_answered(struct cpc_endpoint *ep)
+{
+	if (!ep->peer_pinned)
+		return;
+	ep->peer_proven = ep->peer_db;
+	ep->peer_known = true;
+}
+
+/**
+ * cpc_ep_peer_doorbell() - the first of cpc_ep_peer_doorbells().
+ * @ep:     the end.
+ * @vector: out: its vector.
+ *
+ * Return: its id.
+ */
+u32 cpc_ep_peer_doorbell(const struct cpc_endpoint *ep, u32 *vector)
+{
+	struct cpc_doorbell db[2];
+
+	cpc_ep_peer_doorbells(ep, db);
+	*vector = db[0].vector;
+	return db[0].id;
+}
+
+/*
+ * Should the other end be rung again although nothing changed? True while
+ * it has not shown that it accepted this end's generation and runs in it,
+ * or (host) while requests wait and the guest consumed none since the last
+ * check. Updates the progress mark.
+ */
+static bool cpc_ep_needs_nudge(struct cpc_endpoint *ep)
+{
+	const struct cpc_peer_state *p = other(ep);
+	u32 cons, last = ep->nudge_cons;
+
+	if (ep->state == CPC_STATE_RESET || ep->state == CPC_STATE_INIT)
+		return false;
+	if (ep->state != CPC_STATE_RUN ||
+	    cpc_load_acquire(&p->state) != CPC_STATE_RUN ||
+	    cpc_read_once(p->peer_generation) != ep->generation ||
+	    cpc_read_once(p->generation) != ep->peer_generation)
+		return true;
+	if (!ep->is_host)
+		return false;
+	cons = cpc_read_once(ep->req.idx->cons);
+	ep->nudge_cons = cons;
+	return cons != ep->req.mine && cons == last;
+}
+
+/**
+ * cpc_ep_poll_nudge() - the periodic check: ring the other end now?
+ * @ep: the end (the host calls it from its timer, at a fixed period while
+ *      it is not settled).
+ *
+ * Doorbells are hints: one may be lost, refused by mediation, or
+ * suppressed by an overwritten event index. While the other end has not
+ * shown that it accepted this end's generation and runs in it, or while
+ * requests wait and none was consumed since the last check, this answers
+ * true at checks 1, 3, 7, ... - the gap doubling up to
+ * CPC_NUDGE_MAX_CHECKS checks - so a missing peer costs a doorbell every
+ * few seconds at most. An idle channel in RUN never needs one: it costs
+ * nothing.
+ *
+ * Return: true when the caller should ring the other end now.
+ */
+bool cpc_ep_poll_nudge(struct cpc_endpoint *ep)
+{
+	if (!cpc_ep_needs_nudge(ep)) {
+		ep->nudge_wait = 0;
+		ep->nudge_every = 1;
+		return false;
+	}
+	if (!ep->nudge_every)
+		ep->nudge_every = 1;
+	if (++ep->nudge_wait < ep->nudge_every)
+		return false;
+	ep->nudge_wait = 0;
+	if (ep->nudge_every < CPC_NUDGE_MAX_CHECKS)
+		ep->nudge_every *= 2;
+	return true;
 }
 
 /**

@@ -27,6 +27,8 @@
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
+#include <linux/cpc_proto.h>
+
 #include "ivshmem.h"
 
 #define IVSHMEM_VENDOR		0x1af4
@@ -415,6 +417,18 @@ static void cpc_ivshmem_debugfs(struct cpc_ivshmem *ivs)
 
 /* ---- PCI driver ---- */
 
+/* Does the region carry the tag cpc-ivshmem-server writes (struct cpc_bus_tag)? */
+static bool cpc_ivshmem_tagged(struct cpc_ivshmem *ivs)
+{
+	struct cpc_bus_tag tag;
+
+	if (ivs->shm_size < CPC_BUS_TAG_OFFSET + sizeof(tag))
+		return false;
+	memcpy(&tag, (u8 *)ivs->shm + CPC_BUS_TAG_OFFSET, sizeof(tag));
+	return tag.magic == CPC_BUS_TAG_MAGIC && tag.version == CPC_BUS_TAG_VERSION &&
+	       tag.region_size == ivs->shm_size;
+}
+
 static int cpc_ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct cpc_ivshmem_driver *drv = to_cpc_drv(pdev);
@@ -453,6 +467,11 @@ static int cpc_ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *i
 	if (IS_ERR(ivs->shm))
 		return PTR_ERR(ivs->shm);
 	ivs->own_id = readl(ivs->regs + IVSHMEM_REG_IVPOSITION);
+	/* Only a cpc bus is ours: anything else is left as it was found. */
+	if (!cpc_ivshmem_tagged(ivs)) {
+		dev_info(dev, "no cpc bus tag in the shared memory: not a cpc bus, left alone\n");
+		return -ENODEV;
+	}
 
 	nvec = pci_alloc_irq_vectors(pdev, 1, CPC_IVSHMEM_MAX_VECTORS,
 				     PCI_IRQ_MSIX);

@@ -4,9 +4,14 @@
  * guest VM while chan_host runs in the host VM, and executes the host
  * test's commands from the mailbox in the scratch page (chan_common.h):
  * write or read a guest file (policy, counters, test knobs, raw shared
- * memory), reload cpc_guest, reboot the VM, or finish. It passes when the
+ * memory), reload cpc_guest, reboot the VM, measure the CPU share of a
+ * pinned task, or finish. It passes when the
  * host says done.
  */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <sys/wait.h>
+
 #include "chan_common.h"
 #include "kselftest_harness.h"
 
@@ -64,6 +69,55 @@ static int do_read(struct mbox *m)
 	return r;
 }
 
+/*
+ * MBOX_SPIN: how much CPU an ordinary task pinned to one CPU gets: a child
+ * on that CPU counts loops for arg ms. Result: loops / 1024.
+ */
+static int do_spin(struct mbox *m)
+{
+	char buf[32] = "";
+	int pipefd[2], cpu;
+	long long loops = 0;
+	pid_t pid;
+
+	if (m->len)
+		cpu = atoi(m->data);
+	else if (cpc_read_file("/sys/kernel/cpc_guest/maint_cpu", buf, sizeof(buf)) > 0)
+		cpu = atoi(buf);
+	else
+		return -ENODEV;
+	if (pipe(pipefd))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		cpu_set_t set;
+		double end;
+		long long n = 0;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			_exit(1);
+		end = cpc_now() + m->arg / 1000.0;
+		do {
+			for (int i = 0; i < 1024; i++)
+				__asm__ volatile("" ::: "memory");
+			n++;
+		} while ((n & 255) || cpc_now() < end);
+		if (write(pipefd[1], &n, sizeof(n)) != sizeof(n))
+			_exit(1);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], &loops, sizeof(loops)) != sizeof(loops))
+		loops = -1;
+	close(pipefd[0]);
+	waitpid(pid, NULL, 0);
+	return loops < 0 ? -EIO : (int)(loops > INT32_MAX ? INT32_MAX : loops);
+}
+
 FIXTURE(agent) {
 	int unused;
 };
@@ -118,6 +172,9 @@ TEST_F_TIMEOUT(agent, serve, AGENT_SECONDS + 20)
 				m.result = cpc_module_load("cpc_guest", m.len ? m.data : "");
 			shm = agent_open(path, sizeof(path));
 			ASSERT_LE(0, shm);
+			break;
+		case MBOX_SPIN:
+			m.result = do_spin(&m);
 			break;
 		case MBOX_DONE:
 		case MBOX_REBOOT:	/* answered first: the VM is gone after */

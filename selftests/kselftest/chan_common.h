@@ -36,6 +36,8 @@ enum mbox_op {
 	MBOX_RELOAD,	/* unload cpc_guest, wait arg ms, load it again */
 	MBOX_REBOOT,	/* answer, then reboot the guest VM: arg 0 clean, 1 hard */
 	MBOX_DONE,	/* the agent exits */
+	MBOX_SPIN,	/* a task pinned to CPU data (default: the maintenance
+			 * vCPU) spins for arg ms; result = loops / 1024 */
 };
 
 struct mbox {

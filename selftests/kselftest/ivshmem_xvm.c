@@ -5,11 +5,13 @@
  * both VMs at once: it takes the host role where cpc_host is loaded and the
  * guest role where cpc_guest is. It drives the transport through its
  * root-only debugfs files (id, irqs, doorbell, shm) and uses the last page
- * of the shared memory as its scratch area.
+ * of the shared memory as its scratch area. And only cpc buses are bound:
+ * a foreign ivshmem device is left alone.
  */
 #include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 #include "cpc_test.h"
 #include "kselftest_harness.h"
@@ -184,6 +186,66 @@ TEST(guest_side)
 	ASSERT_EQ(0, bus_put(&b, guest_msg, sizeof(guest_msg), offsetof(struct scratch, g2h)));
 	ASSERT_EQ(0, bus_ring(&b, s.host_id));
 	close(b.shm);
+}
+
+/*
+ * Only a cpc bus is bound. The test bed's --foreign-ivshmem gives every VM
+ * an ivshmem device whose memory holds "NOT-CPC!" over and over and no cpc
+ * bus tag: no driver may bind it, no channel may appear for it, and its
+ * memory must stay as it was (testbed/run compares the backing file after
+ * the run as well). Every cpc bus device here is bound.
+ */
+TEST(only_cpc_buses_are_bound)
+{
+	struct dirent *de;
+	int foreign = 0, ours = 0;
+	DIR *d = opendir("/sys/bus/pci/devices");
+
+	ASSERT_NE(NULL, d);
+	while ((de = readdir(d))) {
+		char path[512], buf[64], drv[512];
+		struct stat st;
+		ssize_t n;
+		off_t o = 0;
+		char *p;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", de->d_name);
+		if (cpc_read_file(path, buf, sizeof(buf)) < 0 || strncmp(buf, "0x1110", 6))
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", de->d_name);
+		n = readlink(path, drv, sizeof(drv) - 1);
+		if (n > 0) {
+			/* Bound: by a cpc module, and its channel exists. */
+			drv[n] = '\0';
+			ours++;
+			EXPECT_NE(NULL, strstr(drv, "cpc_")) TH_LOG("%s bound by %s", de->d_name, drv);
+			continue;
+		}
+		/* Unbound: it must be the foreign device, untouched. */
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, fd) TH_LOG("%s: %s", path, strerror(errno));
+		ASSERT_EQ(0, fstat(fd, &st));
+		p = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, p) TH_LOG("%s: %s", path, strerror(errno));
+		while (o < st.st_size && !memcmp(p + o, "NOT-CPC!", 8))
+			o += 8;
+		EXPECT_EQ(st.st_size, o) TH_LOG("%s: unbound, and not the foreign pattern at %#llx",
+						de->d_name, (long long)o);
+		foreign++;
+		snprintf(path, sizeof(path), "/sys/kernel/cpc_host/channels/ivshmem-%s", de->d_name);
+		EXPECT_FALSE(cpc_path_exists(path));
+		snprintf(path, sizeof(path), "/sys/kernel/cpc_guest/channels/%s", de->d_name);
+		EXPECT_FALSE(cpc_path_exists(path));
+		munmap(p, st.st_size);
+		close(fd);
+	}
+	closedir(d);
+	EXPECT_EQ(1, foreign) TH_LOG("run with testbed/run --foreign-ivshmem");
+	EXPECT_LE(1, ours);
 }
 
 TEST_HARNESS_MAIN

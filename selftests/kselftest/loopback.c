@@ -531,4 +531,94 @@ TEST_F(lb, cpcctl_attach)
 		     buf);
 }
 
+/*
+ * Doorbells are hints: a lost or refused one must never strand the
+ * channel. The guest end makes the host break the protocol (a completion
+ * for an id not in flight, through its inject_cpl test hook); the host
+ * starts over and rings the guest - and that doorbell, or a call's, gets
+ * lost. Each case must recover without a reload.
+ */
+static int lb_break_host(void)
+{
+	struct cpc_cpl c = { .id = 0xbad0bad0bad0ULL };
+	int fd = open("/sys/kernel/debug/cpc_guest/channels/" LB "/inject_cpl",
+		      O_WRONLY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, &c, sizeof(c)) != sizeof(c))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int maint_cpu_set_online(bool on)
+{
+	return cpc_write_file("/sys/devices/system/cpu/cpu3/online", on ? "1" : "0");
+}
+
+static void lb_expect_healthy(struct __test_metadata *_metadata, int ch)
+{
+	struct cpc_call r;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(0, ping(ch, 100 + i, &r)) TH_LOG("ping %d", i);
+		EXPECT_EQ(100 + i, r.ret[0]);
+	}
+}
+
+TEST_F(lb, refused_reset_doorbell_recovers)
+{
+	long long refused, resets;
+
+	ASSERT_EQ(0, slice_create(self->dev, "lb", 0x6, 128ULL << 20));
+	ASSERT_EQ(0, ipi_filter(self->dev, "lb", 0x6, false));
+	ASSERT_EQ(0, attach_ioctl(self->dev, CPC_IOCTL_CHANNEL_ATTACH, LB, "lb"));
+	refused = slice_num("lb", "filters/ipi_refused");
+	resets = chan_sysfs_num(LB, "resets");
+	ASSERT_EQ(0, lb_break_host());
+	/* Broken, then a new generation; every doorbell to the guest refused. */
+	usleep(1500 * 1000);
+	EXPECT_LT(resets, chan_sysfs_num(LB, "resets"));
+	EXPECT_LT(refused, slice_num("lb", "filters/ipi_refused"));
+	EXPECT_NE(0, chan_wait_state(LB, "ready", 0.1));
+	/* Allowed again: the host's next nudge gets through. */
+	ASSERT_EQ(0, attach_ioctl(self->dev, CPC_IOCTL_CHANNEL_DETACH, LB, "lb"));
+	EXPECT_EQ(0, chan_wait_state(LB, "ready", 5));
+	lb_expect_healthy(_metadata, self->ch);
+}
+
+TEST_F(lb, maintenance_cpu_offline_when_broken)
+{
+	ASSERT_EQ(0, maint_cpu_set_online(false));
+	/* The host breaks and starts over; its doorbells cannot be taken. */
+	EXPECT_EQ(0, lb_break_host());
+	usleep(500 * 1000);
+	EXPECT_NE(0, chan_wait_state(LB, "ready", 0.1));
+	ASSERT_EQ(0, maint_cpu_set_online(true));
+	EXPECT_EQ(0, chan_wait_state(LB, "ready", 5));
+	lb_expect_healthy(_metadata, self->ch);
+}
+
+TEST_F(lb, request_doorbell_lost_while_cpu_offline)
+{
+	struct cpc_call r;
+	int ret;
+
+	ASSERT_EQ(0, maint_cpu_set_online(false));
+	/* The request's doorbell cannot be taken: the call times out. */
+	ret = chan_call(self->ch, CPC_PROC_PING, 1, NULL, 0, 300, &r);
+	EXPECT_TRUE(ret == -ETIMEDOUT || ret == 0) TH_LOG("ret %d", ret);
+	ASSERT_EQ(0, maint_cpu_set_online(true));
+	/*
+	 * The guest never saw that doorbell, so it never re-armed its ring:
+	 * later requests are not notified either, until the host nudges.
+	 */
+	EXPECT_EQ(0, chan_call(self->ch, CPC_PROC_PING, 2, NULL, 0, 3000, &r));
+	EXPECT_EQ(2, r.ret[0]);
+	lb_expect_healthy(_metadata, self->ch);
+}
+
 TEST_HARNESS_MAIN

@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <linux/cpc_proto.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/mman.h>
@@ -421,6 +423,38 @@ TEST_F(IvshmemServerTest, SharedMemoryIsSharedBetweenClients)
 	EXPECT_NE(::ftruncate(hb.shm.get(), 4096), 0);
 	EXPECT_NE(::ftruncate(hb.shm.get(), 1 << 20), 0);
 	EXPECT_EQ(file_size(ha.shm.get()), 64u << 10);
+}
+
+TEST_F(IvshmemServerTest, RegionIsTaggedAsACpcBus)
+{
+	Server server(options(1, 64 << 10));
+	Client a(sock);
+	pump(server);
+	Handshake ha = read_handshake(a, 0, {}, 1);
+	ASSERT_TRUE(ha.shm);
+	Mapping m(ha.shm.get(), 64 << 10);
+	cpc_bus_tag tag{};
+	std::memcpy(&tag, m.data() + CPC_BUS_TAG_OFFSET, sizeof(tag));
+	EXPECT_EQ(CPC_BUS_TAG_MAGIC, tag.magic);
+	EXPECT_EQ(static_cast<std::uint32_t>(CPC_BUS_TAG_VERSION), tag.version);
+	EXPECT_EQ(0u, tag.flags);
+	EXPECT_EQ(64u << 10, tag.region_size);
+	/* The protocol's header never reaches it. */
+	EXPECT_LE(sizeof(cpc_shm_header), CPC_BUS_TAG_OFFSET);
+}
+
+TEST_F(IvshmemServerTest, PlainRegionIsNotTagged)
+{
+	auto o = options(1, 64 << 10);
+	o.plain = true;
+	Server server(o);
+	Client a(sock);
+	pump(server);
+	Handshake ha = read_handshake(a, 0, {}, 1);
+	ASSERT_TRUE(ha.shm);
+	Mapping m(ha.shm.get(), 64 << 10);
+	for (std::size_t i = 0; i < (64u << 10); i++)
+		ASSERT_EQ(0, m.data()[i]) << "byte " << i;
 }
 
 TEST_F(IvshmemServerTest, SecondClientSeesFirstAndFirstIsToldOfJoinAndLeave)

@@ -12,7 +12,8 @@
  *
  * Region layout (all offsets from the region start, all little-endian):
  *
- *   0                     struct cpc_shm_header   (one page)
+ *   0                     struct cpc_shm_header   (one page; struct
+ *                         cpc_bus_tag at CPC_BUS_TAG_OFFSET in it)
  *   CPC_REQ_RING_OFFSET   request ring: struct cpc_ring_idx + entries x
  *                         struct cpc_req           (host -> guest)
  *   cpl ring offset       completion ring: struct cpc_ring_idx + entries x
@@ -60,6 +61,35 @@
 #define CPC_RING_ENTRIES_MAX	256u
 /** CPC_REGION_MIN - smallest region a channel can run on. */
 #define CPC_REGION_MIN		(64u * 1024u)
+
+/** CPC_BUS_TAG_OFFSET - offset of struct cpc_bus_tag in the region (page 0). */
+#define CPC_BUS_TAG_OFFSET	2048u
+/** CPC_BUS_TAG_MAGIC - struct cpc_bus_tag.magic ("CPCBUS01"). */
+#define CPC_BUS_TAG_MAGIC	0x3130535542435043ull
+/** CPC_BUS_TAG_VERSION - struct cpc_bus_tag.version. */
+#define CPC_BUS_TAG_VERSION	1
+
+/**
+ * struct cpc_bus_tag - marks a shared region as a cpc bus; written once by
+ * whoever creates the region (cpc-ivshmem-server), never by either end.
+ * @magic:       CPC_BUS_TAG_MAGIC.
+ * @version:     CPC_BUS_TAG_VERSION.
+ * @flags:       zero.
+ * @region_size: size of the whole region in bytes.
+ * @reserved:    zero.
+ *
+ * Both modules bind an ivshmem device (1af4:1110) only when its region
+ * carries this tag at CPC_BUS_TAG_OFFSET with the region's own size, and
+ * leave every other ivshmem device - and its memory - alone. It sits in the
+ * header page after struct cpc_shm_header, which never reaches it.
+ */
+struct cpc_bus_tag {
+	__u64 magic;
+	__u32 version;
+	__u32 flags;
+	__u64 region_size;
+	__u64 reserved[5];
+};
 
 /**
  * enum cpc_peer_state_value - handshake state of one end of a channel.

@@ -111,6 +111,8 @@ int main(int argc, char **argv)
 	app.add_option("-M,--shm", opts.shm_name,
 		       "POSIX shared-memory object name (default: anonymous memfd)");
 	app.add_option("-p,--pidfile", pidfile, "write the pid here once listening");
+	app.add_flag("--plain", opts.plain,
+		     "do not tag the region as a cpc bus (cpc's modules then leave it alone)");
 	app.add_flag("-v,--verbose", opts.verbose, "log peers joining and leaving");
 	app.add_flag("-F,--foreground", foreground,
 		     "accepted for QEMU ivshmem-server compatibility (always foreground)");

@@ -6,6 +6,7 @@
 #include <cpc/fd.hpp>
 
 #include <fcntl.h>
+#include <linux/cpc_proto.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -205,6 +206,22 @@ Server::Impl::Impl(Options o) : opts(std::move(o))
 	     std::to_string(opts.vectors) + " vectors)");
 }
 
+// Marks the region as a cpc bus (struct cpc_bus_tag): the modules bind only
+// ivshmem devices whose memory carries it.
+static void tag_region(int fd, std::uint64_t size)
+{
+	constexpr std::size_t page = 4096;
+	void *p = ::mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		throw_errno("shared memory: map to tag it");
+	cpc_bus_tag tag{};
+	tag.magic = CPC_BUS_TAG_MAGIC;
+	tag.version = CPC_BUS_TAG_VERSION;
+	tag.region_size = size;
+	std::memcpy(static_cast<char *>(p) + CPC_BUS_TAG_OFFSET, &tag, sizeof(tag));
+	::munmap(p, page);
+}
+
 UniqueFd Server::Impl::make_shm() const
 {
 	const std::string bytes = std::to_string(size) + " bytes";
@@ -217,6 +234,8 @@ UniqueFd Server::Impl::make_shm() const
 		// No client may resize the region under the others' mappings.
 		if (::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
 			throw_errno("shared memory: seal");
+		if (!opts.plain)
+			tag_region(fd.get(), size);
 		return fd;
 	}
 	std::string name = opts.shm_name[0] == '/' ? opts.shm_name : "/" + opts.shm_name;
@@ -229,6 +248,8 @@ UniqueFd Server::Impl::make_shm() const
 	if (static_cast<std::uint64_t>(st.st_size) != size &&
 	    ::ftruncate(fd.get(), static_cast<off_t>(size)) < 0)
 		throw_errno("shm " + name + ": resize to " + bytes);
+	if (!opts.plain)
+		tag_region(fd.get(), size);
 	return fd;
 }
 

@@ -49,6 +49,10 @@ struct Options {
 	/// Otherwise a POSIX shared-memory object name for shm_open ("/" is
 	/// prepended if missing); it is created if needed and left in place.
 	std::string shm_name;
+	/// Serve a plain region: no cpc bus tag (struct cpc_bus_tag), so
+	/// cpc's modules leave the devices on it alone - for other users of
+	/// ivshmem. By default the region is tagged as a cpc bus.
+	bool plain = false;
 	/// Log peers joining and leaving and other details.
 	bool verbose = false;
 	/// Live peers at most, 1..65536; ids are 0..max_peers-1. A client that

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chan_mutate - the channel always comes back: run in the host VM (scenario
+ * chan) while chan_agent runs in the guest.
+ *
+ * Random writes hit the channel's shared region (through the host's raw
+ * debugfs shm file: the peer states and generations in the header, the
+ * layout fields, both rings' indexes and entries, the data area - never
+ * the scratch page, which holds the test mailbox) while a second thread
+ * keeps calling. Calls may fail meanwhile; the kernels must not complain.
+ * Once the writes stop, both ends must be in RUN and answer correctly
+ * within seconds, without any module being reloaded.
+ */
+#include <pthread.h>
+
+#include "chan_common.h"
+#include "kselftest_harness.h"
+#include "cpc_ring.h"
+
+#define MUTATIONS	12000
+#define RECOVER_SECONDS	10
+
+FIXTURE(mutate) {
+	char name[64];
+	int fd;
+	int shm;
+};
+
+FIXTURE_SETUP(mutate)
+{
+	ASSERT_EQ(0, chan_name(0, self->name, sizeof(self->name)));
+	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 120));
+	self->fd = chan_open(self->name);
+	ASSERT_LE(0, self->fd);
+	self->shm = chan_shm_open(self->name);
+	ASSERT_LE(0, self->shm);
+	ASSERT_EQ(0, mbox_agent_wait(self->shm, 120));
+}
+
+FIXTURE_TEARDOWN(mutate)
+{
+	close(self->fd);
+	close(self->shm);
+}
+
+struct caller {
+	int fd;
+	volatile int stop;
+	long ok, failed;
+};
+
+static void *call_loop(void *arg)
+{
+	struct caller *c = arg;
+	struct cpc_call r;
+	uint64_t v = 1;
+
+	while (!c->stop) {
+		if (chan_call(c->fd, CPC_PROC_PING, v, NULL, 0, 200, &r) == 0 && r.ret[0] == v)
+			c->ok++;
+		else
+			c->failed++;
+		v++;
+	}
+	return NULL;
+}
+
+/* A random offset where the protocol keeps its state (or, rarely, data). */
+static off_t pick_offset(const struct cpc_layout *l, unsigned int *seed)
+{
+	unsigned int r = rand_r(seed) % 100;
+
+	if (r < 45)	/* header: layout fields and both peer states */
+		return rand_r(seed) % sizeof(struct cpc_shm_header);
+	if (r < 75) {	/* the index lines of both rings */
+		off_t ring = rand_r(seed) % 2 ? l->req_off : l->cpl_off;
+
+		return ring + rand_r(seed) % sizeof(struct cpc_ring_idx);
+	}
+	if (r < 90)	/* ring entries */
+		return l->req_off + sizeof(struct cpc_ring_idx) +
+		       rand_r(seed) % (l->data_off - l->req_off - sizeof(struct cpc_ring_idx));
+	return l->data_off + rand_r(seed) % l->data_size;
+}
+
+TEST_F_TIMEOUT(mutate, comes_back_after_random_writes, 300)
+{
+	struct caller c = { .fd = self->fd };
+	struct cpc_layout l;
+	unsigned int seed = 0xc0ffee;
+	struct cpc_call r;
+	char chan[64], path[192], state[64];
+	pthread_t t;
+	double t0;
+	int i;
+
+	ASSERT_EQ(0, cpc_layout_compute(&l, chan_shm_size(self->shm)));
+	ASSERT_EQ(0, pthread_create(&t, NULL, call_loop, &c));
+	for (i = 0; i < MUTATIONS; i++) {
+		off_t off = pick_offset(&l, &seed);
+		uint32_t v;
+		uint8_t b;
+
+		switch (rand_r(&seed) % 3) {
+		case 0:		/* a small value: states, plausible indexes */
+			v = rand_r(&seed) % 8;
+			ASSERT_EQ(4, pwrite(self->shm, &v, 4, off & ~3));
+			break;
+		case 1:		/* any 32-bit value */
+			v = rand_r(&seed) ^ ((uint32_t)rand_r(&seed) << 16);
+			ASSERT_EQ(4, pwrite(self->shm, &v, 4, off & ~3));
+			break;
+		default:	/* one byte */
+			b = rand_r(&seed);
+			ASSERT_EQ(1, pwrite(self->shm, &b, 1, off));
+		}
+		if (i % 64 == 0)
+			usleep(1000);
+	}
+	c.stop = 1;
+	pthread_join(t, NULL);
+	TH_LOG("%d random writes; meanwhile %ld calls answered, %ld failed; host: %lld resets, %lld broken, %lld nudges",
+	       MUTATIONS, c.ok, c.failed, chan_sysfs_num(self->name, "resets"),
+	       chan_sysfs_num(self->name, "broken"), chan_sysfs_num(self->name, "nudges"));
+
+	t0 = cpc_now();
+	ASSERT_EQ(0, chan_wait_state(self->name, "ready", RECOVER_SECONDS));
+	for (i = 0; i < 50; i++) {
+		int ret = -1;
+
+		/* Until the first answer, a call may meet the last reset. */
+		while (cpc_now() < t0 + RECOVER_SECONDS) {
+			ret = chan_call(self->fd, CPC_PROC_PING, 1000 + i, NULL, 0, 1000, &r);
+			if (!ret || i)
+				break;
+			usleep(50 * 1000);
+		}
+		ASSERT_EQ(0, ret) TH_LOG("call %d after the writes: %s", i, strerror(-ret));
+		EXPECT_EQ(1000 + i, r.ret[0]);
+	}
+	TH_LOG("back and answering %.1f s after the writes stopped", cpc_now() - t0);
+	/* The guest end runs too, in the host's generation. */
+	ASSERT_LT(0, mbox_cmd(self->shm, MBOX_READ, MBOX_CHANNEL_NAME, NULL, 0, 0,
+			      chan, sizeof(chan)));
+	snprintf(path, sizeof(path), "/sys/kernel/cpc_guest/channels/%s/state", chan);
+	ASSERT_LT(0, mbox_cmd(self->shm, MBOX_READ, path, NULL, 0, 0, state, sizeof(state)));
+	EXPECT_EQ(0, strncmp(state, "run", 3)) TH_LOG("guest end: %s", state);
+}
+
+TEST_HARNESS_MAIN
