@@ -420,11 +420,12 @@ static int cpc_slice_give_back(struct cpc_slice *s, bool scrub)
 		ret = ret ?: err;
 	}
 	/*
-	 * Release all the CPUs before bringing any back: the hot-plug guard
-	 * refuses a thread of a core that still has a thread in a slice.
-	 * Whatever stays offline stays the slice's.
+	 * Release all the slice's CPUs (those a failed create reserved but
+	 * never took too) before bringing any back: the hot-plug guard refuses
+	 * a thread of a core that still has a thread in a slice. Whatever
+	 * stays offline stays the slice's.
 	 */
-	for_each_cpu(cpu, s->offlined)
+	for_each_cpu(cpu, s->cpus)
 		cpumask_clear_cpu(cpu, &cpc_sliced_cpus);
 	for_each_cpu(cpu, s->offlined) {
 		err = scrub && cpc_fault(&step) ? -EIO : cpc_slice_online_cpu(s, cpu);

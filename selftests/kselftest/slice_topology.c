@@ -167,6 +167,29 @@ TEST_F(topo, offline_sibling_held)
 }
 
 /*
+ * A create failing after it took CPU 2 gives it back although its sibling
+ * CPU 3 is still reserved by the same create (steps: CPU2, CPU3, ...).
+ */
+TEST_F(topo, create_fails_midway_gives_core_back)
+{
+	for (int step = 1; step <= 4; step++) {
+		char n[8];
+
+		snprintf(n, sizeof(n), "%d", step);
+		ASSERT_EQ(0, cpc_write_file("/sys/kernel/debug/cpc_host/fail_step", n));
+		EXPECT_EQ(EIO, slice_create(self->fd, "t", 0xc, 128 * MiB)) {
+			TH_LOG("failure injected at step %d", step);
+		}
+		EXPECT_EQ(1, cpu_online(2));
+		EXPECT_EQ(1, cpu_online(3));
+		EXPECT_TRUE(wait_block_online(BLOCK_B));
+	}
+	/* Nothing stays reserved: the core slices again. */
+	EXPECT_EQ(0, slice_create(self->fd, "t", 0xc, 128 * MiB));
+	EXPECT_EQ(0, slice_destroy(self->fd, "t"));
+}
+
+/*
  * A CPU that has not been online since cpc_host was loaded has an unknown
  * core: it may not come up while a slice lives.
  */
