@@ -297,6 +297,42 @@ static int mem_pwrite(const char *name, const void *buf, size_t len, off_t off)
 	return n;
 }
 
+/*
+ * Reads the first @len bytes of slice @name's memory through debugfs: the
+ * non-zero bytes, and the 1 MiB chunks that hold @tag. Returns 0 or -errno.
+ */
+static int mem_scan(const char *name, size_t len, const char *tag, long long *nonzero,
+		    long long *tagged)
+{
+	static const char zero[64];
+	char path[256], *chunk = malloc(MiB);
+	int fd, ret = 0;
+
+	*nonzero = *tagged = 0;
+	snprintf(path, sizeof(path), DEBUGFS_SLICES "/%s/mem", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !chunk) {
+		ret = -errno;
+		goto out;
+	}
+	for (off_t off = 0; off < (off_t)len; off += MiB) {
+		if (pread(fd, chunk, MiB, off) != MiB) {
+			ret = -EIO;
+			break;
+		}
+		*tagged += !!memmem(chunk, MiB, tag, strlen(tag));
+		for (size_t i = 0; i < MiB; i += sizeof(zero))
+			if (memcmp(chunk + i, zero, sizeof(zero)))
+				for (size_t j = i; j < i + sizeof(zero); j++)
+					*nonzero += !!chunk[j];
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(chunk);
+	return ret;
+}
+
 static int create_verbose(int fd, struct cpc_slice_create *r)
 {
 	return ioctl(fd, CPC_IOCTL_SLICE_CREATE, r);
@@ -308,8 +344,7 @@ TEST_F(slice, scrub_zeroes_memory)
 	struct cpc_slice_create r;
 	const off_t offs[] = { 0, 4096, 12345, 64 * MiB + 7, 128 * MiB - sizeof(marker) };
 	char path[256], buf[64];
-	char *chunk;
-	long long zero = 0, total = 0, found = 0;
+	long long nonzero, found;
 	int fd;
 
 	slice_req_blocks(&r, "scrub", 0x2, 1, &b);
@@ -334,29 +369,19 @@ TEST_F(slice, scrub_zeroes_memory)
 	ASSERT_EQ(0, create_verbose(self->fd, &r)) {
 		TH_LOG("re-slicing block %u: %s", b, strerror(errno));
 	}
+	ASSERT_EQ(0, mem_scan("scrub", 128 * MiB, marker, &nonzero, &found));
 	fd = open(DEBUGFS_SLICES "/scrub/mem", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	chunk = malloc(MiB);
-	ASSERT_NE(NULL, chunk);
-	for (off_t off = 0; off < (off_t)(128 * MiB); off += MiB) {
-		ASSERT_EQ(MiB, pread(fd, chunk, MiB, off));
-		for (size_t i = 0; i < MiB; i++)
-			zero += !chunk[i];
-		total += MiB;
-		if (memmem(chunk, MiB, marker, sizeof(marker) - 1))
-			found++;
-	}
 	for (unsigned int i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
 		memset(buf, 0x55, sizeof(buf));
 		ASSERT_EQ(sizeof(marker), pread(fd, buf, sizeof(marker), offs[i]));
 		EXPECT_NE(0, memcmp(buf, marker, sizeof(marker)));
 	}
-	free(chunk);
 	close(fd);
-	TH_LOG("%lld of %lld bytes zero after destroy + re-slice", zero, total);
+	TH_LOG("%lld non-zero bytes after destroy + re-slice", nonzero);
 	EXPECT_EQ(0, found);
 	/* Whatever the host did with the block in between, create zeroed it. */
-	EXPECT_EQ(total, zero);
+	EXPECT_EQ(0, nonzero);
 	/* The last scrub is the re-slicing create's: one block. */
 	ASSERT_LT(0, sysfs_str("/sys/kernel/cpc_host/last_scrub", buf, sizeof(buf)));
 	EXPECT_EQ(0, strncmp(buf, "134217728 ", 10));
@@ -388,11 +413,11 @@ static const char host_tag[] = "cpc-host-data:";
 TEST_F(slice, create_scrubs_host_data)
 {
 	const size_t len = 224 * MiB, psz = sysconf(_SC_PAGESIZE);
-	long long on_dimm = 0, nonzero = 0, tags = 0, kept_bad = 0;
+	long long on_dimm = 0, nonzero, tagged, kept_bad = 0;
 	__u32 blocks[2] = { BLOCK_A, BLOCK_B };
 	struct cpc_slice_create r;
-	char *p, *chunk;
-	int pm, fd;
+	char *p;
+	int pm;
 
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
@@ -414,26 +439,9 @@ TEST_F(slice, create_scrubs_host_data)
 
 	slice_req_blocks(&r, "scrub", 0x2, 2, blocks);
 	ASSERT_EQ(0, ioctl(self->fd, CPC_IOCTL_SLICE_CREATE, &r));
-	fd = open(DEBUGFS_SLICES "/scrub/mem", O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	chunk = malloc(MiB);
-	ASSERT_NE(NULL, chunk);
-	for (off_t off = 0; off < (off_t)(256 * MiB); off += MiB) {
-		ASSERT_EQ(MiB, pread(fd, chunk, MiB, off));
-		for (size_t i = 0; i < MiB; i += 32) {
-			static const char zero[32];
-
-			if (!memcmp(chunk + i, zero, sizeof(zero)))
-				continue;
-			tags += !memcmp(chunk + i, host_tag, sizeof(host_tag) - 1);
-			for (size_t j = i; j < i + 32; j++)
-				nonzero += !!chunk[j];
-		}
-	}
-	free(chunk);
-	close(fd);
-	TH_LOG("slice memory: %lld non-zero bytes, %lld host tags", nonzero, tags);
-	EXPECT_EQ(0, tags);
+	ASSERT_EQ(0, mem_scan("scrub", 256 * MiB, host_tag, &nonzero, &tagged));
+	TH_LOG("slice memory: %lld non-zero bytes, %lld MiB with host data", nonzero, tagged);
+	EXPECT_EQ(0, tagged);
 	EXPECT_EQ(0, nonzero);
 	/* The pages the host kept were migrated, not lost. */
 	for (size_t off = len / 2; off < len; off += psz) {
