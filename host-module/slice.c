@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * slice.c - slice lifecycle: create (take CPUs and memory blocks away from
- * the host), destroy (scrub, give everything back), the slice list, the CPU
- * hot-plug guard and the debugfs test hooks.
+ * the host, scrub the memory), destroy (scrub, give everything back), the
+ * slice list, the CPU hot-plug guard and the debugfs test hooks.
  *
  * See slice.h for the lock order. Everything that changes a slice runs
  * under cpc_slices_mutex; create validates the whole request before its
@@ -11,9 +11,20 @@
  *
  * CPUs of a slice cannot be brought back behind the module's back: a
  * dynamic CPU hot-plug PREPARE state refuses to bring up any CPU in
- * cpc_sliced_cpus before it is started,
- * so "echo 1 > /sys/devices/system/cpu/cpuN/online" fails with EBUSY. The
- * module clears a CPU's bit just before it calls add_cpu() itself.
+ * cpc_sliced_cpus, or any other thread of a sliced core (slice_topology.c),
+ * before it is started, so "echo 1 > /sys/devices/system/cpu/cpuN/online"
+ * fails with EBUSY. Create sets the bits of its CPUs once they are
+ * validated (under cpus_read_lock(), so no CPU comes up between the check
+ * and the reservation); the module clears them just before it calls
+ * add_cpu() itself.
+ *
+ * Memory: a slice takes only plain System RAM (the iomem resource the
+ * firmware or ACPI hot-plug gave the host, not memory a driver such as
+ * virtio-mem or dax/kmem manages) and gives it back the same way
+ * (add_memory(), a firmware-visible "System RAM" resource). Its memory is
+ * zeroed when it is taken (offline_and_remove_memory() leaves stale copies
+ * of migrated pages and old free pages behind) and again when it is given
+ * back.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -23,6 +34,7 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/io.h>
+#include <linux/ioport.h>
 #include <linux/ktime.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
@@ -50,8 +62,9 @@ static struct dentry *cpc_slices_debugfs;
 /*
  * Fault injection for the tests (debugfs cpc_host/fail_step, root only):
  * when non-zero, side-effect step N of the next create (each CPU taken
- * offline, each block removed) or destroy (each block re-added, each CPU
- * brought back) fails with -EIO instead of running; then it resets to 0.
+ * offline, each block removed, each block scrubbed) or destroy (each block
+ * re-added, each CPU brought back) fails with -EIO instead of running;
+ * then it resets to 0.
  * Read and written under cpc_slices_mutex by the slice code.
  */
 static u32 cpc_fail_step;
@@ -65,10 +78,7 @@ static bool cpc_fault(unsigned int *step)
 	return true;
 }
 
-/* Resource name add_memory_driver_managed() requires: "System RAM (<drv>)". */
-static const char cpc_sysram_name[] = "System RAM (cpc_host)";
-
-/* Last scrub, for the benchmark (sysfs last_scrub). */
+/* Last scrub (create or destroy), for the benchmark (sysfs last_scrub). */
 atomic64_t cpc_last_scrub_bytes;
 atomic64_t cpc_last_scrub_ns;
 
@@ -114,6 +124,45 @@ bool cpc_slice_block_usable(unsigned long index)
 			return false;
 	}
 	return true;
+}
+
+/* Walks the System RAM resources of one block; see cpc_slice_block_plain_ram(). */
+struct cpc_ram_walk {
+	u64 next;	/* first byte not yet covered */
+	bool plain;
+};
+
+static int cpc_ram_walk_one(struct resource *res, void *arg)
+{
+	struct cpc_ram_walk *w = arg;
+
+	if (res->start != w->next || res->desc != IORES_DESC_NONE ||
+	    (res->flags & IORESOURCE_SYSRAM_DRIVER_MANAGED)) {
+		w->plain = false;
+		return 1;
+	}
+	w->next = res->end + 1;
+	return 0;
+}
+
+/**
+ * cpc_slice_block_plain_ram() - the host may give this block to a slice.
+ * @index: memory block index.
+ *
+ * Return: true if the whole block is plain System RAM: covered without a
+ * gap by busy iomem resources with IORESOURCE_SYSTEM_RAM, no descriptor
+ * and no IORESOURCE_SYSRAM_DRIVER_MANAGED (boot RAM and ACPI hot-plugged
+ * DIMMs, shown as "System RAM" in /proc/iomem); false for memory a driver
+ * added and manages ("System RAM (virtio_mem)", "System RAM (kmem)", ...).
+ */
+bool cpc_slice_block_plain_ram(unsigned long index)
+{
+	u64 bs = cpc_slice_block_size(), start = (u64)index * bs;
+	struct cpc_ram_walk w = { .next = start, .plain = true };
+
+	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
+			    start, start + bs - 1, &w, cpc_ram_walk_one);
+	return w.plain && w.next == start + bs;
 }
 
 bool cpc_block_in_any_slice(unsigned long index)
@@ -172,6 +221,11 @@ static int cpc_cpu_prepare(unsigned int cpu)
 {
 	if (cpumask_test_cpu(cpu, &cpc_sliced_cpus)) {
 		pr_notice_ratelimited("CPU%u belongs to a slice: refusing to bring it online\n",
+				      cpu);
+		return -EBUSY;
+	}
+	if (cpc_cpu_held_by_slice(cpu)) {
+		pr_notice_ratelimited("CPU%u may be a thread of a sliced core: refusing to bring it online\n",
 				      cpu);
 		return -EBUSY;
 	}
@@ -287,12 +341,16 @@ static void cpc_slice_debugfs_add(struct cpc_slice *s)
 
 /* ---- create / destroy ------------------------------------------------- */
 
+/*
+ * Gives a block back as what it was when the slice took it: plain System
+ * RAM (the only kind create accepts), firmware-visible, onlined by the
+ * host's memory hot-plug policy.
+ */
 static int cpc_slice_readd_block(struct cpc_slice_block *b)
 {
 	int ret;
 
-	ret = add_memory_driver_managed(b->nid, b->start, cpc_slice_block_size(),
-					cpc_sysram_name, MHP_NONE);
+	ret = add_memory(b->nid, b->start, cpc_slice_block_size(), MHP_NONE);
 	if (ret) {
 		pr_err("re-adding memory 0x%llx failed: %d\n", b->start, ret);
 		return ret;
@@ -301,14 +359,33 @@ static int cpc_slice_readd_block(struct cpc_slice_block *b)
 	return 0;
 }
 
+/* Zeroes a removed block (memremap + memset in 2 MiB steps); counts it in last_scrub. */
+static int cpc_slice_scrub_block(const struct cpc_slice_block *b)
+{
+	u64 bs = cpc_slice_block_size(), done;
+	ktime_t t0 = ktime_get();
+	void *map = memremap(b->start, bs, MEMREMAP_WB);
+
+	if (!map) {
+		pr_err("cannot map memory 0x%llx to scrub it\n", b->start);
+		return -ENOMEM;
+	}
+	for (done = 0; done < bs; done += SZ_2M) {
+		memset(map + done, 0, min_t(u64, SZ_2M, bs - done));
+		cond_resched();
+	}
+	memunmap(map);
+	atomic64_add(bs, &cpc_last_scrub_bytes);
+	atomic64_add(ktime_to_ns(ktime_sub(ktime_get(), t0)), &cpc_last_scrub_ns);
+	return 0;
+}
+
 static int cpc_slice_online_cpu(struct cpc_slice *s, unsigned int cpu)
 {
 	int ret;
 
-	cpumask_clear_cpu(cpu, &cpc_sliced_cpus);
 	ret = add_cpu(cpu);	/* 1: already online, which is what we want */
 	if (ret < 0) {
-		cpumask_set_cpu(cpu, &cpc_sliced_cpus);
 		pr_err("bringing CPU%u back failed: %d\n", cpu, ret);
 		return ret;
 	}
@@ -332,50 +409,52 @@ static int cpc_slice_give_back(struct cpc_slice *s, bool scrub)
 		if (!b->removed)
 			continue;
 		if (scrub) {
-			u64 bs = cpc_slice_block_size(), done;
-			ktime_t t0 = ktime_get();
-			void *map = memremap(b->start, bs, MEMREMAP_WB);
-
-			if (!map) {
-				pr_err("cannot map memory 0x%llx to scrub it\n", b->start);
-				ret = ret ?: -ENOMEM;
+			err = cpc_slice_scrub_block(b);
+			if (err) {
+				ret = ret ?: err;
 				continue;
 			}
-			for (done = 0; done < bs; done += SZ_2M) {
-				memset(map + done, 0, min_t(u64, SZ_2M, bs - done));
-				cond_resched();
-			}
-			memunmap(map);
-			atomic64_add(bs, &cpc_last_scrub_bytes);
-			atomic64_add(ktime_to_ns(ktime_sub(ktime_get(), t0)),
-				     &cpc_last_scrub_ns);
 		}
 		/* Faults only in destroy (scrub): a roll-back must be complete. */
 		err = scrub && cpc_fault(&step) ? -EIO : cpc_slice_readd_block(b);
 		ret = ret ?: err;
 	}
+	/*
+	 * Release all the slice's CPUs (those a failed create reserved but
+	 * never took too) before bringing any back: the hot-plug guard refuses
+	 * a thread of a core that still has a thread in a slice. Whatever
+	 * stays offline stays the slice's.
+	 */
+	for_each_cpu(cpu, s->cpus)
+		cpumask_clear_cpu(cpu, &cpc_sliced_cpus);
 	for_each_cpu(cpu, s->offlined) {
 		err = scrub && cpc_fault(&step) ? -EIO : cpc_slice_online_cpu(s, cpu);
 		ret = ret ?: err;
 	}
+	for_each_cpu(cpu, s->offlined)
+		cpumask_set_cpu(cpu, &cpc_sliced_cpus);
 	return ret;
 }
 
 /*
- * Roll-back of a failed create: give everything back; whatever could not be
- * given back is logged and released from the slice (the slice is about to
- * be freed), so the admin can bring it back by hand.
+ * Roll-back of a failed create: give everything back and drop the
+ * reservation of the slice's CPUs; whatever could not be given back is
+ * logged and released from the slice (the slice is about to be freed), so
+ * the admin can bring it back by hand.
  */
 static void cpc_slice_forget(struct cpc_slice *s)
 {
 	unsigned int cpu, i;
+	int ret = cpc_slice_give_back(s, false);
 
-	if (!cpc_slice_give_back(s, false))
-		return;
-	for_each_cpu(cpu, s->offlined) {
+	for_each_cpu(cpu, s->cpus) {
+		if (cpumask_test_cpu(cpu, s->offlined))
+			pr_err("CPU%u stays offline after a failed create; online it by hand\n",
+			       cpu);
 		cpumask_clear_cpu(cpu, &cpc_sliced_cpus);
-		pr_err("CPU%u stays offline after a failed create; online it by hand\n", cpu);
 	}
+	if (!ret)
+		return;
 	for (i = 0; i < s->nr_blocks; i++)
 		if (s->blocks[i].removed)
 			pr_err("memory 0x%llx stays removed after a failed create\n",
@@ -427,9 +506,10 @@ static bool cpc_host_can_spare(u64 bytes)
 }
 
 /*
- * Validates the CPUs of @req into @cpus. Caller holds cpc_slices_mutex and
- * cpus_read_lock() is not needed: a CPU going offline meanwhile makes
- * remove_cpu() fail and create roll back.
+ * Validates the CPUs of @req into @cpus: each one, then whole cores and one
+ * node (slice_topology.c). Caller holds cpc_slices_mutex and
+ * cpus_read_lock(), and reserves @cpus in cpc_sliced_cpus before dropping
+ * it, so no thread of a core being sliced comes up unnoticed.
  */
 static int cpc_slice_check_cpus(const struct cpc_slice_create *req,
 				struct cpumask *cpus)
@@ -467,7 +547,8 @@ static int cpc_slice_check_cpus(const struct cpc_slice_create *req,
 		pr_info_ratelimited("create %s: the host would keep no CPU\n", req->name);
 		return -ENOSPC;
 	}
-	return 0;
+	return cpc_slice_check_topology(req->name, cpus,
+					req->flags & CPC_SLICE_CREATE_MULTI_NODE);
 }
 
 /* Validates or picks the memory blocks of @req into @s->blocks. */
@@ -497,6 +578,11 @@ static int cpc_slice_check_memory(const struct cpc_slice_create *req,
 						    req->name, idx);
 				return -ENODEV;
 			}
+			if (!cpc_slice_block_plain_ram(idx)) {
+				pr_info_ratelimited("create %s: block %lu is not plain System RAM (a driver manages it)\n",
+						    req->name, idx);
+				return -EACCES;
+			}
 			s->blocks[i].start = (u64)idx * bs;
 		}
 		s->nr_blocks = req->nr_blocks;
@@ -510,12 +596,13 @@ static int cpc_slice_check_memory(const struct cpc_slice_create *req,
 		/* Highest blocks first: hot-plugged memory sits at the top. */
 		i = 0;
 		for (idx = cpc_slice_max_block(); idx-- > 0 && i < n;) {
-			if (cpc_block_in_any_slice(idx) || !cpc_slice_block_usable(idx))
+			if (cpc_block_in_any_slice(idx) || !cpc_slice_block_usable(idx) ||
+			    !cpc_slice_block_plain_ram(idx))
 				continue;
 			s->blocks[i++].start = (u64)idx * bs;
 		}
 		if (i < n) {
-			pr_info_ratelimited("create %s: only %u free movable memory blocks\n",
+			pr_info_ratelimited("create %s: only %u free movable System RAM blocks\n",
 					    req->name, i);
 			return -ENOSPC;
 		}
@@ -558,7 +645,8 @@ int cpc_slice_create(const struct cpc_slice_create *req,
 	int ret;
 
 	/* Everything that needs no lock first. */
-	if (req->flags & ~CPC_SLICE_CREATE_BLOCKS || req->reserved ||
+	if (req->flags & ~(CPC_SLICE_CREATE_BLOCKS | CPC_SLICE_CREATE_MULTI_NODE) ||
+	    req->reserved ||
 	    memchr_inv(req->reserved2, 0, sizeof(req->reserved2)))
 		return -EINVAL;
 	if (cpc_slice_check_name(req->name, sizeof(req->name)))
@@ -589,12 +677,17 @@ int cpc_slice_create(const struct cpc_slice_create *req,
 		ret = -EEXIST;
 		goto err_unlock;
 	}
+	cpus_read_lock();
 	ret = cpc_slice_check_cpus(req, s->cpus);
+	if (!ret)	/* reserved: undone by cpc_slice_forget() */
+		for_each_cpu(cpu, s->cpus)
+			cpumask_set_cpu(cpu, &cpc_sliced_cpus);
+	cpus_read_unlock();
 	if (ret)
 		goto err_unlock;
 	ret = cpc_slice_check_memory(req, s);
 	if (ret)
-		goto err_unlock;
+		goto err_give_back;
 	sort(s->blocks, s->nr_blocks, sizeof(s->blocks[0]), cpc_slice_cmp_blocks, NULL);
 	cpumask_copy(s->filters.ipi_cpus, s->cpus);
 	s->filters.ipi_manager = true;
@@ -606,12 +699,10 @@ int cpc_slice_create(const struct cpc_slice_create *req,
 			ret = -EINTR;
 			goto err_give_back;
 		}
-		cpumask_set_cpu(cpu, &cpc_sliced_cpus);
 		ret = cpc_fault(&step) ? -EIO : remove_cpu(cpu);
 		if (ret > 0)	/* went offline since validation: not ours to take */
 			ret = -EBUSY;
 		if (ret) {
-			cpumask_clear_cpu(cpu, &cpc_sliced_cpus);
 			pr_info_ratelimited("create %s: taking CPU%u offline failed: %d\n",
 					    req->name, cpu, ret);
 			goto err_give_back;
@@ -631,6 +722,21 @@ int cpc_slice_create(const struct cpc_slice_create *req,
 			goto err_give_back;
 		}
 		s->blocks[i].removed = true;
+	}
+	/* Nothing of the host's may be left in what the slice gets. */
+	atomic64_set(&cpc_last_scrub_bytes, 0);
+	atomic64_set(&cpc_last_scrub_ns, 0);
+	for (i = 0; i < s->nr_blocks; i++) {
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			goto err_give_back;
+		}
+		ret = cpc_fault(&step) ? -EIO : cpc_slice_scrub_block(&s->blocks[i]);
+		if (ret) {
+			pr_info_ratelimited("create %s: scrubbing memory 0x%llx failed: %d\n",
+					    req->name, s->blocks[i].start, ret);
+			goto err_give_back;
+		}
 	}
 
 	s->state = CPC_SLICE_CREATED;
@@ -710,6 +816,10 @@ int cpc_slices_init(struct kobject *root, struct dentry *debugfs_root)
 {
 	int ret;
 
+	/* The guard below asks it, so it comes first. */
+	ret = cpc_topology_init();
+	if (ret)
+		return ret;
 	/*
 	 * A PREPARE state runs on the control CPU before the CPU is kicked:
 	 * refusing there means a sliced CPU never executes a single host
@@ -718,13 +828,16 @@ int cpc_slices_init(struct kobject *root, struct dentry *debugfs_root)
 	 */
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "cpc_host/slice:prepare",
 					cpc_cpu_prepare, NULL);
-	if (ret < 0)
+	if (ret < 0) {
+		cpc_topology_exit();
 		return ret;
+	}
 	cpc_cpuhp_state = ret;
 
 	ret = cpc_slice_sysfs_init(root);
 	if (ret) {
 		cpuhp_remove_state_nocalls(cpc_cpuhp_state);
+		cpc_topology_exit();
 		return ret;
 	}
 	cpc_slices_debugfs = debugfs_create_dir("slices", debugfs_root);
@@ -751,4 +864,5 @@ void cpc_slices_exit(void)
 	debugfs_remove_recursive(cpc_slices_debugfs);
 	cpc_slice_sysfs_exit();
 	cpuhp_remove_state_nocalls(cpc_cpuhp_state);
+	cpc_topology_exit();
 }

@@ -16,7 +16,8 @@
  *      cpc_mediate_send() take only this lock.
  *
  * cpc_sliced_cpus is a cpumask updated with atomic bit operations; the CPU
- * hot-plug online callback reads it without any lock.
+ * hot-plug PREPARE callback reads it without any lock. It holds the CPUs of
+ * every slice, and during a create the CPUs it has reserved.
  */
 #ifndef CPC_HOST_SLICE_H
 #define CPC_HOST_SLICE_H
@@ -143,8 +144,17 @@ int cpc_slice_destroy(struct cpc_slice *s);
 u64 cpc_slice_block_size(void);
 u64 cpc_slice_mem_bytes(const struct cpc_slice *s);
 bool cpc_slice_block_usable(unsigned long index);
+bool cpc_slice_block_plain_ram(unsigned long index);
 unsigned long cpc_slice_max_block(void);
 bool cpc_block_in_any_slice(unsigned long index);
+
+/* slice_topology.c */
+int cpc_topology_init(void);
+void cpc_topology_exit(void);
+bool cpc_cpu_on_boot_core(unsigned int cpu);
+bool cpc_cpu_held_by_slice(unsigned int cpu);
+int cpc_slice_check_topology(const char *name, const struct cpumask *cpus,
+			     bool multi_node);
 
 /* slice_filter.c */
 int cpc_slice_filters_init(struct cpc_slice *s);

@@ -318,13 +318,16 @@ void cpc_slice_put(struct cpc_slice *s)
 static ssize_t avail_cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
 			       char *buf)
 {
+	unsigned int cpu;
 	cpumask_var_t m;
 	ssize_t n;
 
 	if (!alloc_cpumask_var(&m, GFP_KERNEL))
 		return -ENOMEM;
 	cpumask_andnot(m, cpu_online_mask, &cpc_sliced_cpus);
-	cpumask_clear_cpu(0, m);	/* the boot CPU */
+	for_each_cpu(cpu, m)	/* the boot CPU and its threads */
+		if (cpc_cpu_on_boot_core(cpu))
+			cpumask_clear_cpu(cpu, m);
 	n = sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(m));
 	free_cpumask_var(m);
 	return n;
@@ -340,7 +343,8 @@ static int cpc_free_blocks(unsigned long *idx, unsigned int max)
 		return -EINTR;
 	end = cpc_slice_max_block();
 	for (b = 0; b < end && n < max; b++)
-		if (!cpc_block_in_any_slice(b) && cpc_slice_block_usable(b))
+		if (!cpc_block_in_any_slice(b) && cpc_slice_block_usable(b) &&
+		    cpc_slice_block_plain_ram(b))
 			idx[n++] = b;
 	mutex_unlock(&cpc_slices_mutex);
 	return n;

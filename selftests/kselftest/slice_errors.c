@@ -88,6 +88,8 @@ TEST_F(err, create_flags_and_reserved)
 {
 	self->r.flags = 0x80;
 	EXPECT_EQ(EINVAL, create(self->fd, &self->r));
+	self->r.flags = 0x4;	/* the first bit not defined */
+	EXPECT_EQ(EINVAL, create(self->fd, &self->r));
 	self->r.flags = 0;
 	self->r.reserved = 1;
 	EXPECT_EQ(EINVAL, create(self->fd, &self->r));
@@ -239,6 +241,22 @@ TEST_F(err, create_host_short_of_memory)
 	slice_req(&self->r, "t", 0x2, 256 * MiB);
 	EXPECT_EQ(ENOMEM, create(self->fd, &self->r));
 	munmap(p, hog);
+}
+
+/*
+ * CPC_SLICE_CREATE_MULTI_NODE only allows more: on this one-node host it
+ * changes nothing. (EXDEV, EACCES and the whole-core EINVALs need another
+ * topology: slice_topology.c.)
+ */
+TEST_F(err, create_multi_node_flag)
+{
+	char buf[32];
+
+	self->r.flags = CPC_SLICE_CREATE_MULTI_NODE;
+	ASSERT_EQ(0, create(self->fd, &self->r));
+	ASSERT_LT(0, slice_attr("t", "cpus", buf, sizeof(buf)));
+	EXPECT_STREQ("1", buf);
+	EXPECT_EQ(0, slice_destroy(self->fd, "t"));
 }
 
 /* Drops CAP_SYS_ADMIN in a child and runs @cmd there; returns the child's errno. */

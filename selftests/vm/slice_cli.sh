@@ -4,7 +4,7 @@
 # "cpcctl: <what>: <why>" with a non-zero exit.
 n=0 pass=0 fail=0
 echo "TAP version 13"
-echo "1..21"
+echo "1..24"
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok $n $2"; else fail=$((fail + 1)); echo "not ok $n $2"; fi; }
 out=/tmp/cli.out err=/tmp/cli.err
 # run WANT_RC NAME cmd...: WANT_RC "0" or "fail" (any non-zero).
@@ -41,6 +41,10 @@ r=0; grep -q '^cpcctl: create slice x: Device or resource busy$' $err || { sed '
 run fail "show of a missing slice" cpcctl slice show nosuch
 run 0 destroy cpcctl slice destroy demo
 run fail "bad size" cpcctl slice create x --cpus 1 --mem 12Q
+# --multi-node only allows more: on this one-node host it changes nothing.
+run 0 "create --multi-node" cpcctl slice create mn --cpus 1 --mem 128M --multi-node --json
+r=0; has '"cpus": "1"' $out || r=1; ok $r "create --multi-node took CPU 1"
+run 0 "destroy it" cpcctl slice destroy mn
 [ "$(cat /sys/devices/system/cpu/online)" = 0-3 ] && r=0 || r=1
 ok $r "all CPUs back online"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"

@@ -102,12 +102,21 @@ enum cpc_slice_state {
 #define CPC_SLICE_CREATE_BLOCKS 0x1U
 
 /**
+ * CPC_SLICE_CREATE_MULTI_NODE - flag of &struct cpc_slice_create: the CPUs
+ * may come from more than one NUMA node (without it, EXDEV).
+ */
+#define CPC_SLICE_CREATE_MULTI_NODE 0x2U
+
+/**
  * struct cpc_slice_create - argument of CPC_IOCTL_SLICE_CREATE.
  * @size:      (in) sizeof(struct cpc_slice_create) as the caller knows it.
- * @flags:     (in) 0 or CPC_SLICE_CREATE_BLOCKS.
+ * @flags:     (in) 0, or CPC_SLICE_CREATE_BLOCKS and/or
+ *             CPC_SLICE_CREATE_MULTI_NODE.
  * @name:      (in) name of the new slice (see above).
  * @cpus:      (in) bitmap of the CPUs to take: bit (n % 64) of cpus[n / 64]
- *             is CPU n.
+ *             is CPU n. Whole cores: every online thread of each core
+ *             named (never the boot CPU's core), from one NUMA node unless
+ *             CPC_SLICE_CREATE_MULTI_NODE is set.
  * @mem_bytes: (in) without CPC_SLICE_CREATE_BLOCKS: bytes of memory to take,
  *             a non-zero multiple of the memory block size; must be zero
  *             with CPC_SLICE_CREATE_BLOCKS. (out) bytes taken.
@@ -138,9 +147,25 @@ struct cpc_slice_create {
  * them a slice.
  *
  * Everything is validated before the first change. Then every CPU is taken
- * offline (remove_cpu) and every memory block offlined and removed
- * (offline_and_remove_memory). On any failure, and when a signal arrives,
- * exactly what this call changed is undone and the first error returned.
+ * offline (remove_cpu), every memory block offlined and removed
+ * (offline_and_remove_memory) and zeroed, so nothing the host left there
+ * (stale copies of migrated pages, old free pages) reaches the slice. On
+ * any failure, and when a signal arrives, exactly what this call changed
+ * is undone and the first error returned.
+ *
+ * CPUs: a slice takes whole cores, so no thread of one of its cores runs
+ * anything else: a CPU list must hold every online SMT sibling of each of
+ * its CPUs (topology_sibling_cpumask), never a thread of the boot CPU's
+ * core; siblings that are offline stay offline until destroy (bringing
+ * one up is refused with EBUSY, as for the slice's own CPUs, and so is
+ * bringing up, while any slice lives, a CPU that has not been online since
+ * cpc_host was loaded, whose core is unknown). The CPUs must lie on one
+ * NUMA node unless CPC_SLICE_CREATE_MULTI_NODE is set.
+ *
+ * Memory: only plain System RAM - an iomem resource "System RAM" with
+ * IORESOURCE_SYSTEM_RAM and without IORESOURCE_SYSRAM_DRIVER_MANAGED, as
+ * boot RAM and ACPI hot-plugged DIMMs are. Memory another driver added and
+ * manages (virtio-mem, dax/kmem: "System RAM (<driver>)") is never taken.
  * A live slice holds a reference on cpc_host: the module cannot be unloaded
  * until every slice is destroyed.
  *
@@ -154,26 +179,33 @@ struct cpc_slice_create {
  * EINVAL  @size too small, unknown @flags bit, @reserved/@reserved2
  *         not zero; bad @name (empty, not NUL-terminated, bad
  *         character); no CPU, or the boot CPU, or a CPU at or above
- *         CPC_SLICE_MAX_CPUS in @cpus; @mem_bytes zero or not a
+ *         CPC_SLICE_MAX_CPUS in @cpus; a CPU that shares a core with
+ *         the boot CPU, or whose core has an online thread (or one in
+ *         another slice) missing from @cpus; @mem_bytes zero or not a
  *         multiple of the memory block size; @mem_bytes given with
  *         CPC_SLICE_CREATE_BLOCKS, or @nr_blocks without; @nr_blocks
  *         out of range, a duplicated block, unused @blocks not zero
  * E2BIG   @size larger than known and the extra bytes are not zero
  * EEXIST  a slice with this @name exists
+ * EXDEV   the CPUs lie on more than one NUMA node and
+ *         CPC_SLICE_CREATE_MULTI_NODE is not set
  * ENODEV  a CPU in @cpus is not present, or a block in @blocks is not
  *         online memory in ZONE_MOVABLE (absent, offline, or not
  *         hot-removable)
+ * EACCES  a block in @blocks is not plain System RAM: another driver
+ *         manages it (virtio-mem, dax/kmem, ...)
  * EBUSY   a CPU is offline or in another slice, or a block is in
  *         another slice
- * ENOSPC  fewer free movable blocks than @mem_bytes asks for, or the
- *         host would keep no online CPU
+ * ENOSPC  fewer free movable System RAM blocks than @mem_bytes asks
+ *         for, or the host would keep no online CPU
  * ENOMEM  the host would lack free memory to migrate the blocks' pages
  *         out, or the kernel is out of memory
  * EINTR   a signal arrived; everything was rolled back
  * EIO     a failure injected for tests (debugfs cpc_host/fail_step),
  *         after a complete roll-back
  * other   the error of remove_cpu() or offline_and_remove_memory()
- *         (e.g. EBUSY, EAGAIN), after a complete roll-back
+ *         (e.g. EBUSY, EAGAIN), or ENOMEM when a block cannot be mapped
+ *         to zero it, after a complete roll-back
  * ======  ============================================================
  */
 #define CPC_IOCTL_SLICE_CREATE _IOWR(CPC_IOC_MAGIC, 0x10, struct cpc_slice_create)
@@ -196,9 +228,10 @@ struct cpc_slice_ref {
  * CPC_IOCTL_SLICE_DESTROY - scrub a slice's memory and give its CPUs,
  * memory and devices back to the host.
  *
- * Every byte of the slice's memory is zeroed, then the memory is re-added
- * (add_memory_driver_managed, onlined by the host's memory hot-plug
- * policy), the CPUs this module took offline are brought back (add_cpu),
+ * Every byte of the slice's memory is zeroed, then each block is re-added
+ * as it was taken, plain System RAM (add_memory: a firmware-visible
+ * "System RAM" resource, onlined by the host's memory hot-plug policy),
+ * the CPUs this module took offline are brought back (add_cpu),
  * devices are re-probed by their host drivers and the slice is forgotten.
  * Allowed in state created and locked; after a destroy failed part way
  * (state destroying) it resumes where it stopped.
@@ -217,7 +250,7 @@ struct cpc_slice_ref {
  * EINTR   a signal arrived while waiting for another slice operation
  * EIO     a failure injected for tests (debugfs cpc_host/fail_step);
  *         as below
- * other   the error of add_memory_driver_managed() or add_cpu(); the
+ * other   the error of add_memory() or add_cpu(); the
  *         slice stays in state destroying and DESTROY can be retried
  * ======  ============================================================
  */

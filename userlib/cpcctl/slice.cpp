@@ -140,6 +140,7 @@ void add_slice_commands(CLI::App &app, Global &g)
 	{
 		struct Opts {
 			std::string name, cpus, mem, blocks;
+			bool multi_node = false;
 		};
 		auto o = std::make_shared<Opts>();
 		auto *sub = slice->add_subcommand("create", "take CPUs and memory away from the host");
@@ -148,10 +149,12 @@ void add_slice_commands(CLI::App &app, Global &g)
 		auto *mem = sub->add_option("--mem", o->mem, "memory size, e.g. 256M (whole memory blocks)");
 		auto *blk = sub->add_option("--blocks", o->blocks, "memory block list instead, e.g. 32-33");
 		mem->excludes(blk);
+		sub->add_flag("--multi-node", o->multi_node, "allow CPUs from more than one NUMA node");
 		add_json_flag(sub, g);
 		on_run(sub, [o, &g] {
 			cpc::SliceSpec spec;
 			spec.name = o->name;
+			spec.multi_node = o->multi_node;
 			spec.cpus = cpc::parse_cpulist(o->cpus, cpc::slice_max_cpus - 1);
 			if (spec.cpus.empty())
 				throw cpc::Error(EINVAL, "--cpus: empty list");

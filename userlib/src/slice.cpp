@@ -67,6 +67,59 @@ void set_cpus(__u64 (&bits)[CPC_SLICE_MAX_CPUS / 64], const std::vector<unsigned
 	}
 }
 
+// The online threads of @cpu's core (empty when sysfs does not say).
+std::vector<unsigned> core_threads(unsigned cpu)
+{
+	std::ifstream in("/sys/devices/system/cpu/cpu" + std::to_string(cpu) +
+			 "/topology/thread_siblings_list");
+	std::string text;
+	if (!std::getline(in, text))
+		return {};
+	return parse_cpulist(text);
+}
+
+// The NUMA nodes of @cpus, from /sys/devices/system/cpu/cpuN/nodeM.
+std::vector<unsigned> cpu_nodes(const std::vector<unsigned> &cpus)
+{
+	std::vector<unsigned> nodes;
+	std::error_code ec;
+	for (unsigned c : cpus)
+		for (const auto &e : std::filesystem::directory_iterator(
+			     "/sys/devices/system/cpu/cpu" + std::to_string(c), ec)) {
+			std::string n = e.path().filename().string();
+			if (n.size() > 4 && n.compare(0, 4, "node") == 0 &&
+			    n.find_first_not_of("0123456789", 4) == std::string::npos)
+				nodes.push_back(static_cast<unsigned>(std::stoul(n.substr(4))));
+		}
+	std::sort(nodes.begin(), nodes.end());
+	nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+	return nodes;
+}
+
+// Why CPC_IOCTL_SLICE_CREATE refused @spec with @err, when the rules on
+// CPUs and memory say more than the errno ("" otherwise).
+std::string create_hint(int err, const SliceSpec &spec)
+{
+	if (err == EXDEV)
+		return ": CPUs " + format_cpulist(spec.cpus) + " span NUMA nodes " +
+		       format_cpulist(cpu_nodes(spec.cpus)) + " (multi-node allows it)";
+	if (err == EACCES)
+		return ": blocks " + format_cpulist(spec.blocks) +
+		       " must be plain System RAM, not memory a driver manages";
+	if (err != EINVAL)
+		return "";
+	for (unsigned c : spec.cpus)
+		for (unsigned t : core_threads(c)) {
+			if (t == 0 && c != 0)
+				return ": CPU " + std::to_string(c) +
+				       " shares a core with the boot CPU";
+			if (std::find(spec.cpus.begin(), spec.cpus.end(), t) == spec.cpus.end())
+				return ": CPU " + std::to_string(c) + " shares a core with CPU " +
+				       std::to_string(t) + " (a slice takes whole cores)";
+		}
+	return "";
+}
+
 } // namespace
 
 SliceManager::SliceManager(const std::string &device, const std::string &sysfs)
@@ -90,8 +143,12 @@ SliceInfo SliceManager::create(const SliceSpec &spec)
 	} else {
 		r.mem_bytes = spec.mem_bytes;
 	}
-	if (::ioctl(dev_.fd(), CPC_IOCTL_SLICE_CREATE, &r) < 0)
-		throw_errno("create slice " + spec.name);
+	if (spec.multi_node)
+		r.flags |= CPC_SLICE_CREATE_MULTI_NODE;
+	if (::ioctl(dev_.fd(), CPC_IOCTL_SLICE_CREATE, &r) < 0) {
+		int err = errno;
+		throw Error(err, "create slice " + spec.name + create_hint(err, spec));
+	}
 	return show(spec.name);
 }
 

@@ -52,6 +52,7 @@ struct SliceSpec {
 	std::vector<unsigned> cpus;
 	std::uint64_t mem_bytes = 0;	   ///< used when blocks is empty
 	std::vector<unsigned> blocks;	   ///< memory block indexes
+	bool multi_node = false;	   ///< CPUs may span NUMA nodes
 };
 
 /// What is left for slicing.
