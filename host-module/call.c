@@ -2,7 +2,8 @@
 /*
  * call.c - calls into a guest: CPC_IOCTL_CHANNEL_OPEN on /dev/cpc_host
  * returns a channel fd (anon inode); on it, CPC_IOCTL_CALL (synchronous,
- * with a timeout), IORING_OP_URING_CMD with the same command (asynchronous)
+ * with a timeout), IORING_OP_URING_CMD with the same command (asynchronous),
+ * CPC_IOCTL_CHANNEL_RESET (root: fail what is in flight, new generation)
  * and poll() (writable when a call can be submitted, readable while
  * asynchronous completions are being posted, HUP when the device is gone).
  *

@@ -576,10 +576,12 @@ TEST_F(chan, cpcctl_channel_reset)
 		 self->name, gen + 2);
 	EXPECT_STREQ(want, buf);
 	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 30));
+	/* The host VM has this one channel. */
 	ASSERT_EQ(0, cpc_run(buf, sizeof(buf), "cpcctl channel list --json"));
-	EXPECT_EQ(gen + 2, cpc_json_num(buf, self->name, "generation")) TH_LOG("%s", buf);
-	EXPECT_LE(2, cpc_json_num(buf, self->name, "admin_resets"));
-	EXPECT_LE(0, cpc_json_num(buf, self->name, "stuck_resets"));
+	EXPECT_NE(NULL, strstr(buf, self->name));
+	EXPECT_EQ(gen + 2, cpc_json_num(buf, NULL, "generation")) TH_LOG("%s", buf);
+	EXPECT_LE(2, cpc_json_num(buf, NULL, "admin_resets"));
+	EXPECT_LE(0, cpc_json_num(buf, NULL, "stuck_resets"));
 	/* Errors: "cpcctl: <what>: <why>", exit 1; a bad command line, exit 2. */
 	EXPECT_EQ(1, cpc_run(buf, sizeof(buf), "cpcctl channel reset nosuch"));
 	EXPECT_STREQ("cpcctl: channel nosuch: No such device\n", buf);
