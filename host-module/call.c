@@ -2,14 +2,21 @@
 /*
  * call.c - calls into a guest: CPC_IOCTL_CHANNEL_OPEN on /dev/cpc_host
  * returns a channel fd (anon inode); on it, CPC_IOCTL_CALL (synchronous,
- * with a timeout), IORING_OP_URING_CMD with the same command (asynchronous)
+ * with a timeout), IORING_OP_URING_CMD with the same command (asynchronous),
+ * CPC_IOCTL_CHANNEL_RESET (root: fail what is in flight, new generation)
  * and poll() (writable when a call can be submitted, readable while
  * asynchronous completions are being posted, HUP when the device is gone).
  *
  * Every asynchronous call has a timeout, and every break, reset or removal
  * of the channel finishes all calls in flight, so no uring_cmd stays parked
  * (Linux 6.1 cannot cancel them). An io_uring request holds a reference to
- * the channel file, so the file (and the module) cannot go away under one.
+ * the channel file, so the file (and the module) cannot go away under one
+ * until its completion is posted - which is therefore the last thing done.
+ *
+ * What a caller makes the kernel allocate (the call, its argument and result
+ * copies, the channel fd's state) is charged to its memory cgroup
+ * (GFP_KERNEL_ACCOUNT). A finished call wakes only its own caller (a
+ * completion) or, asynchronously, the poll()ers of its own fd.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -85,7 +92,7 @@ static struct cpc_hcall *cpc_hcall_new(struct cpc_hfile *hf,
 	if (!uc.timeout_ms)
 		uc.timeout_ms = CPC_CALL_TIMEOUT_DEFAULT_MS;
 
-	call = cpc_alloc_fault() ? NULL : kzalloc(sizeof(*call), GFP_KERNEL);
+	call = cpc_alloc_fault() ? NULL : kzalloc(sizeof(*call), GFP_KERNEL_ACCOUNT);
 	if (!call) {
 		*err = -ENOMEM;
 		return NULL;
@@ -94,18 +101,20 @@ static struct cpc_hcall *cpc_hcall_new(struct cpc_hfile *hf,
 	call->ucall = ucall;
 	call->hf = hf;
 	call->out_cap = min_t(u32, uc.out_cap, hf->ch->slot_size);
+	init_completion(&call->done);
 	ret = -ENOMEM;
 	if (uc.arg_len) {
-		call->arg = cpc_alloc_fault() ? ERR_PTR(-ENOMEM) :
-			    memdup_user(u64_to_user_ptr(uc.arg_ptr), uc.arg_len);
-		if (IS_ERR(call->arg)) {
-			ret = PTR_ERR(call->arg);
-			call->arg = NULL;
+		call->arg = cpc_alloc_fault() ? NULL :
+			    kmalloc(uc.arg_len, GFP_KERNEL_ACCOUNT);
+		if (!call->arg)
+			goto err;
+		if (copy_from_user(call->arg, u64_to_user_ptr(uc.arg_ptr), uc.arg_len)) {
+			ret = -EFAULT;
 			goto err;
 		}
 	}
 	call->out = cpc_alloc_fault() ? NULL :
-		    kvmalloc(max_t(u32, call->out_cap, 1), GFP_KERNEL);
+		    kvmalloc(max_t(u32, call->out_cap, 1), GFP_KERNEL_ACCOUNT);
 	if (!call->out)
 		goto err;
 	kobject_get(&hf->ch->kobj);
@@ -144,39 +153,47 @@ static long cpc_hchan_ioctl_call(struct cpc_hfile *hf, void __user *argp)
 	call = cpc_hcall_new(hf, argp, &ret);
 	if (!call)
 		return ret;
-	ret = cpc_hchan_submit(ch, call, 0);
+	ret = cpc_hchan_submit(ch, call, 0, false);
 	if (ret)
 		goto out;
-	left = wait_event_interruptible_timeout(ch->wq, READ_ONCE(call->finished),
-						msecs_to_jiffies(call->uc.timeout_ms));
+	/*
+	 * Completed, the results are visible (complete() under the channel
+	 * lock, after they were written); given up, cpc_hchan_give_up() took
+	 * the lock.
+	 */
+	left = wait_for_completion_interruptible_timeout(&call->done,
+							 msecs_to_jiffies(call->uc.timeout_ms));
 	if (left <= 0)
 		cpc_hchan_give_up(ch, call, left < 0 ? -EINTR : -ETIMEDOUT);
-	/* Pairs with the lock held when the call finished. */
-	mutex_lock(&ch->lock);
-	mutex_unlock(&ch->lock);
 	ret = cpc_hcall_copy_out(call);
 out:
 	cpc_hcall_free(call);
 	return ret;
 }
 
-/* io_uring: posts the CQE in the submitter's task. */
+/*
+ * io_uring: posts the CQE in the submitter's task - or, when that task is
+ * exiting, in io_uring's fallback worker (a kernel thread without the
+ * caller's memory).
+ */
 static void cpc_hcall_uring_done(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct cpc_hcall *call = *(struct cpc_hcall **)cmd->pdu;
-	struct cpc_hfile *hf = call->hf;
 	int ret;
 
 	cancel_delayed_work_sync(&call->tmo);
-	/* In the fallback worker of an exiting task there is no user memory. */
 	if (current->flags & PF_KTHREAD)
 		ret = call->answered ? -ECANCELED : call->err;
 	else
 		ret = cpc_hcall_copy_out(call);
-	io_uring_cmd_done(cmd, ret, 0, issue_flags);
-	atomic_dec(&hf->async_done);
-	wake_up_all(&call->ch->wq);
+	/*
+	 * Everything else first, the completion last (ublk's order): posting
+	 * it may drop the request's reference to the channel file, the last
+	 * one once the fd is closed, and the file's release frees call->hf.
+	 */
+	atomic_dec(&call->hf->async_done);
 	cpc_hcall_free(call);
+	io_uring_cmd_done(cmd, ret, 0, issue_flags);
 }
 
 /**
@@ -187,6 +204,7 @@ static void cpc_hcall_uring_done(struct io_uring_cmd *cmd, unsigned int issue_fl
 void cpc_hcall_finished(struct cpc_hcall *call)
 {
 	atomic_inc(&call->hf->async_done);
+	wake_up_poll(&call->hf->wq, EPOLLIN | EPOLLRDNORM);
 	io_uring_cmd_complete_in_task(call->ucmd, cpc_hcall_uring_done);
 }
 
@@ -215,12 +233,50 @@ static int cpc_hchan_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flag
 	call->ucmd = cmd;
 	INIT_DELAYED_WORK(&call->tmo, cpc_hcall_timeout);
 	*(struct cpc_hcall **)cmd->pdu = call;
-	ret = cpc_hchan_submit(hf->ch, call, msecs_to_jiffies(call->uc.timeout_ms));
+	/*
+	 * Issued inline (IO_URING_F_NONBLOCK), a busy channel lock means
+	 * -EAGAIN: io_uring issues the command again from a worker, which
+	 * may sleep on it.
+	 */
+	ret = cpc_hchan_submit(hf->ch, call, msecs_to_jiffies(call->uc.timeout_ms),
+			       issue_flags & IO_URING_F_NONBLOCK);
 	if (ret) {
 		cpc_hcall_free(call);
 		return ret;
 	}
 	return -EIOCBQUEUED;
+}
+
+/* CPC_IOCTL_CHANNEL_RESET; see uapi/linux/cpc_host.h. */
+static long cpc_hchan_ioctl_reset(struct cpc_hfile *hf, void __user *argp)
+{
+	struct cpc_channel_reset __user *u = argp;
+	struct cpc_channel_reset r;
+	u32 usize;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (get_user(usize, &u->size))
+		return -EFAULT;
+	if (usize < sizeof(r))
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	ret = copy_struct_from_user(&r, sizeof(r), argp, usize);
+	if (ret)
+		return ret;
+	if (r.flags || r.reserved[0] || r.reserved[1])
+		return -EINVAL;
+	/* The (out) fields must be writable before anything is reset. */
+	if (put_user(0, &u->generation) || put_user(0, &u->inflight))
+		return -EFAULT;
+	ret = cpc_hchan_reset(hf->ch, &r.generation, &r.inflight);
+	if (ret)
+		return ret;
+	if (put_user(r.generation, &u->generation) || put_user(r.inflight, &u->inflight))
+		return -EFAULT;
+	return 0;
 }
 
 static long cpc_hchan_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -230,6 +286,8 @@ static long cpc_hchan_ioctl(struct file *file, unsigned int cmd, unsigned long a
 	switch (cmd) {
 	case CPC_IOCTL_CALL:
 		return cpc_hchan_ioctl_call(hf, (void __user *)arg);
+	case CPC_IOCTL_CHANNEL_RESET:
+		return cpc_hchan_ioctl_reset(hf, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -242,6 +300,7 @@ static __poll_t cpc_hchan_fpoll(struct file *file, poll_table *pt)
 	__poll_t mask = 0;
 
 	poll_wait(file, &ch->wq, pt);
+	poll_wait(file, &hf->wq, pt);
 	if (READ_ONCE(ch->dead))
 		return EPOLLHUP | EPOLLERR;
 	if (cpc_hchan_writable(ch))
@@ -294,12 +353,13 @@ long cpc_host_channel_open(void __user *argp)
 	ch = cpc_hchan_get(o.name);
 	if (!ch)
 		return -ENODEV;
-	hf = cpc_alloc_fault() ? NULL : kzalloc(sizeof(*hf), GFP_KERNEL);
+	hf = cpc_alloc_fault() ? NULL : kzalloc(sizeof(*hf), GFP_KERNEL_ACCOUNT);
 	if (!hf) {
 		cpc_hchan_put(ch);
 		return -ENOMEM;
 	}
 	hf->ch = ch;
+	init_waitqueue_head(&hf->wq);
 	fd = anon_inode_getfd("[cpc-channel]", &cpc_hchan_fops, hf,
 			      O_RDWR | O_CLOEXEC);
 	if (fd < 0) {

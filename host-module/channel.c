@@ -14,7 +14,15 @@
  * copied out of the ring, its id looked up in the private slot table, its
  * status and length checked (cpc_cpl_check()) against the private slot, and
  * only then is the result copied out of shared memory into private memory.
- * Any violation moves the channel to BROKEN (counted, logged ratelimited).
+ * Any violation moves the channel to BROKEN (counted, logged within the
+ * channel's log budget).
+ *
+ * A guest that never answers must not hold a channel for good: slots of
+ * calls whose callers gave up stay reserved until the guest answers, so a
+ * silent guest drives every new call to EBUSY. The host gets out with
+ * cpc_hchan_restart() - the same new generation a guest's reset gets - on
+ * CPC_IOCTL_CHANNEL_RESET (root), or by itself when every slot has been
+ * held by a given-up call for stuck_reset_ms (module parameter, 10 s).
  *
  * A channel may be attached to a slice (chan_attach.c): then every doorbell
  * the host sends on it is checked by cpc_mediate_send(slice,
@@ -27,6 +35,8 @@
 
 #include <linux/debugfs.h>
 #include <linux/interrupt.h>
+#include <linux/moduleparam.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
@@ -65,6 +75,10 @@ static struct dentry *cpc_hchan_debugfs;
 									\
 		cpc_peer_log(&__ch->log_rs, __ch->name, pr, fmt, ##__VA_ARGS__); \
 	} while (0)
+static unsigned int stuck_reset_ms = 10000;
+module_param(stuck_reset_ms, uint, 0644);
+MODULE_PARM_DESC(stuck_reset_ms,
+		 "reset a channel once every request slot has been held this long (ms) by a call whose caller gave up; 0: never (default 10000)");
 
 static void cpc_hchan_count(struct cpc_hchan *ch, int what)
 {
@@ -113,23 +127,28 @@ static u32 cpc_hchan_guest_state(struct cpc_hchan *ch)
 	return READ_ONCE(ch->ep.hdr->guest.state);
 }
 
-/* Finishes a call detached from its slot; lock held. */
+/* Finishes a call detached from its slot and wakes its caller; lock held. */
 static void cpc_hchan_finish(struct cpc_hchan *ch, struct cpc_hcall *call, int err)
 {
-	call->finished = true;
 	call->err = err;
+	call->finished = true;
 	if (call->ucmd)
 		cpc_hcall_finished(call);
-	wake_up_all(&ch->wq);
+	else
+		complete(&call->done);
 }
 
 static void cpc_hchan_release_slot(struct cpc_hchan *ch, struct cpc_hslot *s)
 {
+	bool was_full = ch->inflight == ch->ep.layout.ring_entries;
+
 	s->in_use = false;
 	s->injected = false;
 	s->call = NULL;
-	ch->inflight--;
-	wake_up_all(&ch->wq);
+	WRITE_ONCE(ch->inflight, ch->inflight - 1);
+	/* Only a full ring getting room changes what poll() says. */
+	if (was_full)
+		wake_up_poll(&ch->wq, EPOLLOUT | EPOLLWRNORM);
 }
 
 /* Fails every call in flight and frees every slot; lock held. */
@@ -146,6 +165,86 @@ static void cpc_hchan_fail_all(struct cpc_hchan *ch, int err)
 			cpc_hchan_finish(ch, s->call, err);
 		cpc_hchan_release_slot(ch, s);
 	}
+}
+
+/**
+ * cpc_hchan_restart() - fail everything in flight and start a new
+ * generation.
+ * @ch:  the channel (lock held, not dead).
+ * @err: what the calls in flight get (-ECONNRESET).
+ * @why: the counter to bump: CPC_HC_RESETS (the guest reset or left),
+ *       CPC_HC_ADMIN_RESETS (CPC_IOCTL_CHANNEL_RESET) or
+ *       CPC_HC_STUCK_RESETS (every slot orphaned too long).
+ *
+ * Every slot is freed, also those of calls whose callers gave up; the host
+ * lays the region out again (cpc_ep_host_reset(): header, empty rings,
+ * generation + 1, READY), rings the guest and polls the handshake until
+ * the guest rejoins. An answer of the old generation can no longer land.
+ */
+static void cpc_hchan_restart(struct cpc_hchan *ch, int err, int why)
+{
+	cpc_hchan_fail_all(ch, err);
+	cpc_hchan_count(ch, why);
+	cpc_ep_host_reset(&ch->ep);
+	cpc_chan_ring_guest(ch);
+	wake_up_all(&ch->wq);
+	mod_delayed_work(system_wq, &ch->poll, CPC_HCHAN_POLL_DOWN);
+}
+
+/*
+ * Jiffies until every slot will have been orphaned (held for a caller that
+ * gave up, or injected) for @bound: 0 when that is now, -1 when a slot is
+ * free or has a caller. Lock held.
+ */
+static long cpc_hchan_stuck_left(struct cpc_hchan *ch, unsigned long bound)
+{
+	u32 i, n = ch->ep.layout.ring_entries;
+	unsigned long newest = jiffies - bound;
+	struct cpc_hslot *s;
+
+	if (ch->dead || ch->inflight < n)
+		return -1;
+	for (i = 0; i < n; i++) {
+		s = &ch->slots[i];
+		if (!s->in_use || s->call)
+			return -1;
+		if (time_after(s->orphaned, newest))
+			newest = s->orphaned;
+	}
+	return time_after(newest + bound, jiffies) ? newest + bound - jiffies : 0;
+}
+
+static void cpc_hchan_stuck_work(struct work_struct *work)
+{
+	struct cpc_hchan *ch = container_of(to_delayed_work(work),
+					    struct cpc_hchan, stuck);
+	unsigned int ms = READ_ONCE(stuck_reset_ms);
+	long left;
+
+	if (!ms)
+		return;
+	mutex_lock(&ch->lock);
+	left = cpc_hchan_stuck_left(ch, msecs_to_jiffies(ms));
+	if (!left) {
+		cpc_hchan_log(ch, pr_warn,
+			      "every request slot held for %u ms by calls given up; resetting the channel\n",
+			      ms);
+		cpc_hchan_restart(ch, -ECONNRESET, CPC_HC_STUCK_RESETS);
+	} else if (left > 0) {
+		schedule_delayed_work(&ch->stuck, left);
+	}
+	mutex_unlock(&ch->lock);
+}
+
+/* Slot @s has no caller any more; lock held. Arms the stuck check. */
+static void cpc_hchan_orphan(struct cpc_hchan *ch, struct cpc_hslot *s)
+{
+	unsigned int ms = READ_ONCE(stuck_reset_ms);
+
+	s->call = NULL;
+	s->orphaned = jiffies;
+	if (ms && cpc_hchan_stuck_left(ch, msecs_to_jiffies(ms)) >= 0)
+		schedule_delayed_work(&ch->stuck, msecs_to_jiffies(ms));
 }
 
 /* The guest broke the protocol: count, fail everything, go BROKEN. */
@@ -230,20 +329,6 @@ static void cpc_hchan_reap(struct cpc_hchan *ch)
 }
 
 /*
- * Starts a new generation: fails every call in flight with @err, re-lays
- * the region (cpc_ep_host_reset()) and rings the guest, which joins it.
- * Lock held.
- */
-static void cpc_hchan_restart(struct cpc_hchan *ch, int err)
-{
-	cpc_hchan_fail_all(ch, err);
-	cpc_hchan_count(ch, CPC_HC_RESETS);
-	cpc_ep_host_reset(&ch->ep);
-	cpc_chan_ring_guest(ch);
-	wake_up_all(&ch->wq);
-}
-
-/*
  * Handshake, liveness and completions; lock held. From the periodic check
  * (@from_poll) also nudge the guest when it has not acknowledged the
  * host's state or leaves requests unconsumed: doorbells are hints, and a
@@ -261,7 +346,7 @@ static void cpc_hchan_service(struct cpc_hchan *ch, bool from_poll)
 	case CPC_EP_DOWN:
 		cpc_hchan_log(ch, pr_info,
 			      "guest end left, reset or broke the channel, or the region changed under the host; starting over\n");
-		cpc_hchan_restart(ch, -ECONNRESET);
+		cpc_hchan_restart(ch, -ECONNRESET, CPC_HC_RESETS);
 		break;
 	case CPC_EP_CHANGED:
 		cpc_chan_ring_guest(ch);
@@ -376,17 +461,40 @@ void cpc_hchan_doorbell(struct cpc_ivshmem *ivs, unsigned int vector)
  * cpc_hchan_writable() - could a call be submitted now (for poll())?
  * @ch: the channel.
  *
+ * Context: any; takes no lock (a snapshot).
  * Return: true when the channel is in RUN with a free slot.
  */
 bool cpc_hchan_writable(struct cpc_hchan *ch)
 {
-	bool ok;
+	return !READ_ONCE(ch->dead) && READ_ONCE(ch->ep.state) == CPC_STATE_RUN &&
+	       READ_ONCE(ch->inflight) < ch->ep.layout.ring_entries;
+}
 
+/**
+ * cpc_hchan_reset() - CPC_IOCTL_CHANNEL_RESET: fail every call in flight
+ * with ECONNRESET, drop the slots of calls given up, start a new generation
+ * (cpc_hchan_restart()).
+ * @ch:         the channel.
+ * @generation: (out) the host end's new generation.
+ * @inflight:   (out) requests that were in flight.
+ *
+ * Context: process context; takes the channel lock.
+ * Return: 0, or -ENODEV when the channel's device is gone.
+ */
+int cpc_hchan_reset(struct cpc_hchan *ch, u32 *generation, u32 *inflight)
+{
 	mutex_lock(&ch->lock);
-	ok = !ch->dead && cpc_ep_running(&ch->ep) &&
-	     ch->inflight < ch->ep.layout.ring_entries;
+	if (ch->dead) {
+		mutex_unlock(&ch->lock);
+		return -ENODEV;
+	}
+	*inflight = ch->inflight;
+	pr_info_ratelimited("%s: reset by %s[%d], %u requests in flight\n", ch->name,
+			    current->comm, task_pid_nr(current), ch->inflight);
+	cpc_hchan_restart(ch, -ECONNRESET, CPC_HC_ADMIN_RESETS);
+	*generation = ch->ep.generation;
 	mutex_unlock(&ch->lock);
-	return ok;
+	return 0;
 }
 
 /* Takes a free slot and fills its request; lock held. */
@@ -423,7 +531,7 @@ static int cpc_hchan_slot_get(struct cpc_hchan *ch, u32 arg_len, u32 *out_cap,
 	s->call = NULL;
 	s->out_cap = *out_cap;
 	s->out_off = req->out_off;
-	ch->inflight++;
+	WRITE_ONCE(ch->inflight, ch->inflight + 1);
 	return 0;
 }
 
@@ -457,17 +565,22 @@ static int cpc_hchan_post(struct cpc_hchan *ch, const struct cpc_req *req,
  *           lowered here to what the slot grants) filled in.
  * @timeout: jiffies until an asynchronous call times out (ignored for
  *           synchronous calls, whose caller waits itself).
+ * @nowait:  do not sleep on the channel lock (io_uring's inline issue).
  *
- * Return: 0, -ENODEV, -ENOTCONN, -EBUSY, -E2BIG, -ECONNRESET, or -EPERM
- * when the attached slice's IPI mask refuses the doorbell.
+ * Return: 0, -ENODEV, -ENOTCONN, -EBUSY, -E2BIG, -ECONNRESET, -EPERM when
+ * the attached slice's IPI mask refuses the doorbell, or -EAGAIN when
+ * @nowait and the lock is busy (nothing was done).
  */
 int cpc_hchan_submit(struct cpc_hchan *ch, struct cpc_hcall *call,
-		     unsigned long timeout)
+		     unsigned long timeout, bool nowait)
 {
 	struct cpc_req req;
 	int ret;
 
-	mutex_lock(&ch->lock);
+	if (!nowait)
+		mutex_lock(&ch->lock);
+	else if (!mutex_trylock(&ch->lock))
+		return -EAGAIN;
 	if (ch->dead) {
 		ret = -ENODEV;
 		goto out;
@@ -508,7 +621,8 @@ out:
 
 /**
  * cpc_hchan_give_up() - the caller stops waiting (time-out or signal); the
- * slot stays reserved until the guest answers or the channel resets.
+ * slot stays reserved until the guest answers or the channel resets (by
+ * itself once every slot is orphaned for stuck_reset_ms).
  * @ch:   the channel.
  * @call: the call.
  * @err:  -ETIMEDOUT or -EINTR.
@@ -518,12 +632,21 @@ void cpc_hchan_give_up(struct cpc_hchan *ch, struct cpc_hcall *call, int err)
 	mutex_lock(&ch->lock);
 	if (!call->finished) {
 		if (ch->slots[call->slot].call == call)
-			ch->slots[call->slot].call = NULL;
+			cpc_hchan_orphan(ch, &ch->slots[call->slot]);
 		if (err == -ETIMEDOUT)
 			cpc_hchan_count(ch, CPC_HC_TIMEOUTS);
 		cpc_hchan_finish(ch, call, err);
 	}
 	mutex_unlock(&ch->lock);
+}
+
+/* Sets the attached slice and the name sysfs shows; lock held. */
+static void cpc_hchan_set_slice(struct cpc_hchan *ch, struct cpc_slice *s)
+{
+	ch->slice = s;
+	write_seqcount_begin(&ch->slice_seq);
+	strscpy(ch->slice_name, s ? s->name : "", sizeof(ch->slice_name));
+	write_seqcount_end(&ch->slice_seq);
 }
 
 /* ---- sysfs: /sys/kernel/cpc_host/channels/<name>/ ---- */
@@ -546,12 +669,19 @@ static const struct sysfs_ops cpc_hchan_sysfs_ops = {
 	.show = cpc_hchan_attr_show,
 };
 
+/*
+ * The shows below take no lock (any user may read them): single values
+ * with READ_ONCE(); the guest's state straight from the region, which
+ * cpc_hchan_destroy() keeps mapped until every show has returned
+ * (kobject_del() drains them); the slice name under a seqcount.
+ */
+
 /* "ready" when the guest end is up (RUN), else what the host waits for. */
 static const char *cpc_hchan_state(struct cpc_hchan *ch)
 {
-	if (ch->dead)
+	if (READ_ONCE(ch->dead))
 		return "removed";
-	switch (ch->ep.state) {
+	switch (READ_ONCE(ch->ep.state)) {
 	case CPC_STATE_RUN:
 		return "ready";
 	case CPC_STATE_BROKEN:
@@ -563,23 +693,13 @@ static const char *cpc_hchan_state(struct cpc_hchan *ch)
 
 static ssize_t state_show(struct cpc_hchan *ch, char *buf, int arg)
 {
-	ssize_t n;
-
-	mutex_lock(&ch->lock);
-	n = sysfs_emit(buf, "%s\n", cpc_hchan_state(ch));
-	mutex_unlock(&ch->lock);
-	return n;
+	return sysfs_emit(buf, "%s\n", cpc_hchan_state(ch));
 }
 
 static ssize_t peer_state_show(struct cpc_hchan *ch, char *buf, int arg)
 {
-	ssize_t n;
-
-	mutex_lock(&ch->lock);
-	n = sysfs_emit(buf, "%s\n", ch->dead ? "reset" :
-		       cpc_state_name(cpc_hchan_guest_state(ch)));
-	mutex_unlock(&ch->lock);
-	return n;
+	return sysfs_emit(buf, "%s\n", READ_ONCE(ch->dead) ? "reset" :
+			  cpc_state_name(cpc_hchan_guest_state(ch)));
 }
 
 static ssize_t transport_show(struct cpc_hchan *ch, char *buf, int arg)
@@ -590,12 +710,15 @@ static ssize_t transport_show(struct cpc_hchan *ch, char *buf, int arg)
 /* The attached slice's name, or an empty line. */
 static ssize_t slice_show(struct cpc_hchan *ch, char *buf, int arg)
 {
-	ssize_t n;
+	char name[CPC_SLICE_NAME_MAX];
+	unsigned int seq;
 
-	mutex_lock(&ch->lock);
-	n = sysfs_emit(buf, "%s\n", ch->slice ? ch->slice->name : "");
-	mutex_unlock(&ch->lock);
-	return n;
+	do {
+		seq = read_seqcount_begin(&ch->slice_seq);
+		memcpy(name, ch->slice_name, sizeof(name));
+	} while (read_seqcount_retry(&ch->slice_seq, seq));
+	name[sizeof(name) - 1] = '\0';
+	return sysfs_emit(buf, "%s\n", name);
 }
 
 static ssize_t generation_show(struct cpc_hchan *ch, char *buf, int arg)
@@ -652,6 +775,8 @@ CPC_HCHAN_ATTR(doorbells, cnt_show, CPC_HC_DOORBELLS);
 CPC_HCHAN_ATTR(doorbells_ignored, cnt_show, CPC_HC_IGNORED);
 CPC_HCHAN_ATTR(throttles, cnt_show, CPC_HC_THROTTLES);
 CPC_HCHAN_ATTR(throttled, throttled_show, 0);
+CPC_HCHAN_ATTR(admin_resets, cnt_show, CPC_HC_ADMIN_RESETS);
+CPC_HCHAN_ATTR(stuck_resets, cnt_show, CPC_HC_STUCK_RESETS);
 CPC_HCHAN_ATTR(bad_id, bad_show, CPC_BAD_ID);
 CPC_HCHAN_ATTR(bad_status, bad_show, CPC_BAD_STATUS);
 CPC_HCHAN_ATTR(bad_out_len, bad_show, CPC_BAD_LEN);
@@ -677,6 +802,8 @@ static struct attribute *cpc_hchan_attrs[] = {
 	&cpc_hchan_attr_doorbells_ignored.attr,
 	&cpc_hchan_attr_throttles.attr,
 	&cpc_hchan_attr_throttled.attr,
+	&cpc_hchan_attr_admin_resets.attr,
+	&cpc_hchan_attr_stuck_resets.attr,
 	&cpc_hchan_attr_bad_id.attr,
 	&cpc_hchan_attr_bad_status.attr,
 	&cpc_hchan_attr_bad_out_len.attr,
@@ -721,6 +848,7 @@ static ssize_t inject_req_write(struct file *f, const char __user *ubuf,
 		goto out;
 	raw.id = req.id;
 	ch->slots[(u32)req.id & (ch->ep.layout.ring_entries - 1)].injected = true;
+	cpc_hchan_orphan(ch, &ch->slots[(u32)req.id & (ch->ep.layout.ring_entries - 1)]);
 	snprintf(ch->inject_result, sizeof(ch->inject_result), "pending\n");
 	ret = cpc_hchan_post(ch, &raw, false);
 	if (!ret) {
@@ -931,6 +1059,8 @@ struct cpc_hchan *cpc_hchan_create(const char *name, void *region, size_t size,
 	INIT_DELAYED_WORK(&ch->flood, cpc_hchan_flood_work);
 	ch->win_start = jiffies;
 	cpc_peer_log_init(&ch->log_rs);
+	INIT_DELAYED_WORK(&ch->stuck, cpc_hchan_stuck_work);
+	seqcount_mutex_init(&ch->slice_seq, &ch->lock);
 	init_waitqueue_head(&ch->wq);
 	snprintf(ch->inject_result, sizeof(ch->inject_result), "none\n");
 	ret = cpc_ep_init(&ch->ep, region, size, true);
@@ -985,8 +1115,8 @@ void cpc_hchan_destroy(struct cpc_hchan *ch)
 	cpc_hchan_fail_all(ch, -ENODEV);
 	cpc_ep_publish(&ch->ep, CPC_STATE_RESET);
 	cpc_chan_ring_guest(ch);
-	ch->dead = true;
-	ch->slice = NULL;
+	WRITE_ONCE(ch->dead, true);
+	cpc_hchan_set_slice(ch, NULL);
 	wake_up_all(&ch->wq);
 	mutex_unlock(&ch->lock);
 
@@ -995,6 +1125,7 @@ void cpc_hchan_destroy(struct cpc_hchan *ch)
 	cancel_work_sync(&ch->work);
 	cancel_delayed_work_sync(&ch->poll);
 	cancel_delayed_work_sync(&ch->flood);
+	cancel_delayed_work_sync(&ch->stuck);
 	kobject_del(&ch->kobj);
 	kobject_put(&ch->kobj);
 }
@@ -1019,7 +1150,7 @@ int cpc_hchan_attach_slice(struct cpc_hchan *ch, struct cpc_slice *s)
 	else if (ch->slice && ch->slice != s)
 		ret = -EBUSY;
 	else
-		ch->slice = s;
+		cpc_hchan_set_slice(ch, s);
 	mutex_unlock(&ch->lock);
 	return ret;
 }
@@ -1042,7 +1173,7 @@ int cpc_hchan_detach_slice(struct cpc_hchan *ch, struct cpc_slice *s)
 	else if (ch->slice != s)
 		ret = -ENXIO;
 	else
-		ch->slice = NULL;
+		cpc_hchan_set_slice(ch, NULL);
 	mutex_unlock(&ch->lock);
 	return ret;
 }
@@ -1061,7 +1192,7 @@ void cpc_hchan_slice_gone(struct cpc_slice *s)
 	list_for_each_entry(ch, &cpc_hchans, node) {
 		mutex_lock(&ch->lock);
 		if (ch->slice == s) {
-			ch->slice = NULL;
+			cpc_hchan_set_slice(ch, NULL);
 			pr_info("%s: detached from slice %s (destroyed)\n",
 				ch->name, s->name);
 		}

@@ -8,16 +8,20 @@
  * loopback transport's spinlock.
  * cpc_hchan.lock (a mutex) protects the end point, the rings, the slot
  * table, the attached slice and every call's state; the doorbell interrupt
- * only queues work.
+ * only queues work. sysfs shows and poll() take no lock: they read single
+ * values with READ_ONCE() (a show runs before cpc_hchan_destroy() returns,
+ * so the region is still mapped) and the slice name under @slice_seq.
  */
 #ifndef CPC_HOST_CHANNEL_H
 #define CPC_HOST_CHANNEL_H
 
 #include <linux/atomic.h>
+#include <linux/completion.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/ratelimit.h>
+#include <linux/seqlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -48,10 +52,12 @@ struct cpc_hchan_ops {
  * struct cpc_hfile - one open channel fd.
  * @ch:         the channel (a reference is held).
  * @async_done: asynchronous calls finished whose CQE is not posted yet.
+ * @wq:         poll() on this fd: woken when @async_done goes up.
  */
 struct cpc_hfile {
 	struct cpc_hchan *ch;
 	atomic_t async_done;
+	wait_queue_head_t wq;
 };
 
 /**
@@ -71,6 +77,8 @@ struct cpc_hfile {
  * @answered: the guest answered (@status, @out, @ret are valid).
  * @err:      final result of the call (0 or -errno).
  * @finished: @err is final; the call is detached from its slot.
+ * @done:     completed when @finished is set (synchronous calls: only the
+ *            caller is woken).
  * @slot:     index of its slot in the channel.
  */
 struct cpc_hcall {
@@ -89,6 +97,7 @@ struct cpc_hcall {
 	bool answered;
 	int err;
 	bool finished;
+	struct completion done;
 	u32 slot;
 };
 
@@ -99,9 +108,11 @@ struct cpc_hcall {
  * @in_use:   the guest owns the request.
  * @injected: a test's raw request (debugfs), no caller waits.
  * @call:     the waiting call; NULL when its caller gave up (time-out,
- *            signal): the slot stays reserved until the guest answers.
+ *            signal): the slot stays reserved until the guest answers or
+ *            the channel resets.
  * @out_cap:  result capacity given to the guest.
  * @out_off:  offset of the result buffer in the data area.
+ * @orphaned: jiffies when the slot lost its caller (@call became NULL).
  */
 struct cpc_hslot {
 	u64 id;
@@ -110,6 +121,7 @@ struct cpc_hslot {
 	struct cpc_hcall *call;
 	u32 out_cap;
 	u32 out_off;
+	unsigned long orphaned;
 };
 
 /* Channel counters, in sysfs by these names. */
@@ -125,6 +137,8 @@ enum {
 	CPC_HC_DOORBELLS,
 	CPC_HC_IGNORED,
 	CPC_HC_THROTTLES,
+	CPC_HC_ADMIN_RESETS,
+	CPC_HC_STUCK_RESETS,
 	CPC_HC_NR,
 };
 
@@ -136,13 +150,19 @@ enum {
  * @tp:        the transport's object (ivshmem device; valid while !@dead).
  * @own_id:    the host's doorbell id on the transport.
  * @slice:     the slice whose IPI mask governs the doorbells, or NULL.
+ * @slice_name: its name ("" when none), for sysfs; written under @lock
+ *             inside @slice_seq.
+ * @slice_seq: lets sysfs read @slice_name without @lock.
  * @name:      channel name: "ivshmem-" + PCI address, or "loopback".
  * @lock:      see the lock order above.
  * @ep:        protocol end point.
  * @dead:      the device was removed; nothing touches shared memory.
  * @work:      serves the channel after a doorbell.
  * @poll:      periodic handshake and liveness check (doorbells are hints).
- * @wq:        woken when a call finishes or the state changes.
+ * @stuck:     resets the channel when every slot was orphaned for longer
+ *             than the module parameter stuck_reset_ms.
+ * @wq:        poll() on any fd of the channel: woken when the state changes
+ *             or a full ring gets a free slot.
  * @slots:     the request slots, one per ring entry.
  * @inflight:  slots in use.
  * @seq:       sequence for request ids.
@@ -172,6 +192,8 @@ struct cpc_hchan {
 	void *tp;
 	u32 own_id;
 	struct cpc_slice *slice;
+	char slice_name[CPC_SLICE_NAME_MAX];
+	seqcount_mutex_t slice_seq;
 	char name[CPC_CHANNEL_NAME_MAX];
 	/* End point, rings, slots and call states (see the lock order). */
 	struct mutex lock;
@@ -179,6 +201,7 @@ struct cpc_hchan {
 	bool dead;
 	struct work_struct work;
 	struct delayed_work poll;
+	struct delayed_work stuck;
 	wait_queue_head_t wq;
 	struct cpc_hslot slots[CPC_RING_ENTRIES_MAX];
 	u32 inflight;
@@ -219,9 +242,10 @@ struct cpc_hchan *cpc_hchan_get(const char *name);
 void cpc_hchan_put(struct cpc_hchan *ch);
 
 int cpc_hchan_submit(struct cpc_hchan *ch, struct cpc_hcall *call,
-		     unsigned long timeout);
+		     unsigned long timeout, bool nowait);
 void cpc_hchan_give_up(struct cpc_hchan *ch, struct cpc_hcall *call, int err);
 bool cpc_hchan_writable(struct cpc_hchan *ch);
+int cpc_hchan_reset(struct cpc_hchan *ch, u32 *generation, u32 *inflight);
 
 /* chan_attach.c */
 long cpc_host_channel_attach(unsigned int cmd, void __user *argp);

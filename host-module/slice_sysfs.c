@@ -10,11 +10,14 @@
  *                          cache_ways_enforced,ipi_cpus,ipi_manager,
  *                          devices,ipi_sent,ipi_refused}
  *
- * Shows never take cpc_slices_mutex (destroy removes the directory with the
- * mutex held and waits for running shows): a slice's constant fields are
- * read freely, everything else under cpc_slice::lock. The "available" files
- * take the mutex interruptibly; they belong to the root and are removed
- * only at module exit, never under the mutex.
+ * Any local user may read these files, so the world-readable shows are
+ * cheap and never wait: they never take cpc_slices_mutex (destroy removes
+ * the directory with the mutex held and waits for running shows); a
+ * slice's constant fields are read freely, single values with READ_ONCE(),
+ * and lists are copied under cpc_slice::lock (a few hundred bytes at most)
+ * and formatted after it is dropped. available/memory_blocks and mem_bytes
+ * scan every memory block under the mutex: they are root's (0400), read
+ * interruptibly, and removed only at module exit, never under the mutex.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -102,24 +105,13 @@ static ssize_t mem_bytes_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
-	struct cpc_slice *s = to_slice(kobj);
-	enum cpc_slice_state st;
-
-	spin_lock_irq(&s->lock);
-	st = s->state;
-	spin_unlock_irq(&s->lock);
-	return sysfs_emit(buf, "%s\n", cpc_slice_state_name(st));
+	return sysfs_emit(buf, "%s\n",
+			  cpc_slice_state_name(READ_ONCE(to_slice(kobj)->state)));
 }
 
 static ssize_t locked_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
-	struct cpc_slice *s = to_slice(kobj);
-	bool locked;
-
-	spin_lock_irq(&s->lock);
-	locked = s->filters.locked;
-	spin_unlock_irq(&s->lock);
-	return sysfs_emit(buf, "%d\n", locked);
+	return sysfs_emit(buf, "%d\n", READ_ONCE(to_slice(kobj)->filters.locked));
 }
 
 static struct kobj_attribute slice_cpus_attr = __ATTR_RO(cpus);
@@ -148,15 +140,17 @@ static const struct attribute_group cpc_slice_group = {
 static ssize_t mem_windows_show(struct kobject *kobj, struct kobj_attribute *attr,
 				char *buf)
 {
+	struct cpc_slice_window w[CPC_SLICE_MAX_WINDOWS];
 	struct cpc_slice *s = to_slice(kobj);
-	unsigned int i;
+	unsigned int i, n;
 	int at = 0;
 
 	spin_lock_irq(&s->lock);
-	for (i = 0; i < s->filters.nr_windows; i++)
-		at += sysfs_emit_at(buf, at, "0x%llx:0x%llx\n", s->filters.windows[i].start,
-				    s->filters.windows[i].len);
+	n = min_t(unsigned int, s->filters.nr_windows, CPC_SLICE_MAX_WINDOWS);
+	memcpy(w, s->filters.windows, n * sizeof(w[0]));
 	spin_unlock_irq(&s->lock);
+	for (i = 0; i < n; i++)
+		at += sysfs_emit_at(buf, at, "0x%llx:0x%llx\n", w[i].start, w[i].len);
 	return at;
 }
 
@@ -178,13 +172,7 @@ static ssize_t bus_window_show(struct kobject *kobj, struct kobj_attribute *attr
 static ssize_t cache_ways_show(struct kobject *kobj, struct kobj_attribute *attr,
 			       char *buf)
 {
-	struct cpc_slice *s = to_slice(kobj);
-	u64 m;
-
-	spin_lock_irq(&s->lock);
-	m = s->filters.cache_ways;
-	spin_unlock_irq(&s->lock);
-	return sysfs_emit(buf, "0x%llx\n", m);
+	return sysfs_emit(buf, "0x%llx\n", READ_ONCE(to_slice(kobj)->filters.cache_ways));
 }
 
 static ssize_t cache_ways_enforced_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -196,36 +184,42 @@ static ssize_t cache_ways_enforced_show(struct kobject *kobj, struct kobj_attrib
 static ssize_t ipi_cpus_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
 	struct cpc_slice *s = to_slice(kobj);
+	cpumask_var_t m;
 	ssize_t n;
 
+	if (!alloc_cpumask_var(&m, GFP_KERNEL))
+		return -ENOMEM;
 	spin_lock_irq(&s->lock);
-	n = sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(s->filters.ipi_cpus));
+	cpumask_copy(m, s->filters.ipi_cpus);
 	spin_unlock_irq(&s->lock);
+	n = sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(m));
+	free_cpumask_var(m);
 	return n;
 }
 
 static ssize_t ipi_manager_show(struct kobject *kobj, struct kobj_attribute *attr,
 				char *buf)
 {
-	struct cpc_slice *s = to_slice(kobj);
-	bool m;
-
-	spin_lock_irq(&s->lock);
-	m = s->filters.ipi_manager;
-	spin_unlock_irq(&s->lock);
-	return sysfs_emit(buf, "%d\n", m);
+	return sysfs_emit(buf, "%d\n", READ_ONCE(to_slice(kobj)->filters.ipi_manager));
 }
+
+/* A PCI address as pci_name() prints it: "DDDD:BB:SS.F". */
+#define CPC_BDF_LEN 16
 
 static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
+	char names[CPC_SLICE_MAX_DEVICES][CPC_BDF_LEN];
 	struct cpc_slice *s = to_slice(kobj);
-	unsigned int i;
+	unsigned int i, n;
 	int at = 0;
 
 	spin_lock_irq(&s->lock);
-	for (i = 0; i < s->filters.nr_devices; i++)
-		at += sysfs_emit_at(buf, at, "%s\n", pci_name(s->filters.devices[i].pdev));
+	n = min_t(unsigned int, s->filters.nr_devices, CPC_SLICE_MAX_DEVICES);
+	for (i = 0; i < n; i++)
+		strscpy(names[i], pci_name(s->filters.devices[i].pdev), CPC_BDF_LEN);
 	spin_unlock_irq(&s->lock);
+	for (i = 0; i < n; i++)
+		at += sysfs_emit_at(buf, at, "%s\n", names[i]);
 	return at;
 }
 
@@ -399,10 +393,11 @@ static ssize_t last_scrub_show(struct kobject *kobj, struct kobj_attribute *attr
 }
 
 static struct kobj_attribute avail_cpus_attr = __ATTR(cpus, 0444, avail_cpus_show, NULL);
+/* These two scan every memory block under cpc_slices_mutex: root only. */
 static struct kobj_attribute avail_memory_blocks_attr =
-	__ATTR(memory_blocks, 0444, avail_memory_blocks_show, NULL);
+	__ATTR(memory_blocks, 0400, avail_memory_blocks_show, NULL);
 static struct kobj_attribute avail_mem_bytes_attr =
-	__ATTR(mem_bytes, 0444, avail_mem_bytes_show, NULL);
+	__ATTR(mem_bytes, 0400, avail_mem_bytes_show, NULL);
 static struct kobj_attribute avail_block_size_attr = __ATTR_RO(block_size);
 static struct kobj_attribute last_scrub_attr = __ATTR_RO(last_scrub);
 

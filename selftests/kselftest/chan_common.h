@@ -206,6 +206,32 @@ static inline int chan_call(int fd, uint32_t proc, uint64_t arg0, void *out,
 	return 0;
 }
 
+/* CPC_IOCTL_CHANNEL_RESET on channel fd @fd; 0 or -errno (@r: out fields). */
+static inline int chan_reset(int fd, struct cpc_channel_reset *r)
+{
+	struct cpc_channel_reset mine = { .size = sizeof(mine) };
+
+	if (!r)
+		r = &mine;
+	return ioctl(fd, CPC_IOCTL_CHANNEL_RESET, r) < 0 ? -errno : 0;
+}
+
+/* Waits up to @secs until sysfs number @file of @chan is @want; 0 or -ETIMEDOUT. */
+static inline int chan_wait_num(const char *chan, const char *file, long long want,
+				double secs)
+{
+	double end = cpc_now() + secs;
+
+	while (cpc_now() < end) {
+		if (chan_sysfs_num(chan, file) == want)
+			return 0;
+		usleep(20000);
+	}
+	return -ETIMEDOUT;
+}
+
+#define HOST_STUCK_RESET_MS "/sys/module/cpc_host/parameters/stuck_reset_ms"
+
 /* ---- host side of the mailbox to the guest agent ---- */
 
 /*

@@ -3,10 +3,11 @@
  * chan_host - the host end of CPC channels, across VMs: run it in the host
  * VM while chan_agent runs in the guest VM. Every procedure, the guest's
  * policy, time-outs, signals, many calls in flight (io_uring), poll, every
- * errno of CPC_IOCTL_CHANNEL_OPEN and CPC_IOCTL_CALL, a guest that unloads
- * its module mid-call, reconnect, device removal, and a hostile peer on
- * each side (garbage descriptors and ring indexes): the other side rejects
- * it, counts it, stays up and recovers.
+ * errno of CPC_IOCTL_CHANNEL_OPEN, CPC_IOCTL_CALL and CPC_IOCTL_CHANNEL_RESET,
+ * a guest that unloads its module mid-call, reconnect, device removal, a
+ * silent guest (reset by hand, by cpcctl and by the host itself), and a
+ * hostile peer on each side (garbage descriptors and ring indexes): the
+ * other side rejects it, counts it, stays up and recovers.
  */
 #define _GNU_SOURCE
 #include <liburing.h>
@@ -320,7 +321,8 @@ TEST_F(chan, ring_full_is_ebusy)
 		uring_call(&ring, self->fd, &c[i], i);
 	}
 	ASSERT_EQ(N, io_uring_submit(&ring));
-	EXPECT_EQ(N, chan_sysfs_num(self->name, "inflight"));
+	/* A call issued inline found the channel busy: an io_uring worker posts it. */
+	EXPECT_EQ(0, chan_wait_num(self->name, "inflight", N, 5));
 	EXPECT_EQ(-EBUSY, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, NULL));
 	EXPECT_EQ(0, poll(&p, 1, 0));
 	for (i = 0; i < N; i++) {
@@ -429,6 +431,204 @@ TEST_F(chan, open_needs_cap_sys_admin)
 TEST_F(chan, open_with_full_fd_table)
 {
 	EXPECT_EQ(EMFILE, open_errno_in_child(self->name, fill_fd_table));
+}
+
+
+/* ---- a guest that never answers: CPC_IOCTL_CHANNEL_RESET, cpcctl, by itself ---- */
+
+/*
+ * Fills every slot of the ring with calls of @timeout_ms to a guest made
+ * silent for @silent_ms (the guest's next wake-up is delayed), each tagged
+ * with its index; returns once all are in flight.
+ */
+static void fill_ring(struct __test_metadata *_metadata, FIXTURE_DATA(chan) *self,
+		      struct io_uring *ring, struct cpc_call *c, unsigned int n,
+		      uint32_t timeout_ms, const char *silent_ms)
+{
+	char ms[16];
+
+	ASSERT_EQ(0, io_uring_queue_init(n, ring, 0));
+	snprintf(ms, sizeof(ms), "%s", silent_ms);
+	ASSERT_EQ(0, guest_write(self->shm, GUEST_DELAY, ms));
+	for (unsigned int i = 0; i < n; i++) {
+		c[i] = (struct cpc_call){ .size = sizeof(c[i]), .proc = CPC_PROC_PING,
+					  .args = { i }, .timeout_ms = timeout_ms };
+		uring_call(ring, self->fd, &c[i], i);
+	}
+	ASSERT_EQ(n, io_uring_submit(ring));
+	ASSERT_EQ(0, chan_wait_num(self->name, "inflight", n, 5));
+}
+
+/*
+ * A silent guest holds every slot: new calls fail with EBUSY. A reset fails
+ * every call in flight with ECONNRESET at once, starts a new generation,
+ * and the channel is ready again as soon as the guest rejoins it.
+ */
+TEST_F(chan, reset_fails_calls_in_flight)
+{
+	static struct cpc_call c[CPC_RING_ENTRIES_MAX];
+	const unsigned int n = self->l.ring_entries;
+	long long gen = chan_sysfs_num(self->name, "generation");
+	long long resets = chan_sysfs_num(self->name, "admin_resets");
+	struct cpc_channel_reset r = { .size = sizeof(r) };
+	struct io_uring ring;
+	char buf[64];
+	double t0;
+	int seen = 0;
+
+	ASSERT_LE(0, resets);
+	fill_ring(_metadata, self, &ring, c, n, 30000, "8000");
+	EXPECT_EQ(-EBUSY, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, NULL));
+	t0 = cpc_now();
+	ASSERT_EQ(0, chan_reset(self->fd, &r));
+	EXPECT_EQ(gen + 1, r.generation);
+	EXPECT_EQ(n, r.inflight);
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t tag = n;
+
+		EXPECT_EQ(-ECONNRESET, uring_wait(&ring, &tag));
+		ASSERT_GT(n, tag);
+		seen++;
+	}
+	EXPECT_EQ(n, seen);
+	EXPECT_GT(3, cpc_now() - t0) TH_LOG("the calls waited for the silent guest");
+	io_uring_queue_exit(&ring);
+	EXPECT_EQ(resets + 1, chan_sysfs_num(self->name, "admin_resets"));
+	EXPECT_EQ(gen + 1, chan_sysfs_num(self->name, "generation"));
+	EXPECT_EQ(0, chan_sysfs_num(self->name, "inflight"));
+	/* The guest still sleeps: the new generation waits for it. */
+	ASSERT_LT(0, chan_sysfs_str(self->name, "state", buf, sizeof(buf)));
+	EXPECT_STREQ("waiting", buf);
+	EXPECT_EQ(-ENOTCONN, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, NULL));
+	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 30));
+	EXPECT_EQ(gen + 1, chan_sysfs_num(self->name, "generation"));
+	EXPECT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 2, NULL, 0, 0, NULL));
+}
+
+/* CPC_IOCTL_CHANNEL_RESET in a child that gave CAP_SYS_ADMIN up; its errno. */
+static int reset_errno_without_cap(int fd)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (drop_cap_sys_admin(-1))
+			_exit(101);
+		_exit(chan_reset(fd, NULL) ? errno : 0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return 102;
+	return WEXITSTATUS(st);
+}
+
+/* Every errno of CPC_IOCTL_CHANNEL_RESET but ENODEV (device_removed_then_back). */
+TEST_F(chan, reset_errnos)
+{
+	static const struct cpc_channel_reset ro = { .size = sizeof(ro) };
+	long long gen = chan_sysfs_num(self->name, "generation");
+	struct {
+		struct cpc_channel_reset r;
+		uint64_t more;
+	} big = { .r = { .size = sizeof(big) } };
+	struct cpc_channel_reset r;
+
+#define FRESH() (r = (struct cpc_channel_reset){ .size = sizeof(r) })
+	EXPECT_EQ(EPERM, reset_errno_without_cap(self->fd));
+	EXPECT_EQ(-1, ioctl(self->fd, CPC_IOCTL_CHANNEL_RESET, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	/* Readable but not writable (.rodata): refused before anything changed. */
+	EXPECT_EQ(-EFAULT, chan_reset(self->fd, (struct cpc_channel_reset *)&ro));
+	FRESH();
+	r.size = sizeof(r) - 4;
+	EXPECT_EQ(-EINVAL, chan_reset(self->fd, &r));
+	FRESH();
+	r.flags = 1;
+	EXPECT_EQ(-EINVAL, chan_reset(self->fd, &r));
+	FRESH();
+	r.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, chan_reset(self->fd, &r));
+	big.more = 1;
+	EXPECT_EQ(-E2BIG, chan_reset(self->fd, &big.r));
+	EXPECT_EQ(gen, chan_sysfs_num(self->name, "generation")) TH_LOG("a refused reset reset");
+	EXPECT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, NULL));
+	/* A larger struct whose extra bytes are zero is fine. */
+	big.more = 0;
+	EXPECT_EQ(0, chan_reset(self->fd, &big.r));
+	EXPECT_EQ(gen + 1, big.r.generation);
+	EXPECT_EQ(0, big.r.inflight);
+	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 30));
+	EXPECT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, NULL));
+#undef FRESH
+}
+
+TEST_F(chan, cpcctl_channel_reset)
+{
+	long long gen = chan_sysfs_num(self->name, "generation");
+	char buf[4096], want[256];
+
+	ASSERT_EQ(0, cpc_run(buf, sizeof(buf), "cpcctl channel reset %s --json", self->name));
+	EXPECT_EQ(gen + 1, cpc_json_num(buf, NULL, "generation")) TH_LOG("%s", buf);
+	EXPECT_EQ(0, cpc_json_num(buf, NULL, "inflight"));
+	EXPECT_NE(NULL, strstr(buf, self->name));
+	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 30));
+	ASSERT_EQ(0, cpc_run(buf, sizeof(buf), "cpcctl channel reset %s", self->name));
+	snprintf(want, sizeof(want), "%s: reset, generation %lld, 0 requests in flight failed\n",
+		 self->name, gen + 2);
+	EXPECT_STREQ(want, buf);
+	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 30));
+	/* The host VM has this one channel. */
+	ASSERT_EQ(0, cpc_run(buf, sizeof(buf), "cpcctl channel list --json"));
+	EXPECT_NE(NULL, strstr(buf, self->name));
+	EXPECT_EQ(gen + 2, cpc_json_num(buf, NULL, "generation")) TH_LOG("%s", buf);
+	EXPECT_LE(2, cpc_json_num(buf, NULL, "admin_resets"));
+	EXPECT_LE(0, cpc_json_num(buf, NULL, "stuck_resets"));
+	/* Errors: "cpcctl: <what>: <why>", exit 1; a bad command line, exit 2. */
+	EXPECT_EQ(1, cpc_run(buf, sizeof(buf), "cpcctl channel reset nosuch"));
+	EXPECT_STREQ("cpcctl: channel nosuch: No such device\n", buf);
+	EXPECT_EQ(2, cpc_run(buf, sizeof(buf), "cpcctl channel reset"));
+	EXPECT_EQ(0, strncmp(buf, "cpcctl: ", 8)) TH_LOG("%s", buf);
+	EXPECT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 3, NULL, 0, 0, NULL));
+}
+
+/*
+ * Every caller gave up on a silent guest (time-outs): the slots stay held
+ * (EBUSY) until, stuck_reset_ms later, the host resets the channel by
+ * itself - long before the guest would have answered.
+ */
+TEST_F(chan, stuck_channel_resets_itself)
+{
+	static struct cpc_call c[CPC_RING_ENTRIES_MAX];
+	const unsigned int n = self->l.ring_entries;
+	long long gen = chan_sysfs_num(self->name, "generation");
+	long long stuck = chan_sysfs_num(self->name, "stuck_resets");
+	long long tmo = chan_sysfs_num(self->name, "timeouts");
+	struct io_uring ring;
+	char old[32] = "10000";
+	double t0;
+
+	EXPECT_LE(0, stuck) TH_LOG("no stuck_resets counter");
+	EXPECT_LT(0, cpc_read_file(HOST_STUCK_RESET_MS, old, sizeof(old)));
+	EXPECT_EQ(0, cpc_write_file(HOST_STUCK_RESET_MS, "2000"));
+	fill_ring(_metadata, self, &ring, c, n, 300, "10000");
+	for (unsigned int i = 0; i < n; i++)
+		EXPECT_EQ(-ETIMEDOUT, uring_wait(&ring, NULL));
+	t0 = cpc_now();
+	io_uring_queue_exit(&ring);
+	EXPECT_EQ(tmo + n, chan_sysfs_num(self->name, "timeouts"));
+	/* Given up, yet every slot is still the guest's. */
+	EXPECT_EQ(n, chan_sysfs_num(self->name, "inflight"));
+	EXPECT_EQ(-EBUSY, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, NULL));
+	/* Reset about 2 s after the last caller gave up; the guest sleeps 10 s. */
+	EXPECT_EQ(0, chan_wait_num(self->name, "generation", gen + 1, 5))
+		TH_LOG("no new generation while every slot was held");
+	EXPECT_GT(4.5, cpc_now() - t0);
+	EXPECT_EQ(stuck + 1, chan_sysfs_num(self->name, "stuck_resets"));
+	EXPECT_EQ(0, chan_sysfs_num(self->name, "inflight"));
+	if (stuck >= 0)
+		ASSERT_EQ(0, cpc_write_file(HOST_STUCK_RESET_MS, old));
+	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 30));
+	EXPECT_EQ(0, chan_call(self->fd, CPC_PROC_PING, 4, NULL, 0, 0, NULL));
+	EXPECT_EQ(stuck + 1, chan_sysfs_num(self->name, "stuck_resets"));
 }
 
 /* ---- every errno of CPC_IOCTL_CALL that needs no guest trouble ---- */
@@ -959,6 +1159,7 @@ TEST_F(chan, device_removed_then_back)
 	EXPECT_EQ(-ENODEV, uring_wait(&ring, NULL));
 	io_uring_queue_exit(&ring);
 	EXPECT_EQ(-ENODEV, chan_call(self->fd, CPC_PROC_PING, 1, NULL, 0, 0, NULL));
+	EXPECT_EQ(-ENODEV, chan_reset(self->fd, NULL));
 	EXPECT_EQ(1, poll(&p, 1, 0));
 	EXPECT_TRUE(p.revents & POLLHUP);
 	EXPECT_EQ(-ENODEV, chan_open(self->name));

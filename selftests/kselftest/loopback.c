@@ -23,22 +23,7 @@
 #include "chan_uring.h"
 #include "slice_test.h"
 #include "attach_test.h"
-
-#define LB		"loopback"
-#define MAINT_CPU	3
-#define GUEST_ARGS	"loopback=1 maint_cpu=3"
-#define HOST_ARGS	"loopback_mib=4"
-#define GUEST_SYSFS	"/sys/kernel/cpc_guest"
-
-static long long local_guest_num(const char *file)
-{
-	char path[256], buf[64];
-
-	snprintf(path, sizeof(path), GUEST_SYSFS "/%s", file);
-	if (cpc_read_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	return atoll(buf);
-}
+#include "lb_test.h"
 
 /* Function-call interrupts taken by @cpu (/proc/interrupts "CAL:"). */
 static long long cal_irqs(int cpu)
@@ -70,24 +55,6 @@ static long long cal_irqs(int cpu)
 	}
 	fclose(f);
 	return v;
-}
-
-/* Loads what is missing and waits for the channel; 0 or -errno. */
-static int lb_up(void)
-{
-	int r = cpc_module_load("cpc_host", HOST_ARGS);
-
-	if (r && r != -EEXIST)
-		return r;
-	r = cpc_module_load("cpc_guest", GUEST_ARGS);
-	if (r && r != -EEXIST)
-		return r;
-	return chan_wait_state(LB, "ready", 10);
-}
-
-static int ping(int fd, uint64_t v, struct cpc_call *res)
-{
-	return chan_call(fd, CPC_PROC_PING, v, NULL, 0, 5000, res);
 }
 
 FIXTURE(lb) {

@@ -1,6 +1,6 @@
 # Scenario: the host VM alone, cpc_host loaded with loopback_mib=4 (see
-# scripts/run-tests); the test loads cpc_guest with loopback=1 maint_cpu=3
+# scripts/run-tests); the tests load cpc_guest with loopback=1 maint_cpu=3
 # into the same kernel.
 . /usr/bin/run-selftests.sh
-run_tests cpc-test-loopback
+run_tests cpc-test-loopback cpc-test-chan_local
 exit $failed

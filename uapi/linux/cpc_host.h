@@ -22,7 +22,7 @@
 /** CPC_VERSION_MAJOR - interface major version; bumped on incompatible change. */
 #define CPC_VERSION_MAJOR 0
 /** CPC_VERSION_MINOR - interface minor version; bumped when features are added. */
-#define CPC_VERSION_MINOR 1
+#define CPC_VERSION_MINOR 2
 
 /**
  * struct cpc_version - interface version of a cpc module.
@@ -583,5 +583,56 @@ struct cpc_call_uring {
  * ==========  ===================================================
  */
 #define CPC_IOCTL_CALL _IOWR(CPC_IOC_MAGIC, 0x41, struct cpc_call)
+
+/**
+ * struct cpc_channel_reset - argument of CPC_IOCTL_CHANNEL_RESET.
+ * @size:       (in) sizeof(struct cpc_channel_reset) as the caller knows it.
+ * @flags:      (in) zero (no flags defined yet).
+ * @generation: (out) the host end's new handshake generation (sysfs
+ *              "generation").
+ * @inflight:   (out) requests that were in flight: each waiting call got
+ *              ECONNRESET, each slot of a call whose caller had given up
+ *              was freed.
+ * @reserved:   (in) must be zero.
+ */
+struct cpc_channel_reset {
+	__u32 size;
+	__u32 flags;
+	__u32 generation;
+	__u32 inflight;
+	__u64 reserved[2];
+};
+
+/**
+ * CPC_IOCTL_CHANNEL_RESET - fail everything in flight on a channel and start
+ * a new generation; on a channel fd (from CPC_IOCTL_CHANNEL_OPEN).
+ *
+ * The way out of a guest that never answers: calls whose callers gave up
+ * (time-out, signal) keep their slots until the guest answers, so a silent
+ * guest drives every new call to EBUSY. A reset fails every call in flight
+ * with ECONNRESET, frees every slot, lays the shared region out again with
+ * a new generation and rings the guest; the channel is "waiting" until the
+ * guest end rejoins the new generation, then "ready" again. Counted in
+ * sysfs "admin_resets". The host does the same by itself, counted in
+ * "stuck_resets", once every slot has been held by a given-up call for
+ * the module parameter stuck_reset_ms (default 10000; 0: never). Resetting
+ * a channel that is not up starts a new generation all the same.
+ *
+ * Context: a channel fd, CAP_SYS_ADMIN; may sleep on the channel's lock.
+ *
+ * Return: 0, or -1 with errno set; nothing was reset then:
+ *
+ * ======  ===================================================
+ * EPERM   the caller lacks CAP_SYS_ADMIN
+ * EFAULT  the argument pointer is not readable, or its (out) fields are
+ *         not writable
+ * EINVAL  @size is too small, @flags or @reserved is not zero
+ * E2BIG   @size is larger than the kernel's struct and the extra bytes
+ *         are not zero
+ * ENODEV  the channel's device went away
+ * ENOTTY  the ioctl number is unknown (any other command)
+ * ======  ===================================================
+ */
+#define CPC_IOCTL_CHANNEL_RESET _IOWR(CPC_IOC_MAGIC, 0x44, struct cpc_channel_reset)
 
 #endif /* _UAPI_LINUX_CPC_HOST_H */

@@ -1,5 +1,5 @@
-// cpcctl channel list | attach | detach: the CPC channels of cpc_host
-// (host side).
+// cpcctl channel list | attach | detach | reset: the CPC channels of
+// cpc_host (host side).
 #include "commands.hpp"
 
 #include <cpc/channel.hpp>
@@ -28,11 +28,15 @@ void add_channel_commands(CLI::App &app, Global &g)
 					       {"peer_state", c.peer_state},
 					       {"transport", c.transport},
 					       {"slice", c.slice},
+					       {"generation", c.generation},
 					       {"calls", c.calls},
 					       {"completed", c.completed},
 					       {"errors", c.errors},
 					       {"timeouts", c.timeouts},
-					       {"broken", c.broken}});
+					       {"broken", c.broken},
+					       {"resets", c.resets},
+					       {"admin_resets", c.admin_resets},
+					       {"stuck_resets", c.stuck_resets}});
 			std::cout << out.dump(2) << "\n";
 			return 0;
 		}
@@ -42,6 +46,27 @@ void add_channel_commands(CLI::App &app, Global &g)
 			std::printf("%-24s %-8s %-8s %-9s %8llu %8llu\n", c.name.c_str(),
 				    c.state.c_str(), c.peer_state.c_str(), c.transport.c_str(),
 				    (unsigned long long)c.calls, (unsigned long long)c.errors);
+		return 0;
+	});
+
+	// reset CHANNEL: fail what is in flight, start a new generation
+	auto reset_name = std::make_shared<std::string>();
+	auto *reset = chan->add_subcommand(
+		"reset", "fail every call in flight (ECONNRESET) and start a new generation");
+	reset->add_option("CHANNEL", *reset_name, "channel name")->required();
+	add_json_flag(reset, g);
+	on_run(reset, [reset_name, &g] {
+		cpc::Channel ch(*reset_name);
+		auto r = ch.reset();
+		if (g.json)
+			std::cout << nlohmann::json{{"channel", *reset_name},
+						    {"generation", r.generation},
+						    {"inflight", r.inflight}}
+					     .dump(2)
+				  << "\n";
+		else
+			std::printf("%s: reset, generation %u, %u requests in flight failed\n",
+				    reset_name->c_str(), r.generation, r.inflight);
 		return 0;
 	});
 

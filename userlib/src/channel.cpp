@@ -76,11 +76,15 @@ std::vector<ChannelInfo> list_channels(const std::string &sysfs)
 		c.peer_state = read_line(d / "peer_state");
 		c.transport = read_line(d / "transport");
 		c.slice = read_line(d / "slice");
+		c.generation = read_u64(d / "generation");
 		c.calls = read_u64(d / "calls");
 		c.completed = read_u64(d / "completed");
 		c.errors = read_u64(d / "errors");
 		c.timeouts = read_u64(d / "timeouts");
 		c.broken = read_u64(d / "broken");
+		c.resets = read_u64(d / "resets");
+		c.admin_resets = read_u64(d / "admin_resets");
+		c.stuck_resets = read_u64(d / "stuck_resets");
 		out.push_back(std::move(c));
 	}
 	std::sort(out.begin(), out.end(),
@@ -157,6 +161,15 @@ CallResult Channel::call(const CallRequest &req) const
 	res.ret[0] = c.ret[0];
 	res.ret[1] = c.ret[1];
 	return res;
+}
+
+ResetResult Channel::reset() const
+{
+	cpc_channel_reset r{};
+	r.size = sizeof(r);
+	if (::ioctl(fd_.get(), CPC_IOCTL_CHANNEL_RESET, &r) < 0)
+		throw_errno("reset channel " + name_);
+	return ResetResult{r.generation, r.inflight};
 }
 
 } // namespace cpc

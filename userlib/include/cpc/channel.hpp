@@ -31,7 +31,11 @@ struct ChannelInfo {
 	std::string peer_state; ///< the guest end's published state
 	std::string transport;
 	std::string slice;      ///< slice whose IPI mask mediates it ("": none)
+	std::uint64_t generation = 0; ///< the host end's handshake generation
 	std::uint64_t calls = 0, completed = 0, errors = 0, timeouts = 0, broken = 0;
+	std::uint64_t resets = 0;       ///< the guest reset or left
+	std::uint64_t admin_resets = 0; ///< CPC_IOCTL_CHANNEL_RESET (Channel::reset())
+	std::uint64_t stuck_resets = 0; ///< every slot held by given-up calls too long
 };
 
 /// Lists the channels of the loaded cpc_host (empty if none or not loaded).
@@ -55,6 +59,12 @@ struct CallRequest {
 	std::chrono::milliseconds timeout{0};       ///< 0: the module's default
 };
 
+/// What Channel::reset() did.
+struct ResetResult {
+	std::uint32_t generation = 0; ///< the host end's new generation
+	std::uint32_t inflight = 0;   ///< requests that were in flight (failed or dropped)
+};
+
 /// One call's result (only returned when the guest answered success).
 struct CallResult {
 	std::vector<std::uint8_t> out; ///< the result buffer, out_len bytes
@@ -71,6 +81,12 @@ public:
 	/// Synchronous call; throws cpc::Error ("call <proc>: <why>") with the
 	/// errno of CPC_IOCTL_CALL (EPERM when the guest denies it, ETIMEDOUT, ...).
 	CallResult call(const CallRequest &req) const;
+
+	/// Fails every call in flight with ECONNRESET and starts a new generation
+	/// (CPC_IOCTL_CHANNEL_RESET, needs CAP_SYS_ADMIN); the channel is ready
+	/// again once the guest rejoins. Throws cpc::Error ("reset channel <name>:
+	/// <why>").
+	ResetResult reset() const;
 
 	const std::string &name() const noexcept { return name_; }
 	int fd() const noexcept { return fd_.get(); }
