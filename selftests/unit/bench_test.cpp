@@ -2,7 +2,7 @@
 // path of a channel's ping-pong, the parser of its figures, cpc::Uring.
 #include <cpc/bench.hpp>
 #include <cpc/error.hpp>
-#include <cpc/uring.hpp>
+#include "uring.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

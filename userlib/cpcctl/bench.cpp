@@ -1,11 +1,13 @@
 // cpcctl bench CHANNEL [--calls N] [--depth D] [--anchor|--no-anchor]
 // [--json]: ping-call latency (median, p99, min) and throughput on a
-// channel, and beside it the raw doorbell ping-pong between the same two
-// VMs measured in the same run, with the ratios call/raw.
+// channel, and beside it the raw doorbell ping-pong on the same path
+// measured in the same run, with the ratios call/raw: between the same two
+// VMs for a kernel channel, between this process and the guest for a bus.
 //
-// The anchor runs by default when the channel's debugfs "pingpong" file
-// exists (the guest must have armed its reflector, see README); --anchor
-// makes it mandatory, --no-anchor skips it.
+// The anchor runs by default when it can: a kernel channel's debugfs
+// "pingpong" file exists, or a bus guest's reflector answers this host end
+// (the guest must have armed its reflector, see README); --anchor makes it
+// mandatory, --no-anchor skips it.
 #include "commands.hpp"
 
 #include <cpc/bench.hpp>
@@ -15,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -58,21 +61,35 @@ int run_bench(const BenchOpts &o, const Global &g)
 		cpc::throw_invalid("bench: --calls must be at least 1");
 	if (o.depth == 0 || o.depth > cpc::bench_depth_max)
 		cpc::throw_invalid("bench: --depth must be 1.." + std::to_string(cpc::bench_depth_max));
-	cpc::Channel ch(o.channel);
+	auto ch = cpc::open_channel(o.channel);
 
-	std::optional<std::string> pp;
-	if (!o.no_anchor) {
-		pp = cpc::pingpong_path(o.channel);
+	/* The anchor first, then the calls: both in the same run. */
+	std::optional<cpc::RawPingPong> raw;
+	std::string no_anchor = o.no_anchor ? "--no-anchor" : "";
+	std::uint64_t rounds = std::min(o.calls, raw_rounds_max);
+	if (!o.no_anchor && cpc::is_bus_name(o.channel)) {
+		try {
+			cpc::bus_pingpong(*ch, 1, std::chrono::milliseconds(o.anchor ? 2000 : 500));
+			raw = cpc::bus_pingpong(*ch, rounds);
+		} catch (const cpc::Error &e) {
+			if (o.anchor || e.errnum() != ETIMEDOUT)
+				throw cpc::Error(e.errnum(), std::string("bench: ") +
+					std::string(e.what()).substr(0, std::string(e.what()).rfind(": ")));
+			no_anchor = "the guest's reflector did not answer";
+		}
+	} else if (!o.no_anchor) {
+		auto pp = cpc::pingpong_path(o.channel);
 		if (!pp && o.anchor)
 			throw cpc::Error(ENOENT, "bench: raw ping-pong of " + o.channel +
 							 ": no debugfs pingpong file (debugfs mounted?)");
+		if (pp)
+			raw = cpc::run_pingpong(*pp, rounds);
+		else
+			no_anchor = "no debugfs pingpong file";
 	}
-	/* The anchor first, then the calls: both in the same run. */
-	std::optional<cpc::RawPingPong> raw;
-	if (pp)
-		raw = cpc::run_pingpong(*pp, std::min(o.calls, raw_rounds_max));
-	cpc::CallBench b = cpc::bench_calls(ch, o.calls, o.depth);
+	cpc::CallBench b = cpc::bench_calls(*ch, o.calls, o.depth);
 
+	const char *mode = b.depth > 1 ? "io_uring" : cpc::is_bus_name(o.channel) ? "sync" : "ioctl";
 	const double raw_rate = raw ? ratio(1e9, static_cast<double>(raw->latency.median_ns)) : 0;
 	if (g.json) {
 		nlohmann::json j = {
@@ -80,7 +97,7 @@ int run_bench(const BenchOpts &o, const Global &g)
 			{"proc", "ping"},
 			{"calls", b.calls},
 			{"depth", b.depth},
-			{"mode", b.depth == 1 ? "ioctl" : "io_uring"},
+			{"mode", mode},
 			{"elapsed_ns", b.elapsed_ns},
 			{"calls_per_sec", b.calls_per_sec},
 			{"latency", latency_json(b.latency)},
@@ -100,13 +117,12 @@ int run_bench(const BenchOpts &o, const Global &g)
 		return 0;
 	}
 	std::printf("%s: %llu ping calls, %u in flight (%s)\n", o.channel.c_str(),
-		    (unsigned long long)b.calls, b.depth, b.depth == 1 ? "ioctl" : "io_uring");
+		    (unsigned long long)b.calls, b.depth, mode);
 	std::printf("  call latency   median %10.1f us   p99 %10.1f us   min %10.1f us\n",
 		    us(b.latency.median_ns), us(b.latency.p99_ns), us(b.latency.min_ns));
 	std::printf("  call throughput %.0f calls/s\n", b.calls_per_sec);
 	if (!raw) {
-		std::printf("  raw doorbell ping-pong: not measured (%s)\n",
-			    o.no_anchor ? "--no-anchor" : "no debugfs pingpong file");
+		std::printf("  raw doorbell ping-pong: not measured (%s)\n", no_anchor.c_str());
 		return 0;
 	}
 	std::printf("  raw ping-pong  median %10.1f us   p99 %10.1f us   min %10.1f us   (%llu rounds)\n",
@@ -127,7 +143,7 @@ void add_bench_commands(CLI::App &app, Global &g)
 	auto *sub = app.add_subcommand("bench", "benchmark ping calls on a channel against the raw doorbell ping-pong");
 	sub->add_option("channel", o->channel, "channel name (cpcctl channel list)")->required();
 	sub->add_option("--calls", o->calls, "ping calls to make (default 1000)");
-	sub->add_option("--depth", o->depth, "calls in flight: 1 = ioctl, more = io_uring (default 1)");
+	sub->add_option("--depth", o->depth, "calls in flight: 1 = synchronous (ioctl), more = io_uring (default 1)");
 	sub->add_flag("--anchor", o->anchor, "require the raw doorbell ping-pong");
 	sub->add_flag("--no-anchor", o->no_anchor, "skip the raw doorbell ping-pong");
 	add_json_flag(sub, g);

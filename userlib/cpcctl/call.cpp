@@ -87,8 +87,8 @@ int run_call(const CallOpts &o, const Global &g)
 		else
 			cpc::throw_invalid("'" + k + "': not a key of procedure " + o.proc);
 	}
-	cpc::Channel ch(o.channel);
-	auto res = ch.call(req);
+	auto ch = cpc::open_channel(o.channel);
+	auto res = ch->call(req);
 	std::string text = res.text();
 	switch (req.proc) {
 	case CPC_PROC_PING:
@@ -133,7 +133,7 @@ void add_call_commands(CLI::App &app, Global &g)
 {
 	auto o = std::make_shared<CallOpts>();
 	auto *sub = app.add_subcommand("call", "call a procedure in a guest (host side)");
-	sub->add_option("channel", o->channel, "channel name (cpcctl channel list)")->required();
+	sub->add_option("channel", o->channel, "channel name (cpcctl channel list) or bus:<socket>")->required();
 	sub->add_option("proc", o->proc, "procedure: ping, info, ps, log, ...")->required();
 	sub->add_option("args", o->kv, "KEY=VALUE arguments (ping value=N, log bytes=N, out=SIZE)");
 	sub->add_option("--timeout", o->timeout_ms, "milliseconds to wait (default 5000)")

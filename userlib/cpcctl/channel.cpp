@@ -1,51 +1,109 @@
-// cpcctl channel list | attach | detach | reset: the CPC channels of
-// cpc_host (host side).
+// cpcctl channel list | show | reset | attach | detach: the CPC channels a
+// host can call - cpc_host's (sysfs) and the buses of user-space host ends
+// (sockets in /run/cpc, $CPC_BUS_DIR or --bus-dir DIR).
 #include "commands.hpp"
 
 #include <cpc/channel.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 
 namespace cpcctl {
 
+namespace {
+
+/// One channel as JSON: kernel channels with their sysfs values and
+/// counters (top level, as sysfs names them); buses with what a probe sees.
+nlohmann::json to_json(const cpc::ChannelStatus &c, bool full)
+{
+	nlohmann::json j = {{"name", c.name},
+			    {"state", c.state},
+			    {"peer_state", c.peer_state},
+			    {"transport", c.transport},
+			    {"generation", c.generation}};
+	if (c.transport == "bus") {
+		j["host_generation"] = c.generation;
+		j["guest_generation"] = c.peer_generation;
+		j["host_end"] = c.host_end.empty() ? nlohmann::json() : nlohmann::json(c.host_end);
+		if (full) {
+			j["region_size"] = c.region_size;
+			j["max_out"] = c.max_out;
+			j["peers"] = c.peers;
+			j["sealed"] = !c.unsealed;
+		}
+	} else {
+		j["slice"] = c.slice;
+		if (full) {
+			j["inflight"] = c.inflight;
+			j["max_out"] = c.max_out;
+			j["throttled"] = c.throttled;
+		}
+	}
+	for (const auto &[k, v] : c.counters)
+		j[k] = v;
+	return j;
+}
+
+std::string counter(const cpc::ChannelStatus &c, const char *k)
+{
+	auto it = c.counters.find(k);
+	return it == c.counters.end() ? "-" : std::to_string(it->second);
+}
+
+} // namespace
+
 void add_channel_commands(CLI::App &app, Global &g)
 {
-	auto *chan = app.add_subcommand("channel", "CPC channels (host side)");
+	auto *chan = app.add_subcommand("channel", "CPC channels (host side): kernel and bus:<socket>");
 	chan->require_subcommand(1);
+
+	auto dirs = std::make_shared<std::vector<std::string>>();
 	auto *list = chan->add_subcommand("list", "list the channels and their state");
+	list->add_option("--bus-dir", *dirs,
+			 "directory of bus sockets (default: /run/cpc and $CPC_BUS_DIR)");
 	add_json_flag(list, g);
-	on_run(list, [&g] {
-		auto chans = cpc::list_channels();
+	on_run(list, [&g, dirs] {
+		cpc::ListOptions lo;
+		if (!dirs->empty())
+			lo.bus_dirs = *dirs;
+		auto chans = cpc::list_channels(lo);
 		if (g.json) {
 			auto out = nlohmann::json::array();
 			for (const auto &c : chans)
-				out.push_back({{"name", c.name},
-					       {"state", c.state},
-					       {"peer_state", c.peer_state},
-					       {"transport", c.transport},
-					       {"slice", c.slice},
-					       {"generation", c.generation},
-					       {"calls", c.calls},
-					       {"completed", c.completed},
-					       {"errors", c.errors},
-					       {"timeouts", c.timeouts},
-					       {"broken", c.broken},
-					       {"resets", c.resets},
-					       {"admin_resets", c.admin_resets},
-					       {"stuck_resets", c.stuck_resets}});
+				out.push_back(to_json(c, false));
 			std::cout << out.dump(2) << "\n";
 			return 0;
 		}
-		std::printf("%-24s %-8s %-8s %-9s %8s %8s\n", "NAME", "STATE", "PEER",
+		std::size_t w = 24;
+		for (const auto &c : chans)
+			w = std::max(w, c.name.size());
+		std::printf("%-*s %-11s %-8s %-9s %8s %8s\n", static_cast<int>(w), "NAME", "STATE", "PEER",
 			    "TRANSPORT", "CALLS", "ERRORS");
 		for (const auto &c : chans)
-			std::printf("%-24s %-8s %-8s %-9s %8llu %8llu\n", c.name.c_str(),
+			std::printf("%-*s %-11s %-8s %-9s %8s %8s\n", static_cast<int>(w), c.name.c_str(),
 				    c.state.c_str(), c.peer_state.c_str(), c.transport.c_str(),
-				    (unsigned long long)c.calls, (unsigned long long)c.errors);
+				    counter(c, "calls").c_str(), counter(c, "errors").c_str());
+		return 0;
+	});
+
+	auto show_name = std::make_shared<std::string>();
+	auto *show = chan->add_subcommand("show", "everything about one channel (a bus: a read-only probe)");
+	show->add_option("CHANNEL", *show_name, "channel name or bus:<socket>")->required();
+	add_json_flag(show, g);
+	on_run(show, [show_name, &g] {
+		auto c = cpc::show_channel(*show_name);
+		auto j = to_json(c, true);
+		if (g.json) {
+			std::cout << j.dump(2) << "\n";
+			return 0;
+		}
+		for (const auto &[k, v] : j.items())
+			std::printf("%-18s %s\n", (k + ":").c_str(),
+				    v.is_string() ? v.get<std::string>().c_str() : v.dump().c_str());
 		return 0;
 	});
 
@@ -53,11 +111,11 @@ void add_channel_commands(CLI::App &app, Global &g)
 	auto reset_name = std::make_shared<std::string>();
 	auto *reset = chan->add_subcommand(
 		"reset", "fail every call in flight (ECONNRESET) and start a new generation");
-	reset->add_option("CHANNEL", *reset_name, "channel name")->required();
+	reset->add_option("CHANNEL", *reset_name, "channel name or bus:<socket>")->required();
 	add_json_flag(reset, g);
 	on_run(reset, [reset_name, &g] {
-		cpc::Channel ch(*reset_name);
-		auto r = ch.reset();
+		auto ch = cpc::open_channel(*reset_name);
+		auto r = ch->reset();
 		if (g.json)
 			std::cout << nlohmann::json{{"channel", *reset_name},
 						    {"generation", r.generation},

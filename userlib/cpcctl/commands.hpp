@@ -30,5 +30,6 @@ void add_snapshot_commands(CLI::App &app, Global &g);
 void add_guest_key_commands(CLI::App &app, Global &g);
 void add_bench_commands(CLI::App &app, Global &g);
 void add_job_commands(CLI::App &app, Global &g);
+void add_sweep_commands(CLI::App &app, Global &g);
 
 } // namespace cpcctl

@@ -42,6 +42,7 @@ int main(int argc, char **argv)
 	cpcctl::add_guest_key_commands(app, g);
 	cpcctl::add_bench_commands(app, g);
 	cpcctl::add_job_commands(app, g);
+	cpcctl::add_sweep_commands(app, g);
 
 	try {
 		app.parse(argc, argv);

@@ -3,7 +3,10 @@
 #include <cpc/bench.hpp>
 #include <cpc/error.hpp>
 #include <cpc/fd.hpp>
-#include <cpc/uring.hpp>
+
+#include "async.hpp"
+#include "bus/bus_channel.hpp"
+#include "driver.hpp"
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -33,101 +36,99 @@ std::uint64_t ns_since(Clock::time_point t0, Clock::time_point t1)
 /// Result room a ping call provides (ping returns values, no buffer).
 constexpr std::uint32_t ping_out = 64;
 
-/// One call's buffers; stays put while the kernel may write to it.
-struct Slot {
-	cpc_call call{};
-	std::uint8_t out[ping_out];
-	Clock::time_point start;
-};
-
-void prep_ping(Slot &s, std::uint64_t value)
+void check_pong(std::uint64_t got, std::uint64_t value, const std::string &chan)
 {
-	s.call = cpc_call{};
-	s.call.size = sizeof(s.call);
-	s.call.proc = CPC_PROC_PING;
-	s.call.args[0] = value;
-	s.call.out_ptr = reinterpret_cast<std::uintptr_t>(s.out);
-	s.call.out_cap = ping_out;
-}
-
-void check_pong(const Slot &s, std::uint64_t value, const std::string &chan)
-{
-	if (s.call.ret[0] != value)
+	if (got != value)
 		throw Error(EPROTO, "bench on " + chan + ": ping " + std::to_string(value) +
-					    " answered " + std::to_string(s.call.ret[0]));
+					    " answered " + std::to_string(got));
 }
 
-CallBench bench_sync(const Channel &ch, std::uint64_t calls, std::vector<std::uint64_t> &ns)
+CallBench bench_sync(Channel &ch, std::uint64_t calls, std::vector<std::uint64_t> &ns)
 {
 	CallBench b;
-	Slot s;
+	CallRequest req;
+	req.proc = CPC_PROC_PING;
+	req.out_capacity = ping_out;
 	auto t0 = Clock::now();
 	for (std::uint64_t i = 0; i < calls; i++) {
-		prep_ping(s, i);
-		s.start = Clock::now();
-		if (::ioctl(ch.fd(), CPC_IOCTL_CALL, &s.call) < 0)
-			throw_errno("bench: call ping on " + ch.name());
-		ns.push_back(ns_since(s.start, Clock::now()));
-		check_pong(s, i, ch.name());
+		req.args[0] = i;
+		auto start = Clock::now();
+		CallResult r;
+		try {
+			r = ch.call(req);
+		} catch (const Error &e) {
+			throw Error(e.errnum(), "bench: call ping on " + ch.name());
+		}
+		ns.push_back(ns_since(start, Clock::now()));
+		check_pong(r.ret[0], i, ch.name());
 	}
 	b.elapsed_ns = ns_since(t0, Clock::now());
 	return b;
 }
 
-void submit_ping(Uring &ring, const Channel &ch, Slot &s, std::size_t idx, std::uint64_t value)
-{
-	prep_ping(s, value);
-	ring.prep_call(ch.fd(), &s.call, idx);
-	s.start = Clock::now();
-}
+/// One call's record; stays put while its channel may write to it.
+struct Slot {
+	detail::PendingCall pc;
+	std::uint64_t value = 0;
+	Clock::time_point start;
+};
 
-CallBench bench_uring(const Channel &ch, std::uint64_t calls, unsigned depth,
+CallBench bench_async(Channel &ch, std::uint64_t calls, unsigned depth,
 		      std::vector<std::uint64_t> &ns)
 {
 	CallBench b;
-	Uring ring(depth);
 	std::vector<Slot> slots(depth);
-	std::vector<std::uint64_t> value(depth);
+	std::shared_ptr<Channel> alias(std::shared_ptr<Channel>(), &ch);
+	detail::Driver drv(2 * depth + 8);
+	std::uint16_t chan = drv.add(alias);
 	std::uint64_t sent = 0;
 	std::size_t inflight = 0;
 	std::optional<Error> failed;
 
-	auto t0 = Clock::now();
-	for (; sent < calls && sent < depth; sent++) {
-		value[sent] = sent;
-		submit_ping(ring, ch, slots[sent], sent, sent);
-		inflight++;
-	}
-	while (inflight) {
-		/* Submits what is queued, then waits for one completion. */
-		UringCompletion c = ring.submit_and_wait();
-		auto now = Clock::now();
-		std::size_t idx = static_cast<std::size_t>(c.tag);
-		int res = c.res;
-		inflight--;
-		if (idx >= slots.size()) {
-			failed.emplace(EPROTO, "bench on " + ch.name() + ": unknown completion");
-			continue;
-		}
+	auto submit = [&](std::size_t idx) {
+		CallRequest req;
+		req.proc = CPC_PROC_PING;
+		req.args[0] = sent;
+		req.out_capacity = ping_out;
 		Slot &s = slots[idx];
-		/* After a failure: drain what is in flight, submit nothing. */
-		if (failed)
-			continue;
-		if (res < 0) {
-			failed.emplace(-res, "bench: call ping on " + ch.name());
-			continue;
-		}
-		try {
-			check_pong(s, value[idx], ch.name());
-		} catch (const Error &e) {
-			failed.emplace(e);
-			continue;
-		}
-		ns.push_back(ns_since(s.start, now));
-		if (sent < calls) {
-			value[idx] = sent;
-			submit_ping(ring, ch, s, idx, sent++);
-			inflight++;
+		s.pc = detail::make_pending(req);
+		s.pc.cookie = idx;
+		s.value = sent++;
+		s.start = Clock::now();
+		inflight++;
+		drv.submit(chan, s.pc);
+	};
+	auto t0 = Clock::now();
+	for (std::size_t i = 0; i < depth && sent < calls; i++)
+		submit(i);
+	while (inflight) {
+		for (const auto &ev : drv.wait()) {
+			if (!ev.call)
+				continue;
+			auto now = Clock::now();
+			std::size_t idx = ev.call->cookie;
+			inflight--;
+			if (idx >= slots.size()) {
+				failed.emplace(EPROTO, "bench on " + ch.name() + ": unknown completion");
+				continue;
+			}
+			Slot &s = slots[idx];
+			/* After a failure: drain what is in flight, submit nothing. */
+			if (failed)
+				continue;
+			if (s.pc.err) {
+				failed.emplace(s.pc.err, "bench: call ping on " + ch.name());
+				continue;
+			}
+			try {
+				check_pong(s.pc.result.ret[0], s.value, ch.name());
+			} catch (const Error &e) {
+				failed.emplace(e);
+				continue;
+			}
+			ns.push_back(ns_since(s.start, now));
+			if (sent < calls)
+				submit(idx);
 		}
 	}
 	if (failed)
@@ -165,7 +166,7 @@ Latency latency_of(std::vector<std::uint64_t> &ns)
 	return l;
 }
 
-CallBench bench_calls(const Channel &ch, std::uint64_t calls, unsigned depth)
+CallBench bench_calls(Channel &ch, std::uint64_t calls, unsigned depth)
 {
 	if (calls == 0)
 		throw_invalid("bench: --calls must be at least 1");
@@ -173,7 +174,7 @@ CallBench bench_calls(const Channel &ch, std::uint64_t calls, unsigned depth)
 		throw_invalid("bench: --depth must be 1.." + std::to_string(bench_depth_max));
 	std::vector<std::uint64_t> ns;
 	ns.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(calls, 1u << 24)));
-	CallBench b = depth == 1 ? bench_sync(ch, calls, ns) : bench_uring(ch, calls, depth, ns);
+	CallBench b = depth == 1 ? bench_sync(ch, calls, ns) : bench_async(ch, calls, depth, ns);
 	b.calls = calls;
 	b.depth = depth;
 	b.calls_per_sec = b.elapsed_ns ? calls * 1e9 / static_cast<double>(b.elapsed_ns) : 0;
@@ -242,6 +243,18 @@ RawPingPong run_pingpong(const std::string &path, std::uint64_t rounds)
 	}
 	if (r.latency.count != rounds || !r.latency.median_ns)
 		throw Error(EPROTO, what + ": unexpected figures '" + text + "'");
+	return r;
+}
+
+RawPingPong bus_pingpong(Channel &ch, std::uint64_t rounds, std::chrono::milliseconds timeout)
+{
+	auto *bus = dynamic_cast<bus::BusChannel *>(&ch);
+	if (!bus)
+		throw Error(EINVAL, "raw ping-pong on " + ch.name() + ": not a bus channel");
+	auto ns = bus->pingpong(rounds, timeout);
+	RawPingPong r;
+	r.path = ch.name();
+	r.latency = latency_of(ns);
 	return r;
 }
 

@@ -1,17 +1,25 @@
-// cpc::Channel: open a channel of cpc_host, make calls, list channels.
+// cpc::Channel: the procedures, opening a channel by name (kernel or bus),
+// validating a call, listing channels, attaching one to a slice.
 #include <cpc/channel.hpp>
 #include <cpc/error.hpp>
+#include <cpc/fd.hpp>
+
+#include "async.hpp"
+#include "bus/bus_channel.hpp"
+#include "bus/probe.hpp"
+#include "kernel_channel.hpp"
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 
 #include <linux/cpc_host.h>
 #include <linux/cpc_proto.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 namespace cpc {
 
@@ -34,27 +42,9 @@ std::uint32_t procedure_opcode(const std::string &name)
 	throw_invalid("unknown procedure '" + name + "'");
 }
 
-namespace {
+namespace detail {
 
-std::string read_line(const std::filesystem::path &p)
-{
-	std::ifstream in(p);
-	std::string line;
-	std::getline(in, line);
-	return line;
-}
-
-std::uint64_t read_u64(const std::filesystem::path &p)
-{
-	std::string s = read_line(p);
-	try {
-		return s.empty() ? 0 : std::stoull(s);
-	} catch (const std::exception &) {
-		return 0;
-	}
-}
-
-std::string proc_name(std::uint32_t op)
+std::string proc_label(std::uint32_t op)
 {
 	for (const auto &p : procedures())
 		if (p.opcode == op)
@@ -62,34 +52,108 @@ std::string proc_name(std::uint32_t op)
 	return std::to_string(op);
 }
 
+/* Exactly what host-module/call.c checks of a struct cpc_call. */
+PendingCall make_pending(const CallRequest &req)
+{
+	if (req.proc >= CPC_PROC_COUNT || req.timeout.count() < 0 ||
+	    req.timeout.count() > CPC_CALL_TIMEOUT_MAX_MS || req.out_capacity > UINT32_MAX)
+		throw Error(EINVAL, "invalid call");
+	if (req.arg.size() > CPC_CALL_ARG_MAX)
+		throw Error(E2BIG, "argument too large");
+	PendingCall c;
+	c.proc = req.proc;
+	std::copy(std::begin(req.args), std::end(req.args), c.args);
+	c.arg.assign(req.arg.begin(), req.arg.end());
+	c.out_capacity = req.out_capacity;
+	c.timeout = req.timeout.count() ? req.timeout
+					: std::chrono::milliseconds(CPC_CALL_TIMEOUT_DEFAULT_MS);
+	return c;
+}
+
+} // namespace detail
+
+Channel::Channel(std::string name) : name_(std::move(name)) {}
+
+Channel::~Channel() = default;
+
+bool is_bus_name(std::string_view name)
+{
+	return name.starts_with("bus:");
+}
+
+std::shared_ptr<Channel> open_channel(const std::string &name, const OpenOptions &opts)
+{
+	if (is_bus_name(name))
+		return std::make_shared<bus::BusChannel>(name, opts);
+	return std::make_shared<KernelChannel>(name, opts.device);
+}
+
+namespace {
+
+std::vector<std::string> bus_dirs(const ListOptions &opts)
+{
+	if (opts.bus_dirs)
+		return *opts.bus_dirs;
+	std::vector<std::string> dirs{"/run/cpc"};
+	if (const char *d = std::getenv("CPC_BUS_DIR"); d && *d)
+		dirs.emplace_back(d);
+	return dirs;
+}
+
+/* A bus as list_channels() shows it; nullopt when it is not a cpc bus. */
+std::optional<ChannelStatus> list_bus(const std::string &name, const ListOptions &opts)
+{
+	try {
+		auto s = bus::probe_bus(name, opts.server_timeout);
+		return s;
+	} catch (const Error &e) {
+		if (e.errnum() == ENODEV)
+			return std::nullopt;
+		ChannelStatus s;
+		s.name = name;
+		s.transport = "bus";
+		s.state = "unreachable";
+		s.peer_state = "unknown";
+		return s;
+	}
+}
+
 } // namespace
 
-std::vector<ChannelInfo> list_channels(const std::string &sysfs)
+std::vector<ChannelStatus> list_channels(const ListOptions &opts)
 {
-	std::vector<ChannelInfo> out;
+	std::vector<ChannelStatus> out;
 	std::error_code ec;
-	for (const auto &e : std::filesystem::directory_iterator(sysfs, ec)) {
-		const auto &d = e.path();
-		ChannelInfo c;
-		c.name = d.filename().string();
-		c.state = read_line(d / "state");
-		c.peer_state = read_line(d / "peer_state");
-		c.transport = read_line(d / "transport");
-		c.slice = read_line(d / "slice");
-		c.generation = read_u64(d / "generation");
-		c.calls = read_u64(d / "calls");
-		c.completed = read_u64(d / "completed");
-		c.errors = read_u64(d / "errors");
-		c.timeouts = read_u64(d / "timeouts");
-		c.broken = read_u64(d / "broken");
-		c.resets = read_u64(d / "resets");
-		c.admin_resets = read_u64(d / "admin_resets");
-		c.stuck_resets = read_u64(d / "stuck_resets");
-		out.push_back(std::move(c));
+	for (const auto &e : std::filesystem::directory_iterator(opts.sysfs, ec))
+		if (auto s = kernel_channel_status(opts.sysfs, e.path().filename().string()))
+			out.push_back(std::move(*s));
+	std::vector<std::string> seen;
+	for (const auto &dir : bus_dirs(opts)) {
+		for (const auto &e : std::filesystem::directory_iterator(dir, ec)) {
+			std::error_code ec2;
+			if (!std::filesystem::is_socket(e.status(ec2)))
+				continue;
+			std::string name = "bus:" + e.path().string();
+			if (std::find(seen.begin(), seen.end(), name) != seen.end())
+				continue;
+			seen.push_back(name);
+			if (auto s = list_bus(name, opts))
+				out.push_back(std::move(*s));
+		}
 	}
 	std::sort(out.begin(), out.end(),
-		  [](const ChannelInfo &a, const ChannelInfo &b) { return a.name < b.name; });
+		  [](const ChannelStatus &a, const ChannelStatus &b) { return a.name < b.name; });
 	return out;
+}
+
+ChannelStatus show_channel(const std::string &name, const ListOptions &opts)
+{
+	if (is_bus_name(name))
+		return bus::probe_bus(name, opts.server_timeout);
+	auto s = kernel_channel_status(opts.sysfs, name);
+	if (!s)
+		throw Error(ENODEV, "channel " + name);
+	return *s;
 }
 
 namespace {
@@ -97,6 +161,8 @@ namespace {
 void attach_ioctl(unsigned long cmd, const std::string &channel, const std::string &slice,
 		  const std::string &dev, const std::string &what)
 {
+	if (is_bus_name(channel))
+		throw Error(EOPNOTSUPP, what + ": a bus has no kernel host end to mediate");
 	if (channel.empty() || channel.size() >= CPC_CHANNEL_NAME_MAX)
 		throw Error(EINVAL, what + ": invalid channel name");
 	if (slice.empty() || slice.size() >= CPC_SLICE_NAME_MAX)
@@ -124,52 +190,6 @@ void detach_channel(const std::string &channel, const std::string &slice, const 
 {
 	attach_ioctl(CPC_IOCTL_CHANNEL_DETACH, channel, slice, dev,
 		     "detach channel " + channel + " from slice " + slice);
-}
-
-Channel::Channel(const std::string &name, const std::string &dev) : name_(name)
-{
-	if (name.empty() || name.size() >= CPC_CHANNEL_NAME_MAX)
-		throw Error(EINVAL, "channel '" + name + "': invalid name");
-	UniqueFd ctl(::open(dev.c_str(), O_RDWR | O_CLOEXEC));
-	if (!ctl)
-		throw_errno(dev);
-	cpc_channel_open o{};
-	o.size = sizeof(o);
-	std::memcpy(o.name, name.c_str(), name.size() + 1);
-	int fd = ::ioctl(ctl.get(), CPC_IOCTL_CHANNEL_OPEN, &o);
-	if (fd < 0)
-		throw_errno("channel " + name);
-	fd_.reset(fd);
-}
-
-CallResult Channel::call(const CallRequest &req) const
-{
-	CallResult res;
-	res.out.resize(req.out_capacity);
-	cpc_call c{};
-	c.size = sizeof(c);
-	c.proc = req.proc;
-	c.timeout_ms = static_cast<std::uint32_t>(req.timeout.count());
-	std::copy(std::begin(req.args), std::end(req.args), c.args);
-	c.arg_ptr = reinterpret_cast<std::uintptr_t>(req.arg.data());
-	c.arg_len = static_cast<std::uint32_t>(req.arg.size());
-	c.out_ptr = reinterpret_cast<std::uintptr_t>(res.out.data());
-	c.out_cap = static_cast<std::uint32_t>(req.out_capacity);
-	if (::ioctl(fd_.get(), CPC_IOCTL_CALL, &c) < 0)
-		throw_errno("call " + proc_name(req.proc) + " on " + name_);
-	res.out.resize(std::min<std::size_t>(c.out_len, res.out.size()));
-	res.ret[0] = c.ret[0];
-	res.ret[1] = c.ret[1];
-	return res;
-}
-
-ResetResult Channel::reset() const
-{
-	cpc_channel_reset r{};
-	r.size = sizeof(r);
-	if (::ioctl(fd_.get(), CPC_IOCTL_CHANNEL_RESET, &r) < 0)
-		throw_errno("reset channel " + name_);
-	return ResetResult{r.generation, r.inflight};
 }
 
 } // namespace cpc

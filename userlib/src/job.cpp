@@ -1,41 +1,46 @@
-// The io_uring job engine and the snapshot / reclaim / return jobs.
+// The io_uring job engine and the snapshot / reclaim / return / ping /
+// sweep jobs.
 #include <cpc/error.hpp>
 #include <cpc/job.hpp>
 #include <cpc/snapshot.hpp>
 
+#include "async.hpp"
+#include "driver.hpp"
+
 #include <linux/cpc_host.h>
+#include <linux/cpc_proto.h>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cinttypes>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <deque>
 #include <exception>
-#include <memory>
+#include <map>
 
 namespace cpc {
 
+// The public mirrors of uapi structs must have their layout.
+static_assert(sizeof(Range) == sizeof(cpc_range) && offsetof(Range, size) == offsetof(cpc_range, size));
+static_assert(sizeof(SnapshotArgs) == sizeof(cpc_snapshot_args) &&
+	      offsetof(SnapshotArgs, base_gen) == offsetof(cpc_snapshot_args, base_gen) &&
+	      offsetof(SnapshotArgs, flags) == offsetof(cpc_snapshot_args, flags));
+
 namespace {
 
+using detail::Clock;
+using detail::PendingCall;
+
 constexpr std::uint64_t page_size = CPC_SNAPSHOT_PAGE_SIZE;
-constexpr std::uint64_t tag_write = 1ull << 32;
 
-std::string proc_label(std::uint32_t op)
-{
-	for (const auto &p : procedures())
-		if (p.opcode == op)
-			return p.name;
-	return std::to_string(op);
-}
-
-/// A call in flight: its request, the kernel's struct and the buffers.
+/// A call in flight: its request and the record its channel fills in.
 struct CallSlot {
 	bool busy = false;
 	JobCall req;
-	cpc_call call{};
-	std::vector<std::uint8_t> out;
+	PendingCall pc;
 };
 
 /// A chunk being written.
@@ -46,155 +51,248 @@ struct WriteSlot {
 	std::uint64_t off = 0;
 };
 
+/// One job of a run.
+struct Job {
+	std::shared_ptr<Channel> ch;
+	std::uint16_t chan = 0;
+	JobSource *src = nullptr;
+	int fd = -1;
+	std::vector<std::unique_ptr<CallSlot>> calls;
+	std::vector<std::unique_ptr<WriteSlot>> writes;
+	std::deque<std::vector<std::uint8_t>> pending; // results not yet queued
+	unsigned calls_out = 0, writes_out = 0;
+	std::uint64_t off = 0;
+	JobStats st;
+	std::exception_ptr failure;
+	bool ended = false;
+};
+
+std::uint64_t cookie(std::size_t job, std::size_t slot)
+{
+	return (static_cast<std::uint64_t>(job) << 16) | slot;
+}
+
 } // namespace
 
-JobEngine::JobEngine(const Channel &ch, unsigned depth)
-	: ch_(ch), depth_(depth), ring_((depth >= 1 && depth <= job_max_depth) ? 2 * depth : 1)
+struct JobEngine::Impl {
+	unsigned depth;
+	std::vector<std::unique_ptr<Job>> jobs;
+};
+
+JobEngine::JobEngine(unsigned depth) : impl_(std::make_unique<Impl>())
 {
 	if (depth < 1 || depth > job_max_depth)
 		throw Error(EINVAL, "job: depth " + std::to_string(depth) + " not in 1.." +
 					    std::to_string(job_max_depth));
+	impl_->depth = depth;
 }
 
-JobStats JobEngine::run(JobSource &src, int out_fd,
-			const std::function<void(std::uint64_t, std::uint64_t)> &on_progress)
+JobEngine::~JobEngine() = default;
+
+std::size_t JobEngine::add(std::shared_ptr<Channel> ch, JobSource &src, int out_fd)
 {
-	auto t0 = std::chrono::steady_clock::now();
-	JobStats st;
-	std::vector<std::unique_ptr<CallSlot>> calls;
-	std::vector<std::unique_ptr<WriteSlot>> writes;
-	for (unsigned i = 0; i < depth_; i++) {
-		calls.push_back(std::make_unique<CallSlot>());
-		writes.push_back(std::make_unique<WriteSlot>());
+	if (!ch)
+		throw Error(EINVAL, "job: no channel");
+	auto j = std::make_unique<Job>();
+	j->ch = std::move(ch);
+	j->src = &src;
+	j->fd = out_fd;
+	for (unsigned i = 0; i < impl_->depth; i++) {
+		j->calls.push_back(std::make_unique<CallSlot>());
+		j->writes.push_back(std::make_unique<WriteSlot>());
 	}
-	std::deque<std::vector<std::uint8_t>> pending; // results not yet queued
-	unsigned calls_out = 0, writes_out = 0;
-	std::uint64_t off = 0;
-	std::exception_ptr failure;
+	impl_->jobs.push_back(std::move(j));
+	return impl_->jobs.size() - 1;
+}
 
-	auto fail = [&](std::exception_ptr e) {
-		if (!failure)
-			failure = std::move(e);
-	};
-	auto queue_write = [&](WriteSlot &w, std::size_t i) {
-		std::size_t left = w.data.size() - w.done;
-		unsigned len = static_cast<unsigned>(std::min<std::size_t>(left, 1u << 30));
-		ring_.prep_write(out_fd, w.data.data() + w.done, len, w.off + w.done, tag_write | i);
-	};
-
-	for (;;) {
-		if (!failure) {
-			try {
-				// Chunks done first: they free buffers for calls.
-				for (std::size_t i = 0; i < depth_ && !pending.empty(); i++) {
-					WriteSlot &w = *writes[i];
-					if (w.busy)
-						continue;
-					w.busy = true;
-					w.data = std::move(pending.front());
-					pending.pop_front();
-					w.done = 0;
-					w.off = off;
-					off += w.data.size();
-					queue_write(w, i);
-					writes_out++;
-				}
-				for (std::size_t i = 0; i < depth_; i++) {
-					if (calls_out + writes_out + pending.size() >= depth_)
-						break;
-					CallSlot &c = *calls[i];
-					if (c.busy)
-						continue;
-					auto req = src.next();
-					if (!req)
-						break;
-					c.req = std::move(*req);
-					c.out.assign(c.req.out_capacity, 0);
-					c.call = cpc_call{};
-					c.call.size = sizeof(c.call);
-					c.call.proc = c.req.proc;
-					c.call.timeout_ms = static_cast<std::uint32_t>(c.req.timeout.count());
-					std::copy(std::begin(c.req.args), std::end(c.req.args), c.call.args);
-					c.call.arg_ptr = reinterpret_cast<std::uintptr_t>(c.req.arg.data());
-					c.call.arg_len = static_cast<std::uint32_t>(c.req.arg.size());
-					c.call.out_ptr = reinterpret_cast<std::uintptr_t>(c.out.data());
-					c.call.out_cap = static_cast<std::uint32_t>(c.out.size());
-					ring_.prep_call(ch_.fd(), &c.call, i);
-					c.busy = true;
-					calls_out++;
-				}
-			} catch (...) {
-				fail(std::current_exception());
-			}
+std::vector<JobOutcome> JobEngine::run(const std::function<void(const JobProgress &)> &on_progress)
+{
+	auto &jobs = impl_->jobs;
+	const unsigned depth = impl_->depth;
+	auto t0 = Clock::now();
+	std::vector<JobOutcome> result(jobs.size());
+	{
+		// Enough entries for every operation that can be in flight.
+		std::map<Channel *, std::uint16_t> chans;
+		unsigned entries = 8 + 2 * depth * static_cast<unsigned>(jobs.size());
+		for (auto &j : jobs)
+			if (!chans.count(j->ch.get()))
+				chans[j->ch.get()] = 0, entries += 4;
+		detail::Driver drv(entries);
+		chans.clear();
+		for (auto &j : jobs) {
+			auto it = chans.find(j->ch.get());
+			if (it == chans.end())
+				it = chans.emplace(j->ch.get(), drv.add(j->ch)).first;
+			j->chan = it->second;
 		}
-		if (calls_out + writes_out == 0)
-			break;
-		st.max_in_flight = std::max(st.max_in_flight, calls_out + writes_out);
-		st.max_calls_in_flight = std::max(st.max_calls_in_flight, calls_out);
-		if (calls_out && writes_out)
-			st.overlapped = true;
 
-		// Reap; every operation started is reaped before leaving.
-		UringCompletion cq = ring_.submit_and_wait();
-		do {
-			std::size_t i = cq.tag & 0xffffffffu;
-			if (cq.tag & tag_write) {
-				WriteSlot &w = *writes.at(i);
-				if (cq.res < 0 || (cq.res == 0 && w.done < w.data.size())) {
-					fail(std::make_exception_ptr(
-						Error(cq.res < 0 ? -cq.res : EIO, "write")));
-				} else {
-					w.done += static_cast<std::size_t>(cq.res);
-					st.bytes_written += static_cast<std::uint64_t>(cq.res);
-					if (w.done < w.data.size() && !failure) {
-						queue_write(w, i); // short write: the rest
-						continue;
+		auto fail = [](Job &j, std::exception_ptr e) {
+			if (!j.failure)
+				j.failure = std::move(e);
+		};
+		auto queue_write = [&](Job &j, WriteSlot &w, std::size_t ji, std::size_t i) {
+			std::size_t left = w.data.size() - w.done;
+			unsigned len = static_cast<unsigned>(std::min<std::size_t>(left, 1u << 30));
+			drv.write(j.fd, w.data.data() + w.done, len, w.off + w.done, cookie(ji, i));
+		};
+		auto progress = [&] {
+			if (!on_progress)
+				return;
+			JobProgress p;
+			p.jobs = jobs.size();
+			for (auto &j : jobs) {
+				auto [d, t] = j->src->progress();
+				p.done += d;
+				p.total += t;
+				if (j->ended)
+					(j->failure ? p.failed : p.finished)++;
+			}
+			on_progress(p);
+		};
+
+		for (;;) {
+			unsigned out = 0;
+			for (std::size_t ji = 0; ji < jobs.size(); ji++) {
+				Job &j = *jobs[ji];
+				if (!j.failure) {
+					try {
+						// Chunks done first: they free buffers for calls.
+						for (std::size_t i = 0; i < depth && !j.pending.empty(); i++) {
+							WriteSlot &w = *j.writes[i];
+							if (w.busy)
+								continue;
+							w.busy = true;
+							w.data = std::move(j.pending.front());
+							j.pending.pop_front();
+							w.done = 0;
+							w.off = j.off;
+							j.off += w.data.size();
+							queue_write(j, w, ji, i);
+							j.writes_out++;
+						}
+						for (std::size_t i = 0; i < depth; i++) {
+							if (j.calls_out + j.writes_out + j.pending.size() >= depth)
+								break;
+							CallSlot &c = *j.calls[i];
+							if (c.busy)
+								continue;
+							auto req = j.src->next();
+							if (!req)
+								break;
+							c.req = std::move(*req);
+							CallRequest r;
+							r.proc = c.req.proc;
+							std::copy(std::begin(c.req.args), std::end(c.req.args), r.args);
+							r.arg = c.req.arg;
+							r.out_capacity = c.req.out_capacity;
+							r.timeout = c.req.timeout;
+							c.pc = detail::make_pending(r);
+							c.pc.cookie = cookie(ji, i);
+							c.busy = true;
+							j.calls_out++;
+							drv.submit(j.chan, c.pc);
+						}
+					} catch (...) {
+						fail(j, std::current_exception());
 					}
-					st.writes++;
 				}
-				w.busy = false;
-				w.data.clear();
-				writes_out--;
-				continue;
-			}
-			CallSlot &c = *calls.at(i);
-			c.busy = false;
-			calls_out--;
-			if (cq.res < 0) {
-				fail(std::make_exception_ptr(Error(
-					-cq.res, "call " + proc_label(c.req.proc) + " on " + ch_.name())));
-				continue;
-			}
-			st.calls++;
-			if (failure)
-				continue;
-			try {
-				CallResult r;
-				c.out.resize(std::min<std::size_t>(c.call.out_len, c.out.size()));
-				r.out = std::move(c.out);
-				r.ret[0] = c.call.ret[0];
-				r.ret[1] = c.call.ret[1];
-				auto data = src.complete(c.req, std::move(r));
-				if (!data.empty()) {
-					if (out_fd < 0)
-						throw Error(EINVAL, "job: output produced but no output file");
-					pending.push_back(std::move(data));
+				j.st.max_in_flight = std::max(j.st.max_in_flight, j.calls_out + j.writes_out);
+				j.st.max_calls_in_flight = std::max(j.st.max_calls_in_flight, j.calls_out);
+				if (j.calls_out && j.writes_out)
+					j.st.overlapped = true;
+				if (!j.ended && j.calls_out + j.writes_out == 0 &&
+				    (j.failure || j.pending.empty())) {
+					j.ended = true;
+					j.st.elapsed = Clock::now() - t0;
 				}
-				if (on_progress) {
-					auto [d, t] = src.progress();
-					on_progress(d, t);
-				}
-			} catch (...) {
-				fail(std::current_exception());
+				out += j.calls_out + j.writes_out;
 			}
-		} while (ring_.try_reap(cq));
+			if (!out)
+				break;
+
+			// Reap; every operation started is reaped before leaving.
+			for (const auto &ev : drv.wait()) {
+				std::uint64_t ck = ev.call ? ev.call->cookie : ev.cookie;
+				std::size_t ji = ck >> 16, i = ck & 0xffff;
+				if (ji >= jobs.size() || i >= depth)
+					continue;
+				Job &j = *jobs[ji];
+				if (!ev.call) {
+					WriteSlot &w = *j.writes[i];
+					if (ev.res < 0 || (ev.res == 0 && w.done < w.data.size())) {
+						fail(j, std::make_exception_ptr(
+							Error(ev.res < 0 ? -ev.res : EIO, "write")));
+					} else {
+						w.done += static_cast<std::size_t>(ev.res);
+						j.st.bytes_written += static_cast<std::uint64_t>(ev.res);
+						if (w.done < w.data.size() && !j.failure) {
+							queue_write(j, w, ji, i); // short write: the rest
+							continue;
+						}
+						j.st.writes++;
+					}
+					w.busy = false;
+					w.data.clear();
+					j.writes_out--;
+					continue;
+				}
+				CallSlot &c = *j.calls[i];
+				c.busy = false;
+				j.calls_out--;
+				if (c.pc.err) {
+					fail(j, std::make_exception_ptr(Error(
+						c.pc.err, "call " + detail::proc_label(c.req.proc) + " on " +
+								  j.ch->name())));
+					continue;
+				}
+				j.st.calls++;
+				if (j.failure)
+					continue;
+				try {
+					auto data = j.src->complete(c.req, std::move(c.pc.result));
+					if (!data.empty()) {
+						if (j.fd < 0)
+							throw Error(EINVAL, "job: output produced but no output file");
+						j.pending.push_back(std::move(data));
+					}
+				} catch (...) {
+					fail(j, std::current_exception());
+				}
+			}
+			progress();
+		}
 	}
-	st.elapsed = std::chrono::steady_clock::now() - t0;
-	if (failure)
-		std::rethrow_exception(failure);
-	if (!pending.empty() || !src.done())
-		throw Error(EPROTO, "job: stalled before it was done");
-	return st;
+	for (std::size_t ji = 0; ji < jobs.size(); ji++) {
+		Job &j = *jobs[ji];
+		result[ji].stats = j.st;
+		try {
+			if (j.failure)
+				std::rethrow_exception(j.failure);
+			if (!j.pending.empty() || !j.src->done())
+				throw Error(EPROTO, "job: stalled before it was done");
+		} catch (const Error &e) {
+			result[ji].error = e;
+		} catch (const std::exception &e) {
+			result[ji].error = Error(EIO, e.what());
+		}
+	}
+	jobs.clear();
+	return result;
+}
+
+JobStats run_job(std::shared_ptr<Channel> ch, JobSource &src, int out_fd, unsigned depth,
+		 const std::function<void(std::uint64_t, std::uint64_t)> &on_progress)
+{
+	JobEngine e(depth);
+	e.add(std::move(ch), src, out_fd);
+	auto r = e.run([&](const JobProgress &p) {
+		if (on_progress)
+			on_progress(p.done, p.total);
+	});
+	if (r[0].error)
+		throw *r[0].error;
+	return r[0].stats;
 }
 
 // ---- snapshot ----
@@ -212,13 +310,13 @@ SnapshotPlan::SnapshotPlan(std::uint64_t start, std::uint64_t size, std::uint64_
 		throw Error(EINVAL, std::string(buf) + " wraps");
 }
 
-cpc_snapshot_args SnapshotPlan::next_args()
+SnapshotArgs SnapshotPlan::next_args()
 {
 	if (waiting_)
 		throw Error(EBUSY, "snapshot: a call is still out");
 	if (done())
 		throw Error(EALREADY, "snapshot: the export is complete");
-	cpc_snapshot_args a{};
+	SnapshotArgs a{};
 	a.start = next_;
 	a.size = end_ - next_;
 	a.base_gen = base_gen_;
@@ -289,7 +387,7 @@ std::optional<JobCall> SnapshotJob::next()
 {
 	if (plan_.waiting() || plan_.done())
 		return std::nullopt;
-	cpc_snapshot_args a = plan_.next_args();
+	SnapshotArgs a = plan_.next_args();
 	JobCall c;
 	c.proc = CPC_PROC_SNAPSHOT;
 	const auto *p = reinterpret_cast<const std::uint8_t *>(&a);
@@ -306,15 +404,15 @@ std::vector<std::uint8_t> SnapshotJob::complete(const JobCall &, CallResult &&re
 
 // ---- reclaim / return ----
 
-std::vector<cpc_range> parse_ranges(const std::string &proc, std::span<const std::uint8_t> out,
+std::vector<Range> parse_ranges(const std::string &proc, std::span<const std::uint8_t> out,
 				    std::uint64_t ret0, std::uint64_t ret1)
 {
 	auto bad = [&](const std::string &why) { throw Error(EPROTO, proc + ": " + why); };
-	if (ret1 > out.size() / sizeof(cpc_range))
+	if (ret1 > out.size() / sizeof(Range))
 		bad("more ranges reported than the result holds");
-	std::vector<cpc_range> r(ret1);
+	std::vector<Range> r(ret1);
 	if (ret1)
-		std::memcpy(r.data(), out.data(), ret1 * sizeof(cpc_range));
+		std::memcpy(r.data(), out.data(), ret1 * sizeof(Range));
 	std::uint64_t total = 0, prev_end = 0;
 	for (const auto &x : r) {
 		if (x.size == 0 || x.start % page_size || x.size % page_size ||
@@ -336,7 +434,7 @@ RangesJob::RangesJob(std::uint32_t proc, std::uint64_t mib) : proc_(proc), mib_(
 	if (proc != CPC_PROC_RECLAIM && proc != CPC_PROC_RETURN)
 		throw Error(EINVAL, "job: not reclaim or return");
 	if ((proc == CPC_PROC_RECLAIM && mib == 0) || mib > CPC_RECLAIM_MAX_MIB)
-		throw Error(EINVAL, proc_label(proc) + ": size must be 1M.." +
+		throw Error(EINVAL, detail::proc_label(proc) + ": size must be 1M.." +
 					    std::to_string(CPC_RECLAIM_MAX_MIB) + "M");
 }
 
@@ -354,7 +452,7 @@ std::optional<JobCall> RangesJob::next()
 
 std::vector<std::uint8_t> RangesJob::complete(const JobCall &, CallResult &&res)
 {
-	ranges_ = parse_ranges(proc_label(proc_), res.out, res.ret[0], res.ret[1]);
+	ranges_ = parse_ranges(detail::proc_label(proc_), res.out, res.ret[0], res.ret[1]);
 	bytes_ = res.ret[0];
 	done_ = true;
 	return {};
@@ -382,6 +480,42 @@ std::vector<std::uint8_t> PingJob::complete(const JobCall &call, CallResult &&re
 		throw Error(EPROTO, "ping: sent " + std::to_string(call.args[0]) + ", got " +
 					    std::to_string(res.ret[0]) + " back");
 	completed_++;
+	return {};
+}
+
+SweepJob::SweepJob(std::chrono::milliseconds timeout) : timeout_(timeout) {}
+
+std::optional<JobCall> SweepJob::next()
+{
+	if (out_ || step_ >= 2)
+		return std::nullopt;
+	JobCall c;
+	c.timeout = timeout_;
+	if (step_ == 0) {
+		c.proc = CPC_PROC_PING;
+		c.args[0] = 0x5eeb;
+		c.out_capacity = 64;
+		sent_ = std::chrono::steady_clock::now();
+	} else {
+		c.proc = CPC_PROC_INFO;
+		c.out_capacity = 64 * 1024;
+	}
+	out_ = true;
+	step_++;
+	return c;
+}
+
+std::vector<std::uint8_t> SweepJob::complete(const JobCall &call, CallResult &&res)
+{
+	out_ = false;
+	if (call.proc == CPC_PROC_PING) {
+		ping_ = std::chrono::steady_clock::now() - sent_;
+		if (res.ret[0] != call.args[0])
+			throw Error(EPROTO, "ping: echo " + std::to_string(res.ret[0]) + " is not " +
+						    std::to_string(call.args[0]));
+	} else {
+		info_ = res.text();
+	}
 	return {};
 }
 
@@ -433,16 +567,18 @@ std::string human_size(std::uint64_t bytes)
 }
 
 std::string format_progress(std::uint64_t done, std::uint64_t total, double seconds,
-			    unsigned width)
+			    unsigned width, std::string_view label)
 {
 	done = std::min(done, total);
 	unsigned pct = total ? static_cast<unsigned>(done * 100 / total) : 100;
-	char tail[96];
+	char head[16];
 	std::string rate = seconds > 0 ? human_size(static_cast<std::uint64_t>(done / seconds)) + "/s"
 				       : std::string("-");
-	std::snprintf(tail, sizeof(tail), " %3u%%  %s / %s  %s", pct, human_size(done).c_str(),
-		      human_size(total).c_str(), rate.c_str());
-	std::string t = tail;
+	std::snprintf(head, sizeof(head), " %3u%%", pct);
+	std::string t = head;
+	if (!label.empty())
+		t += "  " + std::string(label);
+	t += "  " + human_size(done) + " / " + human_size(total) + "  " + rate;
 	if (width < 20 || width < t.size() + 12)
 		return t.substr(1).size() > width ? t.substr(1, width) : t.substr(1);
 	unsigned bar = std::min<unsigned>(width - static_cast<unsigned>(t.size()) - 2, 50);

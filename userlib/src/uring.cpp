@@ -1,8 +1,9 @@
 // cpc::Uring: a small RAII layer over liburing 2.3 (Debian's; it has no
 // io_uring_prep_cmd, so a uring_cmd is prepared by hand as the kernel
 // expects it: prep_rw, then cmd_op and the 16-byte inline payload).
+#include "uring.hpp"
+
 #include <cpc/error.hpp>
-#include <cpc/uring.hpp>
 
 #include <linux/cpc_host.h>
 
@@ -55,6 +56,27 @@ void Uring::prep_write(int fd, const void *buf, unsigned len, std::uint64_t off,
 	io_uring_sqe_set_data64(sqe, tag);
 }
 
+void Uring::prep_read(int fd, void *buf, unsigned len, std::uint64_t off, std::uint64_t tag)
+{
+	io_uring_sqe *sqe = get_sqe();
+	io_uring_prep_read(sqe, fd, buf, len, off);
+	io_uring_sqe_set_data64(sqe, tag);
+}
+
+void Uring::prep_poll_add(int fd, unsigned mask, std::uint64_t tag)
+{
+	io_uring_sqe *sqe = get_sqe();
+	io_uring_prep_poll_add(sqe, fd, mask);
+	io_uring_sqe_set_data64(sqe, tag);
+}
+
+void Uring::prep_cancel(std::uint64_t target, std::uint64_t tag)
+{
+	io_uring_sqe *sqe = get_sqe();
+	io_uring_prep_cancel64(sqe, target, 0);
+	io_uring_sqe_set_data64(sqe, tag);
+}
+
 UringCompletion Uring::submit_and_wait()
 {
 	int r;
@@ -76,6 +98,39 @@ UringCompletion Uring::submit_and_wait()
 		io_uring_cqe_seen(&ring_, cqe);
 	}
 	return c;
+}
+
+std::optional<UringCompletion> Uring::submit_and_wait_until(std::optional<Clock::time_point> until)
+{
+	if (!until)
+		return submit_and_wait();
+	UringCompletion c;
+	for (;;) {
+		auto now = Clock::now();
+		int r;
+		if (now >= *until) {
+			r = io_uring_submit(&ring_);
+			if (r < 0 && r != -EINTR && r != -EBUSY)
+				throw Error(-r, "io_uring submit");
+			if (try_reap(c))
+				return c;
+			return std::nullopt;
+		}
+		auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(*until - now).count();
+		__kernel_timespec ts{};
+		ts.tv_sec = left / 1000000000;
+		ts.tv_nsec = left % 1000000000;
+		io_uring_cqe *cqe = nullptr;
+		// liburing 2.3 returns the number submitted (not -ETIME) when it
+		// timed out after submitting: decide by what the queue holds.
+		r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+		if (r < 0 && r != -ETIME && r != -EINTR && r != -EBUSY)
+			throw Error(-r, "io_uring wait");
+		if (try_reap(c))
+			return c;
+		if (Clock::now() >= *until)
+			return std::nullopt;
+	}
 }
 
 bool Uring::try_reap(UringCompletion &out)

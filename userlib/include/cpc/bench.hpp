@@ -1,11 +1,14 @@
 #pragma once
 // The CPC benchmark: ping-call latency and throughput on a channel, with 1
-// (synchronous ioctl) or D (IORING_OP_URING_CMD) calls in flight, and its
-// anchor, the raw doorbell ping-pong between the same two VMs (the
-// transport's debugfs "pingpong" file, see transport/ivshmem.c).
+// (synchronous call) or D (io_uring) calls in flight, and its anchor, the
+// raw doorbell ping-pong on the same path: for a kernel channel between the
+// same two VMs (the transport's debugfs "pingpong" file, see
+// transport/ivshmem.c), for a bus channel between the user-space host end
+// and the guest (eventfds of vector 1, bus_pingpong()).
 
 #include <cpc/channel.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,10 +38,11 @@ struct CallBench {
 };
 
 /// Makes @calls ping calls on @ch with @depth in flight: depth 1 uses the
-/// synchronous CPC_IOCTL_CALL, more uses IORING_OP_URING_CMD. Throws
-/// cpc::Error (EINVAL for calls 0 or depth outside 1..bench_depth_max, or
-/// the errno of the first failed call).
-CallBench bench_calls(const Channel &ch, std::uint64_t calls, unsigned depth);
+/// synchronous Channel::call() (CPC_IOCTL_CALL on a kernel channel), more
+/// uses io_uring (IORING_OP_URING_CMD, or a bus end's doorbell reads).
+/// Throws cpc::Error (EINVAL for calls 0 or depth outside
+/// 1..bench_depth_max, or the errno of the first failed call).
+CallBench bench_calls(Channel &ch, std::uint64_t calls, unsigned depth);
 
 /// Figures of one raw doorbell ping-pong run (debugfs "pingpong").
 struct RawPingPong {
@@ -55,5 +59,14 @@ std::optional<std::string> pingpong_path(const std::string &channel,
 /// Runs @rounds round trips (1..100000) through @path and reads the
 /// figures back; throws cpc::Error("raw ping-pong <path>: <why>").
 RawPingPong run_pingpong(const std::string &path, std::uint64_t rounds);
+
+/// The raw doorbell ping-pong of bus channel @ch: @rounds (1..100000)
+/// round trips, each a write to the guest's vector-1 eventfd answered by
+/// the guest's reflector (debugfs "reflect", armed while this host end is
+/// the published one) on ours, each waited for at most @timeout. Throws
+/// cpc::Error: EINVAL (not a bus channel, rounds), ETIMEDOUT (the
+/// reflector did not answer), ENOTCONN.
+RawPingPong bus_pingpong(Channel &ch, std::uint64_t rounds,
+			 std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
 
 } // namespace cpc

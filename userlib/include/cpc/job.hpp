@@ -2,31 +2,49 @@
 // The io_uring maintenance-job engine of libcpc and the jobs built on it.
 //
 // A job is a sequence of channel calls whose results go to an output file.
-// JobEngine keeps them in flight on one channel fd through one io_uring:
-// each call is an IORING_OP_URING_CMD (CPC_IOCTL_CALL), and each result
-// the job wants kept is written with IORING_OP_WRITE on the same ring, so
-// that call k+1 is already with the guest while chunk k goes to disk. At
-// most `depth` buffers are in flight at once (calls plus chunks not yet
-// written). What the calls are is up to a JobSource: SnapshotJob (one
-// export of CPC_PROC_SNAPSHOT, chunk by chunk) and RangesJob (reclaim /
-// return). Every failure throws cpc::Error; the engine reaps every
-// operation it started before it returns or throws.
+// JobEngine keeps the calls of one or more jobs - on one or more channels,
+// kernel or bus, at once - in flight through one io_uring: a kernel
+// channel's call is an IORING_OP_URING_CMD (CPC_IOCTL_CALL), a bus
+// channel's doorbell read and socket poll are ring operations too, and each
+// result a job wants kept is written with IORING_OP_WRITE on the same
+// ring, so that call k+1 is already with the guest while chunk k goes to
+// disk. Each job keeps at most `depth` buffers in flight (calls plus chunks
+// not yet written). What the calls are is up to a JobSource: SnapshotJob
+// (one export of CPC_PROC_SNAPSHOT, chunk by chunk), RangesJob (reclaim /
+// return), PingJob, SweepJob. A job that fails ends alone; the engine
+// reaps every operation it started before run() returns.
 
 #include <cpc/channel.hpp>
-#include <cpc/uring.hpp>
-
-#include <linux/cpc_proto.h>
+#include <cpc/error.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace cpc {
+
+/// A guest-physical address range (the layout of struct cpc_range).
+struct Range {
+	std::uint64_t start = 0;
+	std::uint64_t size = 0;
+};
+
+/// The argument buffer of CPC_PROC_SNAPSHOT (the layout of struct
+/// cpc_snapshot_args, see uapi/linux/cpc_proto.h).
+struct SnapshotArgs {
+	std::uint64_t start = 0;
+	std::uint64_t size = 0;
+	std::uint64_t base_gen = 0;
+	std::uint32_t flags = 0;
+	std::uint32_t reserved = 0;
+};
 
 /// One call a job wants made (the engine owns the buffers while in flight).
 struct JobCall {
@@ -68,25 +86,50 @@ struct JobStats {
 /// Most buffers a job keeps in flight.
 inline constexpr unsigned job_max_depth = 64;
 
+/// How one job of a JobEngine::run() ended.
+struct JobOutcome {
+	JobStats stats;
+	/// Set when the job failed: "call <proc> on <channel>: <errno>",
+	/// "write: <errno>", what the source threw, or EPROTO "job: stalled
+	/// before it was done".
+	std::optional<Error> error;
+};
+
+/// Progress of a run over all its jobs (for one progress display).
+struct JobProgress {
+	std::uint64_t done = 0, total = 0; ///< summed JobSource::progress()
+	std::size_t jobs = 0, finished = 0, failed = 0;
+};
+
 class JobEngine {
 public:
-	/// @depth: 1..job_max_depth buffers in flight (calls plus chunks being
-	/// written). Throws cpc::Error(EINVAL) "job: depth ..." otherwise.
-	JobEngine(const Channel &ch, unsigned depth);
+	/// @depth: 1..job_max_depth buffers in flight per job (calls plus
+	/// chunks being written). Throws cpc::Error(EINVAL) "job: depth ...".
+	explicit JobEngine(unsigned depth);
+	~JobEngine();
+	JobEngine(const JobEngine &) = delete;
+	JobEngine &operator=(const JobEngine &) = delete;
 
-	/// Runs @src to its end. Results are written to @out_fd from offset 0
-	/// on, in the order complete() returned them (-1: no output).
-	/// @on_progress, if set, is called after every completion.
-	/// Throws cpc::Error: "call <proc> on <channel>: <errno>" when a call
-	/// fails, "write: <errno>" when a write does, what the source throws.
-	JobStats run(JobSource &src, int out_fd,
-		     const std::function<void(std::uint64_t, std::uint64_t)> &on_progress = {});
+	/// Adds a job: @src's calls go to @ch, results to @out_fd from offset
+	/// 0 on, in the order complete() returned them (-1: no output). @src
+	/// must outlive run(). Returns the job's index in run()'s result.
+	std::size_t add(std::shared_ptr<Channel> ch, JobSource &src, int out_fd = -1);
+
+	/// Runs every job to its end. @on_progress, if set, is called after
+	/// every completion. Throws cpc::Error only when the ring itself fails
+	/// or a channel cannot be driven (EBUSY); a job's own failure is in
+	/// its outcome.
+	std::vector<JobOutcome> run(const std::function<void(const JobProgress &)> &on_progress = {});
 
 private:
-	const Channel &ch_;
-	unsigned depth_;
-	Uring ring_;
+	struct Impl;
+	std::unique_ptr<Impl> impl_;
 };
+
+/// One job on its own: runs @src on @ch with @depth buffers in flight and
+/// throws its error (cpc::Error) if it fails.
+JobStats run_job(std::shared_ptr<Channel> ch, JobSource &src, int out_fd, unsigned depth,
+		 const std::function<void(std::uint64_t, std::uint64_t)> &on_progress = {});
 
 /// The bookkeeping of one snapshot export (pure logic, no I/O): which
 /// arguments the next call takes, and whether what the guest answered
@@ -103,7 +146,7 @@ public:
 	bool waiting() const noexcept { return waiting_; }
 	/// Arguments of the next call; then waiting() until advance().
 	/// Throws cpc::Error(EBUSY) while waiting, (EALREADY) when done.
-	cpc_snapshot_args next_args();
+	SnapshotArgs next_args();
 	/// Accounts for the answer to the last call: @ret0/@ret1 its inline
 	/// results, @chunk its result buffer. Throws cpc::Error(EPROTO)
 	/// "snapshot: ..." if it does not continue the export: no progress,
@@ -161,7 +204,7 @@ private:
 /// ret[1] (ranges written) against the result buffer, that every range is
 /// page aligned, non-empty, sorted and disjoint, and that they add up to
 /// ret[0] bytes. Throws cpc::Error(EPROTO) "<proc>: ..." otherwise.
-std::vector<cpc_range> parse_ranges(const std::string &proc, std::span<const std::uint8_t> out,
+std::vector<Range> parse_ranges(const std::string &proc, std::span<const std::uint8_t> out,
 				    std::uint64_t ret0, std::uint64_t ret1);
 
 /// One CPC_PROC_RECLAIM or CPC_PROC_RETURN call of @mib MiB as a job.
@@ -177,14 +220,14 @@ public:
 	{
 		return {done_ ? 1 : 0, 1};
 	}
-	const std::vector<cpc_range> &ranges() const noexcept { return ranges_; }
+	const std::vector<Range> &ranges() const noexcept { return ranges_; }
 	std::uint64_t bytes() const noexcept { return bytes_; }
 
 private:
 	std::uint32_t proc_;
 	std::uint64_t mib_;
 	bool issued_ = false, done_ = false;
-	std::vector<cpc_range> ranges_;
+	std::vector<Range> ranges_;
 	std::uint64_t bytes_ = 0;
 };
 
@@ -219,8 +262,36 @@ std::string human_size(std::uint64_t bytes);
 
 /// One line of a progress bar for @done of @total bytes after @seconds,
 /// @width columns wide at most: "[=====>    ]  45%  115.2 MiB / 256.0 MiB
-/// 12.3 MiB/s". The bar shrinks to fit; below 20 columns it is left out.
+/// 12.3 MiB/s"; @label, when given, follows the percentage ("3 guests (1
+/// done, 0 failed)"). The bar shrinks to fit; below 20 columns it is left
+/// out.
 std::string format_progress(std::uint64_t done, std::uint64_t total, double seconds,
-			    unsigned width);
+			    unsigned width, std::string_view label = {});
+
+/// Ping, then info, on one channel: what `cpcctl sweep` asks every guest.
+class SweepJob : public JobSource {
+public:
+	/// @timeout: per call (0: the default).
+	explicit SweepJob(std::chrono::milliseconds timeout = {});
+	std::optional<JobCall> next() override;
+	std::vector<std::uint8_t> complete(const JobCall &call, CallResult &&res) override;
+	bool done() const override { return step_ == 2 && !out_; }
+	std::pair<std::uint64_t, std::uint64_t> progress() const override
+	{
+		return {step_ - (out_ ? 1 : 0), 2};
+	}
+	/// Round trip of the ping (submission to completion).
+	std::chrono::nanoseconds ping_time() const noexcept { return ping_; }
+	/// The guest's answer to info (JSON text).
+	const std::string &info() const noexcept { return info_; }
+
+private:
+	std::chrono::milliseconds timeout_;
+	unsigned step_ = 0;
+	bool out_ = false;
+	std::chrono::steady_clock::time_point sent_;
+	std::chrono::nanoseconds ping_{0};
+	std::string info_;
+};
 
 } // namespace cpc

@@ -1,12 +1,16 @@
 #pragma once
-// cpc::Uring: RAII owner of one io_uring instance (liburing), with the two
-// operations the job engine needs: a channel call as IORING_OP_URING_CMD
-// (cmd_op CPC_IOCTL_CALL, payload struct cpc_call_uring) and a file write
-// as IORING_OP_WRITE. Every failure throws cpc::Error.
+// cpc::Uring (internal to libcpc): RAII owner of one io_uring instance
+// (liburing), with the operations the job engine needs: a kernel channel
+// call as IORING_OP_URING_CMD (cmd_op CPC_IOCTL_CALL, payload struct
+// cpc_call_uring), file reads and writes, poll and cancel. Every failure
+// throws cpc::Error. Not in the public headers: they must not include
+// liburing.h.
 
 #include <liburing.h>
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 
 struct cpc_call;
 
@@ -21,6 +25,8 @@ struct UringCompletion {
 
 class Uring {
 public:
+	using Clock = std::chrono::steady_clock;
+
 	/// Sets up a ring with @entries submission entries (a power of two is
 	/// not required; liburing rounds up). Throws cpc::Error("io_uring: ...").
 	explicit Uring(unsigned entries);
@@ -39,9 +45,23 @@ public:
 	/// Queues a write of @len bytes at @buf to @fd at offset @off; @buf
 	/// must stay alive until its completion is reaped.
 	void prep_write(int fd, const void *buf, unsigned len, std::uint64_t off, std::uint64_t tag);
+	/// Queues a read of up to @len bytes into @buf from @fd (offset @off,
+	/// -1 for the file position, as for an eventfd). It waits for data
+	/// also on an O_NONBLOCK fd that supports polling.
+	void prep_read(int fd, void *buf, unsigned len, std::uint64_t off, std::uint64_t tag);
+	/// Queues a one-shot poll for @mask (POLLIN, ...) on @fd.
+	void prep_poll_add(int fd, unsigned mask, std::uint64_t tag);
+	/// Queues the cancellation of the operation queued with tag @target;
+	/// the cancel itself completes with @tag (0, -ENOENT or -EALREADY) and
+	/// the target with its own tag (usually -ECANCELED).
+	void prep_cancel(std::uint64_t target, std::uint64_t tag);
 	/// Submits what is queued and waits for at least one completion, which
 	/// it returns (and marks seen). Throws cpc::Error on io_uring failure.
 	UringCompletion submit_and_wait();
+	/// Submits what is queued and waits for one completion until @until
+	/// (forever when empty): the completion, or nothing when the time came
+	/// first. Retries after signals.
+	std::optional<UringCompletion> submit_and_wait_until(std::optional<Clock::time_point> until);
 	/// A completion that is already there, without waiting: true if one was.
 	bool try_reap(UringCompletion &out);
 
