@@ -9,6 +9,10 @@
 #include <cstring>
 #include <cpc/fd.hpp>
 #include <sys/mman.h>
+#include <sys/eventfd.h>
+#include <poll.h>
+
+#include <chrono>
 
 #include <cstdlib>
 #include <filesystem>
@@ -125,4 +129,57 @@ TEST(Uring, WritesRoundTrip)
 	char back[32];
 	ASSERT_EQ(32, ::pread(fd.get(), back, sizeof(back), 0));
 	EXPECT_EQ(0, std::memcmp(back + 24, "three..", 8));
+}
+
+/* What the user-space host end relies on: a READ on the server's
+ * O_NONBLOCK eventfd waits for a write; a cancel ends it; a wait with a
+ * deadline returns nothing when the time comes first (liburing 2.3 returns
+ * the number submitted then, not -ETIME). */
+TEST(Uring, ReadsANonblockingEventfdAndWaitsUntilADeadline)
+{
+	std::unique_ptr<cpc::Uring> ring;
+	try {
+		ring = std::make_unique<cpc::Uring>(8);
+	} catch (const cpc::Error &e) {
+		GTEST_SKIP() << "no io_uring here: " << e.what();
+	}
+	cpc::UniqueFd efd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+	ASSERT_TRUE(efd);
+	std::uint64_t v = 0;
+	ring->prep_read(efd.get(), &v, sizeof(v), 0, 7);
+	using Clock = std::chrono::steady_clock;
+	auto t0 = Clock::now();
+	auto none = ring->submit_and_wait_until(t0 + std::chrono::milliseconds(100));
+	EXPECT_FALSE(none);
+	EXPECT_GE(Clock::now() - t0, std::chrono::milliseconds(90));
+	std::uint64_t three = 3;
+	ASSERT_EQ(8, ::write(efd.get(), &three, 8));
+	auto c = ring->submit_and_wait_until(Clock::now() + std::chrono::seconds(5));
+	ASSERT_TRUE(c);
+	EXPECT_EQ(7u, c->tag);
+	EXPECT_EQ(8, c->res);
+	EXPECT_EQ(3u, v);
+	// A read that nobody answers is cancelled: two completions.
+	ring->prep_read(efd.get(), &v, sizeof(v), 0, 8);
+	ring->prep_cancel(8, 9);
+	int seen = 0;
+	for (int i = 0; i < 2; i++) {
+		auto x = ring->submit_and_wait_until(Clock::now() + std::chrono::seconds(5));
+		ASSERT_TRUE(x);
+		if (x->tag == 8)
+			EXPECT_EQ(-ECANCELED, x->res);
+		else
+			EXPECT_EQ(9u, x->tag);
+		seen++;
+	}
+	EXPECT_EQ(2, seen);
+	// A deadline in the past: submits, returns at once.
+	EXPECT_FALSE(ring->submit_and_wait_until(Clock::now() - std::chrono::seconds(1)));
+	// Poll on a socket-like fd.
+	ring->prep_poll_add(efd.get(), POLLIN, 10);
+	ASSERT_EQ(8, ::write(efd.get(), &three, 8));
+	auto p = ring->submit_and_wait_until(Clock::now() + std::chrono::seconds(5));
+	ASSERT_TRUE(p);
+	EXPECT_EQ(10u, p->tag);
+	EXPECT_TRUE(p->res & POLLIN);
 }

@@ -3,6 +3,7 @@
 // directory; the clients are fake QEMUs that read with recvmsg/SCM_RIGHTS.
 // Every receive waits with a timeout, so a broken server fails, never hangs.
 #include "server.hpp"
+#include "server_util.hpp"
 
 #include <cpc/error.hpp>
 #include <cpc/fd.hpp>
@@ -38,26 +39,11 @@ namespace {
 using cpc::UniqueFd;
 using cpc::ivshmem::Options;
 using cpc::ivshmem::Server;
+using cpc_test::Runner;
+using cpc_test::TempDir;
 
 constexpr int kTimeoutMs = 2000;
 constexpr int kQuietMs = 100; // "nothing more arrives" is checked this long
-
-class TempDir {
-public:
-	TempDir()
-	{
-		std::string tmpl = "/tmp/cpc-ivsh-XXXXXX";
-		if (!::mkdtemp(tmpl.data()))
-			throw std::runtime_error("mkdtemp failed");
-		path = tmpl;
-	}
-	~TempDir()
-	{
-		std::error_code ec;
-		std::filesystem::remove_all(path, ec);
-	}
-	std::string path;
-};
 
 struct Msg {
 	std::int64_t value = 0;
@@ -269,33 +255,6 @@ public:
 private:
 	char *p_ = nullptr;
 	std::size_t size_;
-};
-
-/// Runs the server loop on another thread; stops it on destruction.
-class Runner {
-public:
-	explicit Runner(Server &s)
-		: s_(s), done_(std::async(std::launch::async, [&s] { s.run_until_stopped(); }))
-	{
-	}
-	Runner(const Runner &) = delete;
-	Runner &operator=(const Runner &) = delete;
-	~Runner() { stop(); }
-	void stop()
-	{
-		if (!done_.valid())
-			return;
-		s_.stop();
-		if (done_.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
-			std::fprintf(stderr, "FATAL: the server loop did not stop\n");
-			std::abort(); // do not hang the test run
-		}
-		done_.get(); // rethrows what the loop threw
-	}
-
-private:
-	Server &s_;
-	std::future<void> done_;
 };
 
 class IvshmemServerTest : public ::testing::Test {
