@@ -33,6 +33,8 @@ testbed: modules user
 	@rm -f $(TESTBED)/bin/*
 	@cp $(CMAKE_BUILD)/userlib/cpcctl $(CMAKE_BUILD)/vm-bin/* $(TESTBED)/bin/
 	testbed/mkinitramfs $(KVER) $(TESTBED)/initramfs.cpio.gz $(TESTBED)/bin
+	@test -f $(TESTBED)/qga.cpio.gz -a $(TESTBED)/qga.cpio.gz -nt /usr/sbin/qemu-ga || \
+		testbed/mkqga $(TESTBED)/qga.cpio.gz
 
 check: bootstrap
 	@$(MAKE) --no-print-directory all

@@ -106,6 +106,8 @@ TEST_F(BusChannelTest, OneHostEndPerBus)
 	EXPECT_EQ(bus.name_ + ": another host end is attached: Device or resource busy",
 		  what([&] { cpc::open_channel(bus.name_, quiet()); }));
 	// The probe sees it, without taking anything.
+	cpc::CallRequest ping;
+	ch->call(ping);
 	auto s = cpc::show_channel(bus.name_);
 	EXPECT_EQ("attached", s.host_end);
 	EXPECT_EQ("ready", s.state);

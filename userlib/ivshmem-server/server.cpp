@@ -140,6 +140,7 @@ struct Server::Impl {
 	std::unordered_map<std::uint64_t, Peer *> by_key;
 	std::vector<std::uint64_t> doomed;
 	std::uint64_t next_key = kFirstPeerKey;
+	std::uint32_t next_id = 0; // where the search for a free id starts
 	std::atomic<bool> stop_requested{false};
 
 	explicit Impl(Options o);
@@ -159,7 +160,7 @@ struct Server::Impl {
 	void handle(const epoll_event &ev);
 	void accept_clients();
 	void add_peer(UniqueFd sock);
-	std::optional<std::uint16_t> free_id() const;
+	std::optional<std::uint16_t> free_id();
 	void read_client(Peer &p);
 	void enqueue(Peer &p, std::int64_t value, SharedFd fd = {});
 	void flush(Peer &p);
@@ -405,18 +406,21 @@ void Server::Impl::accept_clients()
 	}
 }
 
-std::optional<std::uint16_t> Server::Impl::free_id() const
+std::optional<std::uint16_t> Server::Impl::free_id()
 {
-	// The lowest id no live peer has.
-	std::uint32_t id = 0;
-	for (const auto &entry : peers) {
-		if (entry.first != id)
-			break;
-		id++;
+	// The next id after the last one given that no live peer has, as
+	// QEMU's own ivshmem-server does: a departed peer's id comes back only
+	// after all others were used. QEMU's ivshmem device frees a departed
+	// peer's eventfd array without forgetting it (close_peer_eventfds() in
+	// hw/misc/ivshmem.c) and writes into it when that id joins again.
+	for (std::uint32_t n = 0; n < opts.max_peers; n++) {
+		std::uint32_t id = (next_id + n) % opts.max_peers;
+		if (!peers.count(static_cast<std::uint16_t>(id))) {
+			next_id = (id + 1) % opts.max_peers;
+			return static_cast<std::uint16_t>(id);
+		}
 	}
-	if (id >= opts.max_peers)
-		return std::nullopt;
-	return static_cast<std::uint16_t>(id);
+	return std::nullopt;
 }
 
 void Server::Impl::add_peer(UniqueFd sock)

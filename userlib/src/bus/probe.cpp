@@ -32,16 +32,26 @@ ChannelStatus probe_bus(const std::string &name, std::chrono::milliseconds timeo
 	ChannelStatus s;
 	s.name = name;
 	s.transport = "bus";
-	switch (h.guest.state) {
-	case CPC_STATE_READY:
-	case CPC_STATE_RUN:
-		s.state = "ready"; // a call does the handshake
-		break;
-	case CPC_STATE_BROKEN:
-		s.state = "broken";
-		break;
-	default:
-		s.state = "waiting";
+	bool attached = host_end_attached(peer.shm_fd());
+	if (attached) {
+		// As that host end sees it.
+		s.state = h.host.state == CPC_STATE_RUN && h.guest.state == CPC_STATE_RUN ? "ready"
+			  : h.host.state == CPC_STATE_BROKEN				? "broken"
+											: "waiting";
+	} else {
+		// A loaded guest end waits for a host end: a call joins it.
+		switch (h.guest.state) {
+		case CPC_STATE_INIT:
+		case CPC_STATE_READY:
+		case CPC_STATE_RUN:
+			s.state = "ready";
+			break;
+		case CPC_STATE_BROKEN:
+			s.state = "broken";
+			break;
+		default:
+			s.state = "waiting";
+		}
 	}
 	s.peer_state = cpc_state_name(h.guest.state);
 	s.generation = h.host.generation;
@@ -52,7 +62,7 @@ ChannelStatus probe_bus(const std::string &name, std::chrono::milliseconds timeo
 		cpc_hostq_init(&q, &l);
 		s.max_out = q.slot_size;
 	}
-	s.host_end = host_end_attached(peer.shm_fd()) ? "attached" : "none";
+	s.host_end = attached ? "attached" : "none";
 	s.peers = peer.peer_ids();
 	s.region_size = f.size;
 	s.unsealed = f.unsealed;
