@@ -53,7 +53,7 @@ struct World {
 					guest_rung = true;
 				return true;
 			},
-			[this](std::string_view l) { logs.emplace_back(l); }, o, now);
+			[this](bool, std::string_view l) { logs.emplace_back(l); }, o, now);
 	}
 
 	cpc_shm_header *hdr() { return reinterpret_cast<cpc_shm_header *>(mem.data()); }

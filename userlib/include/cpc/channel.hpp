@@ -103,7 +103,9 @@ struct OpenOptions {
 	/// never.
 	std::chrono::milliseconds stuck_reset{10000};
 	/// bus: where lines the guest can cause go (at most 5 per 10 s, as in
-	/// the kernel); default: stderr, prefixed "cpc: <channel>: ".
+	/// the kernel's log); default: warnings (protocol violations, the
+	/// throttle, resets of stuck slots, the server gone) to stderr,
+	/// prefixed "cpc: <channel>: ", news (up, down) nowhere.
 	std::function<void(std::string_view)> log;
 };
 

@@ -249,7 +249,7 @@ BusChannel::BusChannel(const std::string &name, const OpenOptions &opts)
 	end_ = std::make_unique<BusEnd>(
 		map_.get(), facts_.size, peer_.own_id(),
 		[this](std::uint32_t id, std::uint32_t v) { return ring(id, v); },
-		[this](std::string_view line) { emit_log(line); }, eo, Clock::now());
+		[this](bool warn, std::string_view line) { emit_log(warn, line); }, eo, Clock::now());
 	port_ = std::make_unique<Port>(*this);
 }
 
@@ -260,11 +260,11 @@ detail::AsyncPort &BusChannel::async_port()
 	return *port_;
 }
 
-void BusChannel::emit_log(std::string_view line)
+void BusChannel::emit_log(bool warn, std::string_view line)
 {
 	if (opts_.log)
 		opts_.log(line);
-	else
+	else if (warn)
 		std::cerr << "cpc: " << name() << ": " << line << "\n";
 }
 

@@ -84,7 +84,7 @@ private:
 	/// Waits until something may have changed, at most until @until.
 	void wait(Clock::time_point until);
 	bool ring(std::uint32_t id, std::uint32_t vector);
-	void emit_log(std::string_view line);
+	void emit_log(bool warn, std::string_view line);
 
 	OpenOptions opts_;
 	UniqueFd lock_;

@@ -77,10 +77,10 @@ std::uint64_t BusEnd::ms() const
 		std::chrono::duration_cast<std::chrono::milliseconds>(now_.time_since_epoch()).count());
 }
 
-void BusEnd::log(const std::string &line)
+void BusEnd::log(bool warn, const std::string &line)
 {
 	if (log_ && budget_.allow(now_))
-		log_(line);
+		log_(warn, line);
 }
 
 /* cpc_chan_ring_guest(): every doorbell to the guest goes through here. */
@@ -137,7 +137,7 @@ void BusEnd::brk(enum cpc_bad why, std::uint64_t id)
 {
 	bad_[why]++;
 	cnt_[kBroken]++;
-	log(fmt("guest broke the protocol (bad %s, id %llu); resetting the channel",
+	log(true, fmt("guest broke the protocol (bad %s, id %llu); resetting the channel",
 		cpc_bad_name(why), static_cast<unsigned long long>(id)));
 	fail_all(ECONNRESET);
 	/* BROKEN until the next periodic check starts a new generation. */
@@ -212,11 +212,11 @@ void BusEnd::service(bool from_check, Clock::time_point now)
 		return;
 	switch (cpc_ep_step(&ep_)) {
 	case CPC_EP_UP:
-		log(fmt("channel up (generation %u)", ep_.generation));
+		log(false, fmt("channel up (generation %u)", ep_.generation));
 		ring_guest();
 		break;
 	case CPC_EP_DOWN:
-		log("guest end left, reset or broke the channel, or the region changed under the host; starting over");
+		log(false, "guest end left, reset or broke the channel, or the region changed under the host; starting over");
 		restart(ECONNRESET, kResets);
 		break;
 	case CPC_EP_CHANGED:
@@ -263,20 +263,20 @@ void BusEnd::check()
 				   cnt_[kCalls], cnt_[kResets], &w)) {
 	case 1:
 		cnt_[kThrottles]++;
-		log(fmt("guest rang %llu times and the channel restarted %llu times in a second, for %llu calls: serving it from the periodic check only",
+		log(true, fmt("guest rang %llu times and the channel restarted %llu times in a second, for %llu calls: serving it from the periodic check only",
 			static_cast<unsigned long long>(w.rings),
 			static_cast<unsigned long long>(w.restarts),
 			static_cast<unsigned long long>(w.calls)));
 		break;
 	case -1:
-		log("guest calmed down; doorbells served again");
+		log(false, "guest calmed down; doorbells served again");
 		break;
 	default:
 		break;
 	}
 	auto bound = static_cast<std::uint64_t>(opts_.stuck_reset.count());
 	if (bound && cpc_hostq_stuck_left(&q_, ms(), bound) == 0) {
-		log(fmt("every request slot held for %llu ms by calls given up; resetting the channel",
+		log(true, fmt("every request slot held for %llu ms by calls given up; resetting the channel",
 			static_cast<unsigned long long>(bound)));
 		restart(ECONNRESET, kStuckResets);
 	}
@@ -428,7 +428,7 @@ void BusEnd::peer_left(std::uint32_t id, Clock::time_point now)
 		return;
 	for (const cpc_doorbell &db : guest_doorbells()) {
 		if (db.id == id) {
-			log(fmt("guest (ivshmem peer %u) left the bus; starting over", id));
+			log(false, fmt("guest (ivshmem peer %u) left the bus; starting over", id));
 			restart(ECONNRESET, kResets);
 			return;
 		}
@@ -466,7 +466,7 @@ void BusEnd::server_closed()
 {
 	if (dead_)
 		return;
-	log("the ivshmem server closed the bus");
+	log(true, "the ivshmem server closed the bus");
 	close();
 }
 

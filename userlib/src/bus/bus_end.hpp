@@ -79,7 +79,9 @@ public:
 	/// Rings the guest at (@id, @vector) as it published them (untrusted);
 	/// false when no such doorbell is known (counted).
 	using RingFn = std::function<bool(std::uint32_t id, std::uint32_t vector)>;
-	using LogFn = std::function<void(std::string_view)>;
+	/// A line the guest caused; @warn: a warning (a protocol violation,
+	/// the throttle, a reset), else news (up, down, calm again).
+	using LogFn = std::function<void(bool warn, std::string_view line)>;
 
 	struct Options {
 		std::chrono::milliseconds ready_timeout{5000};
@@ -161,7 +163,7 @@ private:
 	int start(PendingCall &c);
 	void check();
 	void expire();
-	void log(const std::string &line);
+	void log(bool warn, const std::string &line);
 	std::uint64_t ms() const;
 
 	cpc_endpoint ep_{};
