@@ -14,7 +14,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/debugfs.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/sched/signal.h>
@@ -27,12 +26,12 @@
 #include "channel.h"
 #include "../transport/peer_log.h"
 #include "proc.h"
+#include "test_hooks.h"
 
 /* The channel list and every channel's end point (see channel.h). */
 DEFINE_MUTEX(cpc_gchan_lock);
 static LIST_HEAD(cpc_gchans);
 static struct kobject *cpc_gchan_dir;
-static struct dentry *cpc_gchan_debugfs;
 
 /* Every log line the host can cause: within the channel's budget. */
 #define cpc_gchan_log(ch, pr, fmt, ...)					\
@@ -43,7 +42,7 @@ static struct dentry *cpc_gchan_debugfs;
 	} while (0)
 
 /* Every doorbell to the host goes through here. */
-static void cpc_gchan_ring_host(struct cpc_gchan *ch)
+void cpc_gchan_ring_host(struct cpc_gchan *ch)
 {
 	struct cpc_doorbell db[2];
 	unsigned int i, n = cpc_ep_peer_doorbells(&ch->ep, db);
@@ -368,85 +367,6 @@ static struct kobj_type cpc_gchan_ktype = {
 	.default_groups = cpc_gchan_groups,
 };
 
-/* ---- debugfs (root only, tests): inject a raw completion ---- */
-
-static ssize_t inject_cpl_write(struct file *f, const char __user *ubuf,
-				size_t n, loff_t *pos)
-{
-	struct cpc_gchan *ch = file_inode(f)->i_private;
-	struct cpc_cpl cpl;
-	ssize_t ret = n;
-
-	if (n != sizeof(cpl))
-		return -EINVAL;
-	if (copy_from_user(&cpl, ubuf, sizeof(cpl)))
-		return -EFAULT;
-	mutex_lock(&cpc_gchan_lock);
-	if (!cpc_ep_running(&ch->ep)) {
-		ret = -ENOTCONN;
-	} else if (cpc_ring_push(&ch->ep.cpl, &cpl)) {
-		ret = -ENOSPC;
-	} else {
-		cpc_ring_publish(&ch->ep.cpl);
-		cpc_gchan_ring_host(ch);
-	}
-	mutex_unlock(&cpc_gchan_lock);
-	return ret;
-}
-
-static const struct file_operations inject_cpl_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = inject_cpl_write,
-	.llseek = no_llseek,
-};
-
-/*
- * debugfs flap (root only, tests): a hostile guest that makes its host
- * work as hard as it can. Writing MS (at most 10000) restarts the guest
- * end with a new generation, joins the host's generation if it can, and
- * rings the host, over and over, for MS milliseconds in the writer's
- * context; then the channel is left to come back by itself.
- */
-#define CPC_GCHAN_FLAP_MAX_MS	10000u
-
-static ssize_t flap_write(struct file *f, const char __user *ubuf, size_t n,
-			  loff_t *pos)
-{
-	struct cpc_gchan *ch = file_inode(f)->i_private;
-	unsigned long end;
-	unsigned int ms;
-	int ret;
-
-	ret = kstrtouint_from_user(ubuf, n, 0, &ms);
-	if (ret)
-		return ret;
-	if (ms > CPC_GCHAN_FLAP_MAX_MS)
-		return -EINVAL;
-	end = jiffies + msecs_to_jiffies(ms);
-	while (time_before(jiffies, end) && !fatal_signal_pending(current)) {
-		mutex_lock(&cpc_gchan_lock);
-		if (!READ_ONCE(ch->leaving)) {
-			/* A new generation, joining the host's at once. */
-			cpc_ep_guest_reset(&ch->ep);
-			cpc_ep_step(&ch->ep);
-			cpc_gchan_ring_host(ch);
-		}
-		mutex_unlock(&cpc_gchan_lock);
-		cond_resched();
-	}
-	/* Let the maintenance thread take the channel back up. */
-	cpc_vcpu_kick();
-	return n;
-}
-
-static const struct file_operations flap_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = flap_write,
-	.llseek = no_llseek,
-};
-
 /**
  * cpc_gchan_create() - set up the guest end of a channel.
  * @name:   channel name (unique).
@@ -483,12 +403,7 @@ struct cpc_gchan *cpc_gchan_create(const char *name, void *region, size_t size,
 	ret = kobject_add(&ch->kobj, cpc_gchan_dir, "%s", ch->name);
 	if (ret)
 		goto err_kobj;
-	if (!IS_ERR_OR_NULL(cpc_gchan_debugfs)) {
-		ch->debugfs = debugfs_create_dir(ch->name, cpc_gchan_debugfs);
-		debugfs_create_file("inject_cpl", 0200, ch->debugfs, ch,
-				    &inject_cpl_fops);
-		debugfs_create_file("flap", 0200, ch->debugfs, ch, &flap_fops);
-	}
+	cpc_test_chan_add(ch);
 
 	mutex_lock(&cpc_gchan_lock);
 	cpc_ep_set_doorbell(&ch->ep, own_id, 0);
@@ -529,7 +444,7 @@ static void cpc_gchan_leave(struct cpc_gchan *ch)
  */
 void cpc_gchan_destroy(struct cpc_gchan *ch)
 {
-	debugfs_remove_recursive(ch->debugfs);
+	cpc_test_chan_remove(ch);
 	cpc_gchan_leave(ch);
 	kobject_put(&ch->kobj);
 }
@@ -600,19 +515,16 @@ void cpc_gchan_shutdown(struct cpc_ivshmem *ivs)
 }
 
 /**
- * cpc_gchan_sysfs_init() - create channels/ in sysfs and debugfs.
- * @root:         /sys/kernel/cpc_guest.
- * @debugfs_root: the module's debugfs directory (may be an error pointer).
+ * cpc_gchan_sysfs_init() - create channels/ in sysfs.
+ * @root: /sys/kernel/cpc_guest.
  *
  * Return: 0 or -ENOMEM.
  */
-int cpc_gchan_sysfs_init(struct kobject *root, struct dentry *debugfs_root)
+int cpc_gchan_sysfs_init(struct kobject *root)
 {
 	cpc_gchan_dir = kobject_create_and_add("channels", root);
 	if (!cpc_gchan_dir)
 		return -ENOMEM;
-	if (!IS_ERR_OR_NULL(debugfs_root))
-		cpc_gchan_debugfs = debugfs_create_dir("channels", debugfs_root);
 	return 0;
 }
 

@@ -48,7 +48,7 @@ typedef void (*cpc_gchan_ring_fn)(struct cpc_gchan *ch, u32 id, u32 vector);
  * @tp:      the transport's object (the ivshmem device), for @ring.
  * @ep:      the protocol end point (private layout, ring views).
  * @kobj:    /sys/kernel/cpc_guest/channels/<name>.
- * @debugfs: /sys/kernel/debug/cpc_guest/channels/<name>.
+ * @debugfs: its test hooks' directory (test builds only; else NULL).
  * @name:    channel name (the PCI address of the device, or "loopback").
  * @bad:     descriptors rejected, per enum cpc_bad.
  * @broken:  times this end published BROKEN.
@@ -86,7 +86,8 @@ void cpc_gchan_shutdown(struct cpc_ivshmem *ivs);
 void cpc_gchan_doorbell(struct cpc_ivshmem *ivs, unsigned int vector);
 bool cpc_gchan_service_all(bool arm);
 bool cpc_gchan_pending_any(void);
-int cpc_gchan_sysfs_init(struct kobject *root, struct dentry *debugfs_root);
+int cpc_gchan_sysfs_init(struct kobject *root);
+void cpc_gchan_ring_host(struct cpc_gchan *ch);
 void cpc_gchan_sysfs_exit(void);
 
 /* loopback.c: the loopback transport's guest side. */
@@ -95,12 +96,11 @@ int cpc_glb_start(struct kobject *root);
 void cpc_glb_stop(void);
 
 /* vcpu.c: the maintenance vCPU. */
-int cpc_vcpu_start(struct kobject *root, struct dentry *debugfs_root);
+int cpc_vcpu_start(struct kobject *root);
 void cpc_vcpu_stop(void);
 void cpc_vcpu_release(void);
 void cpc_vcpu_kick(void);
 int cpc_vcpu_cpu(void);
-bool cpc_vcpu_delay(void);
 void cpc_vcpu_count_served(void);
 
 /* policy.c: which procedures the guest owner allows. */

@@ -18,6 +18,7 @@
 
 #include "../transport/ivshmem.h"
 #include "channel.h"
+#include "test_hooks.h"
 #include "proc_setup.h"
 
 static struct kobject *cpc_guest_kobj;
@@ -80,15 +81,18 @@ static int __init cpc_guest_init(void)
 	ret = cpc_policy_init(cpc_guest_kobj);
 	if (ret)
 		goto err_debugfs;
-	ret = cpc_gchan_sysfs_init(cpc_guest_kobj, cpc_guest_debugfs);
+	ret = cpc_gchan_sysfs_init(cpc_guest_kobj);
 	if (ret)
 		goto err_policy;
-	ret = cpc_procs_setup(cpc_guest_kobj, cpc_guest_debugfs);
+	ret = cpc_procs_setup(cpc_guest_kobj);
 	if (ret)
 		goto err_chan;
-	ret = cpc_vcpu_start(cpc_guest_kobj, cpc_guest_debugfs);
+	ret = cpc_test_init(cpc_guest_debugfs);
 	if (ret)
 		goto err_procs;
+	ret = cpc_vcpu_start(cpc_guest_kobj);
+	if (ret)
+		goto err_test;
 	cpc_guest_ivshmem.debugfs_root = cpc_guest_debugfs;
 	/* Only the maintenance vCPU takes CPC interrupts. */
 	cpc_guest_ivshmem.irq_cpu = cpc_vcpu_cpu();
@@ -105,6 +109,8 @@ static int __init cpc_guest_init(void)
 err_vcpu:
 	cpc_vcpu_stop();
 	cpc_vcpu_release();
+err_test:
+	cpc_test_exit();
 err_procs:
 	cpc_procs_teardown(cpc_guest_kobj);
 err_chan:
@@ -127,6 +133,7 @@ static void __exit cpc_guest_exit(void)
 	else
 		cpc_ivshmem_unregister(&cpc_guest_ivshmem);
 	cpc_vcpu_release();
+	cpc_test_exit();
 	cpc_procs_teardown(cpc_guest_kobj);
 	cpc_gchan_sysfs_exit();
 	cpc_policy_exit();

@@ -33,7 +33,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/debugfs.h>
 #include <linux/interrupt.h>
 #include <linux/moduleparam.h>
 #include <linux/poll.h>
@@ -42,6 +41,7 @@
 #include <linux/uaccess.h>
 
 #include "channel.h"
+#include "test_hooks.h"
 #include "../transport/peer_log.h"
 #include "mediation.h"
 #include "slice.h"
@@ -49,7 +49,6 @@
 static DEFINE_MUTEX(cpc_hchan_list_lock);
 static LIST_HEAD(cpc_hchans);
 static struct kobject *cpc_hchan_dir;
-static struct dentry *cpc_hchan_debugfs;
 
 #define CPC_HCHAN_POLL_DOWN	(HZ / 10)
 #define CPC_HCHAN_POLL_UP	HZ
@@ -113,7 +112,7 @@ static void cpc_chan_ring_mediated(struct cpc_hchan *ch)
  *
  * Return: 0, or -EPERM when the attached slice's IPI mask refused it.
  */
-static int cpc_chan_ring_guest(struct cpc_hchan *ch)
+int cpc_chan_ring_guest(struct cpc_hchan *ch)
 {
 	int ret = cpc_chan_mediate(ch);
 
@@ -237,7 +236,7 @@ static void cpc_hchan_stuck_work(struct work_struct *work)
 }
 
 /* Slot @s has no caller any more; lock held. Arms the stuck check. */
-static void cpc_hchan_orphan(struct cpc_hchan *ch, struct cpc_hslot *s)
+void cpc_hchan_orphan(struct cpc_hchan *ch, struct cpc_hslot *s)
 {
 	unsigned int ms = READ_ONCE(stuck_reset_ms);
 
@@ -300,8 +299,7 @@ static bool cpc_hchan_complete(struct cpc_hchan *ch, const struct cpc_cpl *cpl)
 		call->answered = true;
 		cpc_hchan_finish(ch, call, call->status);
 	} else if (s->injected) {
-		snprintf(ch->inject_result, sizeof(ch->inject_result), "%u %u\n",
-			 cpl->status, cpl->out_len);
+		cpc_test_chan_answered(ch, cpl);
 	} else {
 		cpc_hchan_count(ch, CPC_HC_LATE);
 	}
@@ -498,8 +496,8 @@ int cpc_hchan_reset(struct cpc_hchan *ch, u32 *generation, u32 *inflight)
 }
 
 /* Takes a free slot and fills its request; lock held. */
-static int cpc_hchan_slot_get(struct cpc_hchan *ch, u32 arg_len, u32 *out_cap,
-			      struct cpc_req *req)
+int cpc_hchan_slot_get(struct cpc_hchan *ch, u32 arg_len, u32 *out_cap,
+		       struct cpc_req *req)
 {
 	u32 i, n = ch->ep.layout.ring_entries, arg_room = ALIGN(arg_len, 64);
 	struct cpc_hslot *s;
@@ -539,8 +537,8 @@ static int cpc_hchan_slot_get(struct cpc_hchan *ch, u32 arg_len, u32 *out_cap,
  * Publishes a request; lock held. @mediated: the caller already passed
  * cpc_chan_mediate() for this request's doorbell. Returns 0 or -ECONNRESET.
  */
-static int cpc_hchan_post(struct cpc_hchan *ch, const struct cpc_req *req,
-			  bool mediated)
+int cpc_hchan_post(struct cpc_hchan *ch, const struct cpc_req *req,
+		   bool mediated)
 {
 	int ret = cpc_ring_push(&ch->ep.req, req);
 
@@ -823,178 +821,6 @@ static struct kobj_type cpc_hchan_ktype = {
 	.default_groups = cpc_hchan_groups,
 };
 
-/* ---- debugfs (root only, tests): inject a raw request ---- */
-
-static ssize_t inject_req_write(struct file *f, const char __user *ubuf,
-				size_t n, loff_t *pos)
-{
-	struct cpc_hchan *ch = file_inode(f)->i_private;
-	struct cpc_req raw, req;
-	u32 cap = 0;
-	ssize_t ret;
-
-	if (n != sizeof(raw))
-		return -EINVAL;
-	if (copy_from_user(&raw, ubuf, sizeof(raw)))
-		return -EFAULT;
-	mutex_lock(&ch->lock);
-	if (ch->dead || !cpc_ep_running(&ch->ep)) {
-		ret = -ENOTCONN;
-		goto out;
-	}
-	/* A real slot and id; every other field exactly as written. */
-	ret = cpc_hchan_slot_get(ch, 0, &cap, &req);
-	if (ret)
-		goto out;
-	raw.id = req.id;
-	ch->slots[(u32)req.id & (ch->ep.layout.ring_entries - 1)].injected = true;
-	cpc_hchan_orphan(ch, &ch->slots[(u32)req.id & (ch->ep.layout.ring_entries - 1)]);
-	snprintf(ch->inject_result, sizeof(ch->inject_result), "pending\n");
-	ret = cpc_hchan_post(ch, &raw, false);
-	if (!ret) {
-		ch->last_inject = raw;
-		ch->have_last_inject = true;
-		ret = n;
-	}
-out:
-	mutex_unlock(&ch->lock);
-	return ret;
-}
-
-/*
- * debugfs inject_dup (root only, tests): post the last injected request
- * again, id included, as a hostile host reusing an id would. The guest
- * rejects it; its answer then names an id no longer in flight, so this
- * channel counts bad_id and resets, as for any hostile guest answer.
- */
-static ssize_t inject_dup_write(struct file *f, const char __user *ubuf,
-				size_t n, loff_t *pos)
-{
-	struct cpc_hchan *ch = file_inode(f)->i_private;
-	ssize_t ret;
-
-	mutex_lock(&ch->lock);
-	if (ch->dead || !cpc_ep_running(&ch->ep))
-		ret = -ENOTCONN;
-	else if (!ch->have_last_inject)
-		ret = -ENODATA;
-	else
-		ret = cpc_hchan_post(ch, &ch->last_inject, false);
-	mutex_unlock(&ch->lock);
-	return ret ? ret : n;
-}
-
-static const struct file_operations inject_dup_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = inject_dup_write,
-	.llseek = no_llseek,
-};
-
-static ssize_t inject_req_read(struct file *f, char __user *ubuf, size_t n,
-			       loff_t *pos)
-{
-	struct cpc_hchan *ch = file_inode(f)->i_private;
-	char buf[32];
-	size_t len;
-
-	mutex_lock(&ch->lock);
-	len = strscpy(buf, ch->inject_result, sizeof(buf)) < 0 ? 0 :
-	      strlen(buf);
-	mutex_unlock(&ch->lock);
-	return simple_read_from_buffer(ubuf, n, pos, buf, len);
-}
-
-/*
- * debugfs flood (root only, tests): a hostile host that keeps the request
- * ring full. Writing "OPCODE MS" fills every free slot with a request for
- * OPCODE (no argument, the slot's whole result capacity) and keeps doing
- * so every tick for MS milliseconds (at most 60 s; 0 stops it); reading
- * gives "posted N". The answers come back like injected requests'.
- */
-#define CPC_HCHAN_FLOOD_MAX_MS	60000u
-
-static void cpc_hchan_flood_work(struct work_struct *work)
-{
-	struct cpc_hchan *ch = container_of(to_delayed_work(work),
-					    struct cpc_hchan, flood);
-	struct cpc_req req;
-	bool posted = false;
-	u32 cap;
-
-	mutex_lock(&ch->lock);
-	while (!ch->dead && cpc_ep_running(&ch->ep) &&
-	       time_before(jiffies, ch->flood_end)) {
-		cap = ch->slot_size;
-		if (cpc_hchan_slot_get(ch, 0, &cap, &req))
-			break;
-		req.opcode = ch->flood_opcode;
-		ch->slots[(u32)req.id & (ch->ep.layout.ring_entries - 1)].injected = true;
-		if (cpc_hchan_post(ch, &req, false))
-			break;
-		ch->flood_posted++;
-		posted = true;
-	}
-	if (posted)
-		cpc_chan_ring_guest(ch);
-	if (!ch->dead && time_before(jiffies, ch->flood_end))
-		schedule_delayed_work(&ch->flood, 1);
-	mutex_unlock(&ch->lock);
-}
-
-static ssize_t flood_write(struct file *f, const char __user *ubuf, size_t n,
-			   loff_t *pos)
-{
-	struct cpc_hchan *ch = file_inode(f)->i_private;
-	unsigned int op, ms;
-	char buf[32];
-
-	if (n >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, n))
-		return -EFAULT;
-	buf[n] = '\0';
-	if (sscanf(buf, "%u %u", &op, &ms) != 2 || op > U16_MAX ||
-	    ms > CPC_HCHAN_FLOOD_MAX_MS)
-		return -EINVAL;
-	mutex_lock(&ch->lock);
-	ch->flood_opcode = op;
-	ch->flood_end = jiffies + msecs_to_jiffies(ms);
-	if (!ch->dead)
-		mod_delayed_work(system_wq, &ch->flood, 0);
-	mutex_unlock(&ch->lock);
-	return n;
-}
-
-static ssize_t flood_read(struct file *f, char __user *ubuf, size_t n,
-			  loff_t *pos)
-{
-	struct cpc_hchan *ch = file_inode(f)->i_private;
-	char buf[32];
-	int len;
-
-	mutex_lock(&ch->lock);
-	len = scnprintf(buf, sizeof(buf), "posted %llu\n", ch->flood_posted);
-	mutex_unlock(&ch->lock);
-	return simple_read_from_buffer(ubuf, n, pos, buf, len);
-}
-
-static const struct file_operations flood_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.read = flood_read,
-	.write = flood_write,
-	.llseek = default_llseek,
-};
-
-static const struct file_operations inject_req_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.read = inject_req_read,
-	.write = inject_req_write,
-	.llseek = default_llseek,
-};
-
 /**
  * cpc_hchan_get() - find a live channel by name and take a reference.
  * @name: channel name.
@@ -1056,13 +882,11 @@ struct cpc_hchan *cpc_hchan_create(const char *name, void *region, size_t size,
 	mutex_init(&ch->lock);
 	INIT_WORK(&ch->work, cpc_hchan_work);
 	INIT_DELAYED_WORK(&ch->poll, cpc_hchan_poll);
-	INIT_DELAYED_WORK(&ch->flood, cpc_hchan_flood_work);
 	ch->win_start = jiffies;
 	cpc_peer_log_init(&ch->log_rs);
 	INIT_DELAYED_WORK(&ch->stuck, cpc_hchan_stuck_work);
 	seqcount_mutex_init(&ch->slice_seq, &ch->lock);
 	init_waitqueue_head(&ch->wq);
-	snprintf(ch->inject_result, sizeof(ch->inject_result), "none\n");
 	ret = cpc_ep_init(&ch->ep, region, size, true);
 	if (ret) {
 		pr_err("%s: shared region of %zu bytes cannot hold a channel\n",
@@ -1077,14 +901,7 @@ struct cpc_hchan *cpc_hchan_create(const char *name, void *region, size_t size,
 		kobject_put(&ch->kobj);
 		return ERR_PTR(ret);
 	}
-	if (!IS_ERR_OR_NULL(cpc_hchan_debugfs)) {
-		ch->debugfs = debugfs_create_dir(ch->name, cpc_hchan_debugfs);
-		debugfs_create_file("inject_req", 0600, ch->debugfs, ch,
-				    &inject_req_fops);
-		debugfs_create_file("inject_dup", 0200, ch->debugfs, ch,
-				    &inject_dup_fops);
-		debugfs_create_file("flood", 0600, ch->debugfs, ch, &flood_fops);
-	}
+	cpc_test_chan_add(ch);
 	mutex_lock(&cpc_hchan_list_lock);
 	list_add_tail(&ch->node, &cpc_hchans);
 	mutex_unlock(&cpc_hchan_list_lock);
@@ -1106,7 +923,6 @@ struct cpc_hchan *cpc_hchan_create(const char *name, void *region, size_t size,
  */
 void cpc_hchan_destroy(struct cpc_hchan *ch)
 {
-	debugfs_remove_recursive(ch->debugfs);
 	mutex_lock(&cpc_hchan_list_lock);
 	list_del(&ch->node);
 	mutex_unlock(&cpc_hchan_list_lock);
@@ -1124,7 +940,7 @@ void cpc_hchan_destroy(struct cpc_hchan *ch)
 		ch->ops->quiesce(ch);
 	cancel_work_sync(&ch->work);
 	cancel_delayed_work_sync(&ch->poll);
-	cancel_delayed_work_sync(&ch->flood);
+	cpc_test_chan_remove(ch);
 	cancel_delayed_work_sync(&ch->stuck);
 	kobject_del(&ch->kobj);
 	kobject_put(&ch->kobj);
@@ -1260,19 +1076,16 @@ void cpc_hchan_remove(struct cpc_ivshmem *ivs)
 }
 
 /**
- * cpc_hchan_init() - create channels/ in sysfs and debugfs.
- * @root:         /sys/kernel/cpc_host.
- * @debugfs_root: the module's debugfs directory (may be an error pointer).
+ * cpc_hchan_init() - create channels/ in sysfs.
+ * @root: /sys/kernel/cpc_host.
  *
  * Return: 0 or -ENOMEM.
  */
-int cpc_hchan_init(struct kobject *root, struct dentry *debugfs_root)
+int cpc_hchan_init(struct kobject *root)
 {
 	cpc_hchan_dir = kobject_create_and_add("channels", root);
 	if (!cpc_hchan_dir)
 		return -ENOMEM;
-	if (!IS_ERR_OR_NULL(debugfs_root))
-		cpc_hchan_debugfs = debugfs_create_dir("channels", debugfs_root);
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 
 #include "../transport/ivshmem.h"
 #include "channel.h"
+#include "test_hooks.h"
 #include "slice.h"
 
 static struct kobject *cpc_host_kobj;
@@ -139,13 +140,15 @@ static int __init cpc_host_init(void)
 		goto err_kobj;
 
 	cpc_host_debugfs = debugfs_create_dir("cpc_host", NULL);
-	ret = cpc_slices_init(cpc_host_kobj, cpc_host_debugfs);
+	ret = cpc_test_init(cpc_host_debugfs);
 	if (ret)
 		goto err_debugfs;
-	ret = cpc_hchan_init(cpc_host_kobj, cpc_host_debugfs);
+	ret = cpc_slices_init(cpc_host_kobj);
+	if (ret)
+		goto err_debugfs;
+	ret = cpc_hchan_init(cpc_host_kobj);
 	if (ret)
 		goto err_slices;
-	cpc_call_debugfs_init(cpc_host_debugfs);
 	cpc_host_ivshmem.debugfs_root = cpc_host_debugfs;
 	ret = cpc_ivshmem_register(&cpc_host_ivshmem, "cpc_host_ivshmem");
 	if (ret)

@@ -114,56 +114,7 @@ static irqreturn_t cpc_ivshmem_interrupt(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-/* ---- debugfs test interface ---- */
-
-static ssize_t shm_read(struct file *f, char __user *buf, size_t n, loff_t *pos)
-{
-	struct cpc_ivshmem *ivs = file_inode(f)->i_private;
-
-	return simple_read_from_buffer(buf, n, pos, ivs->shm, ivs->shm_size);
-}
-
-static ssize_t shm_write(struct file *f, const char __user *buf, size_t n,
-			 loff_t *pos)
-{
-	struct cpc_ivshmem *ivs = file_inode(f)->i_private;
-
-	return simple_write_to_buffer(ivs->shm, ivs->shm_size, pos, buf, n);
-}
-
-static const struct file_operations shm_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.read = shm_read,
-	.write = shm_write,
-	.llseek = default_llseek,
-};
-
-static ssize_t doorbell_write(struct file *f, const char __user *ubuf,
-			      size_t n, loff_t *pos)
-{
-	struct cpc_ivshmem *ivs = file_inode(f)->i_private;
-	unsigned int peer, vector;
-	char buf[32];
-	int ret;
-
-	if (n >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, n))
-		return -EFAULT;
-	buf[n] = '\0';
-	if (sscanf(buf, "%u %u", &peer, &vector) != 2)
-		return -EINVAL;
-	ret = cpc_ivshmem_ring(ivs, peer, vector);
-	return ret ? ret : n;
-}
-
-static const struct file_operations doorbell_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = doorbell_write,
-	.llseek = no_llseek,
-};
+/* ---- debugfs: counters and the benchmark anchor ---- */
 
 static int irqs_show(struct seq_file *s, void *unused)
 {
@@ -408,9 +359,7 @@ static void cpc_ivshmem_debugfs(struct cpc_ivshmem *ivs)
 	ivs->debugfs = debugfs_create_dir(pci_name(ivs->pdev), drv->debugfs_dir);
 	debugfs_create_u32("id", 0400, ivs->debugfs, &ivs->own_id);
 	debugfs_create_file("irqs", 0400, ivs->debugfs, ivs, &irqs_fops);
-	debugfs_create_file("doorbell", 0200, ivs->debugfs, ivs, &doorbell_fops);
-	debugfs_create_file_size("shm", 0600, ivs->debugfs, ivs, &shm_fops,
-				 ivs->shm_size);
+	cpc_ivshmem_test_add(ivs);
 	debugfs_create_file("reflect", 0600, ivs->debugfs, ivs, &reflect_fops);
 	debugfs_create_file("pingpong", 0600, ivs->debugfs, ivs, &pingpong_fops);
 }

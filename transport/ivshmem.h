@@ -142,4 +142,10 @@ void cpc_ivshmem_unregister(struct cpc_ivshmem_driver *drv);
 int cpc_ivshmem_ring(struct cpc_ivshmem *ivs, u32 peer, unsigned int vector);
 int cpc_ivshmem_irq(struct cpc_ivshmem *ivs, unsigned int vector);
 
+#ifdef CPC_TESTING
+void cpc_ivshmem_test_add(struct cpc_ivshmem *ivs);
+#else
+static inline void cpc_ivshmem_test_add(struct cpc_ivshmem *ivs) { }
+#endif
+
 #endif /* CPC_TRANSPORT_IVSHMEM_H */

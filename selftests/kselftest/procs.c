@@ -5,7 +5,7 @@
  * Snapshot chunks are checked by decrypting them with OpenSSL, the way the
  * guest owner would, and by cpcctl snapshot decrypt.
  */
-#include <linux/cpc_guest_debug.h>
+#include "invoke_test.h"
 #include <linux/cpc_proto.h>
 #include <openssl/evp.h>
 #include <stdint.h>
