@@ -79,6 +79,19 @@ module_param(stuck_reset_ms, uint, 0644);
 MODULE_PARM_DESC(stuck_reset_ms,
 		 "reset a channel once every request slot has been held this long (ms) by a call whose caller gave up; 0: never (default 10000)");
 
+/*
+ * Brings the periodic check to within CPC_HCHAN_POLL_DOWN; never postpones
+ * one due sooner - a guest that makes the channel restart again and again
+ * must not keep the check (and its throttling window) from ever running.
+ * Lock held.
+ */
+static void cpc_hchan_poll_soon(struct cpc_hchan *ch)
+{
+	if (!delayed_work_pending(&ch->poll) ||
+	    time_after(ch->poll.timer.expires, jiffies + CPC_HCHAN_POLL_DOWN))
+		mod_delayed_work(system_wq, &ch->poll, CPC_HCHAN_POLL_DOWN);
+}
+
 static void cpc_hchan_count(struct cpc_hchan *ch, int what)
 {
 	atomic64_inc(&ch->cnt[what]);
@@ -187,7 +200,7 @@ static void cpc_hchan_restart(struct cpc_hchan *ch, int err, int why)
 	cpc_ep_host_reset(&ch->ep);
 	cpc_chan_ring_guest(ch);
 	wake_up_all(&ch->wq);
-	mod_delayed_work(system_wq, &ch->poll, CPC_HCHAN_POLL_DOWN);
+	cpc_hchan_poll_soon(ch);
 }
 
 /*
@@ -258,7 +271,7 @@ static void cpc_hchan_break(struct cpc_hchan *ch, enum cpc_bad why, u64 id)
 	/* BROKEN until the next periodic check starts a new generation. */
 	cpc_ep_publish(&ch->ep, CPC_STATE_BROKEN);
 	cpc_chan_ring_guest(ch);
-	mod_delayed_work(system_wq, &ch->poll, CPC_HCHAN_POLL_DOWN);
+	cpc_hchan_poll_soon(ch);
 }
 
 /* Handles one completion copied out of the ring; false if it broke. */
