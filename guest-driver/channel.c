@@ -24,6 +24,7 @@
 #include <linux/uaccess.h>
 
 #include "channel.h"
+#include "../transport/sysfs.h"
 #include "../transport/peer_log.h"
 #include "proc.h"
 #include "test_hooks.h"
@@ -119,7 +120,7 @@ static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_req *req,
 		return;
 	}
 	cpc_policy_count(req->opcode, CPC_POLICY_CALLS);
-	if (req->arg_len > CPC_GUEST_ARG_MAX) {
+	if (req->arg_len > CPC_ARG_MAX) {
 		cpc_policy_count(req->opcode, CPC_POLICY_ERRORS);
 		cpl->status = CPC_ST_EINVAL;
 		return;
@@ -131,8 +132,8 @@ static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_req *req,
 	call.arg_len = req->arg_len;
 	call.out = req->out_len ? cpc_ep_data(&ch->ep, req->out_off) : NULL;
 	call.out_cap = req->out_len;
-	ms = req->deadline_ms ? req->deadline_ms : CPC_GUEST_DEADLINE_MS;
-	ms = min(ms, CPC_GUEST_DEADLINE_MAX_MS);
+	ms = req->deadline_ms ? req->deadline_ms : CPC_DEADLINE_DEFAULT_MS;
+	ms = min(ms, CPC_DEADLINE_MAX_MS);
 	call.deadline = jiffies + msecs_to_jiffies(ms);
 
 	ret = proc->run(&call);
@@ -287,48 +288,40 @@ void cpc_gchan_doorbell(struct cpc_ivshmem *ivs, unsigned int vector)
 
 /* ---- sysfs: /sys/kernel/cpc_guest/channels/<name>/ ---- */
 
-struct cpc_gchan_attr {
-	struct attribute attr;
-	ssize_t (*show)(struct cpc_gchan *ch, char *buf, int arg);
-	int arg;
-};
-
-static ssize_t cpc_gchan_attr_show(struct kobject *kobj, struct attribute *attr,
-				   char *buf)
+static struct cpc_gchan *to_gchan(struct kobject *kobj)
 {
-	struct cpc_gchan_attr *a = container_of(attr, struct cpc_gchan_attr, attr);
-
-	return a->show(container_of(kobj, struct cpc_gchan, kobj), buf, a->arg);
+	return container_of(kobj, struct cpc_gchan, kobj);
 }
 
-static const struct sysfs_ops cpc_gchan_sysfs_ops = {
-	.show = cpc_gchan_attr_show,
-};
-
-static ssize_t state_show(struct cpc_gchan *ch, char *buf, int arg)
+static ssize_t state_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_gchan *ch = to_gchan(kobj);
+
 	return sysfs_emit(buf, "%s\n", cpc_state_name(READ_ONCE(ch->ep.state)));
 }
 
-static ssize_t generation_show(struct cpc_gchan *ch, char *buf, int arg)
+static ssize_t generation_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_gchan *ch = to_gchan(kobj);
+
 	return sysfs_emit(buf, "%u\n", READ_ONCE(ch->ep.generation));
 }
 
-static ssize_t broken_show(struct cpc_gchan *ch, char *buf, int arg)
+static ssize_t broken_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_gchan *ch = to_gchan(kobj);
+
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->broken));
 }
 
-static ssize_t bad_show(struct cpc_gchan *ch, char *buf, int arg)
+static ssize_t bad_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_gchan *ch = to_gchan(kobj);
+
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->bad[arg]));
 }
 
-#define CPC_GCHAN_ATTR(_name, _show, _arg) \
-	static struct cpc_gchan_attr cpc_gchan_attr_##_name = { \
-		.attr = { .name = __stringify(_name), .mode = 0444 }, \
-		.show = _show, .arg = _arg }
+#define CPC_GCHAN_ATTR(_name, _show, _arg) CPC_ATTR(cpc_gchan_attr, _name, _show, _arg)
 
 CPC_GCHAN_ATTR(state, state_show, 0);
 CPC_GCHAN_ATTR(generation, generation_show, 0);
@@ -363,7 +356,7 @@ static void cpc_gchan_release(struct kobject *kobj)
 
 static struct kobj_type cpc_gchan_ktype = {
 	.release = cpc_gchan_release,
-	.sysfs_ops = &cpc_gchan_sysfs_ops,
+	.sysfs_ops = &cpc_attr_sysfs_ops,
 	.default_groups = cpc_gchan_groups,
 };
 
@@ -451,12 +444,7 @@ void cpc_gchan_destroy(struct cpc_gchan *ch)
 
 static void cpc_gchan_ivshmem_ring(struct cpc_gchan *ch, u32 id, u32 vector)
 {
-	struct cpc_ivshmem *ivs = ch->tp;
-
-	/* Untrusted values: never ring ourselves or a vector out of range. */
-	if (id == ivs->own_id || vector >= CPC_IVSHMEM_MAX_VECTORS)
-		return;
-	cpc_ivshmem_ring(ivs, id, vector);
+	cpc_ivshmem_ring_peer(ch->tp, id, vector);
 }
 
 /**
@@ -473,7 +461,7 @@ int cpc_gchan_probe(struct cpc_ivshmem *ivs)
 			      ivs->own_id, cpc_gchan_ivshmem_ring, ivs);
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
-	WRITE_ONCE(ivs->priv, ch);
+	cpc_ivshmem_set_owner(ivs, ch, &ch->ep);
 	return 0;
 }
 
@@ -485,13 +473,10 @@ int cpc_gchan_probe(struct cpc_ivshmem *ivs)
 void cpc_gchan_remove(struct cpc_ivshmem *ivs)
 {
 	struct cpc_gchan *ch = ivs->priv;
-	unsigned int v;
 
 	if (!ch)
 		return;
-	WRITE_ONCE(ivs->priv, NULL);
-	for (v = 0; v < ivs->nvec; v++)
-		synchronize_irq(cpc_ivshmem_irq(ivs, v));
+	cpc_ivshmem_quiesce(ivs);
 	cpc_gchan_destroy(ch);
 }
 

@@ -20,12 +20,6 @@
 #include "../proto/cpc_peer.h"
 #include "../transport/ivshmem.h"
 
-/** CPC_GUEST_ARG_MAX - largest argument buffer the guest copies in. */
-#define CPC_GUEST_ARG_MAX	4096u
-/** CPC_GUEST_DEADLINE_MS - deadline of a request that names none. */
-#define CPC_GUEST_DEADLINE_MS	2000u
-/** CPC_GUEST_DEADLINE_MAX_MS - longest deadline the guest grants. */
-#define CPC_GUEST_DEADLINE_MAX_MS 60000u
 /** CPC_GUEST_BATCH - most requests one channel serves per round. */
 #define CPC_GUEST_BATCH		32
 /** CPC_GUEST_BUDGET_NS - most work (ns) a round starts a request after. */
@@ -72,7 +66,7 @@ struct cpc_gchan {
 	u64 seen_ids[CPC_RING_ENTRIES_MAX];
 	u32 seen_n;
 	u32 seen_pos;
-	u8 argbuf[CPC_GUEST_ARG_MAX];
+	u8 argbuf[CPC_ARG_MAX];
 };
 
 extern struct mutex cpc_gchan_lock;

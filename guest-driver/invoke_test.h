@@ -28,16 +28,17 @@
 #ifndef CPC_GUEST_INVOKE_TEST_H
 #define CPC_GUEST_INVOKE_TEST_H
 
+#include <linux/cpc_proto.h>
 #include <linux/types.h>
 
 /** CPC_INVOKE_MAX_ARG - largest argument buffer of an invoke request. */
-#define CPC_INVOKE_MAX_ARG		4096u
+#define CPC_INVOKE_MAX_ARG		CPC_ARG_MAX
 /** CPC_INVOKE_MAX_OUT - largest result buffer of an invoke request. */
 #define CPC_INVOKE_MAX_OUT		(16u << 20)
 /** CPC_INVOKE_DEFAULT_DEADLINE_MS - deadline when @deadline_ms is 0. */
 #define CPC_INVOKE_DEFAULT_DEADLINE_MS	10000u
 /** CPC_INVOKE_MAX_DEADLINE_MS - longest deadline an invoke may ask for. */
-#define CPC_INVOKE_MAX_DEADLINE_MS	60000u
+#define CPC_INVOKE_MAX_DEADLINE_MS	CPC_DEADLINE_MAX_MS
 /** CPC_TESTBUF_SIZE - bytes of the testbuf debugfs file. */
 #define CPC_TESTBUF_SIZE		(16u * 4096u)
 

@@ -17,6 +17,7 @@
 #include <linux/cpc_host.h>
 
 #include "../transport/ivshmem.h"
+#include "../transport/sysfs.h"
 #include "channel.h"
 #include "test_hooks.h"
 #include "proc_setup.h"
@@ -24,16 +25,8 @@
 static struct kobject *cpc_guest_kobj;
 static struct dentry *cpc_guest_debugfs;
 
-static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
-			    char *buf)
-{
-	return sysfs_emit(buf, "%u.%u\n", CPC_VERSION_MAJOR, CPC_VERSION_MINOR);
-}
-
-static struct kobj_attribute version_attr = __ATTR_RO(version);
-
 static struct attribute *cpc_guest_attrs[] = {
-	&version_attr.attr,
+	&cpc_version_attr.attr,
 	NULL
 };
 
@@ -41,25 +34,11 @@ static const struct attribute_group cpc_guest_group = {
 	.attrs = cpc_guest_attrs,
 };
 
-/* The host's doorbell id as its channel end published it (untrusted). */
-static int cpc_guest_ivshmem_peer(struct cpc_ivshmem *ivs)
-{
-	struct cpc_gchan *ch = READ_ONCE(ivs->priv);
-	u32 vector, id;
-
-	if (!ch)
-		return -ENOTCONN;
-	id = cpc_ep_peer_doorbell(&ch->ep, &vector);
-	/* Never let a hostile value pass for an errno. */
-	return id > 0xffff ? -ENOTCONN : id;
-}
-
 static const struct cpc_ivshmem_ops cpc_guest_ivshmem_ops = {
 	.probe = cpc_gchan_probe,
 	.remove = cpc_gchan_remove,
 	.shutdown = cpc_gchan_shutdown,
 	.doorbell = cpc_gchan_doorbell,
-	.peer = cpc_guest_ivshmem_peer,
 };
 
 static struct cpc_ivshmem_driver cpc_guest_ivshmem = {

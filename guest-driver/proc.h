@@ -3,7 +3,8 @@
  * proc.h - the interface between cpc_guest's channel core and the
  * maintenance procedures. One file per procedure (proc_<name>.c) defines a
  * `const struct cpc_proc cpc_proc_<name>`; proc_table.c lists them by
- * opcode.
+ * opcode. Their names are cpc_proc_name()'s (proto/cpc_ring.c), the one
+ * table of procedure names.
  */
 #ifndef CPC_GUEST_PROC_H
 #define CPC_GUEST_PROC_H
@@ -39,7 +40,6 @@ struct cpc_proc_call {
 
 /**
  * struct cpc_proc - one maintenance procedure.
- * @name:            name in sysfs, module parameters and cpcctl.
  * @default_allowed: allowed when the guest owner said nothing.
  * @run:             does the work in process context on the maintenance
  *                   vCPU; returns 0 or a negative errno (sent as the
@@ -47,7 +47,6 @@ struct cpc_proc_call {
  *                   success: on error, @out_len is ignored.
  */
 struct cpc_proc {
-	const char *name;
 	bool default_allowed;
 	int (*run)(struct cpc_proc_call *call);
 };

@@ -41,6 +41,7 @@
 #include <linux/uaccess.h>
 
 #include "channel.h"
+#include "../transport/sysfs.h"
 #include "test_hooks.h"
 #include "../transport/peer_log.h"
 #include "mediation.h"
@@ -662,23 +663,10 @@ static void cpc_hchan_set_slice(struct cpc_hchan *ch, struct cpc_slice *s)
 
 /* ---- sysfs: /sys/kernel/cpc_host/channels/<name>/ ---- */
 
-struct cpc_hchan_attr {
-	struct attribute attr;
-	ssize_t (*show)(struct cpc_hchan *ch, char *buf, int arg);
-	int arg;
-};
-
-static ssize_t cpc_hchan_attr_show(struct kobject *kobj, struct attribute *attr,
-				   char *buf)
+static struct cpc_hchan *to_hchan(struct kobject *kobj)
 {
-	struct cpc_hchan_attr *a = container_of(attr, struct cpc_hchan_attr, attr);
-
-	return a->show(container_of(kobj, struct cpc_hchan, kobj), buf, a->arg);
+	return container_of(kobj, struct cpc_hchan, kobj);
 }
-
-static const struct sysfs_ops cpc_hchan_sysfs_ops = {
-	.show = cpc_hchan_attr_show,
-};
 
 /*
  * The shows below take no lock (any user may read them): single values
@@ -702,25 +690,33 @@ static const char *cpc_hchan_state(struct cpc_hchan *ch)
 	}
 }
 
-static ssize_t state_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t state_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	return sysfs_emit(buf, "%s\n", cpc_hchan_state(ch));
 }
 
-static ssize_t peer_state_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t peer_state_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	return sysfs_emit(buf, "%s\n", READ_ONCE(ch->dead) ? "reset" :
 			  cpc_state_name(cpc_hchan_guest_state(ch)));
 }
 
-static ssize_t transport_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t transport_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	return sysfs_emit(buf, "%s\n", ch->ops->transport);
 }
 
 /* The attached slice's name, or an empty line. */
-static ssize_t slice_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t slice_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	char name[CPC_SLICE_NAME_MAX];
 	unsigned int seq;
 
@@ -732,40 +728,49 @@ static ssize_t slice_show(struct cpc_hchan *ch, char *buf, int arg)
 	return sysfs_emit(buf, "%s\n", name);
 }
 
-static ssize_t generation_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t generation_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	return sysfs_emit(buf, "%u\n", READ_ONCE(ch->ep.generation));
 }
 
-static ssize_t inflight_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t inflight_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	return sysfs_emit(buf, "%u\n", READ_ONCE(ch->inflight));
 }
 
-static ssize_t max_out_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t max_out_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	return sysfs_emit(buf, "%u\n", ch->slot_size);
 }
 
-static ssize_t cnt_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t cnt_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->cnt[arg]));
 }
 
-static ssize_t throttled_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t throttled_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	return sysfs_emit(buf, "%d\n", atomic_read(&ch->throttled));
 }
 
-static ssize_t bad_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t bad_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->bad[arg]));
 }
 
-#define CPC_HCHAN_ATTR(_name, _show, _arg) \
-	static struct cpc_hchan_attr cpc_hchan_attr_##_name = { \
-		.attr = { .name = __stringify(_name), .mode = 0444 }, \
-		.show = _show, .arg = _arg }
+#define CPC_HCHAN_ATTR(_name, _show, _arg) CPC_ATTR(cpc_hchan_attr, _name, _show, _arg)
 
 CPC_HCHAN_ATTR(state, state_show, 0);
 CPC_HCHAN_ATTR(peer_state, peer_state_show, 0);
@@ -830,7 +835,7 @@ static void cpc_hchan_release(struct kobject *kobj)
 
 static struct kobj_type cpc_hchan_ktype = {
 	.release = cpc_hchan_release,
-	.sysfs_ops = &cpc_hchan_sysfs_ops,
+	.sysfs_ops = &cpc_attr_sysfs_ops,
 	.default_groups = cpc_hchan_groups,
 };
 
@@ -1032,22 +1037,12 @@ void cpc_hchan_slice_gone(struct cpc_slice *s)
 
 static void cpc_hchan_ivshmem_ring(struct cpc_hchan *ch, u32 id, u32 vector)
 {
-	struct cpc_ivshmem *ivs = ch->tp;
-
-	/* Untrusted values: never ring ourselves or a vector out of range. */
-	if (id == ivs->own_id || vector >= CPC_IVSHMEM_MAX_VECTORS)
-		return;
-	cpc_ivshmem_ring(ivs, id, vector);
+	cpc_ivshmem_ring_peer(ch->tp, id, vector);
 }
 
 static void cpc_hchan_ivshmem_quiesce(struct cpc_hchan *ch)
 {
-	struct cpc_ivshmem *ivs = ch->tp;
-	unsigned int v;
-
-	WRITE_ONCE(ivs->priv, NULL);
-	for (v = 0; v < ivs->nvec; v++)
-		synchronize_irq(cpc_ivshmem_irq(ivs, v));
+	cpc_ivshmem_quiesce(ch->tp);
 }
 
 static const struct cpc_hchan_ops cpc_hchan_ivshmem_ops = {
@@ -1072,7 +1067,7 @@ int cpc_hchan_probe(struct cpc_ivshmem *ivs)
 			      &cpc_hchan_ivshmem_ops, ivs);
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
-	WRITE_ONCE(ivs->priv, ch);
+	cpc_ivshmem_set_owner(ivs, ch, &ch->ep);
 	return 0;
 }
 

@@ -26,6 +26,7 @@
 #include <linux/cpc_host.h>
 
 #include "../transport/ivshmem.h"
+#include "../transport/sysfs.h"
 #include "channel.h"
 #include "test_hooks.h"
 #include "slice.h"
@@ -33,16 +34,8 @@
 static struct kobject *cpc_host_kobj;
 static struct dentry *cpc_host_debugfs;
 
-static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
-			    char *buf)
-{
-	return sysfs_emit(buf, "%u.%u\n", CPC_VERSION_MAJOR, CPC_VERSION_MINOR);
-}
-
-static struct kobj_attribute version_attr = __ATTR_RO(version);
-
 static struct attribute *cpc_host_attrs[] = {
-	&version_attr.attr,
+	&cpc_version_attr.attr,
 	NULL
 };
 
@@ -103,24 +96,10 @@ static struct miscdevice cpc_host_misc = {
 	.mode = 0600,
 };
 
-/* The guest's doorbell id as its channel end published it (untrusted). */
-static int cpc_host_ivshmem_peer(struct cpc_ivshmem *ivs)
-{
-	struct cpc_hchan *ch = READ_ONCE(ivs->priv);
-	u32 vector, id;
-
-	if (!ch)
-		return -ENOTCONN;
-	id = cpc_ep_peer_doorbell(&ch->ep, &vector);
-	/* Never let a hostile value pass for an errno. */
-	return id > 0xffff ? -ENOTCONN : id;
-}
-
 static const struct cpc_ivshmem_ops cpc_host_ivshmem_ops = {
 	.probe = cpc_hchan_probe,
 	.remove = cpc_hchan_remove,
 	.doorbell = cpc_hchan_doorbell,
-	.peer = cpc_host_ivshmem_peer,
 };
 
 static struct cpc_ivshmem_driver cpc_host_ivshmem = {

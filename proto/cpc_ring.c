@@ -391,3 +391,41 @@ u32 cpc_errno_to_status(int err)
 
 	return cpc_status_known(st) ? st : CPC_ST_EIO;
 }
+
+static const char *const cpc_proc_names[CPC_PROC_COUNT] = {
+	[CPC_PROC_PING] = "ping",
+	[CPC_PROC_INFO] = "info",
+	[CPC_PROC_PS] = "ps",
+	[CPC_PROC_LOG] = "log",
+	[CPC_PROC_RECLAIM] = "reclaim",
+	[CPC_PROC_RETURN] = "return",
+	[CPC_PROC_SNAPSHOT] = "snapshot",
+};
+
+/**
+ * cpc_proc_name() - the name of a procedure opcode: the one table of
+ * procedure names, for the guest's policy, sysfs and info, and cpcctl.
+ * @opcode: enum cpc_proc_opcode (any value).
+ *
+ * Return: a static string, or NULL for an unknown opcode.
+ */
+const char *cpc_proc_name(u32 opcode)
+{
+	return opcode < CPC_PROC_COUNT ? cpc_proc_names[opcode] : NULL;
+}
+
+/**
+ * cpc_proc_by_name() - the opcode of a procedure name.
+ * @name: a NUL-terminated name.
+ *
+ * Return: the opcode, or -EINVAL for an unknown name.
+ */
+int cpc_proc_by_name(const char *name)
+{
+	u32 op;
+
+	for (op = 0; op < CPC_PROC_COUNT; op++)
+		if (!strcmp(name, cpc_proc_names[op]))
+			return (int)op;
+	return -EINVAL;
+}

@@ -108,6 +108,8 @@ enum cpc_bad cpc_req_check(const struct cpc_req *req, const struct cpc_layout *l
 enum cpc_bad cpc_cpl_check(const struct cpc_cpl *cpl, u32 out_capacity);
 int cpc_status_to_errno(u32 status);
 u32 cpc_errno_to_status(int err);
+const char *cpc_proc_name(u32 opcode);
+int cpc_proc_by_name(const char *name);
 
 #ifdef __cplusplus
 }

@@ -29,6 +29,8 @@
 
 #include <linux/cpc_proto.h>
 
+#include "../proto/cpc_peer.h"
+
 #include "ivshmem.h"
 
 #define IVSHMEM_VENDOR		0x1af4
@@ -69,17 +71,50 @@ int cpc_ivshmem_ring(struct cpc_ivshmem *ivs, u32 peer, unsigned int vector)
 }
 
 /**
- * cpc_ivshmem_irq() - Linux irq number of one of the device's vectors.
+ * cpc_ivshmem_ring_peer() - ring the doorbell a channel's other end
+ * published: untrusted values, so never this VM itself and never a vector
+ * the device does not have.
  * @ivs:    the device.
- * @vector: vector index.
+ * @id:     the peer id the other end published.
+ * @vector: the vector it published.
  *
- * Return: the irq number, or -EINVAL when @vector is not in use.
+ * Return: 0, or -EINVAL for a refused doorbell.
  */
-int cpc_ivshmem_irq(struct cpc_ivshmem *ivs, unsigned int vector)
+int cpc_ivshmem_ring_peer(struct cpc_ivshmem *ivs, u32 id, u32 vector)
 {
-	if (vector >= ivs->nvec)
+	if (id == ivs->own_id || vector >= CPC_IVSHMEM_MAX_VECTORS)
 		return -EINVAL;
-	return pci_irq_vector(ivs->pdev, vector);
+	return cpc_ivshmem_ring(ivs, id, vector);
+}
+
+/**
+ * cpc_ivshmem_set_owner() - the owning module's channel on this device.
+ * @ivs:  the device.
+ * @priv: the owner's object (what its doorbell handler finds in @ivs->priv).
+ * @ep:   the protocol end it runs on the device (the ping-pong's default
+ *        peer is the doorbell the other end published there), or NULL.
+ */
+void cpc_ivshmem_set_owner(struct cpc_ivshmem *ivs, void *priv,
+			   const struct cpc_endpoint *ep)
+{
+	WRITE_ONCE(ivs->ep, ep);
+	WRITE_ONCE(ivs->priv, priv);
+}
+
+/**
+ * cpc_ivshmem_quiesce() - forget the owner and wait until no interrupt
+ * handler of the device can still use it.
+ * @ivs: the device.
+ *
+ * Context: process context.
+ */
+void cpc_ivshmem_quiesce(struct cpc_ivshmem *ivs)
+{
+	unsigned int v;
+
+	cpc_ivshmem_set_owner(ivs, NULL, NULL);
+	for (v = 0; v < ivs->nvec; v++)
+		synchronize_irq(pci_irq_vector(ivs->pdev, v));
 }
 
 struct cpc_ivshmem_vec {
@@ -150,18 +185,18 @@ static int cpc_ivshmem_parse2(const char __user *ubuf, size_t n, u32 *a,
 /* The peer to ring: given, or what the owner knows; never ourselves. */
 static int cpc_ivshmem_bench_peer(struct cpc_ivshmem *ivs, int given, u32 peer)
 {
-	int id;
+	const struct cpc_endpoint *ep;
+	u32 id, vector;
 
 	if (given) {
 		if (peer > 0xffff || peer == ivs->own_id)
 			return -EINVAL;
 		return peer;
 	}
-	if (!ivs->drv->ops->peer)
+	ep = READ_ONCE(ivs->ep);
+	if (!ep)
 		return -ENOTCONN;
-	id = ivs->drv->ops->peer(ivs);
-	if (id < 0)
-		return id;
+	id = cpc_ep_peer_doorbell(ep, &vector);
 	/* Published by the peer: untrusted. */
 	if (id > 0xffff || id == ivs->own_id)
 		return -ENOTCONN;

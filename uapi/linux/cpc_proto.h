@@ -91,6 +91,13 @@ struct cpc_bus_tag {
 	__u64 reserved[5];
 };
 
+/** CPC_ARG_MAX - largest argument buffer a request may carry. */
+#define CPC_ARG_MAX		4096u
+/** CPC_DEADLINE_DEFAULT_MS - what the guest grants a request naming no deadline. */
+#define CPC_DEADLINE_DEFAULT_MS	2000u
+/** CPC_DEADLINE_MAX_MS - longest deadline the guest grants (and host timeout). */
+#define CPC_DEADLINE_MAX_MS	60000u
+
 /**
  * enum cpc_peer_state_value - handshake state of one end of a channel.
  * @CPC_STATE_RESET: not attached, or detached; nothing may be assumed.
