@@ -90,8 +90,8 @@ static bool cpc_gchan_id_repeated(struct cpc_gchan *ch, u64 id)
 	return false;
 }
 
-static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_req *req,
-			    struct cpc_cpl *cpl)
+static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_request *req,
+			    struct cpc_completion *cpl)
 {
 	struct cpc_proc_call call = { .req = req };
 	const struct cpc_proc *proc;
@@ -161,8 +161,10 @@ static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_req *req,
  */
 static bool cpc_gchan_drain(struct cpc_gchan *ch, bool arm, u64 t0)
 {
-	struct cpc_req req;
-	struct cpc_cpl cpl;
+	struct cpc_req wreq;
+	struct cpc_cpl wcpl;
+	struct cpc_request req;
+	struct cpc_completion cpl;
 	int n, ret;
 
 	for (n = 0;; n++) {
@@ -170,7 +172,7 @@ static bool cpc_gchan_drain(struct cpc_gchan *ch, bool arm, u64 t0)
 		    ktime_get_ns() - t0 > CPC_GUEST_BUDGET_NS ||
 		    READ_ONCE(ch->leaving) || kthread_should_stop())
 			return cpc_ring_pending(&ch->ep.req) != 0;
-		ret = cpc_ring_pop(&ch->ep.req, &req);
+		ret = cpc_ring_pop(&ch->ep.req, &wreq);
 		if (ret == -EAGAIN) {
 			if (!arm || !cpc_ring_arm(&ch->ep.req))
 				return false;
@@ -180,13 +182,15 @@ static bool cpc_gchan_drain(struct cpc_gchan *ch, bool arm, u64 t0)
 			cpc_gchan_break(ch);
 			return false;
 		}
+		cpc_req_decode(&req, &wreq);
 		cpc_gchan_serve(ch, &req, &cpl);
 		cpc_vcpu_count_served();
+		cpc_cpl_encode(&wcpl, &cpl);
 		/*
 		 * The host keeps at most ring_entries requests in flight, so
 		 * a full completion ring is its fault.
 		 */
-		if (cpc_ring_push(&ch->ep.cpl, &cpl)) {
+		if (cpc_ring_push(&ch->ep.cpl, &wcpl)) {
 			cpc_gchan_break(ch);
 			return false;
 		}
@@ -205,6 +209,14 @@ static bool cpc_gchan_service(struct cpc_gchan *ch, bool arm, u64 t0)
 		ev = cpc_ep_step(&ch->ep);
 		if (ev == CPC_EP_NONE)
 			break;
+		if (ev == CPC_EP_INCOMPATIBLE) {
+			atomic64_inc(&ch->bad_features);
+			cpc_gchan_log(ch, pr_warn,
+				      "host requires protocol features %#x this guest does not know; not joining\n",
+				      cpc_ep_peer_features(&ch->ep) & CPC_FEATURES_REQUIRED &
+				      ~CPC_FEATURES_KNOWN);
+			break;
+		}
 		if (ev == CPC_EP_DOWN) {
 			cpc_gchan_log(ch, pr_info, "host went away; waiting for it\n");
 			cpc_ep_guest_reset(&ch->ep);
@@ -314,6 +326,13 @@ static ssize_t broken_show(struct kobject *kobj, char *buf, int arg)
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->broken));
 }
 
+static ssize_t bad_features_show(struct kobject *kobj, char *buf, int arg)
+{
+	struct cpc_gchan *ch = to_gchan(kobj);
+
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->bad_features));
+}
+
 static ssize_t bad_show(struct kobject *kobj, char *buf, int arg)
 {
 	struct cpc_gchan *ch = to_gchan(kobj);
@@ -326,6 +345,7 @@ static ssize_t bad_show(struct kobject *kobj, char *buf, int arg)
 CPC_GCHAN_ATTR(state, state_show, 0);
 CPC_GCHAN_ATTR(generation, generation_show, 0);
 CPC_GCHAN_ATTR(broken, broken_show, 0);
+CPC_GCHAN_ATTR(bad_features, bad_features_show, 0);
 CPC_GCHAN_ATTR(bad_opcode, bad_show, CPC_BAD_OPCODE);
 CPC_GCHAN_ATTR(bad_flags, bad_show, CPC_BAD_FLAGS);
 CPC_GCHAN_ATTR(bad_arg_range, bad_show, CPC_BAD_ARG);
@@ -338,6 +358,7 @@ static struct attribute *cpc_gchan_attrs[] = {
 	&cpc_gchan_attr_state.attr,
 	&cpc_gchan_attr_generation.attr,
 	&cpc_gchan_attr_broken.attr,
+	&cpc_gchan_attr_bad_features.attr,
 	&cpc_gchan_attr_bad_opcode.attr,
 	&cpc_gchan_attr_bad_flags.attr,
 	&cpc_gchan_attr_bad_arg_range.attr,

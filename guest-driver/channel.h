@@ -46,6 +46,7 @@ typedef void (*cpc_gchan_ring_fn)(struct cpc_gchan *ch, u32 id, u32 vector);
  * @name:    channel name (the PCI address of the device, or "loopback").
  * @bad:     descriptors rejected, per enum cpc_bad.
  * @broken:  times this end published BROKEN.
+ * @bad_features: times the host required a feature this end lacks.
  * @log_rs:  bounds the log lines the host can cause on this channel.
  * @leaving: the channel is being taken away (unload, VM shutdown): a round
  *           serving it stops at the next request.
@@ -61,6 +62,7 @@ struct cpc_gchan {
 	char name[32];
 	atomic64_t bad[CPC_BAD_COUNT];
 	atomic64_t broken;
+	atomic64_t bad_features;
 	struct ratelimit_state log_rs;
 	bool leaving;
 	u64 seen_ids[CPC_RING_ENTRIES_MAX];

@@ -73,7 +73,7 @@ static ssize_t invoke_write(struct file *file, const char __user *ubuf,
 	struct cpc_invoke_rsp rsp = { .size = sizeof(rsp) };
 	struct cpc_proc_call call = { };
 	struct cpc_invoke_req ireq;
-	struct cpc_req req = { };
+	struct cpc_request req = { };
 	void *arg = NULL, *res;
 	int ret;
 

@@ -13,6 +13,8 @@
 
 #include <linux/cpc_proto.h>
 
+#include "../proto/cpc_ring.h"
+
 /**
  * struct cpc_proc_call - one call of a procedure, as the channel core hands
  * it over after copying and validating the request.
@@ -28,7 +30,7 @@
  * @deadline: jiffies by which the procedure must return (-ETIMEDOUT).
  */
 struct cpc_proc_call {
-	const struct cpc_req *req;
+	const struct cpc_request *req;
 	const void *arg;
 	u32 arg_len;
 	void *out;

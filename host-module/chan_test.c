@@ -43,7 +43,7 @@ struct cpc_hchan_test {
 	struct cpc_hchan *ch;
 	struct dentry *dir;
 	char inject_result[32];
-	struct cpc_req last_inject;
+	struct cpc_request last_inject;
 	bool have_last_inject;
 	struct delayed_work flood;
 	unsigned long flood_end;
@@ -52,7 +52,7 @@ struct cpc_hchan_test {
 };
 
 /* A test's request in slot @req->id: no caller waits for it. Lock held. */
-static void cpc_test_chan_inject(struct cpc_hchan *ch, const struct cpc_req *req)
+static void cpc_test_chan_inject(struct cpc_hchan *ch, const struct cpc_request *req)
 {
 	struct cpc_hslot *s = &ch->slots[(u32)req->id & (ch->ep.layout.ring_entries - 1)];
 
@@ -64,14 +64,16 @@ static ssize_t inject_req_write(struct file *f, const char __user *ubuf,
 				size_t n, loff_t *pos)
 {
 	struct cpc_hchan *ch = file_inode(f)->i_private;
-	struct cpc_req raw, req;
+	struct cpc_request raw, req;
+	struct cpc_req wire;
 	u32 cap = 0;
 	ssize_t ret;
 
-	if (n != sizeof(raw))
+	if (n != sizeof(wire))
 		return -EINVAL;
-	if (copy_from_user(&raw, ubuf, sizeof(raw)))
+	if (copy_from_user(&wire, ubuf, sizeof(wire)))
 		return -EFAULT;
+	cpc_req_decode(&raw, &wire);
 	mutex_lock(&ch->lock);
 	if (ch->dead || !cpc_ep_running(&ch->ep)) {
 		ret = -ENOTCONN;
@@ -153,7 +155,7 @@ static void cpc_hchan_flood_work(struct work_struct *work)
 	struct cpc_hchan_test *t = container_of(to_delayed_work(work),
 						struct cpc_hchan_test, flood);
 	struct cpc_hchan *ch = t->ch;
-	struct cpc_req req;
+	struct cpc_request req;
 	bool posted = false;
 	u32 cap;
 
@@ -235,7 +237,7 @@ static const struct file_operations inject_req_fops = {
  * @ch:  the channel (lock held).
  * @cpl: the validated completion.
  */
-void cpc_test_chan_answered(struct cpc_hchan *ch, const struct cpc_cpl *cpl)
+void cpc_test_chan_answered(struct cpc_hchan *ch, const struct cpc_completion *cpl)
 {
 	if (ch->test)
 		snprintf(ch->test->inject_result, sizeof(ch->test->inject_result),

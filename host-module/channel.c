@@ -137,7 +137,7 @@ int cpc_chan_ring_guest(struct cpc_hchan *ch)
 
 static u32 cpc_hchan_guest_state(struct cpc_hchan *ch)
 {
-	return READ_ONCE(ch->ep.hdr->guest.state);
+	return cpc_ep_peer_state(&ch->ep);
 }
 
 /* Finishes a call detached from its slot and wakes its caller; lock held. */
@@ -276,7 +276,7 @@ static void cpc_hchan_break(struct cpc_hchan *ch, enum cpc_bad why, u64 id)
 }
 
 /* Handles one completion copied out of the ring; false if it broke. */
-static bool cpc_hchan_complete(struct cpc_hchan *ch, const struct cpc_cpl *cpl)
+static bool cpc_hchan_complete(struct cpc_hchan *ch, const struct cpc_completion *cpl)
 {
 	u32 idx = (u32)cpl->id & (ch->ep.layout.ring_entries - 1);
 	struct cpc_hslot *s = &ch->slots[idx];
@@ -323,11 +323,13 @@ static bool cpc_hchan_complete(struct cpc_hchan *ch, const struct cpc_cpl *cpl)
 
 static void cpc_hchan_reap(struct cpc_hchan *ch)
 {
-	struct cpc_cpl cpl;
+	struct cpc_completion cpl;
+	struct cpc_cpl wire;
 	int ret;
 
 	for (;;) {
-		while ((ret = cpc_ring_pop(&ch->ep.cpl, &cpl)) == 0) {
+		while ((ret = cpc_ring_pop(&ch->ep.cpl, &wire)) == 0) {
+			cpc_cpl_decode(&cpl, &wire);
 			if (!cpc_hchan_complete(ch, &cpl))
 				return;
 		}
@@ -362,6 +364,13 @@ static void cpc_hchan_service(struct cpc_hchan *ch, bool from_poll)
 		break;
 	case CPC_EP_CHANGED:
 		cpc_chan_ring_guest(ch);
+		break;
+	case CPC_EP_INCOMPATIBLE:
+		cpc_hchan_count(ch, CPC_HC_BAD_FEATURES);
+		cpc_hchan_log(ch, pr_warn,
+			      "guest requires protocol features %#x this host does not know; not running with it\n",
+			      cpc_ep_peer_features(&ch->ep) & CPC_FEATURES_REQUIRED &
+			      ~CPC_FEATURES_KNOWN);
 		break;
 	case CPC_EP_NONE:
 		break;
@@ -511,7 +520,7 @@ int cpc_hchan_reset(struct cpc_hchan *ch, u32 *generation, u32 *inflight)
 
 /* Takes a free slot and fills its request; lock held. */
 int cpc_hchan_slot_get(struct cpc_hchan *ch, u32 arg_len, u32 *out_cap,
-		       struct cpc_req *req)
+		       struct cpc_request *req)
 {
 	u32 i, n = ch->ep.layout.ring_entries, arg_room = ALIGN(arg_len, 64);
 	struct cpc_hslot *s;
@@ -551,10 +560,14 @@ int cpc_hchan_slot_get(struct cpc_hchan *ch, u32 arg_len, u32 *out_cap,
  * Publishes a request; lock held. @mediated: the caller already passed
  * cpc_chan_mediate() for this request's doorbell. Returns 0 or -ECONNRESET.
  */
-int cpc_hchan_post(struct cpc_hchan *ch, const struct cpc_req *req,
+int cpc_hchan_post(struct cpc_hchan *ch, const struct cpc_request *req,
 		   bool mediated)
 {
-	int ret = cpc_ring_push(&ch->ep.req, req);
+	struct cpc_req wire;
+	int ret;
+
+	cpc_req_encode(&wire, req);
+	ret = cpc_ring_push(&ch->ep.req, &wire);
 
 	if (ret) {
 		/* More requests in the ring than in flight: the guest lied. */
@@ -586,7 +599,7 @@ int cpc_hchan_post(struct cpc_hchan *ch, const struct cpc_req *req,
 int cpc_hchan_submit(struct cpc_hchan *ch, struct cpc_hcall *call,
 		     unsigned long timeout, bool nowait)
 {
-	struct cpc_req req;
+	struct cpc_request req;
 	int ret;
 
 	if (!nowait)
@@ -787,6 +800,7 @@ CPC_HCHAN_ATTR(broken, cnt_show, CPC_HC_BROKEN);
 CPC_HCHAN_ATTR(resets, cnt_show, CPC_HC_RESETS);
 CPC_HCHAN_ATTR(late, cnt_show, CPC_HC_LATE);
 CPC_HCHAN_ATTR(nudges, cnt_show, CPC_HC_NUDGES);
+CPC_HCHAN_ATTR(bad_features, cnt_show, CPC_HC_BAD_FEATURES);
 CPC_HCHAN_ATTR(doorbells, cnt_show, CPC_HC_DOORBELLS);
 CPC_HCHAN_ATTR(doorbells_ignored, cnt_show, CPC_HC_IGNORED);
 CPC_HCHAN_ATTR(throttles, cnt_show, CPC_HC_THROTTLES);
@@ -814,6 +828,7 @@ static struct attribute *cpc_hchan_attrs[] = {
 	&cpc_hchan_attr_resets.attr,
 	&cpc_hchan_attr_late.attr,
 	&cpc_hchan_attr_nudges.attr,
+	&cpc_hchan_attr_bad_features.attr,
 	&cpc_hchan_attr_doorbells.attr,
 	&cpc_hchan_attr_doorbells_ignored.attr,
 	&cpc_hchan_attr_throttles.attr,

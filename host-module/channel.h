@@ -135,6 +135,7 @@ enum {
 	CPC_HC_RESETS,
 	CPC_HC_LATE,
 	CPC_HC_NUDGES,
+	CPC_HC_BAD_FEATURES,
 	CPC_HC_DOORBELLS,
 	CPC_HC_IGNORED,
 	CPC_HC_THROTTLES,
@@ -229,8 +230,8 @@ struct cpc_hchan *cpc_hchan_get(const char *name);
 void cpc_hchan_put(struct cpc_hchan *ch);
 
 int cpc_hchan_slot_get(struct cpc_hchan *ch, u32 arg_len, u32 *out_cap,
-		       struct cpc_req *req);
-int cpc_hchan_post(struct cpc_hchan *ch, const struct cpc_req *req, bool mediated);
+		       struct cpc_request *req);
+int cpc_hchan_post(struct cpc_hchan *ch, const struct cpc_request *req, bool mediated);
 void cpc_hchan_orphan(struct cpc_hchan *ch, struct cpc_hslot *s);
 int cpc_chan_ring_guest(struct cpc_hchan *ch);
 int cpc_hchan_submit(struct cpc_hchan *ch, struct cpc_hcall *call,

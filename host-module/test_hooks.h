@@ -12,7 +12,7 @@
 
 #include <linux/types.h>
 
-struct cpc_cpl;
+struct cpc_completion;
 struct cpc_hchan;
 struct cpc_slice;
 struct dentry;
@@ -25,7 +25,7 @@ void cpc_test_slice_add(struct cpc_slice *s);
 void cpc_test_slice_remove(struct cpc_slice *s);
 void cpc_test_chan_add(struct cpc_hchan *ch);
 void cpc_test_chan_remove(struct cpc_hchan *ch);
-void cpc_test_chan_answered(struct cpc_hchan *ch, const struct cpc_cpl *cpl);
+void cpc_test_chan_answered(struct cpc_hchan *ch, const struct cpc_completion *cpl);
 #else
 static inline int cpc_test_init(struct dentry *debugfs_root) { return 0; }
 static inline bool cpc_test_alloc_fault(void) { return false; }
@@ -35,7 +35,7 @@ static inline void cpc_test_slice_remove(struct cpc_slice *s) { }
 static inline void cpc_test_chan_add(struct cpc_hchan *ch) { }
 static inline void cpc_test_chan_remove(struct cpc_hchan *ch) { }
 static inline void cpc_test_chan_answered(struct cpc_hchan *ch,
-					  const struct cpc_cpl *cpl) { }
+					  const struct cpc_completion *cpl) { }
 #endif
 
 #endif /* CPC_HOST_TEST_HOOKS_H */

@@ -409,8 +409,9 @@ static bool cpc_ivshmem_tagged(struct cpc_ivshmem *ivs)
 	if (ivs->shm_size < CPC_BUS_TAG_OFFSET + sizeof(tag))
 		return false;
 	memcpy(&tag, (u8 *)ivs->shm + CPC_BUS_TAG_OFFSET, sizeof(tag));
-	return tag.magic == CPC_BUS_TAG_MAGIC && tag.version == CPC_BUS_TAG_VERSION &&
-	       tag.region_size == ivs->shm_size;
+	return le64_to_cpu(tag.magic) == CPC_BUS_TAG_MAGIC &&
+	       le32_to_cpu(tag.version) == CPC_BUS_TAG_VERSION &&
+	       le64_to_cpu(tag.region_size) == ivs->shm_size;
 }
 
 static int cpc_ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)

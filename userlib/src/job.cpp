@@ -11,6 +11,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <endian.h>
 #include <deque>
 #include <exception>
 #include <memory>
@@ -315,6 +316,10 @@ std::vector<cpc_range> parse_ranges(const std::string &proc, std::span<const std
 	std::vector<cpc_range> r(ret1);
 	if (ret1)
 		std::memcpy(r.data(), out.data(), ret1 * sizeof(cpc_range));
+	for (auto &x : r) {	/* the wire is little-endian; the result is in CPU order */
+		x.start = le64toh(x.start);
+		x.size = le64toh(x.size);
+	}
 	std::uint64_t total = 0, prev_end = 0;
 	for (const auto &x : r) {
 		if (x.size == 0 || x.start % page_size || x.size % page_size ||
