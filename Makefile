@@ -61,10 +61,8 @@ bench: bootstrap
 
 # CAMELCASE is ignored: with --no-tree checkpatch cannot see that names like
 # __SetPageOffline are the kernel's own API; cpc's identifiers are snake_case.
-lint:
-	perl $(BUILD)/kernel-tools/checkpatch.pl --no-tree --strict --terse \
-		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,CAMELCASE -f \
-		$(wildcard host-module/*.[ch] guest-driver/*.[ch] transport/*.[ch] proto/*.[ch] uapi/linux/*.h)
+lint: bootstrap
+	@scripts/lint
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
