@@ -101,11 +101,6 @@ static bool cpc_ep_compatible(const struct cpc_endpoint *ep, u32 peer_features)
 	return !(peer_features & CPC_FEATURES_REQUIRED & ~ep->features_own);
 }
 
-/* Accepts the other end's features: run with what both support. */
-static void cpc_ep_accept_features(struct cpc_endpoint *ep, u32 peer_features)
-{
-	ep->features = ep->features_own & peer_features;
-}
 
 /**
  * cpc_ep_set_doorbell() - set how the other end notifies this one; published
@@ -198,6 +193,19 @@ static void cpc_ep_pin_peer(struct cpc_endpoint *ep)
 	ep->peer_pinned = true;
 }
 
+/*
+ * Accepts the other end's generation @gen: run with the features both
+ * support, pin its doorbell, publish @state.
+ */
+static void cpc_ep_accept(struct cpc_endpoint *ep, u32 gen, u32 peer_features,
+			  u32 state)
+{
+	ep->features = ep->features_own & peer_features;
+	ep->peer_generation = gen;
+	cpc_ep_pin_peer(ep);
+	cpc_ep_publish(ep, state);
+}
+
 /* An empty ring exactly where this end's private index says it is. */
 static bool cpc_ring_idle_at_mine(const struct cpc_ring *r)
 {
@@ -236,10 +244,7 @@ static enum cpc_ep_event cpc_ep_step_host(struct cpc_endpoint *ep, u32 st,
 		if (cpc_peer_up(st) && peer_gen == ep->generation && gen) {
 			if (!cpc_ep_compatible(ep, feat))
 				return CPC_EP_INCOMPATIBLE;
-			cpc_ep_accept_features(ep, feat);
-			ep->peer_generation = gen;
-			cpc_ep_pin_peer(ep);
-			cpc_ep_publish(ep, CPC_STATE_RUN);
+			cpc_ep_accept(ep, gen, feat, CPC_STATE_RUN);
 			return CPC_EP_UP;
 		}
 		return CPC_EP_NONE;
@@ -284,10 +289,7 @@ static enum cpc_ep_event cpc_ep_step_guest(struct cpc_endpoint *ep, u32 st,
 		return CPC_EP_INCOMPATIBLE;
 	if (cpc_ring_adopt(&ep->req, false) || cpc_ring_adopt(&ep->cpl, true))
 		return CPC_EP_NONE;
-	cpc_ep_accept_features(ep, feat);
-	ep->peer_generation = gen;
-	cpc_ep_pin_peer(ep);
-	cpc_ep_publish(ep, CPC_STATE_READY);
+	cpc_ep_accept(ep, gen, feat, CPC_STATE_READY);
 	return CPC_EP_CHANGED;
 }
 
