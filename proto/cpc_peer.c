@@ -101,7 +101,6 @@ static bool cpc_ep_compatible(const struct cpc_endpoint *ep, u32 peer_features)
 	return !(peer_features & CPC_FEATURES_REQUIRED & ~ep->features_own);
 }
 
-
 /**
  * cpc_ep_set_doorbell() - set how the other end notifies this one; published
  * with the next state (and repaired like it).
