@@ -4,7 +4,10 @@
  *
  * Module parameters `allow=` and `deny=` take comma-separated procedure
  * names (unknown names fail the load); a procedure named in neither gets its
- * default (struct cpc_proc.default_allowed). At run time root changes it in
+ * default (struct cpc_proc.default_allowed): only ping is allowed out of the
+ * box - an owner who does nothing hands the host nothing but a liveness
+ * check (no process list, kernel log, memory or snapshots). At run time
+ * root changes it in
  * /sys/kernel/cpc_guest/procs/<name>/allowed (mode 0600, "0" or "1"); the
  * same directory counts calls, rejected (denied by policy) and errors.
  */
@@ -21,7 +24,7 @@
 
 static char *allow;
 module_param(allow, charp, 0444);
-MODULE_PARM_DESC(allow, "procedures to allow, comma-separated (e.g. ping,info)");
+MODULE_PARM_DESC(allow, "procedures to allow, comma-separated (e.g. info,log); only ping is allowed by default");
 static char *deny;
 module_param(deny, charp, 0444);
 MODULE_PARM_DESC(deny, "procedures to deny, comma-separated");

@@ -42,7 +42,8 @@ struct cpc_proc_call {
 
 /**
  * struct cpc_proc - one maintenance procedure.
- * @default_allowed: allowed when the guest owner said nothing.
+ * @default_allowed: allowed when the guest owner said nothing; only ping
+ *                   is: every other procedure needs the owner's opt-in.
  * @run:             does the work in process context on the maintenance
  *                   vCPU; returns 0 or a negative errno (sent as the
  *                   matching enum cpc_status). Never a partial silent

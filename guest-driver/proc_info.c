@@ -89,6 +89,5 @@ static int cpc_info_run(struct cpc_proc_call *call)
 }
 
 const struct cpc_proc cpc_proc_info = {
-	.default_allowed = true,
 	.run = cpc_info_run,
 };

@@ -39,6 +39,5 @@ static int cpc_log_run(struct cpc_proc_call *call)
 }
 
 const struct cpc_proc cpc_proc_log = {
-	.default_allowed = true,
 	.run = cpc_log_run,
 };

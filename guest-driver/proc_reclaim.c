@@ -305,12 +305,10 @@ const struct attribute_group cpc_reclaim_group = {
 
 /* CPC_PROC_RECLAIM: see enum cpc_proc_opcode in cpc_proto.h. */
 const struct cpc_proc cpc_proc_reclaim = {
-	.default_allowed = true,
 	.run = reclaim_run,
 };
 
 /* CPC_PROC_RETURN: see enum cpc_proc_opcode in cpc_proto.h. */
 const struct cpc_proc cpc_proc_return = {
-	.default_allowed = true,
 	.run = return_run,
 };

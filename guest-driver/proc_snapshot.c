@@ -365,6 +365,5 @@ void cpc_snapshot_forget(void)
 
 /* CPC_PROC_SNAPSHOT: see struct cpc_snapshot_args in cpc_proto.h. */
 const struct cpc_proc cpc_proc_snapshot = {
-	.default_allowed = true,
 	.run = snapshot_run,
 };
