@@ -369,19 +369,22 @@ struct cpc_range {
  * CPC_ST_ETIMEDOUT (the deadline passed before the first page was done).
  */
 struct cpc_snapshot_args {
-	__u64 start;
-	__u64 size;
-	__u64 base_gen;
-	__u32 flags;
-	__u32 reserved;
+	__le64 start;
+	__le64 size;
+	__le64 base_gen;
+	__le32 flags;
+	__le32 reserved;
 };
 
 /** CPC_SNAPSHOT_F_CONTINUE - continue the export in progress (see above). */
 #define CPC_SNAPSHOT_F_CONTINUE		0x1u
 /** CPC_SNAPSHOT_MAGIC - struct cpc_snapshot_chunk.magic ("SNP1"). */
 #define CPC_SNAPSHOT_MAGIC		0x31504e53u
-/** CPC_SNAPSHOT_VERSION - struct cpc_snapshot_chunk.version. */
-#define CPC_SNAPSHOT_VERSION		1
+/**
+ * CPC_SNAPSHOT_VERSION - struct cpc_snapshot_chunk.version (2: every
+ * export is bound to its key provisioning's export id).
+ */
+#define CPC_SNAPSHOT_VERSION		2
 /** CPC_SNAPSHOT_PAGE_SIZE - bytes of plaintext (and ciphertext) per record. */
 #define CPC_SNAPSHOT_PAGE_SIZE		4096u
 /** CPC_SNAPSHOT_IV_SIZE - bytes of AES-GCM IV per record. */
@@ -404,7 +407,17 @@ struct cpc_snapshot_args {
  * @magic:       CPC_SNAPSHOT_MAGIC.
  * @version:     CPC_SNAPSHOT_VERSION.
  * @header_size: sizeof(struct cpc_snapshot_chunk).
- * @generation:  export generation (the same in every chunk of an export).
+ * @export_id:   random, drawn by the guest each time the owner provisions a
+ *               key (and so after every module load or reboot, which
+ *               forget the key): every chunk of every export under that
+ *               provisioning carries it, and every record's AAD includes
+ *               it, so a chunk or seal of another provisioning - an old
+ *               export made before a reboot with the same key - cannot pass
+ *               for one of this export. The owner reads the current one in
+ *               the guest (/sys/kernel/cpc_guest/snapshot_export_id) to
+ *               tell a current export from a replayed one.
+ * @generation:  export generation (the same in every chunk of an export;
+ *               increasing within a provisioning).
  * @base_gen:    generation this export is incremental against (0 = full).
  * @range_start: first byte of the whole export.
  * @range_size:  length of the whole export.
@@ -422,19 +435,20 @@ struct cpc_snapshot_args {
  * authenticated with it (struct cpc_snapshot_aad).
  */
 struct cpc_snapshot_chunk {
-	__u32 magic;
-	__u16 version;
-	__u16 header_size;
-	__u64 generation;
-	__u64 base_gen;
-	__u64 range_start;
-	__u64 range_size;
-	__u64 chunk_start;
-	__u64 chunk_end;
-	__u32 pages;
-	__u32 unchanged;
-	__u32 record_size;
-	__u32 flags;
+	__le32 magic;
+	__le16 version;
+	__le16 header_size;
+	__le64 export_id;
+	__le64 generation;
+	__le64 base_gen;
+	__le64 range_start;
+	__le64 range_size;
+	__le64 chunk_start;
+	__le64 chunk_end;
+	__le32 pages;
+	__le32 unchanged;
+	__le32 record_size;
+	__le32 flags;
 };
 
 /**
@@ -450,8 +464,8 @@ struct cpc_snapshot_chunk {
  *         ciphertext.
  */
 struct cpc_snapshot_page {
-	__u64 gpa;
-	__u32 flags;
+	__le64 gpa;
+	__le32 flags;
 	__u8 iv[12];
 	__u8 tag[16];
 };
@@ -459,9 +473,11 @@ struct cpc_snapshot_page {
 /**
  * struct cpc_snapshot_aad - the additional authenticated data of one
  * record, built by both the guest and the decryptor (never sent): the host
- * cannot move a page to another address, export, generation or range.
+ * cannot move a page to another address, export, key provisioning,
+ * generation or range.
  * @magic:       CPC_SNAPSHOT_MAGIC.
  * @version:     CPC_SNAPSHOT_VERSION.
+ * @export_id:   the chunk's export id.
  * @generation:  the chunk's generation.
  * @base_gen:    the chunk's base generation.
  * @range_start: the chunk's range start.
@@ -471,15 +487,16 @@ struct cpc_snapshot_page {
  * @reserved:    zero.
  */
 struct cpc_snapshot_aad {
-	__u32 magic;
-	__u32 version;
-	__u64 generation;
-	__u64 base_gen;
-	__u64 range_start;
-	__u64 range_size;
-	__u64 gpa;
-	__u32 flags;
-	__u32 reserved;
+	__le32 magic;
+	__le32 version;
+	__le64 export_id;
+	__le64 generation;
+	__le64 base_gen;
+	__le64 range_start;
+	__le64 range_size;
+	__le64 gpa;
+	__le32 flags;
+	__le32 reserved;
 };
 
 /**
@@ -496,7 +513,7 @@ struct cpc_snapshot_aad {
  */
 struct cpc_snapshot_seal {
 	__u8 iv[12];
-	__u32 reserved;
+	__le32 reserved;
 	__u8 tag[16];
 };
 

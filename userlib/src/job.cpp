@@ -219,11 +219,11 @@ cpc_snapshot_args SnapshotPlan::next_args()
 		throw Error(EBUSY, "snapshot: a call is still out");
 	if (done())
 		throw Error(EALREADY, "snapshot: the export is complete");
-	cpc_snapshot_args a{};
-	a.start = next_;
-	a.size = end_ - next_;
-	a.base_gen = base_gen_;
-	a.flags = next_ == start_ ? 0 : CPC_SNAPSHOT_F_CONTINUE;
+	cpc_snapshot_args a{};	/* little-endian on the wire */
+	a.start = htole64(next_);
+	a.size = htole64(end_ - next_);
+	a.base_gen = htole64(base_gen_);
+	a.flags = htole32(next_ == start_ ? 0 : CPC_SNAPSHOT_F_CONTINUE);
 	waiting_ = true;
 	return a;
 }
@@ -251,6 +251,9 @@ void SnapshotPlan::advance(std::uint64_t ret0, std::uint64_t ret1,
 	    c.range_size != end_ - start_ || c.chunk_start != next_ || c.chunk_end != ret0 ||
 	    c.last != (ret0 == end_))
 		bad("the chunk header does not match the call");
+	if (chunks_ && c.export_id != export_id_)
+		bad("the export id changed");
+	export_id_ = c.export_id;
 	gen_ = ret1;
 	next_ = ret0;
 	sent_ += c.pages;
@@ -269,10 +272,10 @@ ExportId export_id(std::span<const std::uint8_t> data)
 	if (!cs.back().last)
 		throw Error(EBADMSG, "incomplete snapshot export (no last chunk)");
 	for (const auto &c : cs)
-		if (c.generation != cs[0].generation || c.range_start != cs[0].range_start ||
-		    c.range_size != cs[0].range_size)
+		if (c.export_id != cs[0].export_id || c.generation != cs[0].generation ||
+		    c.range_start != cs[0].range_start || c.range_size != cs[0].range_size)
 			throw Error(EBADMSG, "chunks of more than one export");
-	return {cs[0].generation, cs[0].range_start, cs[0].range_size};
+	return {cs[0].export_id, cs[0].generation, cs[0].range_start, cs[0].range_size};
 }
 
 SnapshotJob::SnapshotJob(std::uint64_t start, std::uint64_t size, std::uint64_t base_gen,
