@@ -1,5 +1,5 @@
 // cpcctl snapshot: the guest owner's tools for snapshot exports.
-//   cpcctl snapshot decrypt --key FILE --in CHUNKS --out IMAGE [--base IMAGE]
+//   cpcctl snapshot decrypt --key FILE --in CHUNKS --out IMAGE [--base IMAGE] [--export-id ID]
 //   cpcctl snapshot keygen --out FILE
 #include "commands.hpp"
 
