@@ -14,7 +14,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/debugfs.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/sched/signal.h>
@@ -25,14 +24,15 @@
 #include <linux/uaccess.h>
 
 #include "channel.h"
+#include "../transport/sysfs.h"
 #include "../transport/peer_log.h"
 #include "proc.h"
+#include "test_hooks.h"
 
 /* The channel list and every channel's end point (see channel.h). */
 DEFINE_MUTEX(cpc_gchan_lock);
 static LIST_HEAD(cpc_gchans);
 static struct kobject *cpc_gchan_dir;
-static struct dentry *cpc_gchan_debugfs;
 
 /* Every log line the host can cause: within the channel's budget. */
 #define cpc_gchan_log(ch, pr, fmt, ...)					\
@@ -43,7 +43,7 @@ static struct dentry *cpc_gchan_debugfs;
 	} while (0)
 
 /* Every doorbell to the host goes through here. */
-static void cpc_gchan_ring_host(struct cpc_gchan *ch)
+void cpc_gchan_ring_host(struct cpc_gchan *ch)
 {
 	struct cpc_doorbell db[2];
 	unsigned int i, n = cpc_ep_peer_doorbells(&ch->ep, db);
@@ -90,8 +90,8 @@ static bool cpc_gchan_id_repeated(struct cpc_gchan *ch, u64 id)
 	return false;
 }
 
-static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_req *req,
-			    struct cpc_cpl *cpl)
+static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_request *req,
+			    struct cpc_completion *cpl)
 {
 	struct cpc_proc_call call = { .req = req };
 	const struct cpc_proc *proc;
@@ -120,7 +120,7 @@ static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_req *req,
 		return;
 	}
 	cpc_policy_count(req->opcode, CPC_POLICY_CALLS);
-	if (req->arg_len > CPC_GUEST_ARG_MAX) {
+	if (req->arg_len > CPC_ARG_MAX) {
 		cpc_policy_count(req->opcode, CPC_POLICY_ERRORS);
 		cpl->status = CPC_ST_EINVAL;
 		return;
@@ -132,8 +132,8 @@ static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_req *req,
 	call.arg_len = req->arg_len;
 	call.out = req->out_len ? cpc_ep_data(&ch->ep, req->out_off) : NULL;
 	call.out_cap = req->out_len;
-	ms = req->deadline_ms ? req->deadline_ms : CPC_GUEST_DEADLINE_MS;
-	ms = min(ms, CPC_GUEST_DEADLINE_MAX_MS);
+	ms = req->deadline_ms ? req->deadline_ms : CPC_DEADLINE_DEFAULT_MS;
+	ms = min(ms, CPC_DEADLINE_MAX_MS);
 	call.deadline = jiffies + msecs_to_jiffies(ms);
 
 	ret = proc->run(&call);
@@ -161,8 +161,10 @@ static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_req *req,
  */
 static bool cpc_gchan_drain(struct cpc_gchan *ch, bool arm, u64 t0)
 {
-	struct cpc_req req;
-	struct cpc_cpl cpl;
+	struct cpc_req wreq;
+	struct cpc_cpl wcpl;
+	struct cpc_request req;
+	struct cpc_completion cpl;
 	int n, ret;
 
 	for (n = 0;; n++) {
@@ -170,7 +172,7 @@ static bool cpc_gchan_drain(struct cpc_gchan *ch, bool arm, u64 t0)
 		    ktime_get_ns() - t0 > CPC_GUEST_BUDGET_NS ||
 		    READ_ONCE(ch->leaving) || kthread_should_stop())
 			return cpc_ring_pending(&ch->ep.req) != 0;
-		ret = cpc_ring_pop(&ch->ep.req, &req);
+		ret = cpc_ring_pop(&ch->ep.req, &wreq);
 		if (ret == -EAGAIN) {
 			if (!arm || !cpc_ring_arm(&ch->ep.req))
 				return false;
@@ -180,13 +182,15 @@ static bool cpc_gchan_drain(struct cpc_gchan *ch, bool arm, u64 t0)
 			cpc_gchan_break(ch);
 			return false;
 		}
+		cpc_req_decode(&req, &wreq);
 		cpc_gchan_serve(ch, &req, &cpl);
 		cpc_vcpu_count_served();
+		cpc_cpl_encode(&wcpl, &cpl);
 		/*
 		 * The host keeps at most ring_entries requests in flight, so
 		 * a full completion ring is its fault.
 		 */
-		if (cpc_ring_push(&ch->ep.cpl, &cpl)) {
+		if (cpc_ring_push(&ch->ep.cpl, &wcpl)) {
 			cpc_gchan_break(ch);
 			return false;
 		}
@@ -205,6 +209,14 @@ static bool cpc_gchan_service(struct cpc_gchan *ch, bool arm, u64 t0)
 		ev = cpc_ep_step(&ch->ep);
 		if (ev == CPC_EP_NONE)
 			break;
+		if (ev == CPC_EP_INCOMPATIBLE) {
+			atomic64_inc(&ch->bad_features);
+			cpc_gchan_log(ch, pr_warn,
+				      "host requires protocol features %#x this guest does not know; not joining\n",
+				      cpc_ep_peer_features(&ch->ep) & CPC_FEATURES_REQUIRED &
+				      ~CPC_FEATURES_KNOWN);
+			break;
+		}
 		if (ev == CPC_EP_DOWN) {
 			cpc_gchan_log(ch, pr_info, "host went away; waiting for it\n");
 			cpc_ep_guest_reset(&ch->ep);
@@ -288,52 +300,52 @@ void cpc_gchan_doorbell(struct cpc_ivshmem *ivs, unsigned int vector)
 
 /* ---- sysfs: /sys/kernel/cpc_guest/channels/<name>/ ---- */
 
-struct cpc_gchan_attr {
-	struct attribute attr;
-	ssize_t (*show)(struct cpc_gchan *ch, char *buf, int arg);
-	int arg;
-};
-
-static ssize_t cpc_gchan_attr_show(struct kobject *kobj, struct attribute *attr,
-				   char *buf)
+static struct cpc_gchan *to_gchan(struct kobject *kobj)
 {
-	struct cpc_gchan_attr *a = container_of(attr, struct cpc_gchan_attr, attr);
-
-	return a->show(container_of(kobj, struct cpc_gchan, kobj), buf, a->arg);
+	return container_of(kobj, struct cpc_gchan, kobj);
 }
 
-static const struct sysfs_ops cpc_gchan_sysfs_ops = {
-	.show = cpc_gchan_attr_show,
-};
-
-static ssize_t state_show(struct cpc_gchan *ch, char *buf, int arg)
+static ssize_t state_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_gchan *ch = to_gchan(kobj);
+
 	return sysfs_emit(buf, "%s\n", cpc_state_name(READ_ONCE(ch->ep.state)));
 }
 
-static ssize_t generation_show(struct cpc_gchan *ch, char *buf, int arg)
+static ssize_t generation_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_gchan *ch = to_gchan(kobj);
+
 	return sysfs_emit(buf, "%u\n", READ_ONCE(ch->ep.generation));
 }
 
-static ssize_t broken_show(struct cpc_gchan *ch, char *buf, int arg)
+static ssize_t broken_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_gchan *ch = to_gchan(kobj);
+
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->broken));
 }
 
-static ssize_t bad_show(struct cpc_gchan *ch, char *buf, int arg)
+static ssize_t bad_features_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_gchan *ch = to_gchan(kobj);
+
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->bad_features));
+}
+
+static ssize_t bad_show(struct kobject *kobj, char *buf, int arg)
+{
+	struct cpc_gchan *ch = to_gchan(kobj);
+
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->bad[arg]));
 }
 
-#define CPC_GCHAN_ATTR(_name, _show, _arg) \
-	static struct cpc_gchan_attr cpc_gchan_attr_##_name = { \
-		.attr = { .name = __stringify(_name), .mode = 0444 }, \
-		.show = _show, .arg = _arg }
+#define CPC_GCHAN_ATTR(_name, _show, _arg) CPC_ATTR(cpc_gchan_attr, _name, _show, _arg)
 
 CPC_GCHAN_ATTR(state, state_show, 0);
 CPC_GCHAN_ATTR(generation, generation_show, 0);
 CPC_GCHAN_ATTR(broken, broken_show, 0);
+CPC_GCHAN_ATTR(bad_features, bad_features_show, 0);
 CPC_GCHAN_ATTR(bad_opcode, bad_show, CPC_BAD_OPCODE);
 CPC_GCHAN_ATTR(bad_flags, bad_show, CPC_BAD_FLAGS);
 CPC_GCHAN_ATTR(bad_arg_range, bad_show, CPC_BAD_ARG);
@@ -346,6 +358,7 @@ static struct attribute *cpc_gchan_attrs[] = {
 	&cpc_gchan_attr_state.attr,
 	&cpc_gchan_attr_generation.attr,
 	&cpc_gchan_attr_broken.attr,
+	&cpc_gchan_attr_bad_features.attr,
 	&cpc_gchan_attr_bad_opcode.attr,
 	&cpc_gchan_attr_bad_flags.attr,
 	&cpc_gchan_attr_bad_arg_range.attr,
@@ -364,87 +377,8 @@ static void cpc_gchan_release(struct kobject *kobj)
 
 static struct kobj_type cpc_gchan_ktype = {
 	.release = cpc_gchan_release,
-	.sysfs_ops = &cpc_gchan_sysfs_ops,
+	.sysfs_ops = &cpc_attr_sysfs_ops,
 	.default_groups = cpc_gchan_groups,
-};
-
-/* ---- debugfs (root only, tests): inject a raw completion ---- */
-
-static ssize_t inject_cpl_write(struct file *f, const char __user *ubuf,
-				size_t n, loff_t *pos)
-{
-	struct cpc_gchan *ch = file_inode(f)->i_private;
-	struct cpc_cpl cpl;
-	ssize_t ret = n;
-
-	if (n != sizeof(cpl))
-		return -EINVAL;
-	if (copy_from_user(&cpl, ubuf, sizeof(cpl)))
-		return -EFAULT;
-	mutex_lock(&cpc_gchan_lock);
-	if (!cpc_ep_running(&ch->ep)) {
-		ret = -ENOTCONN;
-	} else if (cpc_ring_push(&ch->ep.cpl, &cpl)) {
-		ret = -ENOSPC;
-	} else {
-		cpc_ring_publish(&ch->ep.cpl);
-		cpc_gchan_ring_host(ch);
-	}
-	mutex_unlock(&cpc_gchan_lock);
-	return ret;
-}
-
-static const struct file_operations inject_cpl_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = inject_cpl_write,
-	.llseek = no_llseek,
-};
-
-/*
- * debugfs flap (root only, tests): a hostile guest that makes its host
- * work as hard as it can. Writing MS (at most 10000) restarts the guest
- * end with a new generation, joins the host's generation if it can, and
- * rings the host, over and over, for MS milliseconds in the writer's
- * context; then the channel is left to come back by itself.
- */
-#define CPC_GCHAN_FLAP_MAX_MS	10000u
-
-static ssize_t flap_write(struct file *f, const char __user *ubuf, size_t n,
-			  loff_t *pos)
-{
-	struct cpc_gchan *ch = file_inode(f)->i_private;
-	unsigned long end;
-	unsigned int ms;
-	int ret;
-
-	ret = kstrtouint_from_user(ubuf, n, 0, &ms);
-	if (ret)
-		return ret;
-	if (ms > CPC_GCHAN_FLAP_MAX_MS)
-		return -EINVAL;
-	end = jiffies + msecs_to_jiffies(ms);
-	while (time_before(jiffies, end) && !fatal_signal_pending(current)) {
-		mutex_lock(&cpc_gchan_lock);
-		if (!READ_ONCE(ch->leaving)) {
-			/* A new generation, joining the host's at once. */
-			cpc_ep_guest_reset(&ch->ep);
-			cpc_ep_step(&ch->ep);
-			cpc_gchan_ring_host(ch);
-		}
-		mutex_unlock(&cpc_gchan_lock);
-		cond_resched();
-	}
-	/* Let the maintenance thread take the channel back up. */
-	cpc_vcpu_kick();
-	return n;
-}
-
-static const struct file_operations flap_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = flap_write,
-	.llseek = no_llseek,
 };
 
 /**
@@ -483,12 +417,7 @@ struct cpc_gchan *cpc_gchan_create(const char *name, void *region, size_t size,
 	ret = kobject_add(&ch->kobj, cpc_gchan_dir, "%s", ch->name);
 	if (ret)
 		goto err_kobj;
-	if (!IS_ERR_OR_NULL(cpc_gchan_debugfs)) {
-		ch->debugfs = debugfs_create_dir(ch->name, cpc_gchan_debugfs);
-		debugfs_create_file("inject_cpl", 0200, ch->debugfs, ch,
-				    &inject_cpl_fops);
-		debugfs_create_file("flap", 0200, ch->debugfs, ch, &flap_fops);
-	}
+	cpc_test_chan_add(ch);
 
 	mutex_lock(&cpc_gchan_lock);
 	cpc_ep_set_doorbell(&ch->ep, own_id, 0);
@@ -529,19 +458,14 @@ static void cpc_gchan_leave(struct cpc_gchan *ch)
  */
 void cpc_gchan_destroy(struct cpc_gchan *ch)
 {
-	debugfs_remove_recursive(ch->debugfs);
+	cpc_test_chan_remove(ch);
 	cpc_gchan_leave(ch);
 	kobject_put(&ch->kobj);
 }
 
 static void cpc_gchan_ivshmem_ring(struct cpc_gchan *ch, u32 id, u32 vector)
 {
-	struct cpc_ivshmem *ivs = ch->tp;
-
-	/* Untrusted values: never ring ourselves or a vector out of range. */
-	if (id == ivs->own_id || vector >= CPC_IVSHMEM_MAX_VECTORS)
-		return;
-	cpc_ivshmem_ring(ivs, id, vector);
+	cpc_ivshmem_ring_peer(ch->tp, id, vector);
 }
 
 /**
@@ -558,7 +482,7 @@ int cpc_gchan_probe(struct cpc_ivshmem *ivs)
 			      ivs->own_id, cpc_gchan_ivshmem_ring, ivs);
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
-	WRITE_ONCE(ivs->priv, ch);
+	cpc_ivshmem_set_owner(ivs, ch, &ch->ep);
 	return 0;
 }
 
@@ -570,13 +494,10 @@ int cpc_gchan_probe(struct cpc_ivshmem *ivs)
 void cpc_gchan_remove(struct cpc_ivshmem *ivs)
 {
 	struct cpc_gchan *ch = ivs->priv;
-	unsigned int v;
 
 	if (!ch)
 		return;
-	WRITE_ONCE(ivs->priv, NULL);
-	for (v = 0; v < ivs->nvec; v++)
-		synchronize_irq(cpc_ivshmem_irq(ivs, v));
+	cpc_ivshmem_quiesce(ivs);
 	cpc_gchan_destroy(ch);
 }
 
@@ -600,19 +521,16 @@ void cpc_gchan_shutdown(struct cpc_ivshmem *ivs)
 }
 
 /**
- * cpc_gchan_sysfs_init() - create channels/ in sysfs and debugfs.
- * @root:         /sys/kernel/cpc_guest.
- * @debugfs_root: the module's debugfs directory (may be an error pointer).
+ * cpc_gchan_sysfs_init() - create channels/ in sysfs.
+ * @root: /sys/kernel/cpc_guest.
  *
  * Return: 0 or -ENOMEM.
  */
-int cpc_gchan_sysfs_init(struct kobject *root, struct dentry *debugfs_root)
+int cpc_gchan_sysfs_init(struct kobject *root)
 {
 	cpc_gchan_dir = kobject_create_and_add("channels", root);
 	if (!cpc_gchan_dir)
 		return -ENOMEM;
-	if (!IS_ERR_OR_NULL(debugfs_root))
-		cpc_gchan_debugfs = debugfs_create_dir("channels", debugfs_root);
 	return 0;
 }
 

@@ -20,12 +20,6 @@
 #include "../proto/cpc_peer.h"
 #include "../transport/ivshmem.h"
 
-/** CPC_GUEST_ARG_MAX - largest argument buffer the guest copies in. */
-#define CPC_GUEST_ARG_MAX	4096u
-/** CPC_GUEST_DEADLINE_MS - deadline of a request that names none. */
-#define CPC_GUEST_DEADLINE_MS	2000u
-/** CPC_GUEST_DEADLINE_MAX_MS - longest deadline the guest grants. */
-#define CPC_GUEST_DEADLINE_MAX_MS 60000u
 /** CPC_GUEST_BATCH - most requests one channel serves per round. */
 #define CPC_GUEST_BATCH		32
 /** CPC_GUEST_BUDGET_NS - most work (ns) a round starts a request after. */
@@ -48,10 +42,11 @@ typedef void (*cpc_gchan_ring_fn)(struct cpc_gchan *ch, u32 id, u32 vector);
  * @tp:      the transport's object (the ivshmem device), for @ring.
  * @ep:      the protocol end point (private layout, ring views).
  * @kobj:    /sys/kernel/cpc_guest/channels/<name>.
- * @debugfs: /sys/kernel/debug/cpc_guest/channels/<name>.
+ * @debugfs: its test hooks' directory (test builds only; else NULL).
  * @name:    channel name (the PCI address of the device, or "loopback").
  * @bad:     descriptors rejected, per enum cpc_bad.
  * @broken:  times this end published BROKEN.
+ * @bad_features: times the host required a feature this end lacks.
  * @log_rs:  bounds the log lines the host can cause on this channel.
  * @leaving: the channel is being taken away (unload, VM shutdown): a round
  *           serving it stops at the next request.
@@ -67,12 +62,13 @@ struct cpc_gchan {
 	char name[32];
 	atomic64_t bad[CPC_BAD_COUNT];
 	atomic64_t broken;
+	atomic64_t bad_features;
 	struct ratelimit_state log_rs;
 	bool leaving;
 	u64 seen_ids[CPC_RING_ENTRIES_MAX];
 	u32 seen_n;
 	u32 seen_pos;
-	u8 argbuf[CPC_GUEST_ARG_MAX];
+	u8 argbuf[CPC_ARG_MAX];
 };
 
 extern struct mutex cpc_gchan_lock;
@@ -86,7 +82,8 @@ void cpc_gchan_shutdown(struct cpc_ivshmem *ivs);
 void cpc_gchan_doorbell(struct cpc_ivshmem *ivs, unsigned int vector);
 bool cpc_gchan_service_all(bool arm);
 bool cpc_gchan_pending_any(void);
-int cpc_gchan_sysfs_init(struct kobject *root, struct dentry *debugfs_root);
+int cpc_gchan_sysfs_init(struct kobject *root);
+void cpc_gchan_ring_host(struct cpc_gchan *ch);
 void cpc_gchan_sysfs_exit(void);
 
 /* loopback.c: the loopback transport's guest side. */
@@ -95,12 +92,11 @@ int cpc_glb_start(struct kobject *root);
 void cpc_glb_stop(void);
 
 /* vcpu.c: the maintenance vCPU. */
-int cpc_vcpu_start(struct kobject *root, struct dentry *debugfs_root);
+int cpc_vcpu_start(struct kobject *root);
 void cpc_vcpu_stop(void);
 void cpc_vcpu_release(void);
 void cpc_vcpu_kick(void);
 int cpc_vcpu_cpu(void);
-bool cpc_vcpu_delay(void);
 void cpc_vcpu_count_served(void);
 
 /* policy.c: which procedures the guest owner allows. */

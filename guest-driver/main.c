@@ -17,22 +17,16 @@
 #include <linux/cpc_host.h>
 
 #include "../transport/ivshmem.h"
+#include "../transport/sysfs.h"
 #include "channel.h"
+#include "test_hooks.h"
 #include "proc_setup.h"
 
 static struct kobject *cpc_guest_kobj;
 static struct dentry *cpc_guest_debugfs;
 
-static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
-			    char *buf)
-{
-	return sysfs_emit(buf, "%u.%u\n", CPC_VERSION_MAJOR, CPC_VERSION_MINOR);
-}
-
-static struct kobj_attribute version_attr = __ATTR_RO(version);
-
 static struct attribute *cpc_guest_attrs[] = {
-	&version_attr.attr,
+	&cpc_version_attr.attr,
 	NULL
 };
 
@@ -40,25 +34,11 @@ static const struct attribute_group cpc_guest_group = {
 	.attrs = cpc_guest_attrs,
 };
 
-/* The host's doorbell id as its channel end published it (untrusted). */
-static int cpc_guest_ivshmem_peer(struct cpc_ivshmem *ivs)
-{
-	struct cpc_gchan *ch = READ_ONCE(ivs->priv);
-	u32 vector, id;
-
-	if (!ch)
-		return -ENOTCONN;
-	id = cpc_ep_peer_doorbell(&ch->ep, &vector);
-	/* Never let a hostile value pass for an errno. */
-	return id > 0xffff ? -ENOTCONN : id;
-}
-
 static const struct cpc_ivshmem_ops cpc_guest_ivshmem_ops = {
 	.probe = cpc_gchan_probe,
 	.remove = cpc_gchan_remove,
 	.shutdown = cpc_gchan_shutdown,
 	.doorbell = cpc_gchan_doorbell,
-	.peer = cpc_guest_ivshmem_peer,
 };
 
 static struct cpc_ivshmem_driver cpc_guest_ivshmem = {
@@ -80,15 +60,18 @@ static int __init cpc_guest_init(void)
 	ret = cpc_policy_init(cpc_guest_kobj);
 	if (ret)
 		goto err_debugfs;
-	ret = cpc_gchan_sysfs_init(cpc_guest_kobj, cpc_guest_debugfs);
+	ret = cpc_gchan_sysfs_init(cpc_guest_kobj);
 	if (ret)
 		goto err_policy;
-	ret = cpc_procs_setup(cpc_guest_kobj, cpc_guest_debugfs);
+	ret = cpc_procs_setup(cpc_guest_kobj);
 	if (ret)
 		goto err_chan;
-	ret = cpc_vcpu_start(cpc_guest_kobj, cpc_guest_debugfs);
+	ret = cpc_test_init(cpc_guest_debugfs);
 	if (ret)
 		goto err_procs;
+	ret = cpc_vcpu_start(cpc_guest_kobj);
+	if (ret)
+		goto err_test;
 	cpc_guest_ivshmem.debugfs_root = cpc_guest_debugfs;
 	/* Only the maintenance vCPU takes CPC interrupts. */
 	cpc_guest_ivshmem.irq_cpu = cpc_vcpu_cpu();
@@ -105,6 +88,8 @@ static int __init cpc_guest_init(void)
 err_vcpu:
 	cpc_vcpu_stop();
 	cpc_vcpu_release();
+err_test:
+	cpc_test_exit();
 err_procs:
 	cpc_procs_teardown(cpc_guest_kobj);
 err_chan:
@@ -127,6 +112,7 @@ static void __exit cpc_guest_exit(void)
 	else
 		cpc_ivshmem_unregister(&cpc_guest_ivshmem);
 	cpc_vcpu_release();
+	cpc_test_exit();
 	cpc_procs_teardown(cpc_guest_kobj);
 	cpc_gchan_sysfs_exit();
 	cpc_policy_exit();

@@ -4,7 +4,10 @@
  *
  * Module parameters `allow=` and `deny=` take comma-separated procedure
  * names (unknown names fail the load); a procedure named in neither gets its
- * default (struct cpc_proc.default_allowed). At run time root changes it in
+ * default (struct cpc_proc.default_allowed): only ping is allowed out of the
+ * box - an owner who does nothing hands the host nothing but a liveness
+ * check (no process list, kernel log, memory or snapshots). At run time
+ * root changes it in
  * /sys/kernel/cpc_guest/procs/<name>/allowed (mode 0600, "0" or "1"); the
  * same directory counts calls, rejected (denied by policy) and errors.
  */
@@ -21,21 +24,10 @@
 
 static char *allow;
 module_param(allow, charp, 0444);
-MODULE_PARM_DESC(allow, "procedures to allow, comma-separated (e.g. ping,info)");
+MODULE_PARM_DESC(allow, "procedures to allow, comma-separated (e.g. info,log); only ping is allowed by default");
 static char *deny;
 module_param(deny, charp, 0444);
 MODULE_PARM_DESC(deny, "procedures to deny, comma-separated");
-
-/* Names by opcode, also for procedures not built into this module. */
-static const char *const cpc_policy_names[CPC_PROC_COUNT] = {
-	[CPC_PROC_PING] = "ping",
-	[CPC_PROC_INFO] = "info",
-	[CPC_PROC_PS] = "ps",
-	[CPC_PROC_LOG] = "log",
-	[CPC_PROC_RECLAIM] = "reclaim",
-	[CPC_PROC_RETURN] = "return",
-	[CPC_PROC_SNAPSHOT] = "snapshot",
-};
 
 struct cpc_policy_entry {
 	struct kobject kobj;
@@ -156,8 +148,7 @@ static int cpc_policy_parse(const char *list, const char *param, bool *set,
 			    bool value)
 {
 	char *copy, *cur, *name;
-	unsigned int op;
-	int ret = 0;
+	int op, ret = 0;
 
 	if (!list || !*list)
 		return 0;
@@ -168,10 +159,8 @@ static int cpc_policy_parse(const char *list, const char *param, bool *set,
 	while ((name = strsep(&cur, ",")) != NULL) {
 		if (!*name)
 			continue;
-		for (op = 0; op < CPC_PROC_COUNT; op++)
-			if (!strcmp(name, cpc_policy_names[op]))
-				break;
-		if (op == CPC_PROC_COUNT) {
+		op = cpc_proc_by_name(name);
+		if (op < 0) {
 			pr_err("%s=: unknown procedure '%s'\n", param, name);
 			ret = -EINVAL;
 			break;
@@ -216,7 +205,7 @@ int cpc_policy_init(struct kobject *root)
 		e->opcode = op;
 		e->allowed = allowed[op];
 		kobject_init(&e->kobj, &cpc_policy_ktype);
-		ret = kobject_add(&e->kobj, cpc_policy_dir, "%s", cpc_policy_names[op]);
+		ret = kobject_add(&e->kobj, cpc_policy_dir, "%s", cpc_proc_name(op));
 		if (ret) {
 			kobject_put(&e->kobj);
 			goto err;

@@ -3,7 +3,8 @@
  * proc.h - the interface between cpc_guest's channel core and the
  * maintenance procedures. One file per procedure (proc_<name>.c) defines a
  * `const struct cpc_proc cpc_proc_<name>`; proc_table.c lists them by
- * opcode.
+ * opcode. Their names are cpc_proc_name()'s (proto/cpc_ring.c), the one
+ * table of procedure names.
  */
 #ifndef CPC_GUEST_PROC_H
 #define CPC_GUEST_PROC_H
@@ -11,6 +12,8 @@
 #include <linux/types.h>
 
 #include <linux/cpc_proto.h>
+
+#include "../proto/cpc_ring.h"
 
 /**
  * struct cpc_proc_call - one call of a procedure, as the channel core hands
@@ -27,7 +30,7 @@
  * @deadline: jiffies by which the procedure must return (-ETIMEDOUT).
  */
 struct cpc_proc_call {
-	const struct cpc_req *req;
+	const struct cpc_request *req;
 	const void *arg;
 	u32 arg_len;
 	void *out;
@@ -39,15 +42,14 @@ struct cpc_proc_call {
 
 /**
  * struct cpc_proc - one maintenance procedure.
- * @name:            name in sysfs, module parameters and cpcctl.
- * @default_allowed: allowed when the guest owner said nothing.
+ * @default_allowed: allowed when the guest owner said nothing; only ping
+ *                   is: every other procedure needs the owner's opt-in.
  * @run:             does the work in process context on the maintenance
  *                   vCPU; returns 0 or a negative errno (sent as the
  *                   matching enum cpc_status). Never a partial silent
  *                   success: on error, @out_len is ignored.
  */
 struct cpc_proc {
-	const char *name;
 	bool default_allowed;
 	int (*run)(struct cpc_proc_call *call);
 };

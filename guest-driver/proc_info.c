@@ -13,10 +13,6 @@
 #include "channel.h"
 #include "proc_buf.h"
 
-static const char *const cpc_info_names[CPC_PROC_COUNT] = {
-	"ping", "info", "ps", "log", "reclaim", "return", "snapshot",
-};
-
 static void cpc_info_load(struct cpc_buf *b, unsigned long v)
 {
 	v += FIXED_1 / 200;	/* round like /proc/loadavg */
@@ -78,7 +74,7 @@ static int cpc_info_run(struct cpc_proc_call *call)
 		       num_online_cpus(), cpc_vcpu_cpu());
 	for (op = 0; op < CPC_PROC_COUNT; op++) {
 		cpc_buf_printf(&b, "%s\"%s\":{\"allowed\":%s,\"calls\":%llu,",
-			       op ? "," : "", cpc_info_names[op],
+			       op ? "," : "", cpc_proc_name(op),
 			       cpc_policy_allowed(op) ? "true" : "false",
 			       cpc_policy_counter(op, CPC_POLICY_CALLS));
 		cpc_buf_printf(&b, "\"rejected\":%llu,\"errors\":%llu}",
@@ -93,7 +89,5 @@ static int cpc_info_run(struct cpc_proc_call *call)
 }
 
 const struct cpc_proc cpc_proc_info = {
-	.name = "info",
-	.default_allowed = true,
 	.run = cpc_info_run,
 };

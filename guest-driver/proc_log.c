@@ -39,7 +39,5 @@ static int cpc_log_run(struct cpc_proc_call *call)
 }
 
 const struct cpc_proc cpc_proc_log = {
-	.name = "log",
-	.default_allowed = true,
 	.run = cpc_log_run,
 };

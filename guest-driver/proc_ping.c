@@ -22,7 +22,6 @@ static int cpc_ping_run(struct cpc_proc_call *call)
 }
 
 const struct cpc_proc cpc_proc_ping = {
-	.name = "ping",
 	.default_allowed = true,
 	.run = cpc_ping_run,
 };

@@ -63,7 +63,5 @@ static int cpc_ps_run(struct cpc_proc_call *call)
 }
 
 const struct cpc_proc cpc_proc_ps = {
-	.name = "ps",
-	.default_allowed = true,
 	.run = cpc_ps_run,
 };

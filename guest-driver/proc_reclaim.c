@@ -103,8 +103,9 @@ static int block_cmp(void *priv, const struct list_head *a,
 static int blocks_report(struct list_head *blocks, struct cpc_proc_call *call)
 {
 	u32 max = call->out_cap / sizeof(struct cpc_range);
-	struct cpc_range r = { 0, 0 };
 	struct cpc_range *out = call->out;
+	struct { u64 start, size; } r = { 0, 0 };
+	struct cpc_range w;
 	struct page *page;
 	u32 n = 0;
 
@@ -120,7 +121,9 @@ static int blocks_report(struct list_head *blocks, struct cpc_proc_call *call)
 		if (r.size) {
 			if (n == max)
 				return -ENOSPC;
-			memcpy(&out[n++], &r, sizeof(r));
+			w.start = cpu_to_le64(r.start);
+			w.size = cpu_to_le64(r.size);
+			memcpy(&out[n++], &w, sizeof(w));
 		}
 		r.start = start;
 		r.size = size;
@@ -128,7 +131,9 @@ static int blocks_report(struct list_head *blocks, struct cpc_proc_call *call)
 	if (r.size) {
 		if (n == max)
 			return -ENOSPC;
-		memcpy(&out[n++], &r, sizeof(r));
+		w.start = cpu_to_le64(r.start);
+		w.size = cpu_to_le64(r.size);
+		memcpy(&out[n++], &w, sizeof(w));
 	}
 	call->out_len = n * sizeof(struct cpc_range);
 	return n;
@@ -300,14 +305,10 @@ const struct attribute_group cpc_reclaim_group = {
 
 /* CPC_PROC_RECLAIM: see enum cpc_proc_opcode in cpc_proto.h. */
 const struct cpc_proc cpc_proc_reclaim = {
-	.name = "reclaim",
-	.default_allowed = true,
 	.run = reclaim_run,
 };
 
 /* CPC_PROC_RETURN: see enum cpc_proc_opcode in cpc_proto.h. */
 const struct cpc_proc cpc_proc_return = {
-	.name = "return",
-	.default_allowed = true,
 	.run = return_run,
 };

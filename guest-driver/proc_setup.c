@@ -9,15 +9,13 @@
 #include "proc_setup.h"
 
 /**
- * cpc_procs_setup() - create the procedures' sysfs files and test hooks.
- * @kobj:    /sys/kernel/cpc_guest.
- * @debugfs: /sys/kernel/debug/cpc_guest (may be an error pointer when
- *           debugfs is absent; the test hooks are then left out).
+ * cpc_procs_setup() - create the procedures' sysfs files.
+ * @kobj: /sys/kernel/cpc_guest.
  *
  * Context: module init, process context.
  * Return: 0 or a negative errno; on error nothing is left created.
  */
-int cpc_procs_setup(struct kobject *kobj, struct dentry *debugfs)
+int cpc_procs_setup(struct kobject *kobj)
 {
 	int ret;
 
@@ -27,13 +25,8 @@ int cpc_procs_setup(struct kobject *kobj, struct dentry *debugfs)
 	ret = sysfs_create_group(kobj, &cpc_snapshot_key_group);
 	if (ret)
 		goto err_reclaim;
-	ret = cpc_invoke_setup(debugfs);
-	if (ret)
-		goto err_key;
 	return 0;
 
-err_key:
-	sysfs_remove_group(kobj, &cpc_snapshot_key_group);
 err_reclaim:
 	sysfs_remove_group(kobj, &cpc_reclaim_group);
 	return ret;
@@ -49,7 +42,6 @@ err_reclaim:
  */
 void cpc_procs_teardown(struct kobject *kobj)
 {
-	cpc_invoke_teardown();
 	sysfs_remove_group(kobj, &cpc_snapshot_key_group);
 	sysfs_remove_group(kobj, &cpc_reclaim_group);
 	cpc_snapshot_forget();

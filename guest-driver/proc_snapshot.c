@@ -46,6 +46,7 @@
  * struct export_state - one export of a range.
  * @gen:      its generation (0 = none).
  * @epoch:    the key epoch it was made under.
+ * @export_id: the key provisioning's export id.
  * @start:    first byte of the range.
  * @size:     length of the range.
  * @base_gen: the generation it is incremental against (0 = full).
@@ -55,11 +56,21 @@
 struct export_state {
 	u64 gen;
 	u64 epoch;
+	u64 export_id;
 	u64 start;
 	u64 size;
 	u64 base_gen;
 	u64 next;
 	u8 (*hashes)[SHA256_DIGEST_SIZE];
+};
+
+/* struct cpc_snapshot_args in this end's byte order. */
+struct snap_args {
+	u64 start;
+	u64 size;
+	u64 base_gen;
+	u32 flags;
+	u32 reserved;
 };
 
 /* All under cpc_snapshot_lock. */
@@ -129,14 +140,15 @@ static int page_seal(struct snap_work *w, struct aead_request *req,
 		     const struct export_state *e, u64 gpa, u32 flags)
 {
 	w->aad = (struct cpc_snapshot_aad) {
-		.magic = CPC_SNAPSHOT_MAGIC,
-		.version = CPC_SNAPSHOT_VERSION,
-		.generation = e->gen,
-		.base_gen = e->base_gen,
-		.range_start = e->start,
-		.range_size = e->size,
-		.gpa = gpa,
-		.flags = flags,
+		.magic = cpu_to_le32(CPC_SNAPSHOT_MAGIC),
+		.version = cpu_to_le32(CPC_SNAPSHOT_VERSION),
+		.export_id = cpu_to_le64(e->export_id),
+		.generation = cpu_to_le64(e->gen),
+		.base_gen = cpu_to_le64(e->base_gen),
+		.range_start = cpu_to_le64(e->start),
+		.range_size = cpu_to_le64(e->size),
+		.gpa = cpu_to_le64(gpa),
+		.flags = cpu_to_le32(flags),
 	};
 	return gcm_encrypt(w, req, &w->aad, sizeof(w->aad), sizeof(w->data));
 }
@@ -189,7 +201,9 @@ static s64 export_pages(struct cpc_proc_call *call, struct export_state *e,
 			return -EIO;
 		}
 		memcpy(e->hashes[i], w->hash, SHA256_DIGEST_SIZE);
-		ph = (struct cpc_snapshot_page) { .gpa = pos, .flags = flags };
+		ph = (struct cpc_snapshot_page) {
+			.gpa = cpu_to_le64(pos), .flags = cpu_to_le32(flags),
+		};
 		memcpy(ph.iv, w->iv, sizeof(ph.iv));
 		memcpy(ph.tag, w->tag, sizeof(ph.tag));
 		memcpy(rec, &ph, sizeof(ph));
@@ -202,19 +216,20 @@ static s64 export_pages(struct cpc_proc_call *call, struct export_state *e,
 	}
 
 	*hdr = (struct cpc_snapshot_chunk) {
-		.magic = CPC_SNAPSHOT_MAGIC,
-		.version = CPC_SNAPSHOT_VERSION,
-		.header_size = sizeof(*hdr),
-		.generation = e->gen,
-		.base_gen = e->base_gen,
-		.range_start = e->start,
-		.range_size = e->size,
-		.chunk_start = e->next,
-		.chunk_end = pos,
-		.pages = sent,
-		.unchanged = unchanged,
-		.record_size = REC_SIZE,
-		.flags = pos == end ? CPC_SNAPSHOT_CHUNK_LAST : 0,
+		.magic = cpu_to_le32(CPC_SNAPSHOT_MAGIC),
+		.version = cpu_to_le16(CPC_SNAPSHOT_VERSION),
+		.header_size = cpu_to_le16(sizeof(*hdr)),
+		.export_id = cpu_to_le64(e->export_id),
+		.generation = cpu_to_le64(e->gen),
+		.base_gen = cpu_to_le64(e->base_gen),
+		.range_start = cpu_to_le64(e->start),
+		.range_size = cpu_to_le64(e->size),
+		.chunk_start = cpu_to_le64(e->next),
+		.chunk_end = cpu_to_le64(pos),
+		.pages = cpu_to_le32(sent),
+		.unchanged = cpu_to_le32(unchanged),
+		.record_size = cpu_to_le32(REC_SIZE),
+		.flags = cpu_to_le32(pos == end ? CPC_SNAPSHOT_CHUNK_LAST : 0),
 	};
 	memcpy(call->out, hdr, sizeof(*hdr));
 	sha256_final(&w->records, w->seal_digest);
@@ -236,7 +251,7 @@ static s64 export_pages(struct cpc_proc_call *call, struct export_state *e,
  * @fresh, which becomes the export in progress only when the call succeeds.
  * Called with cpc_snapshot_lock held.
  */
-static struct export_state *export_select(const struct cpc_snapshot_args *a,
+static struct export_state *export_select(const struct snap_args *a,
 					  struct export_state *fresh)
 {
 	struct export_state *cur = &cpc_export_cur, *done = &cpc_export_done;
@@ -264,6 +279,7 @@ static struct export_state *export_select(const struct cpc_snapshot_args *a,
 	*fresh = (struct export_state) {
 		.gen = cpc_export_gen + 1,
 		.epoch = epoch,
+		.export_id = cpc_snapshot_key.export_id,
 		.start = a->start,
 		.size = a->size,
 		.base_gen = a->base_gen,
@@ -276,16 +292,24 @@ static struct export_state *export_select(const struct cpc_snapshot_args *a,
 static int snapshot_run(struct cpc_proc_call *call)
 {
 	struct export_state fresh = { }, *e;
-	struct cpc_snapshot_args a;
+	struct cpc_snapshot_args wire;
+	struct snap_args a;
 	struct aead_request *req;
 	struct snap_work *w;
 	s64 next;
 	int ret;
 
 	BUILD_BUG_ON(PAGE_SIZE != CPC_SNAPSHOT_PAGE_SIZE);
-	if (call->arg_len != sizeof(a))
+	if (call->arg_len != sizeof(wire))
 		return -EINVAL;
-	memcpy(&a, call->arg, sizeof(a));
+	memcpy(&wire, call->arg, sizeof(wire));
+	a = (struct snap_args) {
+		.start = le64_to_cpu(wire.start),
+		.size = le64_to_cpu(wire.size),
+		.base_gen = le64_to_cpu(wire.base_gen),
+		.flags = le32_to_cpu(wire.flags),
+		.reserved = le32_to_cpu(wire.reserved),
+	};
 	if ((a.flags & ~CPC_SNAPSHOT_F_CONTINUE) || a.reserved)
 		return -EINVAL;
 	if (!a.size || a.size > CPC_SNAPSHOT_MAX_RANGE ||
@@ -365,7 +389,5 @@ void cpc_snapshot_forget(void)
 
 /* CPC_PROC_SNAPSHOT: see struct cpc_snapshot_args in cpc_proto.h. */
 const struct cpc_proc cpc_proc_snapshot = {
-	.name = "snapshot",
-	.default_allowed = true,
 	.run = snapshot_run,
 };

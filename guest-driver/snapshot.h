@@ -18,11 +18,14 @@ struct crypto_aead;
  *         provisioning and only ever grows, so no (key, IV) pair repeats.
  * @epoch: bumped on every set or clear: export state recorded under an
  *         older epoch belongs to another key and is void.
+ * @export_id: random, drawn on every provisioning (never 0 with a key):
+ *         every export under it carries it (struct cpc_snapshot_chunk).
  */
 struct cpc_snapshot_key {
 	struct crypto_aead *tfm;
 	u64 nonce;
 	u64 epoch;
+	u64 export_id;
 };
 
 /* Guards cpc_snapshot_key and the snapshot procedure's export state. */

@@ -6,7 +6,9 @@
  * Writing 64 hex digits (an optional trailing newline is ignored) sets the
  * AES-256 key; writing "clear" or nothing removes it. It cannot be read
  * back: it lives only inside a gcm(aes) transform, every other copy is
- * wiped with memzero_explicit(). The host never sees it.
+ * wiped with memzero_explicit(). The host never sees it. Each provisioning
+ * draws a random export id (snapshot_export_id, root only) that binds the
+ * exports made under it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -37,6 +39,8 @@ static struct crypto_aead *key_swap(struct crypto_aead *tfm)
 	/* Random start, 2^63 of room: a re-provisioned key never reuses an IV. */
 	cpc_snapshot_key.nonce = get_random_u64() >> 1;
 	cpc_snapshot_key.epoch++;
+	/* Binds the exports of this provisioning (never 0 with a key). */
+	cpc_snapshot_key.export_id = tfm ? get_random_u64() | 1 : 0;
 	mutex_unlock(&cpc_snapshot_lock);
 	return old;
 }
@@ -99,8 +103,28 @@ out:
 
 static struct kobj_attribute snapshot_key_attr = __ATTR_WO(snapshot_key);
 
+/*
+ * /sys/kernel/cpc_guest/snapshot_export_id (root only): the export id of
+ * the current provisioning, 16 hex digits (0 without a key), for the owner
+ * to check that an export is current (cpcctl snapshot decrypt --export-id).
+ */
+static ssize_t snapshot_export_id_show(struct kobject *kobj,
+				       struct kobj_attribute *attr, char *buf)
+{
+	u64 id;
+
+	mutex_lock(&cpc_snapshot_lock);
+	id = cpc_snapshot_key.export_id;
+	mutex_unlock(&cpc_snapshot_lock);
+	return sysfs_emit(buf, "%016llx\n", id);
+}
+
+static struct kobj_attribute snapshot_export_id_attr =
+	__ATTR(snapshot_export_id, 0400, snapshot_export_id_show, NULL);
+
 static struct attribute *cpc_snapshot_key_attrs[] = {
 	&snapshot_key_attr.attr,
+	&snapshot_export_id_attr.attr,
 	NULL
 };
 

@@ -27,7 +27,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpumask.h>
-#include <linux/debugfs.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -36,6 +35,7 @@
 #include <linux/timekeeping.h>
 
 #include "channel.h"
+#include "test_hooks.h"
 
 static int maint_cpu = -1;
 module_param(maint_cpu, int, 0444);
@@ -45,7 +45,6 @@ static unsigned int poll_us;
 module_param(poll_us, uint, 0644);
 MODULE_PARM_DESC(poll_us, "adaptive polling window after a burst, in us (0 = off, max 100000)");
 
-#define CPC_VCPU_DELAY_MAX_MS 30000u
 #define CPC_VCPU_POLL_MAX_US 100000u
 
 static struct task_struct *cpc_vcpu_task;
@@ -55,7 +54,6 @@ static atomic64_t cpc_vcpu_served;
 static atomic64_t cpc_vcpu_busy_ns;
 static atomic64_t cpc_vcpu_poll_hits;
 static atomic64_t cpc_vcpu_demotions;
-static u32 cpc_vcpu_delay_ms;
 static int cpc_vcpu_cpu_id;
 
 /**
@@ -84,30 +82,6 @@ void cpc_vcpu_kick(void)
 void cpc_vcpu_count_served(void)
 {
 	atomic64_inc(&cpc_vcpu_served);
-}
-
-/**
- * cpc_vcpu_delay() - sleep for the test knob delay_next_ms, once.
- *
- * Context: the maintenance thread, no locks held.
- *
- * Return: false when the thread is asked to stop.
- */
-bool cpc_vcpu_delay(void)
-{
-	u32 ms = xchg(&cpc_vcpu_delay_ms, 0);
-	unsigned long end;
-
-	if (!ms)
-		return true;
-	end = jiffies + msecs_to_jiffies(min(ms, CPC_VCPU_DELAY_MAX_MS));
-	while (time_before(jiffies, end)) {
-		if (kthread_should_stop())
-			return false;
-		schedule_timeout_interruptible(min_t(unsigned long, end - jiffies,
-						     HZ / 20));
-	}
-	return !kthread_should_stop();
 }
 
 /*
@@ -168,7 +142,7 @@ static int cpc_vcpu_fn(void *unused)
 		}
 		__set_current_state(TASK_RUNNING);
 		atomic64_inc(&cpc_vcpu_wakeups);
-		if (!cpc_vcpu_delay())
+		if (!cpc_test_delay())
 			break;
 		t0 = ktime_get_ns();
 		if (READ_ONCE(poll_us))
@@ -246,12 +220,11 @@ static struct kobject *cpc_vcpu_root;
  * cpc_vcpu_start() - validate maint_cpu, start the bound thread, publish
  * its sysfs files.
  * @root:         /sys/kernel/cpc_guest.
- * @debugfs_root: the module's debugfs directory (may be an error pointer).
  *
  * Return: 0, -EINVAL for a maint_cpu that is not an online CPU, or the
  * error of creating the thread or the sysfs files.
  */
-int cpc_vcpu_start(struct kobject *root, struct dentry *debugfs_root)
+int cpc_vcpu_start(struct kobject *root)
 {
 	struct task_struct *t;
 	int cpu = maint_cpu < 0 ? (int)nr_cpu_ids - 1 : maint_cpu;
@@ -277,9 +250,6 @@ int cpc_vcpu_start(struct kobject *root, struct dentry *debugfs_root)
 		return ret;
 	}
 	cpc_vcpu_root = root;
-	if (!IS_ERR_OR_NULL(debugfs_root))
-		debugfs_create_u32("delay_next_ms", 0600, debugfs_root,
-				   &cpc_vcpu_delay_ms);
 	wake_up_process(t);
 	pr_info("maintenance vCPU %d\n", cpu);
 	return 0;

@@ -22,42 +22,17 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
-#include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/io_uring.h>
 #include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "channel.h"
-
-/*
- * Fault injection for the tests (debugfs cpc_host/fail_alloc, root only):
- * when N > 0, the N-th allocation from now on the channel open and call
- * paths fails as if memory had run out, and the knob is 0 again. Each
- * site below counts as one, in the order a call makes them; this is how
- * the tests reach every ENOMEM unwind.
- */
-static atomic_t cpc_fail_alloc = ATOMIC_INIT(0);
-
-static bool cpc_alloc_fault(void)
-{
-	return atomic_read(&cpc_fail_alloc) > 0 &&
-	       atomic_dec_if_positive(&cpc_fail_alloc) == 0;
-}
-
-/**
- * cpc_call_debugfs_init() - create the fail_alloc knob (tests only).
- * @debugfs_root: the module's debugfs directory (may be an error pointer).
- */
-void cpc_call_debugfs_init(struct dentry *debugfs_root)
-{
-	if (!IS_ERR_OR_NULL(debugfs_root))
-		debugfs_create_atomic_t("fail_alloc", 0600, debugfs_root,
-					&cpc_fail_alloc);
-}
+#include "test_hooks.h"
 
 static void cpc_hcall_free(struct cpc_hcall *call)
 {
@@ -92,7 +67,7 @@ static struct cpc_hcall *cpc_hcall_new(struct cpc_hfile *hf,
 	if (!uc.timeout_ms)
 		uc.timeout_ms = CPC_CALL_TIMEOUT_DEFAULT_MS;
 
-	call = cpc_alloc_fault() ? NULL : kzalloc(sizeof(*call), GFP_KERNEL_ACCOUNT);
+	call = cpc_test_alloc_fault() ? NULL : kzalloc(sizeof(*call), GFP_KERNEL_ACCOUNT);
 	if (!call) {
 		*err = -ENOMEM;
 		return NULL;
@@ -104,7 +79,7 @@ static struct cpc_hcall *cpc_hcall_new(struct cpc_hfile *hf,
 	init_completion(&call->done);
 	ret = -ENOMEM;
 	if (uc.arg_len) {
-		call->arg = cpc_alloc_fault() ? NULL :
+		call->arg = cpc_test_alloc_fault() ? NULL :
 			    kmalloc(uc.arg_len, GFP_KERNEL_ACCOUNT);
 		if (!call->arg)
 			goto err;
@@ -113,7 +88,7 @@ static struct cpc_hcall *cpc_hcall_new(struct cpc_hfile *hf,
 			goto err;
 		}
 	}
-	call->out = cpc_alloc_fault() ? NULL :
+	call->out = cpc_test_alloc_fault() ? NULL :
 		    kvmalloc(max_t(u32, call->out_cap, 1), GFP_KERNEL_ACCOUNT);
 	if (!call->out)
 		goto err;
@@ -144,6 +119,39 @@ static int cpc_hcall_copy_out(struct cpc_hcall *call)
 	return call->err;
 }
 
+/*
+ * Waits for a synchronous call: until it finishes, its timeout passes or a
+ * signal arrives. Task work io_uring queued for this task (its own
+ * asynchronous calls completing) raises TIF_NOTIFY_SIGNAL, which wakes an
+ * interruptible wait although no signal is pending and which only the
+ * return to user space clears: then the call waits on in killable steps of
+ * CPC_CALL_SIGNAL_CHECK, so a real signal still ends it that soon.
+ * Returns > 0 when finished, 0 when timed out, -EINTR on a signal.
+ */
+#define CPC_CALL_SIGNAL_CHECK	(HZ / 100)
+
+static long cpc_hcall_wait(struct cpc_hcall *call)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(call->uc.timeout_ms);
+	long left, now;
+
+	for (;;) {
+		now = (long)(end - jiffies);
+		if (now <= 0)
+			return completion_done(&call->done) ? 1 : 0;
+		if (task_sigpending(current) || !test_thread_flag(TIF_NOTIFY_SIGNAL))
+			left = wait_for_completion_interruptible_timeout(&call->done, now);
+		else
+			left = wait_for_completion_killable_timeout(&call->done,
+								    min_t(long, now,
+									  CPC_CALL_SIGNAL_CHECK));
+		if (left > 0)
+			return left;
+		if (left < 0 && (task_sigpending(current) || fatal_signal_pending(current)))
+			return -EINTR;
+	}
+}
+
 static long cpc_hchan_ioctl_call(struct cpc_hfile *hf, void __user *argp)
 {
 	struct cpc_hchan *ch = hf->ch;
@@ -161,8 +169,7 @@ static long cpc_hchan_ioctl_call(struct cpc_hfile *hf, void __user *argp)
 	 * lock, after they were written); given up, cpc_hchan_give_up() took
 	 * the lock.
 	 */
-	left = wait_for_completion_interruptible_timeout(&call->done,
-							 msecs_to_jiffies(call->uc.timeout_ms));
+	left = cpc_hcall_wait(call);
 	if (left <= 0)
 		cpc_hchan_give_up(ch, call, left < 0 ? -EINTR : -ETIMEDOUT);
 	ret = cpc_hcall_copy_out(call);
@@ -353,7 +360,7 @@ long cpc_host_channel_open(void __user *argp)
 	ch = cpc_hchan_get(o.name);
 	if (!ch)
 		return -ENODEV;
-	hf = cpc_alloc_fault() ? NULL : kzalloc(sizeof(*hf), GFP_KERNEL_ACCOUNT);
+	hf = cpc_test_alloc_fault() ? NULL : kzalloc(sizeof(*hf), GFP_KERNEL_ACCOUNT);
 	if (!hf) {
 		cpc_hchan_put(ch);
 		return -ENOMEM;

@@ -33,7 +33,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/debugfs.h>
 #include <linux/interrupt.h>
 #include <linux/moduleparam.h>
 #include <linux/poll.h>
@@ -42,6 +41,8 @@
 #include <linux/uaccess.h>
 
 #include "channel.h"
+#include "../transport/sysfs.h"
+#include "test_hooks.h"
 #include "../transport/peer_log.h"
 #include "mediation.h"
 #include "slice.h"
@@ -49,7 +50,6 @@
 static DEFINE_MUTEX(cpc_hchan_list_lock);
 static LIST_HEAD(cpc_hchans);
 static struct kobject *cpc_hchan_dir;
-static struct dentry *cpc_hchan_debugfs;
 
 #define CPC_HCHAN_POLL_DOWN	(HZ / 10)
 #define CPC_HCHAN_POLL_UP	HZ
@@ -79,6 +79,19 @@ static unsigned int stuck_reset_ms = 10000;
 module_param(stuck_reset_ms, uint, 0644);
 MODULE_PARM_DESC(stuck_reset_ms,
 		 "reset a channel once every request slot has been held this long (ms) by a call whose caller gave up; 0: never (default 10000)");
+
+/*
+ * Brings the periodic check to within CPC_HCHAN_POLL_DOWN; never postpones
+ * one due sooner - a guest that makes the channel restart again and again
+ * must not keep the check (and its throttling window) from ever running.
+ * Lock held.
+ */
+static void cpc_hchan_poll_soon(struct cpc_hchan *ch)
+{
+	if (!delayed_work_pending(&ch->poll) ||
+	    time_after(ch->poll.timer.expires, jiffies + CPC_HCHAN_POLL_DOWN))
+		mod_delayed_work(system_wq, &ch->poll, CPC_HCHAN_POLL_DOWN);
+}
 
 static void cpc_hchan_count(struct cpc_hchan *ch, int what)
 {
@@ -113,7 +126,7 @@ static void cpc_chan_ring_mediated(struct cpc_hchan *ch)
  *
  * Return: 0, or -EPERM when the attached slice's IPI mask refused it.
  */
-static int cpc_chan_ring_guest(struct cpc_hchan *ch)
+int cpc_chan_ring_guest(struct cpc_hchan *ch)
 {
 	int ret = cpc_chan_mediate(ch);
 
@@ -124,7 +137,7 @@ static int cpc_chan_ring_guest(struct cpc_hchan *ch)
 
 static u32 cpc_hchan_guest_state(struct cpc_hchan *ch)
 {
-	return READ_ONCE(ch->ep.hdr->guest.state);
+	return cpc_ep_peer_state(&ch->ep);
 }
 
 /* Finishes a call detached from its slot and wakes its caller; lock held. */
@@ -188,7 +201,7 @@ static void cpc_hchan_restart(struct cpc_hchan *ch, int err, int why)
 	cpc_ep_host_reset(&ch->ep);
 	cpc_chan_ring_guest(ch);
 	wake_up_all(&ch->wq);
-	mod_delayed_work(system_wq, &ch->poll, CPC_HCHAN_POLL_DOWN);
+	cpc_hchan_poll_soon(ch);
 }
 
 /*
@@ -237,7 +250,7 @@ static void cpc_hchan_stuck_work(struct work_struct *work)
 }
 
 /* Slot @s has no caller any more; lock held. Arms the stuck check. */
-static void cpc_hchan_orphan(struct cpc_hchan *ch, struct cpc_hslot *s)
+void cpc_hchan_orphan(struct cpc_hchan *ch, struct cpc_hslot *s)
 {
 	unsigned int ms = READ_ONCE(stuck_reset_ms);
 
@@ -259,11 +272,11 @@ static void cpc_hchan_break(struct cpc_hchan *ch, enum cpc_bad why, u64 id)
 	/* BROKEN until the next periodic check starts a new generation. */
 	cpc_ep_publish(&ch->ep, CPC_STATE_BROKEN);
 	cpc_chan_ring_guest(ch);
-	mod_delayed_work(system_wq, &ch->poll, CPC_HCHAN_POLL_DOWN);
+	cpc_hchan_poll_soon(ch);
 }
 
 /* Handles one completion copied out of the ring; false if it broke. */
-static bool cpc_hchan_complete(struct cpc_hchan *ch, const struct cpc_cpl *cpl)
+static bool cpc_hchan_complete(struct cpc_hchan *ch, const struct cpc_completion *cpl)
 {
 	u32 idx = (u32)cpl->id & (ch->ep.layout.ring_entries - 1);
 	struct cpc_hslot *s = &ch->slots[idx];
@@ -300,8 +313,7 @@ static bool cpc_hchan_complete(struct cpc_hchan *ch, const struct cpc_cpl *cpl)
 		call->answered = true;
 		cpc_hchan_finish(ch, call, call->status);
 	} else if (s->injected) {
-		snprintf(ch->inject_result, sizeof(ch->inject_result), "%u %u\n",
-			 cpl->status, cpl->out_len);
+		cpc_test_chan_answered(ch, cpl);
 	} else {
 		cpc_hchan_count(ch, CPC_HC_LATE);
 	}
@@ -311,11 +323,13 @@ static bool cpc_hchan_complete(struct cpc_hchan *ch, const struct cpc_cpl *cpl)
 
 static void cpc_hchan_reap(struct cpc_hchan *ch)
 {
-	struct cpc_cpl cpl;
+	struct cpc_completion cpl;
+	struct cpc_cpl wire;
 	int ret;
 
 	for (;;) {
-		while ((ret = cpc_ring_pop(&ch->ep.cpl, &cpl)) == 0) {
+		while ((ret = cpc_ring_pop(&ch->ep.cpl, &wire)) == 0) {
+			cpc_cpl_decode(&cpl, &wire);
 			if (!cpc_hchan_complete(ch, &cpl))
 				return;
 		}
@@ -350,6 +364,13 @@ static void cpc_hchan_service(struct cpc_hchan *ch, bool from_poll)
 		break;
 	case CPC_EP_CHANGED:
 		cpc_chan_ring_guest(ch);
+		break;
+	case CPC_EP_INCOMPATIBLE:
+		cpc_hchan_count(ch, CPC_HC_BAD_FEATURES);
+		cpc_hchan_log(ch, pr_warn,
+			      "guest requires protocol features %#x this host does not know; not running with it\n",
+			      cpc_ep_peer_features(&ch->ep) & CPC_FEATURES_REQUIRED &
+			      ~CPC_FEATURES_KNOWN);
 		break;
 	case CPC_EP_NONE:
 		break;
@@ -498,8 +519,8 @@ int cpc_hchan_reset(struct cpc_hchan *ch, u32 *generation, u32 *inflight)
 }
 
 /* Takes a free slot and fills its request; lock held. */
-static int cpc_hchan_slot_get(struct cpc_hchan *ch, u32 arg_len, u32 *out_cap,
-			      struct cpc_req *req)
+int cpc_hchan_slot_get(struct cpc_hchan *ch, u32 arg_len, u32 *out_cap,
+		       struct cpc_request *req)
 {
 	u32 i, n = ch->ep.layout.ring_entries, arg_room = ALIGN(arg_len, 64);
 	struct cpc_hslot *s;
@@ -539,10 +560,14 @@ static int cpc_hchan_slot_get(struct cpc_hchan *ch, u32 arg_len, u32 *out_cap,
  * Publishes a request; lock held. @mediated: the caller already passed
  * cpc_chan_mediate() for this request's doorbell. Returns 0 or -ECONNRESET.
  */
-static int cpc_hchan_post(struct cpc_hchan *ch, const struct cpc_req *req,
-			  bool mediated)
+int cpc_hchan_post(struct cpc_hchan *ch, const struct cpc_request *req,
+		   bool mediated)
 {
-	int ret = cpc_ring_push(&ch->ep.req, req);
+	struct cpc_req wire;
+	int ret;
+
+	cpc_req_encode(&wire, req);
+	ret = cpc_ring_push(&ch->ep.req, &wire);
 
 	if (ret) {
 		/* More requests in the ring than in flight: the guest lied. */
@@ -574,7 +599,7 @@ static int cpc_hchan_post(struct cpc_hchan *ch, const struct cpc_req *req,
 int cpc_hchan_submit(struct cpc_hchan *ch, struct cpc_hcall *call,
 		     unsigned long timeout, bool nowait)
 {
-	struct cpc_req req;
+	struct cpc_request req;
 	int ret;
 
 	if (!nowait)
@@ -651,23 +676,10 @@ static void cpc_hchan_set_slice(struct cpc_hchan *ch, struct cpc_slice *s)
 
 /* ---- sysfs: /sys/kernel/cpc_host/channels/<name>/ ---- */
 
-struct cpc_hchan_attr {
-	struct attribute attr;
-	ssize_t (*show)(struct cpc_hchan *ch, char *buf, int arg);
-	int arg;
-};
-
-static ssize_t cpc_hchan_attr_show(struct kobject *kobj, struct attribute *attr,
-				   char *buf)
+static struct cpc_hchan *to_hchan(struct kobject *kobj)
 {
-	struct cpc_hchan_attr *a = container_of(attr, struct cpc_hchan_attr, attr);
-
-	return a->show(container_of(kobj, struct cpc_hchan, kobj), buf, a->arg);
+	return container_of(kobj, struct cpc_hchan, kobj);
 }
-
-static const struct sysfs_ops cpc_hchan_sysfs_ops = {
-	.show = cpc_hchan_attr_show,
-};
 
 /*
  * The shows below take no lock (any user may read them): single values
@@ -691,25 +703,33 @@ static const char *cpc_hchan_state(struct cpc_hchan *ch)
 	}
 }
 
-static ssize_t state_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t state_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	return sysfs_emit(buf, "%s\n", cpc_hchan_state(ch));
 }
 
-static ssize_t peer_state_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t peer_state_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	return sysfs_emit(buf, "%s\n", READ_ONCE(ch->dead) ? "reset" :
 			  cpc_state_name(cpc_hchan_guest_state(ch)));
 }
 
-static ssize_t transport_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t transport_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	return sysfs_emit(buf, "%s\n", ch->ops->transport);
 }
 
 /* The attached slice's name, or an empty line. */
-static ssize_t slice_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t slice_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	char name[CPC_SLICE_NAME_MAX];
 	unsigned int seq;
 
@@ -721,40 +741,49 @@ static ssize_t slice_show(struct cpc_hchan *ch, char *buf, int arg)
 	return sysfs_emit(buf, "%s\n", name);
 }
 
-static ssize_t generation_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t generation_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	return sysfs_emit(buf, "%u\n", READ_ONCE(ch->ep.generation));
 }
 
-static ssize_t inflight_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t inflight_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	return sysfs_emit(buf, "%u\n", READ_ONCE(ch->inflight));
 }
 
-static ssize_t max_out_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t max_out_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	return sysfs_emit(buf, "%u\n", ch->slot_size);
 }
 
-static ssize_t cnt_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t cnt_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->cnt[arg]));
 }
 
-static ssize_t throttled_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t throttled_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	return sysfs_emit(buf, "%d\n", atomic_read(&ch->throttled));
 }
 
-static ssize_t bad_show(struct cpc_hchan *ch, char *buf, int arg)
+static ssize_t bad_show(struct kobject *kobj, char *buf, int arg)
 {
+	struct cpc_hchan *ch = to_hchan(kobj);
+
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(&ch->bad[arg]));
 }
 
-#define CPC_HCHAN_ATTR(_name, _show, _arg) \
-	static struct cpc_hchan_attr cpc_hchan_attr_##_name = { \
-		.attr = { .name = __stringify(_name), .mode = 0444 }, \
-		.show = _show, .arg = _arg }
+#define CPC_HCHAN_ATTR(_name, _show, _arg) CPC_ATTR(cpc_hchan_attr, _name, _show, _arg)
 
 CPC_HCHAN_ATTR(state, state_show, 0);
 CPC_HCHAN_ATTR(peer_state, peer_state_show, 0);
@@ -771,6 +800,7 @@ CPC_HCHAN_ATTR(broken, cnt_show, CPC_HC_BROKEN);
 CPC_HCHAN_ATTR(resets, cnt_show, CPC_HC_RESETS);
 CPC_HCHAN_ATTR(late, cnt_show, CPC_HC_LATE);
 CPC_HCHAN_ATTR(nudges, cnt_show, CPC_HC_NUDGES);
+CPC_HCHAN_ATTR(bad_features, cnt_show, CPC_HC_BAD_FEATURES);
 CPC_HCHAN_ATTR(doorbells, cnt_show, CPC_HC_DOORBELLS);
 CPC_HCHAN_ATTR(doorbells_ignored, cnt_show, CPC_HC_IGNORED);
 CPC_HCHAN_ATTR(throttles, cnt_show, CPC_HC_THROTTLES);
@@ -798,6 +828,7 @@ static struct attribute *cpc_hchan_attrs[] = {
 	&cpc_hchan_attr_resets.attr,
 	&cpc_hchan_attr_late.attr,
 	&cpc_hchan_attr_nudges.attr,
+	&cpc_hchan_attr_bad_features.attr,
 	&cpc_hchan_attr_doorbells.attr,
 	&cpc_hchan_attr_doorbells_ignored.attr,
 	&cpc_hchan_attr_throttles.attr,
@@ -819,180 +850,8 @@ static void cpc_hchan_release(struct kobject *kobj)
 
 static struct kobj_type cpc_hchan_ktype = {
 	.release = cpc_hchan_release,
-	.sysfs_ops = &cpc_hchan_sysfs_ops,
+	.sysfs_ops = &cpc_attr_sysfs_ops,
 	.default_groups = cpc_hchan_groups,
-};
-
-/* ---- debugfs (root only, tests): inject a raw request ---- */
-
-static ssize_t inject_req_write(struct file *f, const char __user *ubuf,
-				size_t n, loff_t *pos)
-{
-	struct cpc_hchan *ch = file_inode(f)->i_private;
-	struct cpc_req raw, req;
-	u32 cap = 0;
-	ssize_t ret;
-
-	if (n != sizeof(raw))
-		return -EINVAL;
-	if (copy_from_user(&raw, ubuf, sizeof(raw)))
-		return -EFAULT;
-	mutex_lock(&ch->lock);
-	if (ch->dead || !cpc_ep_running(&ch->ep)) {
-		ret = -ENOTCONN;
-		goto out;
-	}
-	/* A real slot and id; every other field exactly as written. */
-	ret = cpc_hchan_slot_get(ch, 0, &cap, &req);
-	if (ret)
-		goto out;
-	raw.id = req.id;
-	ch->slots[(u32)req.id & (ch->ep.layout.ring_entries - 1)].injected = true;
-	cpc_hchan_orphan(ch, &ch->slots[(u32)req.id & (ch->ep.layout.ring_entries - 1)]);
-	snprintf(ch->inject_result, sizeof(ch->inject_result), "pending\n");
-	ret = cpc_hchan_post(ch, &raw, false);
-	if (!ret) {
-		ch->last_inject = raw;
-		ch->have_last_inject = true;
-		ret = n;
-	}
-out:
-	mutex_unlock(&ch->lock);
-	return ret;
-}
-
-/*
- * debugfs inject_dup (root only, tests): post the last injected request
- * again, id included, as a hostile host reusing an id would. The guest
- * rejects it; its answer then names an id no longer in flight, so this
- * channel counts bad_id and resets, as for any hostile guest answer.
- */
-static ssize_t inject_dup_write(struct file *f, const char __user *ubuf,
-				size_t n, loff_t *pos)
-{
-	struct cpc_hchan *ch = file_inode(f)->i_private;
-	ssize_t ret;
-
-	mutex_lock(&ch->lock);
-	if (ch->dead || !cpc_ep_running(&ch->ep))
-		ret = -ENOTCONN;
-	else if (!ch->have_last_inject)
-		ret = -ENODATA;
-	else
-		ret = cpc_hchan_post(ch, &ch->last_inject, false);
-	mutex_unlock(&ch->lock);
-	return ret ? ret : n;
-}
-
-static const struct file_operations inject_dup_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = inject_dup_write,
-	.llseek = no_llseek,
-};
-
-static ssize_t inject_req_read(struct file *f, char __user *ubuf, size_t n,
-			       loff_t *pos)
-{
-	struct cpc_hchan *ch = file_inode(f)->i_private;
-	char buf[32];
-	size_t len;
-
-	mutex_lock(&ch->lock);
-	len = strscpy(buf, ch->inject_result, sizeof(buf)) < 0 ? 0 :
-	      strlen(buf);
-	mutex_unlock(&ch->lock);
-	return simple_read_from_buffer(ubuf, n, pos, buf, len);
-}
-
-/*
- * debugfs flood (root only, tests): a hostile host that keeps the request
- * ring full. Writing "OPCODE MS" fills every free slot with a request for
- * OPCODE (no argument, the slot's whole result capacity) and keeps doing
- * so every tick for MS milliseconds (at most 60 s; 0 stops it); reading
- * gives "posted N". The answers come back like injected requests'.
- */
-#define CPC_HCHAN_FLOOD_MAX_MS	60000u
-
-static void cpc_hchan_flood_work(struct work_struct *work)
-{
-	struct cpc_hchan *ch = container_of(to_delayed_work(work),
-					    struct cpc_hchan, flood);
-	struct cpc_req req;
-	bool posted = false;
-	u32 cap;
-
-	mutex_lock(&ch->lock);
-	while (!ch->dead && cpc_ep_running(&ch->ep) &&
-	       time_before(jiffies, ch->flood_end)) {
-		cap = ch->slot_size;
-		if (cpc_hchan_slot_get(ch, 0, &cap, &req))
-			break;
-		req.opcode = ch->flood_opcode;
-		ch->slots[(u32)req.id & (ch->ep.layout.ring_entries - 1)].injected = true;
-		if (cpc_hchan_post(ch, &req, false))
-			break;
-		ch->flood_posted++;
-		posted = true;
-	}
-	if (posted)
-		cpc_chan_ring_guest(ch);
-	if (!ch->dead && time_before(jiffies, ch->flood_end))
-		schedule_delayed_work(&ch->flood, 1);
-	mutex_unlock(&ch->lock);
-}
-
-static ssize_t flood_write(struct file *f, const char __user *ubuf, size_t n,
-			   loff_t *pos)
-{
-	struct cpc_hchan *ch = file_inode(f)->i_private;
-	unsigned int op, ms;
-	char buf[32];
-
-	if (n >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, n))
-		return -EFAULT;
-	buf[n] = '\0';
-	if (sscanf(buf, "%u %u", &op, &ms) != 2 || op > U16_MAX ||
-	    ms > CPC_HCHAN_FLOOD_MAX_MS)
-		return -EINVAL;
-	mutex_lock(&ch->lock);
-	ch->flood_opcode = op;
-	ch->flood_end = jiffies + msecs_to_jiffies(ms);
-	if (!ch->dead)
-		mod_delayed_work(system_wq, &ch->flood, 0);
-	mutex_unlock(&ch->lock);
-	return n;
-}
-
-static ssize_t flood_read(struct file *f, char __user *ubuf, size_t n,
-			  loff_t *pos)
-{
-	struct cpc_hchan *ch = file_inode(f)->i_private;
-	char buf[32];
-	int len;
-
-	mutex_lock(&ch->lock);
-	len = scnprintf(buf, sizeof(buf), "posted %llu\n", ch->flood_posted);
-	mutex_unlock(&ch->lock);
-	return simple_read_from_buffer(ubuf, n, pos, buf, len);
-}
-
-static const struct file_operations flood_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.read = flood_read,
-	.write = flood_write,
-	.llseek = default_llseek,
-};
-
-static const struct file_operations inject_req_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.read = inject_req_read,
-	.write = inject_req_write,
-	.llseek = default_llseek,
 };
 
 /**
@@ -1056,13 +915,11 @@ struct cpc_hchan *cpc_hchan_create(const char *name, void *region, size_t size,
 	mutex_init(&ch->lock);
 	INIT_WORK(&ch->work, cpc_hchan_work);
 	INIT_DELAYED_WORK(&ch->poll, cpc_hchan_poll);
-	INIT_DELAYED_WORK(&ch->flood, cpc_hchan_flood_work);
 	ch->win_start = jiffies;
 	cpc_peer_log_init(&ch->log_rs);
 	INIT_DELAYED_WORK(&ch->stuck, cpc_hchan_stuck_work);
 	seqcount_mutex_init(&ch->slice_seq, &ch->lock);
 	init_waitqueue_head(&ch->wq);
-	snprintf(ch->inject_result, sizeof(ch->inject_result), "none\n");
 	ret = cpc_ep_init(&ch->ep, region, size, true);
 	if (ret) {
 		pr_err("%s: shared region of %zu bytes cannot hold a channel\n",
@@ -1077,14 +934,7 @@ struct cpc_hchan *cpc_hchan_create(const char *name, void *region, size_t size,
 		kobject_put(&ch->kobj);
 		return ERR_PTR(ret);
 	}
-	if (!IS_ERR_OR_NULL(cpc_hchan_debugfs)) {
-		ch->debugfs = debugfs_create_dir(ch->name, cpc_hchan_debugfs);
-		debugfs_create_file("inject_req", 0600, ch->debugfs, ch,
-				    &inject_req_fops);
-		debugfs_create_file("inject_dup", 0200, ch->debugfs, ch,
-				    &inject_dup_fops);
-		debugfs_create_file("flood", 0600, ch->debugfs, ch, &flood_fops);
-	}
+	cpc_test_chan_add(ch);
 	mutex_lock(&cpc_hchan_list_lock);
 	list_add_tail(&ch->node, &cpc_hchans);
 	mutex_unlock(&cpc_hchan_list_lock);
@@ -1106,7 +956,6 @@ struct cpc_hchan *cpc_hchan_create(const char *name, void *region, size_t size,
  */
 void cpc_hchan_destroy(struct cpc_hchan *ch)
 {
-	debugfs_remove_recursive(ch->debugfs);
 	mutex_lock(&cpc_hchan_list_lock);
 	list_del(&ch->node);
 	mutex_unlock(&cpc_hchan_list_lock);
@@ -1124,7 +973,7 @@ void cpc_hchan_destroy(struct cpc_hchan *ch)
 		ch->ops->quiesce(ch);
 	cancel_work_sync(&ch->work);
 	cancel_delayed_work_sync(&ch->poll);
-	cancel_delayed_work_sync(&ch->flood);
+	cpc_test_chan_remove(ch);
 	cancel_delayed_work_sync(&ch->stuck);
 	kobject_del(&ch->kobj);
 	kobject_put(&ch->kobj);
@@ -1203,22 +1052,12 @@ void cpc_hchan_slice_gone(struct cpc_slice *s)
 
 static void cpc_hchan_ivshmem_ring(struct cpc_hchan *ch, u32 id, u32 vector)
 {
-	struct cpc_ivshmem *ivs = ch->tp;
-
-	/* Untrusted values: never ring ourselves or a vector out of range. */
-	if (id == ivs->own_id || vector >= CPC_IVSHMEM_MAX_VECTORS)
-		return;
-	cpc_ivshmem_ring(ivs, id, vector);
+	cpc_ivshmem_ring_peer(ch->tp, id, vector);
 }
 
 static void cpc_hchan_ivshmem_quiesce(struct cpc_hchan *ch)
 {
-	struct cpc_ivshmem *ivs = ch->tp;
-	unsigned int v;
-
-	WRITE_ONCE(ivs->priv, NULL);
-	for (v = 0; v < ivs->nvec; v++)
-		synchronize_irq(cpc_ivshmem_irq(ivs, v));
+	cpc_ivshmem_quiesce(ch->tp);
 }
 
 static const struct cpc_hchan_ops cpc_hchan_ivshmem_ops = {
@@ -1243,7 +1082,7 @@ int cpc_hchan_probe(struct cpc_ivshmem *ivs)
 			      &cpc_hchan_ivshmem_ops, ivs);
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
-	WRITE_ONCE(ivs->priv, ch);
+	cpc_ivshmem_set_owner(ivs, ch, &ch->ep);
 	return 0;
 }
 
@@ -1260,19 +1099,16 @@ void cpc_hchan_remove(struct cpc_ivshmem *ivs)
 }
 
 /**
- * cpc_hchan_init() - create channels/ in sysfs and debugfs.
- * @root:         /sys/kernel/cpc_host.
- * @debugfs_root: the module's debugfs directory (may be an error pointer).
+ * cpc_hchan_init() - create channels/ in sysfs.
+ * @root: /sys/kernel/cpc_host.
  *
  * Return: 0 or -ENOMEM.
  */
-int cpc_hchan_init(struct kobject *root, struct dentry *debugfs_root)
+int cpc_hchan_init(struct kobject *root)
 {
 	cpc_hchan_dir = kobject_create_and_add("channels", root);
 	if (!cpc_hchan_dir)
 		return -ENOMEM;
-	if (!IS_ERR_OR_NULL(debugfs_root))
-		cpc_hchan_debugfs = debugfs_create_dir("channels", debugfs_root);
 	return 0;
 }
 

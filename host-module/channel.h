@@ -33,6 +33,7 @@
 struct io_uring_cmd;
 struct cpc_hchan;
 struct cpc_slice;
+struct cpc_hchan_test;
 
 /**
  * struct cpc_hchan_ops - how a channel reaches its transport.
@@ -106,7 +107,7 @@ struct cpc_hcall {
  * data area.
  * @id:       request id (sequence << 8 | slot index).
  * @in_use:   the guest owns the request.
- * @injected: a test's raw request (debugfs), no caller waits.
+ * @injected: a test hook's raw request (chan_test.c): no caller waits.
  * @call:     the waiting call; NULL when its caller gave up (time-out,
  *            signal): the slot stays reserved until the guest answers or
  *            the channel resets.
@@ -134,6 +135,7 @@ enum {
 	CPC_HC_RESETS,
 	CPC_HC_LATE,
 	CPC_HC_NUDGES,
+	CPC_HC_BAD_FEATURES,
 	CPC_HC_DOORBELLS,
 	CPC_HC_IGNORED,
 	CPC_HC_THROTTLES,
@@ -167,14 +169,7 @@ enum {
  * @inflight:  slots in use.
  * @seq:       sequence for request ids.
  * @slot_size: bytes of the data area per slot.
- * @inject_result: status and out_len of the last injected request.
- * @last_inject: the last injected request, for debugfs inject_dup.
- * @have_last_inject: @last_inject is valid.
- * @flood:     test hook: keeps the request ring full (debugfs flood).
- * @flood_end: jiffies when the flood stops.
- * @flood_opcode: opcode of the flood's requests.
- * @flood_posted: requests the flood posted.
- * @debugfs:   /sys/kernel/debug/cpc_host/channels/<name>.
+ * @test:      the test hooks' state (test builds only; else NULL).
  * @throttled: the guest made the host work far beyond what calls explain:
  *             its doorbells are ignored, the periodic check serves it.
  * @win_start: start of the current throttling window (jiffies).
@@ -207,14 +202,7 @@ struct cpc_hchan {
 	u32 inflight;
 	u64 seq;
 	u32 slot_size;
-	char inject_result[32];
-	struct cpc_req last_inject;
-	bool have_last_inject;
-	struct delayed_work flood;
-	unsigned long flood_end;
-	u16 flood_opcode;
-	u64 flood_posted;
-	struct dentry *debugfs;
+	struct cpc_hchan_test *test;
 	atomic_t throttled;
 	unsigned long win_start;
 	u64 win_doorbells;
@@ -236,11 +224,16 @@ void cpc_hchan_slice_gone(struct cpc_slice *s);
 int cpc_hchan_probe(struct cpc_ivshmem *ivs);
 void cpc_hchan_remove(struct cpc_ivshmem *ivs);
 void cpc_hchan_doorbell(struct cpc_ivshmem *ivs, unsigned int vector);
-int cpc_hchan_init(struct kobject *root, struct dentry *debugfs_root);
+int cpc_hchan_init(struct kobject *root);
 void cpc_hchan_exit(void);
 struct cpc_hchan *cpc_hchan_get(const char *name);
 void cpc_hchan_put(struct cpc_hchan *ch);
 
+int cpc_hchan_slot_get(struct cpc_hchan *ch, u32 arg_len, u32 *out_cap,
+		       struct cpc_request *req);
+int cpc_hchan_post(struct cpc_hchan *ch, const struct cpc_request *req, bool mediated);
+void cpc_hchan_orphan(struct cpc_hchan *ch, struct cpc_hslot *s);
+int cpc_chan_ring_guest(struct cpc_hchan *ch);
 int cpc_hchan_submit(struct cpc_hchan *ch, struct cpc_hcall *call,
 		     unsigned long timeout, bool nowait);
 void cpc_hchan_give_up(struct cpc_hchan *ch, struct cpc_hcall *call, int err);
@@ -256,7 +249,6 @@ void cpc_loopback_exit(void);
 
 /* call.c */
 long cpc_host_channel_open(void __user *argp);
-void cpc_call_debugfs_init(struct dentry *debugfs_root);
 void cpc_hcall_finished(struct cpc_hcall *call);
 
 #endif /* CPC_HOST_CHANNEL_H */

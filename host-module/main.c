@@ -26,22 +26,16 @@
 #include <linux/cpc_host.h>
 
 #include "../transport/ivshmem.h"
+#include "../transport/sysfs.h"
 #include "channel.h"
+#include "test_hooks.h"
 #include "slice.h"
 
 static struct kobject *cpc_host_kobj;
 static struct dentry *cpc_host_debugfs;
 
-static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
-			    char *buf)
-{
-	return sysfs_emit(buf, "%u.%u\n", CPC_VERSION_MAJOR, CPC_VERSION_MINOR);
-}
-
-static struct kobj_attribute version_attr = __ATTR_RO(version);
-
 static struct attribute *cpc_host_attrs[] = {
-	&version_attr.attr,
+	&cpc_version_attr.attr,
 	NULL
 };
 
@@ -102,24 +96,10 @@ static struct miscdevice cpc_host_misc = {
 	.mode = 0600,
 };
 
-/* The guest's doorbell id as its channel end published it (untrusted). */
-static int cpc_host_ivshmem_peer(struct cpc_ivshmem *ivs)
-{
-	struct cpc_hchan *ch = READ_ONCE(ivs->priv);
-	u32 vector, id;
-
-	if (!ch)
-		return -ENOTCONN;
-	id = cpc_ep_peer_doorbell(&ch->ep, &vector);
-	/* Never let a hostile value pass for an errno. */
-	return id > 0xffff ? -ENOTCONN : id;
-}
-
 static const struct cpc_ivshmem_ops cpc_host_ivshmem_ops = {
 	.probe = cpc_hchan_probe,
 	.remove = cpc_hchan_remove,
 	.doorbell = cpc_hchan_doorbell,
-	.peer = cpc_host_ivshmem_peer,
 };
 
 static struct cpc_ivshmem_driver cpc_host_ivshmem = {
@@ -139,13 +119,15 @@ static int __init cpc_host_init(void)
 		goto err_kobj;
 
 	cpc_host_debugfs = debugfs_create_dir("cpc_host", NULL);
-	ret = cpc_slices_init(cpc_host_kobj, cpc_host_debugfs);
+	ret = cpc_test_init(cpc_host_debugfs);
 	if (ret)
 		goto err_debugfs;
-	ret = cpc_hchan_init(cpc_host_kobj, cpc_host_debugfs);
+	ret = cpc_slices_init(cpc_host_kobj);
+	if (ret)
+		goto err_debugfs;
+	ret = cpc_hchan_init(cpc_host_kobj);
 	if (ret)
 		goto err_slices;
-	cpc_call_debugfs_init(cpc_host_debugfs);
 	cpc_host_ivshmem.debugfs_root = cpc_host_debugfs;
 	ret = cpc_ivshmem_register(&cpc_host_ivshmem, "cpc_host_ivshmem");
 	if (ret)

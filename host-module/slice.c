@@ -50,6 +50,7 @@
 #include "channel.h"
 #include "mediation.h"
 #include "slice.h"
+#include "test_hooks.h"
 
 /* Serialises every slice change; see slice.h for the lock order. */
 DEFINE_MUTEX(cpc_slices_mutex);
@@ -57,26 +58,6 @@ LIST_HEAD(cpc_slices);
 struct cpumask cpc_sliced_cpus;
 
 static enum cpuhp_state cpc_cpuhp_state;
-static struct dentry *cpc_slices_debugfs;
-
-/*
- * Fault injection for the tests (debugfs cpc_host/fail_step, root only):
- * when non-zero, side-effect step N of the next create (each CPU taken
- * offline, each block removed, each block scrubbed) or destroy (each block
- * re-added, each CPU brought back) fails with -EIO instead of running;
- * then it resets to 0.
- * Read and written under cpc_slices_mutex by the slice code.
- */
-static u32 cpc_fail_step;
-
-static bool cpc_fault(unsigned int *step)
-{
-	if (!cpc_fail_step || ++*step != cpc_fail_step)
-		return false;
-	cpc_fail_step = 0;
-	pr_info("injected failure at step %u\n", *step);
-	return true;
-}
 
 /* Last scrub (create or destroy), for the benchmark (sysfs last_scrub). */
 atomic64_t cpc_last_scrub_bytes;
@@ -232,113 +213,6 @@ static int cpc_cpu_prepare(unsigned int cpu)
 	return 0;
 }
 
-/* ---- debugfs test hooks ---------------------------------------------- */
-
-/* Physical address of byte @off of the slice's memory, and bytes left in its block. */
-static int cpc_slice_mem_phys(struct cpc_slice *s, loff_t off, phys_addr_t *phys,
-			      size_t *left)
-{
-	u64 bs = cpc_slice_block_size();
-	u64 idx;
-
-	if (off < 0 || off >= cpc_slice_mem_bytes(s))
-		return -EINVAL;
-	idx = div64_u64(off, bs);
-	*phys = s->blocks[idx].start + (off - idx * bs);
-	*left = bs - (off - idx * bs);
-	return 0;
-}
-
-static ssize_t cpc_slice_mem_rw(struct file *file, char __user *ubuf,
-				size_t count, loff_t *ppos, bool write)
-{
-	struct cpc_slice *s = file->private_data;
-	phys_addr_t phys, base;
-	size_t left, off_in_page, maplen;
-	void *map;
-	ssize_t ret;
-
-	if (*ppos >= cpc_slice_mem_bytes(s))
-		return write ? -EINVAL : 0;
-	ret = cpc_slice_mem_phys(s, *ppos, &phys, &left);
-	if (ret)
-		return ret;
-	count = min3(count, left, (size_t)SZ_1M);
-	base = phys & PAGE_MASK;
-	off_in_page = phys - base;
-	maplen = PAGE_ALIGN(off_in_page + count);
-	map = memremap(base, maplen, MEMREMAP_WB);
-	if (!map)
-		return -ENOMEM;
-	if (write)
-		ret = copy_from_user(map + off_in_page, (const char __user *)ubuf, count);
-	else
-		ret = copy_to_user(ubuf, map + off_in_page, count);
-	memunmap(map);
-	if (ret)
-		return -EFAULT;
-	*ppos += count;
-	return count;
-}
-
-static ssize_t cpc_slice_mem_read(struct file *file, char __user *buf,
-				  size_t count, loff_t *ppos)
-{
-	return cpc_slice_mem_rw(file, buf, count, ppos, false);
-}
-
-static ssize_t cpc_slice_mem_write(struct file *file, const char __user *buf,
-				   size_t count, loff_t *ppos)
-{
-	return cpc_slice_mem_rw(file, (char __user *)buf, count, ppos, true);
-}
-
-static const struct file_operations cpc_slice_mem_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.read = cpc_slice_mem_read,
-	.write = cpc_slice_mem_write,
-	.llseek = default_llseek,
-};
-
-/* Writing "manager" or a CPU number asks cpc_mediate_send() about one send. */
-static ssize_t cpc_slice_send_write(struct file *file, const char __user *ubuf,
-				    size_t count, loff_t *ppos)
-{
-	struct cpc_slice *s = file->private_data;
-	unsigned int target;
-	char buf[16];
-	int ret;
-
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-	strim(buf);
-	if (!strcmp(buf, "manager"))
-		target = CPC_MEDIATE_MANAGER;
-	else if (kstrtouint(buf, 0, &target) || target == CPC_MEDIATE_MANAGER)
-		return -EINVAL;
-	ret = cpc_mediate_send(s, target);
-	return ret ? ret : count;
-}
-
-static const struct file_operations cpc_slice_send_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = cpc_slice_send_write,
-	.llseek = noop_llseek,
-};
-
-static void cpc_slice_debugfs_add(struct cpc_slice *s)
-{
-	s->debugfs = debugfs_create_dir(s->name, cpc_slices_debugfs);
-	debugfs_create_file_size("mem", 0600, s->debugfs, s, &cpc_slice_mem_fops,
-				 cpc_slice_mem_bytes(s));
-	debugfs_create_file("send", 0200, s->debugfs, s, &cpc_slice_send_fops);
-}
-
 /* ---- create / destroy ------------------------------------------------- */
 
 /*
@@ -416,7 +290,7 @@ static int cpc_slice_give_back(struct cpc_slice *s, bool scrub)
 			}
 		}
 		/* Faults only in destroy (scrub): a roll-back must be complete. */
-		err = scrub && cpc_fault(&step) ? -EIO : cpc_slice_readd_block(b);
+		err = scrub && cpc_test_fail_step(&step) ? -EIO : cpc_slice_readd_block(b);
 		ret = ret ?: err;
 	}
 	/*
@@ -428,7 +302,7 @@ static int cpc_slice_give_back(struct cpc_slice *s, bool scrub)
 	for_each_cpu(cpu, s->cpus)
 		cpumask_clear_cpu(cpu, &cpc_sliced_cpus);
 	for_each_cpu(cpu, s->offlined) {
-		err = scrub && cpc_fault(&step) ? -EIO : cpc_slice_online_cpu(s, cpu);
+		err = scrub && cpc_test_fail_step(&step) ? -EIO : cpc_slice_online_cpu(s, cpu);
 		ret = ret ?: err;
 	}
 	for_each_cpu(cpu, s->offlined)
@@ -699,7 +573,7 @@ int cpc_slice_create(const struct cpc_slice_create *req,
 			ret = -EINTR;
 			goto err_give_back;
 		}
-		ret = cpc_fault(&step) ? -EIO : remove_cpu(cpu);
+		ret = cpc_test_fail_step(&step) ? -EIO : remove_cpu(cpu);
 		if (ret > 0)	/* went offline since validation: not ours to take */
 			ret = -EBUSY;
 		if (ret) {
@@ -714,7 +588,7 @@ int cpc_slice_create(const struct cpc_slice_create *req,
 			ret = -EINTR;
 			goto err_give_back;
 		}
-		ret = cpc_fault(&step) ? -EIO :
+		ret = cpc_test_fail_step(&step) ? -EIO :
 		      offline_and_remove_memory(s->blocks[i].start, bs);
 		if (ret) {
 			pr_info_ratelimited("create %s: removing memory 0x%llx failed: %d\n",
@@ -731,7 +605,7 @@ int cpc_slice_create(const struct cpc_slice_create *req,
 			ret = -EINTR;
 			goto err_give_back;
 		}
-		ret = cpc_fault(&step) ? -EIO : cpc_slice_scrub_block(&s->blocks[i]);
+		ret = cpc_test_fail_step(&step) ? -EIO : cpc_slice_scrub_block(&s->blocks[i]);
 		if (ret) {
 			pr_info_ratelimited("create %s: scrubbing memory 0x%llx failed: %d\n",
 					    req->name, s->blocks[i].start, ret);
@@ -743,7 +617,7 @@ int cpc_slice_create(const struct cpc_slice_create *req,
 	ret = cpc_slice_sysfs_add(s);
 	if (ret)
 		goto err_give_back_published;
-	cpc_slice_debugfs_add(s);
+	cpc_test_slice_add(s);
 	list_add_tail(&s->node, &cpc_slices);
 	__module_get(THIS_MODULE);
 	s->holds_module = true;
@@ -793,8 +667,7 @@ int cpc_slice_destroy(struct cpc_slice *s)
 	cpc_hchan_slice_gone(s);
 
 	/* No test hook may touch the memory once scrubbing starts. */
-	debugfs_remove_recursive(s->debugfs);
-	s->debugfs = NULL;
+	cpc_test_slice_remove(s);
 	cpc_slice_release_devices(s);
 
 	atomic64_set(&cpc_last_scrub_bytes, 0);
@@ -812,7 +685,7 @@ int cpc_slice_destroy(struct cpc_slice *s)
 	return 0;
 }
 
-int cpc_slices_init(struct kobject *root, struct dentry *debugfs_root)
+int cpc_slices_init(struct kobject *root)
 {
 	int ret;
 
@@ -840,8 +713,6 @@ int cpc_slices_init(struct kobject *root, struct dentry *debugfs_root)
 		cpc_topology_exit();
 		return ret;
 	}
-	cpc_slices_debugfs = debugfs_create_dir("slices", debugfs_root);
-	debugfs_create_u32("fail_step", 0600, debugfs_root, &cpc_fail_step);
 	return 0;
 }
 
@@ -861,7 +732,6 @@ void cpc_slices_exit(void)
 			pr_err("slice %s could not be given back on unload\n", s->name);
 	}
 	mutex_unlock(&cpc_slices_mutex);
-	debugfs_remove_recursive(cpc_slices_debugfs);
 	cpc_slice_sysfs_exit();
 	cpuhp_remove_state_nocalls(cpc_cpuhp_state);
 	cpc_topology_exit();

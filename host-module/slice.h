@@ -107,7 +107,7 @@ struct cpc_slice_filters {
  * @ipi_refused: sends cpc_mediate_send() refused.
  * @kobj:        /sys/kernel/cpc_host/slices/<name>; its release frees the
  *               slice.
- * @debugfs:     /sys/kernel/debug/cpc_host/slices/<name>.
+ * @debugfs:     its test hooks' directory (test builds only; else NULL).
  * @holds_module: the slice holds a reference on this module.
  */
 struct cpc_slice {
@@ -134,7 +134,7 @@ extern atomic64_t cpc_last_scrub_bytes;
 extern atomic64_t cpc_last_scrub_ns;
 
 /* slice.c */
-int cpc_slices_init(struct kobject *root, struct dentry *debugfs_root);
+int cpc_slices_init(struct kobject *root);
 void cpc_slices_exit(void);
 struct cpc_slice *cpc_slice_find(const char *name);
 int cpc_slice_check_name(const char *name, size_t size);

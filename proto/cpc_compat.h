@@ -22,6 +22,7 @@
 #define cpc_write_once(x, v)	WRITE_ONCE(x, v)
 /* Orders an index store before an event-index load (see cpc_ring.c). */
 #define cpc_full_barrier()	smp_mb()
+#include <asm/byteorder.h>
 #else
 #include <assert.h>
 #include <errno.h>
@@ -41,6 +42,26 @@ typedef __u64 u64;
 #define cpc_read_once(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define cpc_write_once(x, v)	__atomic_store_n(&(x), v, __ATOMIC_RELAXED)
 #define cpc_full_barrier()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+#include <endian.h>
+#define le16_to_cpu(x)		le16toh(x)
+#define le32_to_cpu(x)		le32toh(x)
+#define le64_to_cpu(x)		le64toh(x)
+#define cpu_to_le16(x)		htole16(x)
+#define cpu_to_le32(x)		htole32(x)
+#define cpu_to_le64(x)		htole64(x)
 #endif
+
+/*
+ * The wire is little-endian (uapi/linux/cpc_proto.h): every access to a
+ * field of the shared region converts, with the ordering the plain access
+ * would have had.
+ */
+#define cpc_rd32(x)		le32_to_cpu(cpc_read_once(x))
+#define cpc_wr32(x, v)		cpc_write_once(x, cpu_to_le32(v))
+#define cpc_rd64(x)		le64_to_cpu(cpc_read_once(x))
+#define cpc_wr64(x, v)		cpc_write_once(x, cpu_to_le64(v))
+#define cpc_rd32_acquire(p)	le32_to_cpu(cpc_load_acquire(p))
+#define cpc_wr32_release(p, v)	cpc_store_release(p, cpu_to_le32(v))
 
 #endif /* CPC_PROTO_COMPAT_H */

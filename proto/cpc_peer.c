@@ -23,7 +23,11 @@
  *    guest BROKEN in the host's current generation;
  *  - the guest joins any new host generation (and only a new one);
  *  - generation 0 is never used, so "accepted nothing" (0) never matches;
- *  - the host nudges the guest (cpc_ep_needs_nudge()) until the guest shows
+ *  - feature bits: each end publishes what it supports; a required bit
+ *    (CPC_FEATURES_REQUIRED) it does not know keeps an end from running
+ *    with the other (CPC_EP_INCOMPATIBLE), unknown optional bits are
+ *    ignored, and both run with what both support;
+ *  - the host nudges the guest (cpc_ep_poll_nudge()) until the guest shows
  *    it accepted the host's generation and runs, and while requests wait
  *    unconsumed: doorbells are hints and may be lost or refused.
  * The unit tests drive both ends from enumerated and random region contents
@@ -72,8 +76,29 @@ int cpc_ep_init(struct cpc_endpoint *ep, void *region, u64 size, bool is_host)
 	cpc_ring_attach(&ep->cpl, region, ep->layout.cpl_off,
 			ep->layout.ring_entries, sizeof(struct cpc_cpl));
 	/* Continue the generation count of a previous incarnation, if any. */
-	ep->generation = cpc_read_once(own(ep)->generation);
+	ep->generation = cpc_rd32(own(ep)->generation);
+	ep->features_own = CPC_FEATURES_KNOWN;
 	return 0;
+}
+
+/**
+ * cpc_ep_set_features() - the features this end publishes (tests; the
+ * default is CPC_FEATURES_KNOWN), with its next state.
+ * @ep:       the end.
+ * @features: feature bits.
+ */
+void cpc_ep_set_features(struct cpc_endpoint *ep, u32 features)
+{
+	ep->features_own = features;
+}
+
+/*
+ * May this end run with the other end's features? Not when the other end
+ * sets a required bit this end does not know.
+ */
+static bool cpc_ep_compatible(const struct cpc_endpoint *ep, u32 peer_features)
+{
+	return !(peer_features & CPC_FEATURES_REQUIRED & ~ep->features_own);
 }
 
 /**
@@ -87,8 +112,8 @@ void cpc_ep_set_doorbell(struct cpc_endpoint *ep, u32 id, u32 vector)
 {
 	ep->doorbell_id = id;
 	ep->vector = vector;
-	cpc_write_once(own(ep)->doorbell_id, id);
-	cpc_write_once(own(ep)->vector, vector);
+	cpc_wr32(own(ep)->doorbell_id, id);
+	cpc_wr32(own(ep)->vector, vector);
 }
 
 /**
@@ -102,13 +127,13 @@ void cpc_ep_publish(struct cpc_endpoint *ep, u32 state)
 	struct cpc_peer_state *me = own(ep);
 
 	ep->state = state;
-	cpc_write_once(me->generation, ep->generation);
-	cpc_write_once(me->peer_generation, ep->peer_generation);
-	cpc_write_once(me->doorbell_id, ep->doorbell_id);
-	cpc_write_once(me->vector, ep->vector);
-	cpc_write_once(me->features, 0);
+	cpc_wr32(me->generation, ep->generation);
+	cpc_wr32(me->peer_generation, ep->peer_generation);
+	cpc_wr32(me->doorbell_id, ep->doorbell_id);
+	cpc_wr32(me->vector, ep->vector);
+	cpc_wr32(me->features, ep->features_own);
 	/* Everything above (and the rings) is visible before the state. */
-	cpc_store_release(&me->state, state);
+	cpc_wr32_release(&me->state, state);
 }
 
 /* Does the published block still say what this end said? */
@@ -116,12 +141,12 @@ static bool cpc_ep_block_intact(const struct cpc_endpoint *ep)
 {
 	const struct cpc_peer_state *me = own(ep);
 
-	return cpc_read_once(me->state) == ep->state &&
-	       cpc_read_once(me->generation) == ep->generation &&
-	       cpc_read_once(me->peer_generation) == ep->peer_generation &&
-	       cpc_read_once(me->doorbell_id) == ep->doorbell_id &&
-	       cpc_read_once(me->vector) == ep->vector &&
-	       cpc_read_once(me->features) == 0;
+	return cpc_rd32(me->state) == ep->state &&
+	       cpc_rd32(me->generation) == ep->generation &&
+	       cpc_rd32(me->peer_generation) == ep->peer_generation &&
+	       cpc_rd32(me->doorbell_id) == ep->doorbell_id &&
+	       cpc_rd32(me->vector) == ep->vector &&
+	       cpc_rd32(me->features) == ep->features_own;
 }
 
 /**
@@ -162,16 +187,29 @@ static bool cpc_peer_up(u32 state)
 /* Pins the other end's doorbell as it is when its generation is accepted. */
 static void cpc_ep_pin_peer(struct cpc_endpoint *ep)
 {
-	ep->peer_db.id = cpc_read_once(other(ep)->doorbell_id);
-	ep->peer_db.vector = cpc_read_once(other(ep)->vector);
+	ep->peer_db.id = cpc_rd32(other(ep)->doorbell_id);
+	ep->peer_db.vector = cpc_rd32(other(ep)->vector);
 	ep->peer_pinned = true;
+}
+
+/*
+ * Accepts the other end's generation @gen: run with the features both
+ * support, pin its doorbell, publish @state.
+ */
+static void cpc_ep_accept(struct cpc_endpoint *ep, u32 gen, u32 peer_features,
+			  u32 state)
+{
+	ep->features = ep->features_own & peer_features;
+	ep->peer_generation = gen;
+	cpc_ep_pin_peer(ep);
+	cpc_ep_publish(ep, state);
 }
 
 /* An empty ring exactly where this end's private index says it is. */
 static bool cpc_ring_idle_at_mine(const struct cpc_ring *r)
 {
-	return cpc_read_once(r->idx->prod) == r->mine &&
-	       cpc_read_once(r->idx->cons) == r->mine;
+	return cpc_rd32(r->idx->prod) == r->mine &&
+	       cpc_rd32(r->idx->cons) == r->mine;
 }
 
 /* Is the region as the host laid it out (header; idle rings in READY)? */
@@ -185,7 +223,7 @@ static bool cpc_ep_host_region_ok(const struct cpc_endpoint *ep)
 }
 
 static enum cpc_ep_event cpc_ep_step_host(struct cpc_endpoint *ep, u32 st,
-					  u32 gen, u32 peer_gen)
+					  u32 gen, u32 peer_gen, u32 feat)
 {
 	switch (ep->state) {
 	case CPC_STATE_BROKEN:
@@ -203,9 +241,9 @@ static enum cpc_ep_event cpc_ep_step_host(struct cpc_endpoint *ep, u32 st,
 		if (st == CPC_STATE_BROKEN && peer_gen == ep->generation)
 			return CPC_EP_DOWN;
 		if (cpc_peer_up(st) && peer_gen == ep->generation && gen) {
-			ep->peer_generation = gen;
-			cpc_ep_pin_peer(ep);
-			cpc_ep_publish(ep, CPC_STATE_RUN);
+			if (!cpc_ep_compatible(ep, feat))
+				return CPC_EP_INCOMPATIBLE;
+			cpc_ep_accept(ep, gen, feat, CPC_STATE_RUN);
 			return CPC_EP_UP;
 		}
 		return CPC_EP_NONE;
@@ -216,7 +254,7 @@ static enum cpc_ep_event cpc_ep_step_host(struct cpc_endpoint *ep, u32 st,
 }
 
 static enum cpc_ep_event cpc_ep_step_guest(struct cpc_endpoint *ep, u32 st,
-					   u32 gen, u32 peer_gen)
+					   u32 gen, u32 peer_gen, u32 feat)
 {
 	if (ep->state == CPC_STATE_BROKEN) {
 		/* Only a new generation of the host revives us. */
@@ -246,11 +284,11 @@ static enum cpc_ep_event cpc_ep_step_guest(struct cpc_endpoint *ep, u32 st,
 		return CPC_EP_NONE;
 	if (cpc_header_check(ep->hdr, &ep->layout))
 		return CPC_EP_NONE;
+	if (!cpc_ep_compatible(ep, feat))
+		return CPC_EP_INCOMPATIBLE;
 	if (cpc_ring_adopt(&ep->req, false) || cpc_ring_adopt(&ep->cpl, true))
 		return CPC_EP_NONE;
-	ep->peer_generation = gen;
-	cpc_ep_pin_peer(ep);
-	cpc_ep_publish(ep, CPC_STATE_READY);
+	cpc_ep_accept(ep, gen, feat, CPC_STATE_READY);
 	return CPC_EP_CHANGED;
 }
 
@@ -272,7 +310,7 @@ enum cpc_ep_event cpc_ep_step(struct cpc_endpoint *ep)
 	struct cpc_peer_state *p = other(ep);
 	enum cpc_ep_event ev;
 	bool repaired = false;
-	u32 st, gen, peer_gen;
+	u32 st, gen, peer_gen, feat;
 
 	if (ep->state != CPC_STATE_RESET && !cpc_ep_block_intact(ep)) {
 		cpc_ep_publish(ep, ep->state);
@@ -281,14 +319,38 @@ enum cpc_ep_event cpc_ep_step(struct cpc_endpoint *ep)
 	/* Generation 0 means "none": an end never runs in it. */
 	if (ep->state != CPC_STATE_RESET && !ep->generation)
 		return CPC_EP_DOWN;
-	st = cpc_load_acquire(&p->state);
-	gen = cpc_read_once(p->generation);
-	peer_gen = cpc_read_once(p->peer_generation);
+	st = cpc_rd32_acquire(&p->state);
+	gen = cpc_rd32(p->generation);
+	peer_gen = cpc_rd32(p->peer_generation);
+	feat = cpc_rd32(p->features);
 	if (ep->is_host)
-		ev = cpc_ep_step_host(ep, st, gen, peer_gen);
+		ev = cpc_ep_step_host(ep, st, gen, peer_gen, feat);
 	else
-		ev = cpc_ep_step_guest(ep, st, gen, peer_gen);
+		ev = cpc_ep_step_guest(ep, st, gen, peer_gen, feat);
 	return ev == CPC_EP_NONE && repaired ? CPC_EP_CHANGED : ev;
+}
+
+/**
+ * cpc_ep_peer_state() - the state the other end publishes now (untrusted).
+ * @ep: the end.
+ *
+ * Return: enum cpc_peer_state_value, or any value the other end wrote.
+ */
+u32 cpc_ep_peer_state(const struct cpc_endpoint *ep)
+{
+	return cpc_rd32_acquire(&other(ep)->state);
+}
+
+/**
+ * cpc_ep_peer_features() - the features the other end publishes now
+ * (untrusted).
+ * @ep: the end.
+ *
+ * Return: its feature bits.
+ */
+u32 cpc_ep_peer_features(const struct cpc_endpoint *ep)
+{
+	return cpc_rd32(other(ep)->features);
 }
 
 /**
@@ -326,8 +388,8 @@ unsigned int cpc_ep_peer_doorbells(const struct cpc_endpoint *ep,
 	if (ep->peer_pinned) {
 		out[0] = ep->peer_db;
 	} else {
-		out[0].id = cpc_read_once(p->doorbell_id);
-		out[0].vector = cpc_read_once(p->vector);
+		out[0].id = cpc_rd32(p->doorbell_id);
+		out[0].vector = cpc_rd32(p->vector);
 	}
 	if (!ep->peer_known || (out[0].id == ep->peer_proven.id &&
 				out[0].vector == ep->peer_proven.vector))
@@ -379,13 +441,13 @@ static bool cpc_ep_needs_nudge(struct cpc_endpoint *ep)
 	if (ep->state == CPC_STATE_RESET || ep->state == CPC_STATE_INIT)
 		return false;
 	if (ep->state != CPC_STATE_RUN ||
-	    cpc_load_acquire(&p->state) != CPC_STATE_RUN ||
-	    cpc_read_once(p->peer_generation) != ep->generation ||
-	    cpc_read_once(p->generation) != ep->peer_generation)
+	    cpc_rd32_acquire(&p->state) != CPC_STATE_RUN ||
+	    cpc_rd32(p->peer_generation) != ep->generation ||
+	    cpc_rd32(p->generation) != ep->peer_generation)
 		return true;
 	if (!ep->is_host)
 		return false;
-	cons = cpc_read_once(ep->req.idx->cons);
+	cons = cpc_rd32(ep->req.idx->cons);
 	ep->nudge_cons = cons;
 	return cons != ep->req.mine && cons == last;
 }

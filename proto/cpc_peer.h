@@ -39,6 +39,10 @@ struct cpc_doorbell {
  * @doorbell_id: this end's doorbell id (authoritative copy of what it
  *              publishes).
  * @vector:     this end's vector (likewise).
+ * @features_own: the features this end supports and publishes
+ *              (CPC_FEATURES_KNOWN; tests may set more, cpc_ep_set_features()).
+ * @features:   the features both ends support, fixed when this end accepts
+ *              the other's generation.
  * @peer_db:    the other end's doorbell as it published it when this end
  *              accepted its current generation (valid while @peer_pinned).
  * @peer_pinned: @peer_db is pinned for the current generation.
@@ -65,6 +69,8 @@ struct cpc_endpoint {
 	u32 peer_generation;
 	u32 doorbell_id;
 	u32 vector;
+	u32 features_own;
+	u32 features;
 	struct cpc_doorbell peer_db;
 	bool peer_pinned;
 	struct cpc_doorbell peer_proven;
@@ -81,6 +87,9 @@ struct cpc_endpoint {
  * @CPC_EP_NONE:    nothing.
  * @CPC_EP_CHANGED: this end published a new state: notify the other end.
  * @CPC_EP_UP:      this end entered RUN: notify the other end.
+ * @CPC_EP_INCOMPATIBLE: the other end requires a feature this end does not
+ *                  know (CPC_FEATURES_REQUIRED): this end does not run with
+ *                  it; count it. Returned at each step while that lasts.
  * @CPC_EP_DOWN:    start over: this end left RUN because the other end
  *                  reset, left or broke, or (host) the region is not as the
  *                  host laid it out, or (host) this end is BROKEN. Fail
@@ -92,15 +101,19 @@ enum cpc_ep_event {
 	CPC_EP_CHANGED,
 	CPC_EP_UP,
 	CPC_EP_DOWN,
+	CPC_EP_INCOMPATIBLE,
 };
 
 int cpc_ep_init(struct cpc_endpoint *ep, void *region, u64 size, bool is_host);
 void cpc_ep_set_doorbell(struct cpc_endpoint *ep, u32 id, u32 vector);
+void cpc_ep_set_features(struct cpc_endpoint *ep, u32 features);
 void cpc_ep_host_reset(struct cpc_endpoint *ep);
 void cpc_ep_guest_reset(struct cpc_endpoint *ep);
 enum cpc_ep_event cpc_ep_step(struct cpc_endpoint *ep);
 void cpc_ep_publish(struct cpc_endpoint *ep, u32 state);
 bool cpc_ep_running(const struct cpc_endpoint *ep);
+u32 cpc_ep_peer_state(const struct cpc_endpoint *ep);
+u32 cpc_ep_peer_features(const struct cpc_endpoint *ep);
 bool cpc_ep_poll_nudge(struct cpc_endpoint *ep);
 u32 cpc_ep_peer_doorbell(const struct cpc_endpoint *ep, u32 *vector);
 unsigned int cpc_ep_peer_doorbells(const struct cpc_endpoint *ep,

@@ -62,16 +62,16 @@ int cpc_layout_compute(struct cpc_layout *l, u64 region_size)
  */
 void cpc_header_write(struct cpc_shm_header *h, const struct cpc_layout *l)
 {
-	cpc_write_once(h->version, CPC_PROTO_VERSION);
-	cpc_write_once(h->header_size, CPC_HEADER_SIZE);
-	cpc_write_once(h->ring_entries, l->ring_entries);
-	cpc_write_once(h->region_size, l->region_size);
-	cpc_write_once(h->req_off, l->req_off);
-	cpc_write_once(h->cpl_off, l->cpl_off);
-	cpc_write_once(h->data_off, l->data_off);
-	cpc_write_once(h->data_size, l->data_size);
+	cpc_wr32(h->version, CPC_PROTO_VERSION);
+	cpc_wr32(h->header_size, CPC_HEADER_SIZE);
+	cpc_wr32(h->ring_entries, l->ring_entries);
+	cpc_wr64(h->region_size, l->region_size);
+	cpc_wr32(h->req_off, l->req_off);
+	cpc_wr32(h->cpl_off, l->cpl_off);
+	cpc_wr32(h->data_off, l->data_off);
+	cpc_wr32(h->data_size, l->data_size);
 	memset(h->reserved0, 0, sizeof(h->reserved0));
-	cpc_store_release(&h->magic, CPC_PROTO_MAGIC);
+	cpc_wr32_release(&h->magic, CPC_PROTO_MAGIC);
 }
 
 /**
@@ -84,16 +84,16 @@ void cpc_header_write(struct cpc_shm_header *h, const struct cpc_layout *l)
  */
 int cpc_header_check(const struct cpc_shm_header *h, const struct cpc_layout *l)
 {
-	if (cpc_load_acquire(&h->magic) != CPC_PROTO_MAGIC)
+	if (cpc_rd32_acquire(&h->magic) != CPC_PROTO_MAGIC)
 		return -EAGAIN;
-	if (cpc_read_once(h->version) != CPC_PROTO_VERSION ||
-	    cpc_read_once(h->header_size) != CPC_HEADER_SIZE ||
-	    cpc_read_once(h->ring_entries) != l->ring_entries ||
-	    cpc_read_once(h->region_size) != l->region_size ||
-	    cpc_read_once(h->req_off) != l->req_off ||
-	    cpc_read_once(h->cpl_off) != l->cpl_off ||
-	    cpc_read_once(h->data_off) != l->data_off ||
-	    cpc_read_once(h->data_size) != l->data_size)
+	if (cpc_rd32(h->version) != CPC_PROTO_VERSION ||
+	    cpc_rd32(h->header_size) != CPC_HEADER_SIZE ||
+	    cpc_rd32(h->ring_entries) != l->ring_entries ||
+	    cpc_rd64(h->region_size) != l->region_size ||
+	    cpc_rd32(h->req_off) != l->req_off ||
+	    cpc_rd32(h->cpl_off) != l->cpl_off ||
+	    cpc_rd32(h->data_off) != l->data_off ||
+	    cpc_rd32(h->data_size) != l->data_size)
 		return -EPROTO;
 	return 0;
 }
@@ -127,10 +127,10 @@ void cpc_ring_attach(struct cpc_ring *r, void *region, u32 off, u32 entries,
  */
 void cpc_ring_reset_shared(struct cpc_ring *r, u32 start)
 {
-	cpc_write_once(r->idx->prod, start);
-	cpc_write_once(r->idx->prod_event, start);
-	cpc_write_once(r->idx->cons, start);
-	cpc_write_once(r->idx->cons_event, start);
+	cpc_wr32(r->idx->prod, start);
+	cpc_wr32(r->idx->prod_event, start);
+	cpc_wr32(r->idx->cons, start);
+	cpc_wr32(r->idx->cons_event, start);
 	r->mine = start;
 	r->batch_start = start;
 }
@@ -146,8 +146,8 @@ void cpc_ring_reset_shared(struct cpc_ring *r, u32 start)
  */
 int cpc_ring_adopt(struct cpc_ring *r, bool as_producer)
 {
-	u32 prod = cpc_load_acquire(&r->idx->prod);
-	u32 cons = cpc_load_acquire(&r->idx->cons);
+	u32 prod = cpc_rd32_acquire(&r->idx->prod);
+	u32 cons = cpc_rd32_acquire(&r->idx->cons);
 
 	if (prod != cons)
 		return -EPROTO;
@@ -164,7 +164,7 @@ int cpc_ring_adopt(struct cpc_ring *r, bool as_producer)
  */
 int cpc_ring_space(const struct cpc_ring *r)
 {
-	u32 cons = cpc_load_acquire(&r->idx->cons);
+	u32 cons = cpc_rd32_acquire(&r->idx->cons);
 	u32 used = r->mine - cons;
 
 	if (used > r->entries)
@@ -205,10 +205,10 @@ bool cpc_ring_publish(struct cpc_ring *r)
 
 	if (old == now)
 		return false;
-	cpc_store_release(&r->idx->prod, now);
+	cpc_wr32_release(&r->idx->prod, now);
 	/* Order the prod store before the cons_event load (pairs with arm). */
 	cpc_full_barrier();
-	event = cpc_read_once(r->idx->cons_event);
+	event = cpc_rd32(r->idx->cons_event);
 	r->batch_start = now;
 	return (u32)(now - event - 1) < (u32)(now - old);
 }
@@ -222,7 +222,7 @@ bool cpc_ring_publish(struct cpc_ring *r)
  */
 int cpc_ring_pending(const struct cpc_ring *r)
 {
-	u32 prod = cpc_load_acquire(&r->idx->prod);
+	u32 prod = cpc_rd32_acquire(&r->idx->prod);
 	u32 avail = prod - r->mine;
 
 	if (avail > r->entries)
@@ -248,7 +248,7 @@ int cpc_ring_pop(struct cpc_ring *r, void *desc)
 	memcpy(desc, r->slots + (size_t)(r->mine & (r->entries - 1)) * r->slot_size,
 	       r->slot_size);
 	r->mine++;
-	cpc_store_release(&r->idx->cons, r->mine);
+	cpc_wr32_release(&r->idx->cons, r->mine);
 	return 0;
 }
 
@@ -261,10 +261,80 @@ int cpc_ring_pop(struct cpc_ring *r, void *desc)
  */
 bool cpc_ring_arm(struct cpc_ring *r)
 {
-	cpc_write_once(r->idx->cons_event, r->mine);
+	cpc_wr32(r->idx->cons_event, r->mine);
 	/* Order the cons_event store before the prod load (pairs with publish). */
 	cpc_full_barrier();
 	return cpc_ring_pending(r) != 0;
+}
+
+/**
+ * cpc_req_encode() - a request in wire form (little-endian).
+ * @w: the wire descriptor, e.g. on the stack before cpc_ring_push().
+ * @r: the request.
+ */
+void cpc_req_encode(struct cpc_req *w, const struct cpc_request *r)
+{
+	w->id = cpu_to_le64(r->id);
+	w->opcode = cpu_to_le16(r->opcode);
+	w->flags = cpu_to_le16(r->flags);
+	w->arg_off = cpu_to_le32(r->arg_off);
+	w->arg_len = cpu_to_le32(r->arg_len);
+	w->out_off = cpu_to_le32(r->out_off);
+	w->out_len = cpu_to_le32(r->out_len);
+	w->deadline_ms = cpu_to_le32(r->deadline_ms);
+	w->reserved = cpu_to_le64(r->reserved);
+	w->args[0] = cpu_to_le64(r->args[0]);
+	w->args[1] = cpu_to_le64(r->args[1]);
+	w->args[2] = cpu_to_le64(r->args[2]);
+}
+
+/**
+ * cpc_req_decode() - a request out of wire form.
+ * @r: the request (validate it next: cpc_req_check()).
+ * @w: a private copy of the wire descriptor (cpc_ring_pop()).
+ */
+void cpc_req_decode(struct cpc_request *r, const struct cpc_req *w)
+{
+	r->id = le64_to_cpu(w->id);
+	r->opcode = le16_to_cpu(w->opcode);
+	r->flags = le16_to_cpu(w->flags);
+	r->arg_off = le32_to_cpu(w->arg_off);
+	r->arg_len = le32_to_cpu(w->arg_len);
+	r->out_off = le32_to_cpu(w->out_off);
+	r->out_len = le32_to_cpu(w->out_len);
+	r->deadline_ms = le32_to_cpu(w->deadline_ms);
+	r->reserved = le64_to_cpu(w->reserved);
+	r->args[0] = le64_to_cpu(w->args[0]);
+	r->args[1] = le64_to_cpu(w->args[1]);
+	r->args[2] = le64_to_cpu(w->args[2]);
+}
+
+/**
+ * cpc_cpl_encode() - a completion in wire form.
+ * @w: the wire descriptor.
+ * @c: the completion.
+ */
+void cpc_cpl_encode(struct cpc_cpl *w, const struct cpc_completion *c)
+{
+	w->id = cpu_to_le64(c->id);
+	w->status = cpu_to_le32(c->status);
+	w->out_len = cpu_to_le32(c->out_len);
+	w->ret[0] = cpu_to_le64(c->ret[0]);
+	w->ret[1] = cpu_to_le64(c->ret[1]);
+}
+
+/**
+ * cpc_cpl_decode() - a completion out of wire form.
+ * @c: the completion (validate it next: cpc_cpl_check()).
+ * @w: a private copy of the wire descriptor.
+ */
+void cpc_cpl_decode(struct cpc_completion *c, const struct cpc_cpl *w)
+{
+	c->id = le64_to_cpu(w->id);
+	c->status = le32_to_cpu(w->status);
+	c->out_len = le32_to_cpu(w->out_len);
+	c->ret[0] = le64_to_cpu(w->ret[0]);
+	c->ret[1] = le64_to_cpu(w->ret[1]);
 }
 
 static const char *const cpc_bad_names[CPC_BAD_COUNT] = {
@@ -308,7 +378,7 @@ static bool cpc_range_ok(u32 off, u32 len, u32 size)
  *
  * Return: CPC_BAD_NONE or the first reason the request is invalid.
  */
-enum cpc_bad cpc_req_check(const struct cpc_req *req, const struct cpc_layout *l)
+enum cpc_bad cpc_req_check(const struct cpc_request *req, const struct cpc_layout *l)
 {
 	if (req->opcode >= CPC_PROC_COUNT)
 		return CPC_BAD_OPCODE;
@@ -357,7 +427,7 @@ static bool cpc_status_known(u32 status)
  *
  * Return: CPC_BAD_NONE or the first reason the completion is invalid.
  */
-enum cpc_bad cpc_cpl_check(const struct cpc_cpl *cpl, u32 out_capacity)
+enum cpc_bad cpc_cpl_check(const struct cpc_completion *cpl, u32 out_capacity)
 {
 	if (!cpc_status_known(cpl->status))
 		return CPC_BAD_STATUS;
@@ -390,4 +460,42 @@ u32 cpc_errno_to_status(int err)
 	u32 st = (u32)(err < 0 ? -err : err);
 
 	return cpc_status_known(st) ? st : CPC_ST_EIO;
+}
+
+static const char *const cpc_proc_names[CPC_PROC_COUNT] = {
+	[CPC_PROC_PING] = "ping",
+	[CPC_PROC_INFO] = "info",
+	[CPC_PROC_PS] = "ps",
+	[CPC_PROC_LOG] = "log",
+	[CPC_PROC_RECLAIM] = "reclaim",
+	[CPC_PROC_RETURN] = "return",
+	[CPC_PROC_SNAPSHOT] = "snapshot",
+};
+
+/**
+ * cpc_proc_name() - the name of a procedure opcode: the one table of
+ * procedure names, for the guest's policy, sysfs and info, and cpcctl.
+ * @opcode: enum cpc_proc_opcode (any value).
+ *
+ * Return: a static string, or NULL for an unknown opcode.
+ */
+const char *cpc_proc_name(u32 opcode)
+{
+	return opcode < CPC_PROC_COUNT ? cpc_proc_names[opcode] : NULL;
+}
+
+/**
+ * cpc_proc_by_name() - the opcode of a procedure name.
+ * @name: a NUL-terminated name.
+ *
+ * Return: the opcode, or -EINVAL for an unknown name.
+ */
+int cpc_proc_by_name(const char *name)
+{
+	u32 op;
+
+	for (op = 0; op < CPC_PROC_COUNT; op++)
+		if (!strcmp(name, cpc_proc_names[op]))
+			return (int)op;
+	return -EINVAL;
 }

@@ -103,11 +103,61 @@ enum cpc_bad {
 	CPC_BAD_COUNT,
 };
 
+/**
+ * struct cpc_request - a request descriptor in this end's byte order: what
+ * both ends work with; struct cpc_req is its little-endian wire form
+ * (cpc_req_encode(), cpc_req_decode()). Fields as in struct cpc_req.
+ * @id:          request id.
+ * @opcode:      enum cpc_proc_opcode.
+ * @flags:       zero.
+ * @arg_off:     argument buffer offset in the data area.
+ * @arg_len:     its length.
+ * @out_off:     result buffer offset.
+ * @out_len:     its capacity.
+ * @deadline_ms: time the guest may spend (0: its default).
+ * @reserved:    zero.
+ * @args:        inline arguments.
+ */
+struct cpc_request {
+	u64 id;
+	u16 opcode;
+	u16 flags;
+	u32 arg_off;
+	u32 arg_len;
+	u32 out_off;
+	u32 out_len;
+	u32 deadline_ms;
+	u64 reserved;
+	u64 args[3];
+};
+
+/**
+ * struct cpc_completion - a completion descriptor in this end's byte
+ * order; struct cpc_cpl is its wire form.
+ * @id:      id of the request it completes.
+ * @status:  enum cpc_status.
+ * @out_len: bytes written to the result buffer.
+ * @ret:     inline results.
+ */
+struct cpc_completion {
+	u64 id;
+	u32 status;
+	u32 out_len;
+	u64 ret[2];
+};
+
+void cpc_req_encode(struct cpc_req *w, const struct cpc_request *r);
+void cpc_req_decode(struct cpc_request *r, const struct cpc_req *w);
+void cpc_cpl_encode(struct cpc_cpl *w, const struct cpc_completion *c);
+void cpc_cpl_decode(struct cpc_completion *c, const struct cpc_cpl *w);
+
 const char *cpc_bad_name(enum cpc_bad why);
-enum cpc_bad cpc_req_check(const struct cpc_req *req, const struct cpc_layout *l);
-enum cpc_bad cpc_cpl_check(const struct cpc_cpl *cpl, u32 out_capacity);
+enum cpc_bad cpc_req_check(const struct cpc_request *req, const struct cpc_layout *l);
+enum cpc_bad cpc_cpl_check(const struct cpc_completion *cpl, u32 out_capacity);
 int cpc_status_to_errno(u32 status);
 u32 cpc_errno_to_status(int err);
+const char *cpc_proc_name(u32 opcode);
+int cpc_proc_by_name(const char *name);
 
 #ifdef __cplusplus
 }

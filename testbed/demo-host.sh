@@ -25,7 +25,7 @@ run "cpcctl call $ch info" || fail=1
 step "log: the tail of the guest's kernel log, bounded"
 run "cpcctl call $ch log bytes=400" || fail=1
 
-step "ps: the guest owner denied it (cpc_guest deny=ps), so the guest refuses"
+step "ps: the guest owner did not allow it (cpc_guest allow=info,log,reclaim,return,snapshot; only ping is allowed by default), so the guest refuses"
 run_fails "cpcctl call $ch ps" || fail=1
 
 for part in /usr/share/cpc/demo-host-*.sh; do

@@ -29,6 +29,8 @@
 
 #include <linux/cpc_proto.h>
 
+#include "../proto/cpc_peer.h"
+
 #include "ivshmem.h"
 
 #define IVSHMEM_VENDOR		0x1af4
@@ -69,17 +71,50 @@ int cpc_ivshmem_ring(struct cpc_ivshmem *ivs, u32 peer, unsigned int vector)
 }
 
 /**
- * cpc_ivshmem_irq() - Linux irq number of one of the device's vectors.
+ * cpc_ivshmem_ring_peer() - ring the doorbell a channel's other end
+ * published: untrusted values, so never this VM itself and never a vector
+ * the device does not have.
  * @ivs:    the device.
- * @vector: vector index.
+ * @id:     the peer id the other end published.
+ * @vector: the vector it published.
  *
- * Return: the irq number, or -EINVAL when @vector is not in use.
+ * Return: 0, or -EINVAL for a refused doorbell.
  */
-int cpc_ivshmem_irq(struct cpc_ivshmem *ivs, unsigned int vector)
+int cpc_ivshmem_ring_peer(struct cpc_ivshmem *ivs, u32 id, u32 vector)
 {
-	if (vector >= ivs->nvec)
+	if (id == ivs->own_id || vector >= CPC_IVSHMEM_MAX_VECTORS)
 		return -EINVAL;
-	return pci_irq_vector(ivs->pdev, vector);
+	return cpc_ivshmem_ring(ivs, id, vector);
+}
+
+/**
+ * cpc_ivshmem_set_owner() - the owning module's channel on this device.
+ * @ivs:  the device.
+ * @priv: the owner's object (what its doorbell handler finds in @ivs->priv).
+ * @ep:   the protocol end it runs on the device (the ping-pong's default
+ *        peer is the doorbell the other end published there), or NULL.
+ */
+void cpc_ivshmem_set_owner(struct cpc_ivshmem *ivs, void *priv,
+			   const struct cpc_endpoint *ep)
+{
+	WRITE_ONCE(ivs->ep, ep);
+	WRITE_ONCE(ivs->priv, priv);
+}
+
+/**
+ * cpc_ivshmem_quiesce() - forget the owner and wait until no interrupt
+ * handler of the device can still use it.
+ * @ivs: the device.
+ *
+ * Context: process context.
+ */
+void cpc_ivshmem_quiesce(struct cpc_ivshmem *ivs)
+{
+	unsigned int v;
+
+	cpc_ivshmem_set_owner(ivs, NULL, NULL);
+	for (v = 0; v < ivs->nvec; v++)
+		synchronize_irq(pci_irq_vector(ivs->pdev, v));
 }
 
 struct cpc_ivshmem_vec {
@@ -114,56 +149,7 @@ static irqreturn_t cpc_ivshmem_interrupt(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-/* ---- debugfs test interface ---- */
-
-static ssize_t shm_read(struct file *f, char __user *buf, size_t n, loff_t *pos)
-{
-	struct cpc_ivshmem *ivs = file_inode(f)->i_private;
-
-	return simple_read_from_buffer(buf, n, pos, ivs->shm, ivs->shm_size);
-}
-
-static ssize_t shm_write(struct file *f, const char __user *buf, size_t n,
-			 loff_t *pos)
-{
-	struct cpc_ivshmem *ivs = file_inode(f)->i_private;
-
-	return simple_write_to_buffer(ivs->shm, ivs->shm_size, pos, buf, n);
-}
-
-static const struct file_operations shm_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.read = shm_read,
-	.write = shm_write,
-	.llseek = default_llseek,
-};
-
-static ssize_t doorbell_write(struct file *f, const char __user *ubuf,
-			      size_t n, loff_t *pos)
-{
-	struct cpc_ivshmem *ivs = file_inode(f)->i_private;
-	unsigned int peer, vector;
-	char buf[32];
-	int ret;
-
-	if (n >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, n))
-		return -EFAULT;
-	buf[n] = '\0';
-	if (sscanf(buf, "%u %u", &peer, &vector) != 2)
-		return -EINVAL;
-	ret = cpc_ivshmem_ring(ivs, peer, vector);
-	return ret ? ret : n;
-}
-
-static const struct file_operations doorbell_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = doorbell_write,
-	.llseek = no_llseek,
-};
+/* ---- debugfs: counters and the benchmark anchor ---- */
 
 static int irqs_show(struct seq_file *s, void *unused)
 {
@@ -199,18 +185,18 @@ static int cpc_ivshmem_parse2(const char __user *ubuf, size_t n, u32 *a,
 /* The peer to ring: given, or what the owner knows; never ourselves. */
 static int cpc_ivshmem_bench_peer(struct cpc_ivshmem *ivs, int given, u32 peer)
 {
-	int id;
+	const struct cpc_endpoint *ep;
+	u32 id, vector;
 
 	if (given) {
 		if (peer > 0xffff || peer == ivs->own_id)
 			return -EINVAL;
 		return peer;
 	}
-	if (!ivs->drv->ops->peer)
+	ep = READ_ONCE(ivs->ep);
+	if (!ep)
 		return -ENOTCONN;
-	id = ivs->drv->ops->peer(ivs);
-	if (id < 0)
-		return id;
+	id = cpc_ep_peer_doorbell(ep, &vector);
 	/* Published by the peer: untrusted. */
 	if (id > 0xffff || id == ivs->own_id)
 		return -ENOTCONN;
@@ -408,9 +394,7 @@ static void cpc_ivshmem_debugfs(struct cpc_ivshmem *ivs)
 	ivs->debugfs = debugfs_create_dir(pci_name(ivs->pdev), drv->debugfs_dir);
 	debugfs_create_u32("id", 0400, ivs->debugfs, &ivs->own_id);
 	debugfs_create_file("irqs", 0400, ivs->debugfs, ivs, &irqs_fops);
-	debugfs_create_file("doorbell", 0200, ivs->debugfs, ivs, &doorbell_fops);
-	debugfs_create_file_size("shm", 0600, ivs->debugfs, ivs, &shm_fops,
-				 ivs->shm_size);
+	cpc_ivshmem_test_add(ivs);
 	debugfs_create_file("reflect", 0600, ivs->debugfs, ivs, &reflect_fops);
 	debugfs_create_file("pingpong", 0600, ivs->debugfs, ivs, &pingpong_fops);
 }
@@ -425,8 +409,9 @@ static bool cpc_ivshmem_tagged(struct cpc_ivshmem *ivs)
 	if (ivs->shm_size < CPC_BUS_TAG_OFFSET + sizeof(tag))
 		return false;
 	memcpy(&tag, (u8 *)ivs->shm + CPC_BUS_TAG_OFFSET, sizeof(tag));
-	return tag.magic == CPC_BUS_TAG_MAGIC && tag.version == CPC_BUS_TAG_VERSION &&
-	       tag.region_size == ivs->shm_size;
+	return le64_to_cpu(tag.magic) == CPC_BUS_TAG_MAGIC &&
+	       le32_to_cpu(tag.version) == CPC_BUS_TAG_VERSION &&
+	       le64_to_cpu(tag.region_size) == ivs->shm_size;
 }
 
 static int cpc_ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)

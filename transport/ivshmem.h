@@ -35,6 +35,7 @@
 #define CPC_IVSHMEM_REFLECT_MAX 1000000u
 
 struct cpc_ivshmem;
+struct cpc_endpoint;
 
 /**
  * struct cpc_ivshmem_ops - what the owning module does with a device.
@@ -45,17 +46,12 @@ struct cpc_ivshmem;
  *            and stop using the device; nothing is freed. May be NULL.
  * @doorbell: called from hard-irq context when @vector fires (except for
  *            doorbells the ping-pong consumes). May be NULL.
- * @peer:     the other end's peer id as the owner knows it (e.g. the
- *            doorbell id a channel's peer published; untrusted, the
- *            transport range-checks it), or a negative errno. Used by the
- *            ping-pong when no peer is given. May be NULL.
  */
 struct cpc_ivshmem_ops {
 	int (*probe)(struct cpc_ivshmem *ivs);
 	void (*remove)(struct cpc_ivshmem *ivs);
 	void (*shutdown)(struct cpc_ivshmem *ivs);
 	void (*doorbell)(struct cpc_ivshmem *ivs, unsigned int vector);
-	int (*peer)(struct cpc_ivshmem *ivs);
 };
 
 /**
@@ -120,7 +116,10 @@ struct cpc_ivshmem_pingpong {
  * @rings:    doorbells rung by this side.
  * @debugfs:  this device's debugfs directory.
  * @pp:       raw doorbell ping-pong (benchmark anchor).
- * @priv:     owner's data, set in &cpc_ivshmem_ops.probe.
+ * @priv:     owner's data, set in &cpc_ivshmem_ops.probe
+ *            (cpc_ivshmem_set_owner()).
+ * @ep:       the protocol end the owner runs on this device, for the
+ *            ping-pong's default peer; NULL when none.
  */
 struct cpc_ivshmem {
 	struct pci_dev *pdev;
@@ -135,11 +134,21 @@ struct cpc_ivshmem {
 	struct dentry *debugfs;
 	struct cpc_ivshmem_pingpong pp;
 	void *priv;
+	const struct cpc_endpoint *ep;
 };
 
 int cpc_ivshmem_register(struct cpc_ivshmem_driver *drv, const char *name);
 void cpc_ivshmem_unregister(struct cpc_ivshmem_driver *drv);
+void cpc_ivshmem_set_owner(struct cpc_ivshmem *ivs, void *priv,
+			   const struct cpc_endpoint *ep);
+int cpc_ivshmem_ring_peer(struct cpc_ivshmem *ivs, u32 id, u32 vector);
+void cpc_ivshmem_quiesce(struct cpc_ivshmem *ivs);
 int cpc_ivshmem_ring(struct cpc_ivshmem *ivs, u32 peer, unsigned int vector);
-int cpc_ivshmem_irq(struct cpc_ivshmem *ivs, unsigned int vector);
+
+#ifdef CPC_TESTING
+void cpc_ivshmem_test_add(struct cpc_ivshmem *ivs);
+#else
+static inline void cpc_ivshmem_test_add(struct cpc_ivshmem *ivs) { }
+#endif
 
 #endif /* CPC_TRANSPORT_IVSHMEM_H */

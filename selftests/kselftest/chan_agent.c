@@ -169,7 +169,8 @@ TEST_F_TIMEOUT(agent, serve, AGENT_SECONDS + 20)
 			m.result = cpc_module_unload("cpc_guest");
 			usleep(m.arg * 1000);
 			if (!m.result)
-				m.result = cpc_module_load("cpc_guest", m.len ? m.data : "");
+				m.result = cpc_module_load("cpc_guest",
+							   m.len ? m.data : cpc_boot_modargs());
 			shm = agent_open(path, sizeof(path));
 			ASSERT_LE(0, shm);
 			break;

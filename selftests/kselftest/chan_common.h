@@ -33,7 +33,8 @@ enum mbox_op {
 	MBOX_NONE,
 	MBOX_WRITE,	/* write data[0..len) to path at offset arg */
 	MBOX_READ,	/* read path into data; result = bytes */
-	MBOX_RELOAD,	/* unload cpc_guest, wait arg ms, load it again */
+	MBOX_RELOAD,	/* unload cpc_guest, wait arg ms, load it again (with
+			 * data as arguments; none: the boot's) */
 	MBOX_REBOOT,	/* answer, then reboot the guest VM: arg 0 clean, 1 hard */
 	MBOX_DONE,	/* the agent exits */
 	MBOX_SPIN,	/* a task pinned to CPU data (default: the maintenance

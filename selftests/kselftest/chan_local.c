@@ -13,7 +13,9 @@
  *   cgroup;
  * - an unprivileged user reading every world-readable file of
  *   /sys/kernel/cpc_host never waits, not even while a slice destroy holds
- *   the slice manager's mutex.
+ *   the slice manager's mutex;
+ * - a synchronous call is not interrupted by the task's own io_uring
+ *   completions (task work, not a signal).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -442,6 +444,36 @@ TEST_F(local, sysfs_reads_never_wait)
 	EXPECT_STREQ("", buf);
 	EXPECT_EQ(0, slice_destroy(dev, "lb"));
 	close(dev);
+}
+
+/*
+ * A synchronous call made while the same task's io_uring calls complete:
+ * their completions queue task work for the task (TIF_NOTIFY_SIGNAL), which
+ * is no signal - the synchronous call must not end in EINTR.
+ */
+TEST_F(local, sync_call_survives_own_uring_completions)
+{
+	struct cpc_call a[8], r;
+	struct io_uring ring;
+	int round, i, ret, eintr = 0;
+
+	ASSERT_EQ(0, io_uring_queue_init(16, &ring, 0));
+	for (round = 0; round < 20; round++) {
+		for (i = 0; i < 8; i++) {
+			a[i] = (struct cpc_call){ .size = sizeof(a[i]), .proc = CPC_PROC_PING,
+						  .timeout_ms = 5000, .args = { i } };
+			uring_call(&ring, self->ch, &a[i], i);
+		}
+		ASSERT_EQ(8, io_uring_submit(&ring));
+		/* Queued behind the eight: answered after their completions. */
+		ret = chan_call(self->ch, CPC_PROC_PING, 1000 + round, NULL, 0, 5000, &r);
+		eintr += ret == -EINTR;
+		EXPECT_EQ(0, ret) TH_LOG("round %d: %s", round, strerror(-ret));
+		for (i = 0; i < 8; i++)
+			EXPECT_EQ(0, uring_wait(&ring, NULL));
+	}
+	io_uring_queue_exit(&ring);
+	TH_LOG("20 rounds, %d synchronous calls interrupted", eintr);
 }
 
 TEST_HARNESS_MAIN

@@ -79,6 +79,34 @@ static inline int cpc_module_unload(const char *name)
 	return 0;
 }
 
+/*
+ * The module arguments the test bed booted this VM with (cpc.modargs= on
+ * the kernel command line, ";" for spaces): what a test that reloads
+ * the module passes to get the same module again (e.g. the owner's allow
+ * list). Empty when there are none.
+ */
+static inline const char *cpc_boot_modargs(void)
+{
+	static char args[512];
+	char cmdline[4096], *p, *end;
+
+	args[0] = '\0';
+	if (cpc_read_file("/proc/cmdline", cmdline, sizeof(cmdline)) <= 0)
+		return args;
+	p = strstr(cmdline, "cpc.modargs=");
+	if (!p)
+		return args;
+	p += strlen("cpc.modargs=");
+	end = strpbrk(p, " \n");
+	if (end)
+		*end = '\0';
+	snprintf(args, sizeof(args), "%s", p);
+	for (p = args; *p; p++)
+		if (*p == ';')
+			*p = ' ';
+	return args;
+}
+
 /* Loads @name.ko from cpc_module_dir() with @params; returns 0 or -errno. */
 static inline int cpc_module_load(const char *name, const char *params)
 {

@@ -11,7 +11,9 @@
 
 #define LB		"loopback"
 #define MAINT_CPU	3
-#define GUEST_ARGS	"loopback=1 maint_cpu=3"
+/* The owner allows what the tests call (only ping is allowed by default). */
+#define GUEST_ARGS	"loopback=1 maint_cpu=3 allow=info,ps,log,reclaim,return"
+#define GUEST_ARGS_DEFAULT_POLICY "loopback=1 maint_cpu=3"
 #define HOST_ARGS	"loopback_mib=4"
 #define GUEST_SYSFS	"/sys/kernel/cpc_guest"
 

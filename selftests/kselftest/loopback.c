@@ -23,6 +23,7 @@
 #include "chan_uring.h"
 #include "slice_test.h"
 #include "attach_test.h"
+#include "cpc_ring.h"
 #include "lb_test.h"
 
 /* Function-call interrupts taken by @cpu (/proc/interrupts "CAL:"). */
@@ -496,6 +497,47 @@ TEST_F(lb, cpcctl_attach)
 	ASSERT_LT(0, cpc_read_file("/tmp/lb.err", buf, sizeof(buf)));
 	EXPECT_STREQ("cpcctl: detach channel loopback from slice lb: No such device or address\n",
 		     buf);
+}
+
+/*
+ * The owner's policy out of the box: a guest loaded without allow= answers
+ * ping and refuses every other procedure (EPERM, counted as rejected).
+ */
+TEST_F(lb, default_policy_allows_only_ping)
+{
+	static const unsigned int denied[] = { CPC_PROC_INFO, CPC_PROC_PS, CPC_PROC_LOG,
+					       CPC_PROC_RECLAIM, CPC_PROC_RETURN,
+					       CPC_PROC_SNAPSHOT };
+	static char out[4096];
+	struct cpc_call r;
+	unsigned int i;
+	char path[128];
+
+	close(self->ch);
+	ASSERT_EQ(0, cpc_module_unload("cpc_guest"));
+	ASSERT_EQ(0, cpc_module_load("cpc_guest", GUEST_ARGS_DEFAULT_POLICY));
+	ASSERT_EQ(0, chan_wait_state(LB, "ready", 10));
+	self->ch = chan_open(LB);
+	ASSERT_LE(0, self->ch);
+	EXPECT_EQ(0, ping(self->ch, 9, &r));
+	EXPECT_EQ(9, r.ret[0]);
+	for (i = 0; i < ARRAY_SIZE(denied); i++) {
+		const char *name = cpc_proc_name(denied[i]);
+
+		snprintf(path, sizeof(path), "procs/%s/allowed", name);
+		EXPECT_EQ(0, local_guest_num(path)) TH_LOG("%s", name);
+		EXPECT_EQ(-EPERM, chan_call(self->ch, denied[i], 1, out, sizeof(out), 5000, &r))
+			TH_LOG("%s", name);
+		snprintf(path, sizeof(path), "procs/%s/rejected", name);
+		EXPECT_EQ(1, local_guest_num(path)) TH_LOG("%s", name);
+	}
+	/* Back to what the other tests need. */
+	close(self->ch);
+	ASSERT_EQ(0, cpc_module_unload("cpc_guest"));
+	ASSERT_EQ(0, cpc_module_load("cpc_guest", GUEST_ARGS));
+	ASSERT_EQ(0, chan_wait_state(LB, "ready", 10));
+	self->ch = chan_open(LB);
+	ASSERT_LE(0, self->ch);
 }
 
 /*

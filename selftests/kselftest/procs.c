@@ -5,7 +5,7 @@
  * Snapshot chunks are checked by decrypting them with OpenSSL, the way the
  * guest owner would, and by cpcctl snapshot decrypt.
  */
-#include <linux/cpc_guest_debug.h>
+#include "invoke_test.h"
 #include <linux/cpc_proto.h>
 #include <openssl/evp.h>
 #include <stdint.h>
@@ -164,6 +164,7 @@ static int open_record(const uint8_t *key, const struct cpc_snapshot_chunk *h,
 	const struct cpc_snapshot_page *p = (const void *)rec;
 	struct cpc_snapshot_aad aad = {
 		.magic = CPC_SNAPSHOT_MAGIC, .version = CPC_SNAPSHOT_VERSION,
+		.export_id = h->export_id,
 		.generation = h->generation, .base_gen = h->base_gen,
 		.range_start = h->range_start, .range_size = h->range_size,
 		.gpa = p->gpa, .flags = p->flags,
@@ -192,6 +193,19 @@ static const struct cpc_snapshot_chunk *chunk(const struct call *c)
 static const uint8_t *record(const struct call *c, unsigned int i)
 {
 	return c->out + HDR + i * REC;
+}
+
+/* Writes key_a to @path as 64 hex digits (the owner's key file). */
+static void f_key_a(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return;
+	for (int i = 0; i < 32; i++)
+		fprintf(f, "%02x", key_a[i]);
+	fprintf(f, "\n");
+	fclose(f);
 }
 
 static int run(const char *cmd)
@@ -990,12 +1004,7 @@ TEST_F(procs, cpcctl_key_and_decrypt)
 	int fd;
 
 	ASSERT_EQ(0, testbuf_fill(self->pattern, 0, TB_PAGES, 5));
-	f = fopen("/tmp/procs.key", "w");
-	ASSERT_NE(NULL, f);
-	for (int i = 0; i < 32; i++)
-		fprintf(f, "%02x", key_a[i]);
-	fprintf(f, "\n");
-	fclose(f);
+	f_key_a("/tmp/procs.key");
 	EXPECT_NE(0, run("cpcctl guest key set /tmp/does-not-exist"));
 	ASSERT_EQ(0, run("cpcctl guest key set /tmp/procs.key"));
 
@@ -1048,6 +1057,94 @@ TEST_F(procs, cpcctl_key_and_decrypt)
 	ASSERT_EQ(0, run("cpcctl guest key clear"));
 	ASSERT_EQ(0, snapshot(self->fd, self->tb, PG, 0, 0, 1 << 20, &self->c));
 	EXPECT_EQ(CPC_ST_ENOKEY, self->c.rsp.status);
+}
+
+/* ---- a snapshot export cannot be replayed across key provisionings ---- */
+
+#define EXPORT_ID	"/sys/kernel/cpc_guest/snapshot_export_id"
+
+/* The same guest RAM across module loads (the test buffer moves). */
+#define REPLAY_START	(16 * MiB)
+#define REPLAY_SIZE	(16 * PG)
+
+/*
+ * Reloads cpc_guest, provisions key_a and exports [REPLAY_START,
+ * +REPLAY_SIZE), 5 pages a call, to @path; returns the chunk count (their
+ * offsets in @off) or -1.
+ */
+static int export_after_reload(const char *path, uint64_t *gen, size_t off[16])
+{
+	struct call c = { };
+	uint64_t start, end;
+	int fd, n = 0;
+	size_t at = 0;
+	FILE *f;
+
+	if (cpc_module_unload("cpc_guest") || cpc_module_load("cpc_guest", cpc_boot_modargs()) ||
+	    set_key(key_a))
+		return -1;
+	fd = open(INVOKE, O_RDWR);
+	f = fopen(path, "w");
+	if (fd < 0 || !f)
+		return -1;
+	for (start = REPLAY_START, end = start + REPLAY_SIZE; start < end && n < 16; n++) {
+		if (snapshot(fd, start, end - start, 0, n ? CPC_SNAPSHOT_F_CONTINUE : 0,
+			     HDR + 5 * REC + SEAL, &c) || c.rsp.status != CPC_ST_OK ||
+		    fwrite(c.out, 1, c.rsp.out_len, f) != c.rsp.out_len)
+			return -1;
+		off[n] = at;
+		at += c.rsp.out_len;
+		start = c.rsp.ret[0];
+		*gen = c.rsp.ret[1];
+	}
+	fclose(f);
+	close(fd);
+	free(c.out);
+	return n;
+}
+
+/*
+ * The guest reloads (or reboots) and its owner provisions the same key
+ * again: the export generation starts over, but every export is bound to
+ * the provisioning's random export id - a chunk of the old export spliced
+ * into the new one is refused, and so is the whole old export when the
+ * owner asks for the current id.
+ */
+TEST(snapshot_replay_across_provisionings_rejected)
+{
+	uint64_t gen_old = 0, gen_new = 0;
+	size_t off_old[16], off_new[16];
+	char id[64], cmd[512];
+	int n_old, n_new;
+
+	n_old = export_after_reload("/tmp/replay.old", &gen_old, off_old);
+	ASSERT_LT(2, n_old);
+	n_new = export_after_reload("/tmp/replay.new", &gen_new, off_new);
+	ASSERT_EQ(n_old, n_new);
+	EXPECT_EQ(gen_old, gen_new) TH_LOG("the generation counts from the start again");
+	ASSERT_LT(0, cpc_read_file(EXPORT_ID, id, sizeof(id)));
+	id[strcspn(id, "\n")] = '\0';
+
+	f_key_a("/tmp/replay.key");
+	/* The new export's first chunk, then the old export's others. */
+	snprintf(cmd, sizeof(cmd),
+		 "head -c %zu /tmp/replay.new > /tmp/replay.mix && tail -c +%zu /tmp/replay.old >> /tmp/replay.mix",
+		 off_new[1], off_old[1] + 1);
+	ASSERT_EQ(0, run(cmd));
+	EXPECT_EQ(1, run("cpcctl snapshot decrypt --key /tmp/replay.key --in /tmp/replay.mix --out /tmp/replay.img 2>/tmp/replay.err"));
+	EXPECT_EQ(0, run("grep -q 'belongs to another export' /tmp/replay.err"));
+	EXPECT_NE(0, access("/tmp/replay.img", F_OK));
+	/* Whole exports: the current one passes the owner's id check, the old one not. */
+	snprintf(cmd, sizeof(cmd),
+		 "cpcctl snapshot decrypt --key /tmp/replay.key --in /tmp/replay.new --out /tmp/replay.img --export-id %s",
+		 id);
+	EXPECT_EQ(0, run(cmd));
+	snprintf(cmd, sizeof(cmd),
+		 "cpcctl snapshot decrypt --key /tmp/replay.key --in /tmp/replay.old --out /tmp/replay.img2 --export-id %s 2>/tmp/replay.err",
+		 id);
+	EXPECT_EQ(1, run(cmd));
+	EXPECT_EQ(0, run("grep -q 'replayed' /tmp/replay.err"));
+	cpc_write_file(KEYFILE, "clear");
 }
 
 /* ---- unload gives everything back (and the key goes) ---- */

@@ -28,7 +28,7 @@ std::vector<std::uint8_t> chunk(std::uint64_t gen, std::uint64_t base, std::uint
 {
 	cpc_snapshot_chunk h = cpc_test::chunk_header(gen, base, rs, rsize, cs, ce);
 
-	h.unchanged = static_cast<std::uint32_t>((ce - cs) / PG);
+	h.unchanged = htole32(static_cast<std::uint32_t>((ce - cs) / PG));
 	std::vector<std::uint8_t> out(sizeof(h) + sizeof(cpc_snapshot_seal));
 	std::memcpy(out.data(), &h, sizeof(h));
 	return out;

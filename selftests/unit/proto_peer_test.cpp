@@ -98,20 +98,28 @@ TEST_F(Peers, GuestRejectsForeignLayout)
 TEST_F(Peers, RequestsAndCompletionsFlow)
 {
 	up();
-	cpc_req r{};
+	cpc_request r{};
 	r.id = 77;
 	r.opcode = CPC_PROC_PING;
-	ASSERT_EQ(0, cpc_ring_push(&host.req, &r));
+	cpc_req w{};
+	cpc_req_encode(&w, &r);
+	ASSERT_EQ(0, cpc_ring_push(&host.req, &w));
 	EXPECT_TRUE(cpc_ring_publish(&host.req)) << "guest armed at adopt";
-	cpc_req got{};
-	ASSERT_EQ(0, cpc_ring_pop(&guest.req, &got));
+	cpc_req got_w{};
+	ASSERT_EQ(0, cpc_ring_pop(&guest.req, &got_w));
+	cpc_request got{};
+	cpc_req_decode(&got, &got_w);
 	EXPECT_EQ(CPC_BAD_NONE, cpc_req_check(&got, &guest.layout));
-	cpc_cpl c{};
+	cpc_completion c{};
 	c.id = got.id;
-	ASSERT_EQ(0, cpc_ring_push(&guest.cpl, &c));
+	cpc_cpl cw{};
+	cpc_cpl_encode(&cw, &c);
+	ASSERT_EQ(0, cpc_ring_push(&guest.cpl, &cw));
 	cpc_ring_publish(&guest.cpl);
-	cpc_cpl back{};
-	ASSERT_EQ(0, cpc_ring_pop(&host.cpl, &back));
+	cpc_cpl back_w{};
+	ASSERT_EQ(0, cpc_ring_pop(&host.cpl, &back_w));
+	cpc_completion back{};
+	cpc_cpl_decode(&back, &back_w);
 	EXPECT_EQ(77u, back.id);
 	/* Data area offsets resolve inside the region. */
 	EXPECT_EQ(mem.data() + host.layout.data_off + 16,
@@ -177,6 +185,54 @@ TEST_F(Peers, HostBrokenStartsOver)
 	settle();
 	EXPECT_TRUE(cpc_ep_running(&host));
 	EXPECT_TRUE(cpc_ep_running(&guest));
+}
+
+TEST_F(Peers, UnknownOptionalFeaturesAreIgnored)
+{
+	cpc_ep_set_features(&guest, 0x5);	/* bits this host does not know */
+	up();
+	EXPECT_EQ(CPC_FEATURES_KNOWN, host.features);
+	EXPECT_EQ(CPC_FEATURES_KNOWN & 0x5u, guest.features);
+}
+
+TEST_F(Peers, UnknownRequiredFeatureKeepsTheHostFromRunning)
+{
+	cpc_ep_set_features(&guest, 1u << 20);
+	cpc_ep_host_reset(&host);
+	cpc_ep_guest_reset(&guest);
+	EXPECT_EQ(CPC_EP_CHANGED, cpc_ep_step(&guest)) << "the guest joins";
+	for (int i = 0; i < 5; i++)
+		EXPECT_EQ(CPC_EP_INCOMPATIBLE, cpc_ep_step(&host));
+	EXPECT_EQ(CPC_STATE_READY, host.state);
+	EXPECT_FALSE(cpc_ep_running(&guest));
+	EXPECT_EQ(1u << 20, cpc_ep_peer_features(&host));
+	/* A guest without it (reloaded) gets through. */
+	cpc_ep_set_features(&guest, 0);
+	cpc_ep_guest_reset(&guest);
+	settle();
+	EXPECT_TRUE(cpc_ep_running(&host));
+	EXPECT_TRUE(cpc_ep_running(&guest));
+}
+
+TEST_F(Peers, UnknownRequiredFeatureKeepsTheGuestOut)
+{
+	cpc_ep_set_features(&host, 1u << 31);
+	cpc_ep_host_reset(&host);
+	cpc_ep_guest_reset(&guest);
+	EXPECT_EQ(CPC_EP_INCOMPATIBLE, cpc_ep_step(&guest));
+	EXPECT_EQ(CPC_STATE_INIT, guest.state);
+	EXPECT_EQ(CPC_EP_NONE, cpc_ep_step(&host));
+	EXPECT_FALSE(cpc_ep_running(&host));
+}
+
+TEST_F(Peers, BothRunWithWhatBothSupport)
+{
+	/* Two ends of a later version that both know bits 3 and 17. */
+	cpc_ep_set_features(&host, (1u << 3) | (1u << 17) | (1u << 4));
+	cpc_ep_set_features(&guest, (1u << 3) | (1u << 17));
+	up();
+	EXPECT_EQ((1u << 3) | (1u << 17), host.features);
+	EXPECT_EQ((1u << 3) | (1u << 17), guest.features);
 }
 
 TEST_F(Peers, StaleRequestsDoNotSurviveReset)

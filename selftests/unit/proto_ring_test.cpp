@@ -214,9 +214,9 @@ TEST_F(Rings, PopCopiesOutBeforeUse)
 struct Check : ::testing::Test {
 	cpc_layout l{};
 	void SetUp() override { ASSERT_EQ(0, cpc_layout_compute(&l, kRegion)); }
-	cpc_req good() const
+	cpc_request good() const
 	{
-		cpc_req r{};
+		cpc_request r{};
 		r.opcode = CPC_PROC_INFO;
 		r.arg_off = 0;
 		r.arg_len = 64;
@@ -272,7 +272,7 @@ TEST_F(Check, EveryRequestReason)
 
 TEST(CplCheck, EveryCompletionReason)
 {
-	cpc_cpl c{};
+	cpc_completion c{};
 	c.status = CPC_ST_OK;
 	c.out_len = 100;
 	EXPECT_EQ(CPC_BAD_NONE, cpc_cpl_check(&c, 100));
@@ -281,6 +281,50 @@ TEST(CplCheck, EveryCompletionReason)
 	EXPECT_EQ(CPC_BAD_STATUS, cpc_cpl_check(&c, 100));
 	c.status = CPC_ST_ETIMEDOUT;
 	EXPECT_EQ(CPC_BAD_NONE, cpc_cpl_check(&c, 100));
+}
+
+TEST(Wire, DescriptorsAreLittleEndianAndRoundTrip)
+{
+	cpc_request r{};
+	r.id = 0x0102030405060708ull;
+	r.opcode = 0x0a0b;
+	r.arg_off = 0x11223344;
+	r.deadline_ms = 7;
+	r.args[2] = 0x8877665544332211ull;
+	cpc_req w{};
+	cpc_req_encode(&w, &r);
+	const auto *b = reinterpret_cast<const std::uint8_t *>(&w);
+	EXPECT_EQ(0x08, b[offsetof(cpc_req, id)]) << "least significant byte first";
+	EXPECT_EQ(0x01, b[offsetof(cpc_req, id) + 7]);
+	EXPECT_EQ(0x0b, b[offsetof(cpc_req, opcode)]);
+	EXPECT_EQ(0x44, b[offsetof(cpc_req, arg_off)]);
+	cpc_request back{};
+	cpc_req_decode(&back, &w);
+	EXPECT_EQ(0, std::memcmp(&r, &back, sizeof(r)));
+
+	cpc_completion c{};
+	c.id = 0xabcdefull;
+	c.status = CPC_ST_ENOSPC;
+	c.out_len = 0x01020304;
+	c.ret[1] = 99;
+	cpc_cpl wc{};
+	cpc_cpl_encode(&wc, &c);
+	b = reinterpret_cast<const std::uint8_t *>(&wc);
+	EXPECT_EQ(0x04, b[offsetof(cpc_cpl, out_len)]);
+	cpc_completion cb{};
+	cpc_cpl_decode(&cb, &wc);
+	EXPECT_EQ(0, std::memcmp(&c, &cb, sizeof(c)));
+}
+
+TEST(Names, EveryProcedureHasOneName)
+{
+	for (std::uint32_t op = 0; op < CPC_PROC_COUNT; op++) {
+		ASSERT_NE(nullptr, cpc_proc_name(op)) << op;
+		EXPECT_EQ(static_cast<int>(op), cpc_proc_by_name(cpc_proc_name(op)));
+	}
+	EXPECT_EQ(nullptr, cpc_proc_name(CPC_PROC_COUNT));
+	EXPECT_EQ(-EINVAL, cpc_proc_by_name("nosuch"));
+	EXPECT_STREQ("snapshot", cpc_proc_name(CPC_PROC_SNAPSHOT));
 }
 
 TEST(Names, EveryReasonHasAName)

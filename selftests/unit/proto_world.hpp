@@ -79,11 +79,13 @@ struct World {
 	/* cpc_hchan_reap() + cpc_hchan_complete(), for one call in flight. */
 	void host_reap()
 	{
-		cpc_cpl c;
+		cpc_completion c;
+		cpc_cpl w;
 		int ret;
 
 		for (;;) {
-			while ((ret = cpc_ring_pop(&host.cpl, &c)) == 0) {
+			while ((ret = cpc_ring_pop(&host.cpl, &w)) == 0) {
+				cpc_cpl_decode(&c, &w);
 				if (!call_out || c.id != call_id ||
 				    cpc_cpl_check(&c, 0) != CPC_BAD_NONE) {
 					host_break();
@@ -119,6 +121,7 @@ struct World {
 			ring_guest();
 			break;
 		case CPC_EP_NONE:
+		case CPC_EP_INCOMPATIBLE:
 			break;
 		}
 		if (cpc_ep_running(&host))
@@ -132,11 +135,13 @@ struct World {
 	{
 		if (!cpc_ep_running(&host) || call_out)
 			return;
-		cpc_req r{};
+		cpc_request r{};
 		r.id = seq++ << 8;
 		r.opcode = CPC_PROC_PING;
 		r.args[0] = r.id ^ kMagic;
-		int ret = cpc_ring_push(&host.req, &r);
+		cpc_req w{};
+		cpc_req_encode(&w, &r);
+		int ret = cpc_ring_push(&host.req, &w);
 		if (ret == -ENOSPC)
 			return;
 		if (ret) {
@@ -161,7 +166,7 @@ struct World {
 	{
 		for (int i = 0; i < 4; i++) {
 			auto ev = cpc_ep_step(&guest);
-			if (ev == CPC_EP_NONE)
+			if (ev == CPC_EP_NONE || ev == CPC_EP_INCOMPATIBLE)
 				break;
 			if (ev == CPC_EP_DOWN)
 				cpc_ep_guest_reset(&guest);
@@ -169,10 +174,11 @@ struct World {
 		}
 		if (!cpc_ep_running(&guest))
 			return;
-		cpc_req r;
+		cpc_request r;
+		cpc_req rw;
 		int ret;
 		for (int n = 0; n < 1024; n++) {
-			ret = cpc_ring_pop(&guest.req, &r);
+			ret = cpc_ring_pop(&guest.req, &rw);
 			if (ret == -EAGAIN) {
 				if (!cpc_ring_arm(&guest.req))
 					return;
@@ -182,7 +188,8 @@ struct World {
 				guest_break();
 				return;
 			}
-			cpc_cpl c{};
+			cpc_req_decode(&r, &rw);
+			cpc_completion c{};
 			c.id = r.id;
 			if (cpc_req_check(&r, &guest.layout) != CPC_BAD_NONE) {
 				c.status = CPC_ST_EPROTO;
@@ -190,7 +197,9 @@ struct World {
 				c.status = CPC_ST_OK;
 				c.ret[0] = r.args[0];
 			}
-			if (cpc_ring_push(&guest.cpl, &c)) {
+			cpc_cpl cw;
+			cpc_cpl_encode(&cw, &c);
+			if (cpc_ring_push(&guest.cpl, &cw)) {
 				guest_break();
 				return;
 			}

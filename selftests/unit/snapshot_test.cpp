@@ -64,6 +64,7 @@ template <typename T> std::vector<std::uint8_t> bytes_of(const T &v)
 struct Encoder {
 	cpc::SnapshotKey key = cpc::SnapshotKey::from_hex(hex_a);
 	std::uint64_t gen = 7, base = 0, start = 0x100000, size = 8 * PG, nonce = 1000;
+	std::uint64_t export_id = cpc_test::kExportId;
 
 	void next_iv(std::uint8_t *iv)
 	{
@@ -77,24 +78,25 @@ struct Encoder {
 					const std::map<std::uint64_t, std::vector<std::uint8_t>> &pages,
 					std::uint32_t unchanged)
 	{
-		cpc_snapshot_chunk h = cpc_test::chunk_header(gen, base, start, size, cs, ce);
+		cpc_snapshot_chunk h = cpc_test::chunk_header(gen, base, start, size, cs, ce, export_id);
 
-		h.pages = static_cast<std::uint32_t>(pages.size());
-		h.unchanged = unchanged;
+		h.pages = htole32(static_cast<std::uint32_t>(pages.size()));
+		h.unchanged = htole32(unchanged);
 
 		std::vector<std::uint8_t> records, heads;
 		for (const auto &[gpa, plain] : pages) {
 			cpc_snapshot_page p{};
-			p.gpa = gpa;
+			p.gpa = htole64(gpa);
 			next_iv(p.iv);
 			cpc_snapshot_aad aad{};
-			aad.magic = CPC_SNAPSHOT_MAGIC;
-			aad.version = CPC_SNAPSHOT_VERSION;
-			aad.generation = gen;
-			aad.base_gen = base;
-			aad.range_start = start;
-			aad.range_size = size;
-			aad.gpa = gpa;
+			aad.magic = htole32(CPC_SNAPSHOT_MAGIC);
+			aad.version = htole32(CPC_SNAPSHOT_VERSION);
+			aad.export_id = htole64(export_id);
+			aad.generation = htole64(gen);
+			aad.base_gen = htole64(base);
+			aad.range_start = htole64(start);
+			aad.range_size = htole64(size);
+			aad.gpa = htole64(gpa);
 			auto ct = gcm(key.bytes().data(), p.iv, bytes_of(aad), plain, p.tag);
 			auto ph = bytes_of(p);
 			heads.insert(heads.end(), ph.begin(), ph.end());
@@ -302,6 +304,48 @@ TEST(SnapshotImage, ChunksMustFormOneExport)
 	img.finish();
 	EXPECT_EQ(EBADMSG, errno_of([&] { img.apply(chunks[2]); }));	// after the last
 	EXPECT_EQ(EBADMSG, errno_of([&] { cpc::SnapshotImage(enc.key).finish(); }));
+}
+
+/*
+ * Replay across key provisionings: the guest reloaded (or rebooted) and the
+ * owner provisioned the same key again, so the export generation counts
+ * from 1 again - but the export id is new. A chunk (or a whole export) of
+ * the old provisioning cannot pass for one of the new export.
+ */
+TEST(SnapshotImage, ChunkOfAnotherProvisioningIsRejected)
+{
+	Encoder now, before;
+	before.export_id = now.export_id ^ 0x1234;	/* same key, gen, range */
+	before.nonce = 5000;
+	auto cur_data = now.full(3), old_data = before.full(3);
+	auto cur = cpc::parse_snapshot_chunks(cur_data);	/* spans into the data */
+	auto old = cpc::parse_snapshot_chunks(old_data);
+	EXPECT_EQ(now.export_id, cur[0].export_id);
+	EXPECT_EQ(before.export_id, old[1].export_id);
+
+	/* Spliced in as it is: refused as another export's. */
+	cpc::SnapshotImage img(now.key);
+	img.apply(cur[0]);
+	EXPECT_EQ(EBADMSG, errno_of([&] { img.apply(old[1]); }));
+
+	/* Its header relabelled with the current id: the seal refuses it. */
+	auto relabel = before.full(3);
+	std::uint64_t id = htole64(now.export_id);
+	std::memcpy(relabel.data() + offsetof(cpc_snapshot_chunk, export_id), &id, sizeof(id));
+	auto forged = cpc::parse_snapshot_chunks(relabel);
+	cpc::SnapshotImage img2(now.key);
+	EXPECT_EQ(EBADMSG, errno_of([&] { img2.apply(forged[0]); }));
+
+	/* A whole old export replayed: the owner who asks for the current id refuses it. */
+	cpc::SnapshotImage img3(now.key);
+	img3.expect_export_id(now.export_id);
+	EXPECT_EQ(EBADMSG, errno_of([&] { img3.apply(old[0]); }));
+	cpc::SnapshotImage img4(now.key);
+	img4.expect_export_id(now.export_id);
+	for (const auto &c : cur)
+		img4.apply(c);
+	img4.finish();
+	EXPECT_EQ(now.export_id, img4.export_id());
 }
 
 TEST(SnapshotParse, RejectsMalformedChunks)

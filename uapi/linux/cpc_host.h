@@ -10,6 +10,7 @@
 #ifndef _UAPI_LINUX_CPC_HOST_H
 #define _UAPI_LINUX_CPC_HOST_H
 
+#include <linux/cpc_proto.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -482,12 +483,12 @@ struct cpc_channel_attach {
  */
 #define CPC_IOCTL_CHANNEL_DETACH _IOW(CPC_IOC_MAGIC, 0x43, struct cpc_channel_attach)
 
-/** CPC_CALL_ARG_MAX - largest argument buffer of one call. */
-#define CPC_CALL_ARG_MAX 4096
+/** CPC_CALL_ARG_MAX - largest argument buffer of one call (the wire's). */
+#define CPC_CALL_ARG_MAX CPC_ARG_MAX
 /** CPC_CALL_TIMEOUT_DEFAULT_MS - timeout of a call that names none. */
 #define CPC_CALL_TIMEOUT_DEFAULT_MS 5000
-/** CPC_CALL_TIMEOUT_MAX_MS - longest timeout of one call. */
-#define CPC_CALL_TIMEOUT_MAX_MS 60000
+/** CPC_CALL_TIMEOUT_MAX_MS - longest timeout of one call (the guest's longest deadline). */
+#define CPC_CALL_TIMEOUT_MAX_MS CPC_DEADLINE_MAX_MS
 
 /**
  * struct cpc_call - one confidential procedure call.

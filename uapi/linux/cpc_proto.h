@@ -10,7 +10,9 @@
  * and only checks the header for agreement; each copies a descriptor out of
  * shared memory before validating it and never follows a pointer from it.
  *
- * Region layout (all offsets from the region start, all little-endian):
+ * Region layout (all offsets from the region start). Every multi-byte
+ * field of the region is little-endian (__le16/__le32/__le64), whatever
+ * the ends' own byte order: proto/ converts on every access.
  *
  *   0                     struct cpc_shm_header   (one page; struct
  *                         cpc_bus_tag at CPC_BUS_TAG_OFFSET in it)
@@ -84,12 +86,19 @@
  * header page after struct cpc_shm_header, which never reaches it.
  */
 struct cpc_bus_tag {
-	__u64 magic;
-	__u32 version;
-	__u32 flags;
-	__u64 region_size;
-	__u64 reserved[5];
+	__le64 magic;
+	__le32 version;
+	__le32 flags;
+	__le64 region_size;
+	__le64 reserved[5];
 };
+
+/** CPC_ARG_MAX - largest argument buffer a request may carry. */
+#define CPC_ARG_MAX		4096u
+/** CPC_DEADLINE_DEFAULT_MS - what the guest grants a request naming no deadline. */
+#define CPC_DEADLINE_DEFAULT_MS	2000u
+/** CPC_DEADLINE_MAX_MS - longest deadline the guest grants (and host timeout). */
+#define CPC_DEADLINE_MAX_MS	60000u
 
 /**
  * enum cpc_peer_state_value - handshake state of one end of a channel.
@@ -109,6 +118,23 @@ enum cpc_peer_state_value {
 };
 
 /**
+ * CPC_FEATURES_REQUIRED - the *required* feature bits of struct
+ * cpc_peer_state.features (16-31): an end that sees the other end set one
+ * it does not know does not run with it - the host stays READY, the guest
+ * does not join - and counts it (bad_features). The other bits (0-15) are
+ * optional: an end ignores the ones it does not know. Both ends run with
+ * the features both support (own & other's).
+ */
+#define CPC_FEATURES_REQUIRED	0xffff0000u
+/**
+ * CPC_FEATURES_KNOWN - the feature bits this version of the protocol
+ * defines. None yet: version 1 is the base protocol; a feature that changes
+ * what an end may do comes with a bit, optional when an end that ignores
+ * it still works with one that uses it, required otherwise.
+ */
+#define CPC_FEATURES_KNOWN	0u
+
+/**
  * struct cpc_peer_state - one end's public state; written only by that end
  * (64 bytes: one cache line).
  * @state:           enum cpc_peer_state_value.
@@ -116,17 +142,19 @@ enum cpc_peer_state_value {
  * @peer_generation: the other end's generation this end has accepted.
  * @doorbell_id:     transport address to notify this end (ivshmem peer id).
  * @vector:          interrupt vector to notify this end on.
- * @features:        CPC_FEATURE_* this end supports.
+ * @features:        the protocol features this end supports (see
+ *                   CPC_FEATURES_REQUIRED): each end runs with those both
+ *                   support.
  * @reserved:        zero.
  */
 struct cpc_peer_state {
-	__u32 state;
-	__u32 generation;
-	__u32 peer_generation;
-	__u32 doorbell_id;
-	__u32 vector;
-	__u32 features;
-	__u32 reserved[10];
+	__le32 state;
+	__le32 generation;
+	__le32 peer_generation;
+	__le32 doorbell_id;
+	__le32 vector;
+	__le32 features;
+	__le32 reserved[10];
 };
 
 /**
@@ -150,16 +178,16 @@ struct cpc_peer_state {
  * values but compares them with its own cpc_layout_compute() result.
  */
 struct cpc_shm_header {
-	__u32 magic;
-	__u32 version;
-	__u32 header_size;
-	__u32 ring_entries;
-	__u64 region_size;
-	__u32 req_off;
-	__u32 cpl_off;
-	__u32 data_off;
-	__u32 data_size;
-	__u32 reserved0[6];
+	__le32 magic;
+	__le32 version;
+	__le32 header_size;
+	__le32 ring_entries;
+	__le64 region_size;
+	__le32 req_off;
+	__le32 cpl_off;
+	__le32 data_off;
+	__le32 data_size;
+	__le32 reserved0[6];
 	struct cpc_peer_state host;	/* offset 64: own cache line */
 	struct cpc_peer_state guest;	/* offset 128: own cache line */
 };
@@ -175,11 +203,11 @@ struct cpc_shm_header {
  * @pad1:       pads the structure to two cache lines.
  */
 struct cpc_ring_idx {
-	__u32 prod;
-	__u32 prod_event;
+	__le32 prod;
+	__le32 prod_event;
 	__u8 pad0[56];
-	__u32 cons;
-	__u32 cons_event;
+	__le32 cons;
+	__le32 cons_event;
 	__u8 pad1[56];
 };
 
@@ -267,16 +295,16 @@ enum cpc_status {
  * @args:     inline arguments, meaning per opcode.
  */
 struct cpc_req {
-	__u64 id;
-	__u16 opcode;
-	__u16 flags;
-	__u32 arg_off;
-	__u32 arg_len;
-	__u32 out_off;
-	__u32 out_len;
-	__u32 deadline_ms;
-	__u64 reserved;
-	__u64 args[3];
+	__le64 id;
+	__le16 opcode;
+	__le16 flags;
+	__le32 arg_off;
+	__le32 arg_len;
+	__le32 out_off;
+	__le32 out_len;
+	__le32 deadline_ms;
+	__le64 reserved;
+	__le64 args[3];
 };
 
 /**
@@ -287,10 +315,10 @@ struct cpc_req {
  * @ret:     inline results, meaning per opcode.
  */
 struct cpc_cpl {
-	__u64 id;
-	__u32 status;
-	__u32 out_len;
-	__u64 ret[2];
+	__le64 id;
+	__le32 status;
+	__le32 out_len;
+	__le64 ret[2];
 };
 
 /**
@@ -299,8 +327,8 @@ struct cpc_cpl {
  * @size:  length in bytes.
  */
 struct cpc_range {
-	__u64 start;
-	__u64 size;
+	__le64 start;
+	__le64 size;
 };
 
 /**
@@ -341,19 +369,22 @@ struct cpc_range {
  * CPC_ST_ETIMEDOUT (the deadline passed before the first page was done).
  */
 struct cpc_snapshot_args {
-	__u64 start;
-	__u64 size;
-	__u64 base_gen;
-	__u32 flags;
-	__u32 reserved;
+	__le64 start;
+	__le64 size;
+	__le64 base_gen;
+	__le32 flags;
+	__le32 reserved;
 };
 
 /** CPC_SNAPSHOT_F_CONTINUE - continue the export in progress (see above). */
 #define CPC_SNAPSHOT_F_CONTINUE		0x1u
 /** CPC_SNAPSHOT_MAGIC - struct cpc_snapshot_chunk.magic ("SNP1"). */
 #define CPC_SNAPSHOT_MAGIC		0x31504e53u
-/** CPC_SNAPSHOT_VERSION - struct cpc_snapshot_chunk.version. */
-#define CPC_SNAPSHOT_VERSION		1
+/**
+ * CPC_SNAPSHOT_VERSION - struct cpc_snapshot_chunk.version (2: every
+ * export is bound to its key provisioning's export id).
+ */
+#define CPC_SNAPSHOT_VERSION		2
 /** CPC_SNAPSHOT_PAGE_SIZE - bytes of plaintext (and ciphertext) per record. */
 #define CPC_SNAPSHOT_PAGE_SIZE		4096u
 /** CPC_SNAPSHOT_IV_SIZE - bytes of AES-GCM IV per record. */
@@ -376,7 +407,17 @@ struct cpc_snapshot_args {
  * @magic:       CPC_SNAPSHOT_MAGIC.
  * @version:     CPC_SNAPSHOT_VERSION.
  * @header_size: sizeof(struct cpc_snapshot_chunk).
- * @generation:  export generation (the same in every chunk of an export).
+ * @export_id:   random, drawn by the guest each time the owner provisions a
+ *               key (and so after every module load or reboot, which
+ *               forget the key): every chunk of every export under that
+ *               provisioning carries it, and every record's AAD includes
+ *               it, so a chunk or seal of another provisioning - an old
+ *               export made before a reboot with the same key - cannot pass
+ *               for one of this export. The owner reads the current one in
+ *               the guest (/sys/kernel/cpc_guest/snapshot_export_id) to
+ *               tell a current export from a replayed one.
+ * @generation:  export generation (the same in every chunk of an export;
+ *               increasing within a provisioning).
  * @base_gen:    generation this export is incremental against (0 = full).
  * @range_start: first byte of the whole export.
  * @range_size:  length of the whole export.
@@ -394,19 +435,20 @@ struct cpc_snapshot_args {
  * authenticated with it (struct cpc_snapshot_aad).
  */
 struct cpc_snapshot_chunk {
-	__u32 magic;
-	__u16 version;
-	__u16 header_size;
-	__u64 generation;
-	__u64 base_gen;
-	__u64 range_start;
-	__u64 range_size;
-	__u64 chunk_start;
-	__u64 chunk_end;
-	__u32 pages;
-	__u32 unchanged;
-	__u32 record_size;
-	__u32 flags;
+	__le32 magic;
+	__le16 version;
+	__le16 header_size;
+	__le64 export_id;
+	__le64 generation;
+	__le64 base_gen;
+	__le64 range_start;
+	__le64 range_size;
+	__le64 chunk_start;
+	__le64 chunk_end;
+	__le32 pages;
+	__le32 unchanged;
+	__le32 record_size;
+	__le32 flags;
 };
 
 /**
@@ -422,8 +464,8 @@ struct cpc_snapshot_chunk {
  *         ciphertext.
  */
 struct cpc_snapshot_page {
-	__u64 gpa;
-	__u32 flags;
+	__le64 gpa;
+	__le32 flags;
 	__u8 iv[12];
 	__u8 tag[16];
 };
@@ -431,9 +473,11 @@ struct cpc_snapshot_page {
 /**
  * struct cpc_snapshot_aad - the additional authenticated data of one
  * record, built by both the guest and the decryptor (never sent): the host
- * cannot move a page to another address, export, generation or range.
+ * cannot move a page to another address, export, key provisioning,
+ * generation or range.
  * @magic:       CPC_SNAPSHOT_MAGIC.
  * @version:     CPC_SNAPSHOT_VERSION.
+ * @export_id:   the chunk's export id.
  * @generation:  the chunk's generation.
  * @base_gen:    the chunk's base generation.
  * @range_start: the chunk's range start.
@@ -443,15 +487,16 @@ struct cpc_snapshot_page {
  * @reserved:    zero.
  */
 struct cpc_snapshot_aad {
-	__u32 magic;
-	__u32 version;
-	__u64 generation;
-	__u64 base_gen;
-	__u64 range_start;
-	__u64 range_size;
-	__u64 gpa;
-	__u32 flags;
-	__u32 reserved;
+	__le32 magic;
+	__le32 version;
+	__le64 export_id;
+	__le64 generation;
+	__le64 base_gen;
+	__le64 range_start;
+	__le64 range_size;
+	__le64 gpa;
+	__le32 flags;
+	__le32 reserved;
 };
 
 /**
@@ -468,7 +513,7 @@ struct cpc_snapshot_aad {
  */
 struct cpc_snapshot_seal {
 	__u8 iv[12];
-	__u32 reserved;
+	__le32 reserved;
 	__u8 tag[16];
 };
 

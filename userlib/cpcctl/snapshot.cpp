@@ -1,5 +1,5 @@
 // cpcctl snapshot: the guest owner's tools for snapshot exports.
-//   cpcctl snapshot decrypt --key FILE --in CHUNKS --out IMAGE [--base IMAGE]
+//   cpcctl snapshot decrypt --key FILE --in CHUNKS --out IMAGE [--base IMAGE] [--export-id ID]
 //   cpcctl snapshot keygen --out FILE
 #include "commands.hpp"
 
@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -58,6 +59,28 @@ std::string context_of(const cpc::Error &e)
 	return w;
 }
 
+/// An export id as 16 hex digits (what the guest's sysfs file shows).
+std::string hex_id(std::uint64_t id)
+{
+	char buf[17];
+	std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(id));
+	return buf;
+}
+
+/// --export-id: 1 to 16 hex digits.
+std::uint64_t parse_export_id(const std::string &text)
+{
+	std::uint64_t v = 0;
+	if (text.empty() || text.size() > 16 ||
+	    text.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+		throw cpc::Error(EINVAL, "--export-id '" + text + "': want up to 16 hex digits");
+	for (char c : text)
+		v = v << 4 | static_cast<std::uint64_t>(std::isdigit(static_cast<unsigned char>(c))
+							    ? c - '0'
+							    : (c | 0x20) - 'a' + 10);
+	return v;
+}
+
 } // namespace
 
 void add_snapshot_commands(CLI::App &app, Global &g)
@@ -66,7 +89,7 @@ void add_snapshot_commands(CLI::App &app, Global &g)
 	snap->require_subcommand(1);
 
 	struct DecryptOpts {
-		std::string key, in, out, base;
+		std::string key, in, out, base, export_id;
 	};
 	auto opts = std::make_shared<DecryptOpts>();
 	auto &o = *opts;
@@ -75,6 +98,9 @@ void add_snapshot_commands(CLI::App &app, Global &g)
 	dec->add_option("--in", o.in, "the export's chunks, back to back")->required();
 	dec->add_option("--out", o.out, "image of the exported range to write")->required();
 	dec->add_option("--base", o.base, "image of the base export (incremental exports)");
+	dec->add_option("--export-id", o.export_id,
+			"accept only this export id (16 hex digits, from the guest's "
+			"/sys/kernel/cpc_guest/snapshot_export_id): refuses a replayed export");
 	add_json_flag(dec, g);
 	on_run(dec, [&g, opts] {
 		const auto &o = *opts;
@@ -84,6 +110,8 @@ void add_snapshot_commands(CLI::App &app, Global &g)
 			base = cpc::read_file(o.base);
 		auto data = cpc::read_file(o.in);
 		cpc::SnapshotImage image(key, std::move(base));
+		if (!o.export_id.empty())
+			image.expect_export_id(parse_export_id(o.export_id));
 		try {
 			for (const auto &c : cpc::parse_snapshot_chunks(data))
 				image.apply(c);
@@ -93,6 +121,7 @@ void add_snapshot_commands(CLI::App &app, Global &g)
 		}
 		write_all(o.out, image.bytes().data(), image.bytes().size(), 0600);
 		nlohmann::json j = {
+			{"export_id", hex_id(image.export_id())},
 			{"generation", image.generation()},
 			{"base_gen", image.base_gen()},
 			{"range_start", image.range_start()},
@@ -105,8 +134,9 @@ void add_snapshot_commands(CLI::App &app, Global &g)
 		if (g.json) {
 			std::cout << j.dump(2) << "\n";
 		} else {
-			std::printf("generation %llu (base %llu): range 0x%llx+0x%llx, %llu pages sent, "
-				    "%llu unchanged, %llu unreadable -> %s\n",
+			std::printf("export %s generation %llu (base %llu): range 0x%llx+0x%llx, "
+				    "%llu pages sent, %llu unchanged, %llu unreadable -> %s\n",
+				    hex_id(image.export_id()).c_str(),
 				    (unsigned long long)image.generation(), (unsigned long long)image.base_gen(),
 				    (unsigned long long)image.range_start(), (unsigned long long)image.range_size(),
 				    (unsigned long long)image.pages_sent(),

@@ -5,6 +5,7 @@
 #include <cpc/error.hpp>
 #include <cpc/fd.hpp>
 
+#include <endian.h>
 #include <fcntl.h>
 #include <linux/cpc_proto.h>
 #include <sys/epoll.h>
@@ -216,9 +217,9 @@ static void tag_region(int fd, std::uint64_t size)
 	if (p == MAP_FAILED)
 		throw_errno("shared memory: map to tag it");
 	cpc_bus_tag tag{};
-	tag.magic = CPC_BUS_TAG_MAGIC;
-	tag.version = CPC_BUS_TAG_VERSION;
-	tag.region_size = size;
+	tag.magic = htole64(CPC_BUS_TAG_MAGIC);
+	tag.version = htole32(CPC_BUS_TAG_VERSION);
+	tag.region_size = htole64(size);
 	std::memcpy(static_cast<char *>(p) + CPC_BUS_TAG_OFFSET, &tag, sizeof(tag));
 	::munmap(p, page);
 }

@@ -16,6 +16,8 @@
 #include <linux/cpc_host.h>
 #include <linux/cpc_proto.h>
 
+#include "cpc_ring.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -25,21 +27,21 @@ namespace cpc {
 
 const std::vector<Procedure> &procedures()
 {
-	static const std::vector<Procedure> procs = {
-		{"ping", CPC_PROC_PING},       {"info", CPC_PROC_INFO},
-		{"ps", CPC_PROC_PS},           {"log", CPC_PROC_LOG},
-		{"reclaim", CPC_PROC_RECLAIM}, {"return", CPC_PROC_RETURN},
-		{"snapshot", CPC_PROC_SNAPSHOT},
-	};
+	static const std::vector<Procedure> procs = [] {
+		std::vector<Procedure> v;
+		for (std::uint32_t op = 0; op < CPC_PROC_COUNT; op++)
+			v.push_back({cpc_proc_name(op), op});
+		return v;
+	}();
 	return procs;
 }
 
 std::uint32_t procedure_opcode(const std::string &name)
 {
-	for (const auto &p : procedures())
-		if (p.name == name)
-			return p.opcode;
-	throw_invalid("unknown procedure '" + name + "'");
+	int op = cpc_proc_by_name(name.c_str());
+	if (op < 0)
+		throw_invalid("unknown procedure '" + name + "'");
+	return static_cast<std::uint32_t>(op);
 }
 
 namespace detail {

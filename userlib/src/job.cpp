@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <endian.h>
 #include <deque>
 #include <exception>
 #include <map>
@@ -348,6 +349,9 @@ void SnapshotPlan::advance(std::uint64_t ret0, std::uint64_t ret1,
 	    c.range_size != end_ - start_ || c.chunk_start != next_ || c.chunk_end != ret0 ||
 	    c.last != (ret0 == end_))
 		bad("the chunk header does not match the call");
+	if (chunks_ && c.export_id != export_id_)
+		bad("the export id changed");
+	export_id_ = c.export_id;
 	gen_ = ret1;
 	next_ = ret0;
 	sent_ += c.pages;
@@ -366,10 +370,10 @@ ExportId export_id(std::span<const std::uint8_t> data)
 	if (!cs.back().last)
 		throw Error(EBADMSG, "incomplete snapshot export (no last chunk)");
 	for (const auto &c : cs)
-		if (c.generation != cs[0].generation || c.range_start != cs[0].range_start ||
-		    c.range_size != cs[0].range_size)
+		if (c.export_id != cs[0].export_id || c.generation != cs[0].generation ||
+		    c.range_start != cs[0].range_start || c.range_size != cs[0].range_size)
 			throw Error(EBADMSG, "chunks of more than one export");
-	return {cs[0].generation, cs[0].range_start, cs[0].range_size};
+	return {cs[0].export_id, cs[0].generation, cs[0].range_start, cs[0].range_size};
 }
 
 SnapshotJob::SnapshotJob(std::uint64_t start, std::uint64_t size, std::uint64_t base_gen,
@@ -387,11 +391,16 @@ std::optional<JobCall> SnapshotJob::next()
 {
 	if (plan_.waiting() || plan_.done())
 		return std::nullopt;
-	SnapshotArgs a = plan_.next_args();
+	const SnapshotArgs a = plan_.next_args();
+	cpc_snapshot_args w{};	/* little-endian on the wire */
+	w.start = htole64(a.start);
+	w.size = htole64(a.size);
+	w.base_gen = htole64(a.base_gen);
+	w.flags = htole32(a.flags);
 	JobCall c;
 	c.proc = CPC_PROC_SNAPSHOT;
-	const auto *p = reinterpret_cast<const std::uint8_t *>(&a);
-	c.arg.assign(p, p + sizeof(a));
+	const auto *p = reinterpret_cast<const std::uint8_t *>(&w);
+	c.arg.assign(p, p + sizeof(w));
 	c.out_capacity = out_capacity_;
 	return c;
 }
@@ -413,6 +422,10 @@ std::vector<Range> parse_ranges(const std::string &proc, std::span<const std::ui
 	std::vector<Range> r(ret1);
 	if (ret1)
 		std::memcpy(r.data(), out.data(), ret1 * sizeof(Range));
+	for (auto &x : r) {	/* the wire is little-endian; the result is in CPU order */
+		x.start = le64toh(x.start);
+		x.size = le64toh(x.size);
+	}
 	std::uint64_t total = 0, prev_end = 0;
 	for (const auto &x : r) {
 		if (x.size == 0 || x.start % page_size || x.size % page_size ||

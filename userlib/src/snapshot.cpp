@@ -4,6 +4,7 @@
 #include <cpc/snapshot.hpp>
 
 #include <linux/cpc_proto.h>
+#include <endian.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -50,6 +51,23 @@ struct CipherCtxFree {
 };
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
 
+/// struct cpc_snapshot_chunk in this machine's byte order.
+struct ChunkHeader {
+	std::uint32_t magic, version, header_size;
+	std::uint64_t export_id, generation, base_gen, range_start, range_size;
+	std::uint64_t chunk_start, chunk_end;
+	std::uint32_t pages, unchanged, record_size, flags;
+};
+
+ChunkHeader decode(const cpc_snapshot_chunk &w)
+{
+	return {le32toh(w.magic),	 le16toh(w.version),	 le16toh(w.header_size),
+		le64toh(w.export_id),	 le64toh(w.generation),	 le64toh(w.base_gen),
+		le64toh(w.range_start),	 le64toh(w.range_size),	 le64toh(w.chunk_start),
+		le64toh(w.chunk_end),	 le32toh(w.pages),	 le32toh(w.unchanged),
+		le32toh(w.record_size), le32toh(w.flags)};
+}
+
 /// Checks a chunk's seal: the GCM tag over header || SHA-256(record headers).
 bool seal_ok(const std::uint8_t *key, const SnapshotChunk &c)
 {
@@ -81,17 +99,19 @@ bool seal_ok(const std::uint8_t *key, const SnapshotChunk &c)
 	       EVP_DecryptFinal_ex(ctx.get(), none, &len) == 1;
 }
 
-/// Decrypts one record into @plain; false if it does not authenticate.
-bool open_record(const std::uint8_t *key, const cpc_snapshot_chunk &h,
+/// Decrypts one record of chunk @h into @plain; false if it does not
+/// authenticate.
+bool open_record(const std::uint8_t *key, const SnapshotChunk &h,
 		 const cpc_snapshot_page &p, const std::uint8_t *cipher, std::uint8_t *plain)
 {
-	cpc_snapshot_aad aad{};
-	aad.magic = CPC_SNAPSHOT_MAGIC;
-	aad.version = CPC_SNAPSHOT_VERSION;
-	aad.generation = h.generation;
-	aad.base_gen = h.base_gen;
-	aad.range_start = h.range_start;
-	aad.range_size = h.range_size;
+	cpc_snapshot_aad aad{};	/* little-endian, as the guest builds it */
+	aad.magic = htole32(CPC_SNAPSHOT_MAGIC);
+	aad.version = htole32(CPC_SNAPSHOT_VERSION);
+	aad.export_id = htole64(h.export_id);
+	aad.generation = htole64(h.generation);
+	aad.base_gen = htole64(h.base_gen);
+	aad.range_start = htole64(h.range_start);
+	aad.range_size = htole64(h.range_size);
 	aad.gpa = p.gpa;
 	aad.flags = p.flags;
 	std::uint8_t tag[CPC_SNAPSHOT_TAG_SIZE];
@@ -218,15 +238,16 @@ std::vector<SnapshotChunk> parse_snapshot_chunks(std::span<const std::uint8_t> d
 	std::size_t off = 0;
 	while (off < data.size()) {
 		std::size_t n = out.size();
-		cpc_snapshot_chunk h;
-		if (data.size() - off < sizeof(h))
+		cpc_snapshot_chunk w;
+		if (data.size() - off < sizeof(w))
 			bad(n, "truncated header (" + std::to_string(data.size() - off) + " bytes)");
-		std::memcpy(&h, data.data() + off, sizeof(h));
+		std::memcpy(&w, data.data() + off, sizeof(w));
+		const ChunkHeader h = decode(w);
 		if (h.magic != CPC_SNAPSHOT_MAGIC)
 			bad(n, "bad magic " + hex64(h.magic));
 		if (h.version != CPC_SNAPSHOT_VERSION)
 			bad(n, "unsupported version " + std::to_string(h.version));
-		if (h.header_size != sizeof(h) || h.record_size != record_size)
+		if (h.header_size != sizeof(w) || h.record_size != record_size)
 			bad(n, "unexpected header or record size");
 		if (h.flags & ~CPC_SNAPSHOT_CHUNK_LAST)
 			bad(n, "unknown flags " + hex64(h.flags));
@@ -241,9 +262,10 @@ std::vector<SnapshotChunk> parse_snapshot_chunks(std::span<const std::uint8_t> d
 		if (bool(h.flags & CPC_SNAPSHOT_CHUNK_LAST) != (h.chunk_end == range_end))
 			bad(n, "last-chunk flag does not match the range");
 		std::size_t body = std::size_t(h.pages) * record_size;
-		if (data.size() - off - sizeof(h) < body + seal_size)
+		if (data.size() - off - sizeof(w) < body + seal_size)
 			bad(n, "truncated: " + std::to_string(h.pages) + " records and the seal do not fit");
 		SnapshotChunk c;
+		c.export_id = h.export_id;
 		c.generation = h.generation;
 		c.base_gen = h.base_gen;
 		c.range_start = h.range_start;
@@ -253,22 +275,23 @@ std::vector<SnapshotChunk> parse_snapshot_chunks(std::span<const std::uint8_t> d
 		c.pages = h.pages;
 		c.unchanged = h.unchanged;
 		c.last = h.flags & CPC_SNAPSHOT_CHUNK_LAST;
-		c.header = data.subspan(off, sizeof(h));
-		c.records = data.subspan(off + sizeof(h), body);
-		c.seal = data.subspan(off + sizeof(h) + body, seal_size);
+		c.header = data.subspan(off, sizeof(w));
+		c.records = data.subspan(off + sizeof(w), body);
+		c.seal = data.subspan(off + sizeof(w) + body, seal_size);
 		std::uint64_t prev = 0;
 		for (std::uint32_t i = 0; i < h.pages; i++) {
 			cpc_snapshot_page p;
 			std::memcpy(&p, c.records.data() + i * record_size, sizeof(p));
-			if (p.gpa % page_size || p.gpa < h.chunk_start || p.gpa >= h.chunk_end ||
-			    (i && p.gpa <= prev))
-				bad(n, "record " + std::to_string(i) + ": bad address " + hex64(p.gpa));
-			if (p.flags & ~CPC_SNAPSHOT_PAGE_UNREADABLE)
+			std::uint64_t gpa = le64toh(p.gpa);
+			if (gpa % page_size || gpa < h.chunk_start || gpa >= h.chunk_end ||
+			    (i && gpa <= prev))
+				bad(n, "record " + std::to_string(i) + ": bad address " + hex64(gpa));
+			if (le32toh(p.flags) & ~CPC_SNAPSHOT_PAGE_UNREADABLE)
 				bad(n, "record " + std::to_string(i) + ": unknown flags");
-			prev = p.gpa;
+			prev = gpa;
 		}
 		out.push_back(c);
-		off += sizeof(h) + body + seal_size;
+		off += sizeof(w) + body + seal_size;
 	}
 	return out;
 }
@@ -300,7 +323,12 @@ void SnapshotImage::apply(const SnapshotChunk &c)
 		} else {
 			image_.assign(c.range_size, 0);
 		}
+		if (expect_export_id_ && c.export_id != *expect_export_id_)
+			throw Error(EBADMSG, "export id " + hex64(c.export_id) + " is not the expected " +
+						     hex64(*expect_export_id_) +
+						     " (an export of another key provisioning: replayed?)");
 		started_ = true;
+		export_id_ = c.export_id;
 		generation_ = c.generation;
 		base_gen_ = c.base_gen;
 		range_start_ = c.range_start;
@@ -309,8 +337,9 @@ void SnapshotImage::apply(const SnapshotChunk &c)
 	} else {
 		if (complete_)
 			bad(n, "follows the last chunk");
-		if (c.generation != generation_ || c.base_gen != base_gen_ ||
-		    c.range_start != range_start_ || c.range_size != range_size_)
+		if (c.export_id != export_id_ || c.generation != generation_ ||
+		    c.base_gen != base_gen_ || c.range_start != range_start_ ||
+		    c.range_size != range_size_)
 			bad(n, "belongs to another export");
 		if (c.chunk_start != next_)
 			bad(n, "does not continue at " + hex64(next_));
@@ -324,23 +353,18 @@ void SnapshotImage::apply(const SnapshotChunk &c)
 	if (std::uint64_t(c.pages) + c.unchanged != span_pages)
 		bad(n, "pages sent and unchanged do not add up to the span");
 
-	cpc_snapshot_chunk h{};
-	h.generation = c.generation;
-	h.base_gen = c.base_gen;
-	h.range_start = c.range_start;
-	h.range_size = c.range_size;
 	std::vector<std::uint8_t> plain(page_size);
 	for (std::uint32_t i = 0; i < c.pages; i++) {
 		const std::uint8_t *rec = c.records.data() + std::size_t(i) * record_size;
 		cpc_snapshot_page p;
 		std::memcpy(&p, rec, sizeof(p));
-		if (!open_record(key_.data(), h, p, rec + sizeof(p), plain.data())) {
+		if (!open_record(key_.data(), c, p, rec + sizeof(p), plain.data())) {
 			OPENSSL_cleanse(plain.data(), plain.size());
-			bad(n, "record " + std::to_string(i) + " (page " + hex64(p.gpa) +
+			bad(n, "record " + std::to_string(i) + " (page " + hex64(le64toh(p.gpa)) +
 				       "): authentication failed");
 		}
-		std::memcpy(image_.data() + (p.gpa - range_start_), plain.data(), page_size);
-		if (p.flags & CPC_SNAPSHOT_PAGE_UNREADABLE)
+		std::memcpy(image_.data() + (le64toh(p.gpa) - range_start_), plain.data(), page_size);
+		if (le32toh(p.flags) & CPC_SNAPSHOT_PAGE_UNREADABLE)
 			unreadable_++;
 	}
 	OPENSSL_cleanse(plain.data(), plain.size());

@@ -165,7 +165,7 @@ public:
 
 private:
 	std::uint64_t start_, end_, base_gen_, next_;
-	std::uint64_t gen_ = 0, sent_ = 0, unchanged_ = 0, chunks_ = 0;
+	std::uint64_t gen_ = 0, export_id_ = 0, sent_ = 0, unchanged_ = 0, chunks_ = 0;
 	bool waiting_ = false;
 };
 
@@ -173,7 +173,8 @@ private:
 /// file): what an incremental export against it needs. Throws
 /// cpc::Error(EBADMSG) if @data does not start with a complete chunk.
 struct ExportId {
-	std::uint64_t generation = 0, range_start = 0, range_size = 0;
+	/// The key provisioning's random export id, then the export's own.
+	std::uint64_t export_id = 0, generation = 0, range_start = 0, range_size = 0;
 };
 ExportId export_id(std::span<const std::uint8_t> data);
 

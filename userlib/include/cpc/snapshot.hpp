@@ -47,6 +47,8 @@ private:
 
 /// One chunk of an export, checked for structure (not yet authenticated).
 struct SnapshotChunk {
+	/// The key provisioning's random export id (the same in every chunk).
+	std::uint64_t export_id = 0;
 	std::uint64_t generation = 0;
 	std::uint64_t base_gen = 0;
 	std::uint64_t range_start = 0;
@@ -82,9 +84,14 @@ public:
 	/// Wipes its copy of the key.
 	~SnapshotImage();
 
+	/// Accept only an export with this export id (what the guest's
+	/// /sys/kernel/cpc_guest/snapshot_export_id says now): an export of an
+	/// earlier key provisioning replayed as current is refused.
+	void expect_export_id(std::uint64_t id) { expect_export_id_ = id; }
+
 	/// Verifies the chunk's seal, then decrypts its records. It must
-	/// continue the export where the previous chunk ended (same generation,
-	/// base and range) and account for every page it covers (sent, or
+	/// continue the export where the previous chunk ended (same export id,
+	/// generation, base and range) and account for every page it covers (sent, or
 	/// unchanged in an incremental export). Throws cpc::Error(EBADMSG) when
 	/// the seal or a record does not authenticate or the chunk does not
 	/// fit, EINVAL when an incremental export has no base image
@@ -94,6 +101,7 @@ public:
 	void finish() const;
 
 	bool complete() const noexcept { return complete_; }
+	std::uint64_t export_id() const noexcept { return export_id_; }
 	std::uint64_t generation() const noexcept { return generation_; }
 	std::uint64_t base_gen() const noexcept { return base_gen_; }
 	std::uint64_t range_start() const noexcept { return range_start_; }
@@ -108,7 +116,8 @@ private:
 	std::optional<std::vector<std::uint8_t>> base_;
 	std::vector<std::uint8_t> image_;
 	bool started_ = false, complete_ = false;
-	std::uint64_t generation_ = 0, base_gen_ = 0, range_start_ = 0, range_size_ = 0;
+	std::optional<std::uint64_t> expect_export_id_;
+	std::uint64_t export_id_ = 0, generation_ = 0, base_gen_ = 0, range_start_ = 0, range_size_ = 0;
 	std::uint64_t next_ = 0, pages_sent_ = 0, unchanged_ = 0, unreadable_ = 0;
 	std::size_t chunks_ = 0;
 };

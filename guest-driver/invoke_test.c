@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * invoke.c - debugfs test hooks of the guest procedures (root only; see
- * uapi/linux/cpc_guest_debug.h): cpc_guest/invoke runs one procedure of
+ * invoke_test.c - test hooks of the guest procedures (test builds only, see
+ * test_hooks.h; their ABI: invoke_test.h): cpc_guest/invoke runs one procedure of
  * cpc_procs[] locally, without a channel (and without the owner's policy);
  * cpc_guest/testbuf{,_phys} is a physically contiguous buffer with known
  * contents to snapshot.
@@ -18,11 +18,12 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include <linux/cpc_guest_debug.h>
+#include "invoke_test.h"
 
 #include "cpc_ring.h"
 #include "proc.h"
 #include "proc_setup.h"
+#include "test_hooks.h"
 
 static struct dentry *invoke_dentry, *testbuf_dentry, *testbuf_phys_dentry;
 static struct page *testbuf;
@@ -72,7 +73,7 @@ static ssize_t invoke_write(struct file *file, const char __user *ubuf,
 	struct cpc_invoke_rsp rsp = { .size = sizeof(rsp) };
 	struct cpc_proc_call call = { };
 	struct cpc_invoke_req ireq;
-	struct cpc_req req = { };
+	struct cpc_request req = { };
 	void *arg = NULL, *res;
 	int ret;
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * cpc_guest_debug.h - cpc_guest's debugfs test hooks (root only). They are
- * for tests, not a stable interface: they run a procedure locally, with no
- * channel and no policy check.
+ * invoke_test.h - the ABI of cpc_guest's invoke test hook (test builds only,
+ * make CPC_TESTING=1; shared with the kselftests). Not a user interface:
+ * it runs a procedure locally, with no channel and no policy check.
  *
  * /sys/kernel/debug/cpc_guest/invoke: write one struct cpc_invoke_req
  * followed by its argument buffer in a single write() at offset 0; the
@@ -25,19 +25,20 @@
  * file; /sys/kernel/debug/cpc_guest/testbuf_phys reads
  * "<guest-physical address> <size>\n" (hex address, decimal size).
  */
-#ifndef _UAPI_LINUX_CPC_GUEST_DEBUG_H
-#define _UAPI_LINUX_CPC_GUEST_DEBUG_H
+#ifndef CPC_GUEST_INVOKE_TEST_H
+#define CPC_GUEST_INVOKE_TEST_H
 
+#include <linux/cpc_proto.h>
 #include <linux/types.h>
 
 /** CPC_INVOKE_MAX_ARG - largest argument buffer of an invoke request. */
-#define CPC_INVOKE_MAX_ARG		4096u
+#define CPC_INVOKE_MAX_ARG		CPC_ARG_MAX
 /** CPC_INVOKE_MAX_OUT - largest result buffer of an invoke request. */
 #define CPC_INVOKE_MAX_OUT		(16u << 20)
 /** CPC_INVOKE_DEFAULT_DEADLINE_MS - deadline when @deadline_ms is 0. */
 #define CPC_INVOKE_DEFAULT_DEADLINE_MS	10000u
 /** CPC_INVOKE_MAX_DEADLINE_MS - longest deadline an invoke may ask for. */
-#define CPC_INVOKE_MAX_DEADLINE_MS	60000u
+#define CPC_INVOKE_MAX_DEADLINE_MS	CPC_DEADLINE_MAX_MS
 /** CPC_TESTBUF_SIZE - bytes of the testbuf debugfs file. */
 #define CPC_TESTBUF_SIZE		(16u * 4096u)
 
@@ -82,4 +83,4 @@ struct cpc_invoke_rsp {
 	__u64 ret[2];
 };
 
-#endif /* _UAPI_LINUX_CPC_GUEST_DEBUG_H */
+#endif /* CPC_GUEST_INVOKE_TEST_H */

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_hooks.c - cpc_host's fault injection for the tests, built only with
+ * CPC_TESTING=1 (see test_hooks.h), and the debugfs directories the other
+ * test hooks (slice_test.c, chan_test.c) hang their files in:
+ *
+ *   /sys/kernel/debug/cpc_host/fail_alloc   the N-th allocation of the
+ *       channel open and call paths from now on fails as if memory had run
+ *       out (then 0 again); each allocation site counts as one, in the
+ *       order a call makes them: how the tests reach every ENOMEM unwind.
+ *   /sys/kernel/debug/cpc_host/fail_step    side-effect step N of the next
+ *       slice create (each CPU taken offline, each block removed, each
+ *       block scrubbed) or destroy (each block re-added, each CPU brought
+ *       back) fails with -EIO instead of running; then 0 again. Read and
+ *       written under cpc_slices_mutex by the slice code.
+ *   /sys/kernel/debug/cpc_host/{slices,channels}/<name>/
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
+
+#include "test_hooks.h"
+#include "test_hooks_int.h"
+
+static atomic_t cpc_fail_alloc = ATOMIC_INIT(0);
+static u32 cpc_fail_step;
+
+struct dentry *cpc_test_slices_dir;
+struct dentry *cpc_test_channels_dir;
+
+/**
+ * cpc_test_alloc_fault() - should this allocation fail (fail_alloc)?
+ *
+ * Return: true once, at the N-th call after N was written.
+ */
+bool cpc_test_alloc_fault(void)
+{
+	return atomic_read(&cpc_fail_alloc) > 0 &&
+	       atomic_dec_if_positive(&cpc_fail_alloc) == 0;
+}
+
+/**
+ * cpc_test_fail_step() - should this create/destroy step fail (fail_step)?
+ * @step: the caller's step counter, advanced here.
+ *
+ * Context: cpc_slices_mutex held.
+ * Return: true once, at step N after N was written.
+ */
+bool cpc_test_fail_step(unsigned int *step)
+{
+	if (!cpc_fail_step || ++*step != cpc_fail_step)
+		return false;
+	cpc_fail_step = 0;
+	pr_info("injected failure at step %u\n", *step);
+	return true;
+}
+
+/**
+ * cpc_test_init() - create the test hooks' knobs and directories.
+ * @debugfs_root: the module's debugfs directory (may be an error pointer).
+ *
+ * Return: 0 (debugfs failures only cost the hooks).
+ */
+int cpc_test_init(struct dentry *debugfs_root)
+{
+	if (IS_ERR_OR_NULL(debugfs_root))
+		return 0;
+	debugfs_create_atomic_t("fail_alloc", 0600, debugfs_root, &cpc_fail_alloc);
+	debugfs_create_u32("fail_step", 0600, debugfs_root, &cpc_fail_step);
+	cpc_test_slices_dir = debugfs_create_dir("slices", debugfs_root);
+	cpc_test_channels_dir = debugfs_create_dir("channels", debugfs_root);
+	pr_info("test build: fault injection and hostile-host hooks in debugfs\n");
+	return 0;
+}
