@@ -21,6 +21,7 @@ check() {
 testbed-ctl wait 1 'local: guest ready' 120 || exit 1
 check testbed-example-pkgconfig env LD_LIBRARY_PATH="$lib" "$CPC_BUILD/install-check/example-pc/cpc-ping" "$bus" 20
 check testbed-example-cmake env LD_LIBRARY_PATH="$lib" "$CPC_BUILD/install-check/example-cmake/cpc-ping" "$bus" 20
+check testbed-example-static "$CPC_BUILD/install-check/example-static/cpc-ping" "$bus" 20
 check testbed-cpcctl "$stage/bin/cpcctl" call "$bus" ping
 # A procedure the guest does not allow (default policy: ping only).
 out=$("$stage/bin/cpcctl" call "$bus" ps 2>&1)
