@@ -102,4 +102,4 @@ dkms-uninstall:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -rf $(BUILD)/cmake $(DIST_BUILD) $(BUILD)/dkms $(TESTBED) $(KMOD_TESTING)
+	rm -rf $(BUILD)/cmake $(DIST_BUILD) $(BUILD)/dkms $(BUILD)/install-check $(TESTBED) $(KMOD_TESTING)
