@@ -11,9 +11,10 @@ TESTBED := $(BUILD)/testbed
 JOBS  ?= $(shell nproc)
 KMOD_DIRS := host-module guest-driver transport proto uapi
 
-.PHONY: all modules modules-testing user testbed check demo bench lint bootstrap clean
+.PHONY: all modules modules-testing user testbed check demo bench lint bootstrap clean \
+	dist install dkms-src dkms-install dkms-uninstall
 
-all: modules user testbed
+all: modules user testbed dist
 
 bootstrap:
 	@scripts/bootstrap
@@ -66,6 +67,39 @@ bench: bootstrap
 lint: bootstrap
 	@scripts/lint
 
+# Installation (README: "Install on a KVM host"). `make install` builds a
+# second CMake tree without static linking and without tests (libcpc.so,
+# libcpc.a, the tools) and installs it under $(DESTDIR)$(PREFIX).
+VERSION := $(shell cat $(CURDIR)/VERSION)
+PREFIX ?= /usr/local
+DIST_BUILD := $(BUILD)/cmake-dist
+dist:
+	cmake -S . -B $(DIST_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPC_STATIC=OFF -DCPC_TESTS=OFF \
+		-DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	cmake --build $(DIST_BUILD) -j$(JOBS)
+
+install: dist
+	DESTDIR=$(DESTDIR) cmake --install $(DIST_BUILD)
+
+# DKMS: the module sources (only them) in $(DKMS_SRC); dkms-install (root)
+# copies them to /usr/src/cpc-$(VERSION) and builds and installs both
+# modules for the running kernel (and, AUTOINSTALL, every later one).
+DKMS_SRC := $(BUILD)/dkms/cpc-$(VERSION)
+dkms-src:
+	@grep -qx 'PACKAGE_VERSION="$(VERSION)"' dkms.conf || { echo "dkms.conf: PACKAGE_VERSION is not $(VERSION) (VERSION)" >&2; exit 1; }
+	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
+	cp dkms.conf Kbuild VERSION $(DKMS_SRC)/
+	cp --parents $$(find $(KMOD_DIRS) -name '*.[ch]' ! -name '*.mod.c') $(DKMS_SRC)/
+
+dkms-install: dkms-src
+	rm -rf /usr/src/cpc-$(VERSION) && cp -r $(DKMS_SRC) /usr/src/cpc-$(VERSION)
+	dkms add -m cpc -v $(VERSION)
+	dkms install -m cpc -v $(VERSION)
+
+dkms-uninstall:
+	dkms remove -m cpc -v $(VERSION) --all
+	rm -rf /usr/src/cpc-$(VERSION)
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -rf $(BUILD)/cmake $(TESTBED) $(KMOD_TESTING)
+	rm -rf $(BUILD)/cmake $(DIST_BUILD) $(BUILD)/dkms $(BUILD)/install-check $(TESTBED) $(KMOD_TESTING)
