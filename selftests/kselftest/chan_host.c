@@ -657,7 +657,7 @@ TEST_F(chan, call_errnos)
 	c.reserved[0] = 1;
 	EXPECT_EQ(-EINVAL, call_errno(self->fd, &c));
 	FRESH();
-	c.proc = CPC_PROC_COUNT;
+	c.proc = CPC_PROC_ID_MAX + 1;
 	EXPECT_EQ(-EINVAL, call_errno(self->fd, &c));
 	FRESH();
 	c.timeout_ms = CPC_CALL_TIMEOUT_MAX_MS + 1;
