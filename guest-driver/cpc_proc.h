@@ -117,6 +117,7 @@ struct cpc_proc_desc {
 int cpc_proc_register(const struct cpc_proc_desc *desc);
 void cpc_proc_unregister(const struct cpc_proc_desc *desc);
 void cpc_proc_set_frozen(bool frozen);
+int cpc_proc_maint_cpu(void);
 
 /**
  * struct cpc_buf - bounded private output buffer: procedures format their

@@ -398,6 +398,18 @@ void cpc_proc_set_frozen(bool frozen)
 }
 EXPORT_SYMBOL_GPL(cpc_proc_set_frozen);
 
+/**
+ * cpc_proc_maint_cpu() - the maintenance vCPU, which procedures must leave
+ * alone (e.g. never take it offline).
+ *
+ * Return: its CPU number.
+ */
+int cpc_proc_maint_cpu(void)
+{
+	return cpc_vcpu_cpu();
+}
+EXPORT_SYMBOL_GPL(cpc_proc_maint_cpu);
+
 /* ---- the call path ---- */
 
 /**

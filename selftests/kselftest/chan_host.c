@@ -132,7 +132,7 @@ TEST_F(chan, info)
 	EXPECT_NE(NULL, strstr(out, "\"load\":["));
 	EXPECT_NE(NULL, strstr(out, "\"kernel\":\"6."));
 	EXPECT_NE(NULL, strstr(out, "\"maint_cpu\":1"));
-	EXPECT_NE(NULL, strstr(out, "\"ping\":{\"allowed\":true"));
+	EXPECT_NE(NULL, strstr(out, "\"ping\":{\"id\":0,\"version\":1,\"allowed\":true"));
 	TH_LOG("%.200s", out);
 }
 

@@ -11,7 +11,9 @@
  * its call runs, the registration API's errors, bounds and deadline of a
  * module's procedure, fsfreeze/fsthaw/fsfreeze-status (data on the disk
  * after the freeze, writers blocked until the thaw, auto-thaw, every
- * errno, procedures refused while frozen, unload thaws) and fsinfo.
+ * errno, procedures refused while frozen, unload thaws), fsinfo,
+ * time-get/time-set, vcpus/vcpu-set and shutdown's refusals (a real
+ * shutdown would end this VM).
  */
 #define _GNU_SOURCE
 #include <sys/ioctl.h>
@@ -22,7 +24,8 @@
 #include "chan_common.h"
 #include "lb_test.h"
 
-#define PM_GUEST_ARGS	"loopback=1 maint_cpu=3 allow=info,log,fsfreeze,fsthaw,fsfreeze-status,fsinfo,testsleep"
+#define PM_GUEST_ARGS	"loopback=1 maint_cpu=3 allow=info,log,fsfreeze,fsthaw,fsfreeze-status,fsinfo,testsleep," \
+			"time-get,time-set,vcpus,vcpu-set,shutdown"
 #define DISK		"/mnt/disk"
 #define DISKDEV		"/dev/vda"
 #define SLEEP		"cpc_proc_testsleep"
@@ -471,6 +474,115 @@ TEST_F(pm, fsinfo_lists_disk_filesystems)
 	EXPECT_LE(used0 + (4ll << 20), used1) TH_LOG("%lld -> %lld", used0, used1);
 	unlink(DISK "/big");
 	EXPECT_EQ(-ENOSPC, pm_call(self->ch, self->fsinfo, 0, NULL, 16, 5000, &r));
+}
+
+static long long file_num(const char *path)
+{
+	char buf[64];
+
+	return cpc_read_file(path, buf, sizeof(buf)) < 0 ? -1 : atoll(buf);
+}
+
+static long long realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+TEST_F(pm, time_get_and_set)
+{
+	int get = proc_id("time-get"), set = proc_id("time-set");
+	long long now, after;
+	struct cpc_call r;
+	char buf[256];
+
+	ASSERT_LE(0, get);
+	ASSERT_LE(0, set);
+	now = realtime_ns();
+	ASSERT_EQ(0, pm_call(self->ch, get, 0, NULL, 0, 5000, &r));
+	EXPECT_GT(1000000000ll, llabs((long long)r.ret[0] - now)) TH_LOG("%llu vs %lld", r.ret[0], now);
+	EXPECT_LT(0, r.ret[1]);
+	/* Five seconds ahead, then back. */
+	now = realtime_ns();
+	ASSERT_EQ(0, pm_call(self->ch, set, now + 5000000000ll, NULL, 0, 5000, &r));
+	after = realtime_ns();
+	EXPECT_GT(500000000ll, llabs(after - now - 5000000000ll)) TH_LOG("moved %lld", after - now);
+	EXPECT_GT(500000000ll, llabs((long long)r.ret[1] - 5000000000ll));
+	ASSERT_EQ(0, pm_call(self->ch, set, realtime_ns() - 5000000000ll, NULL, 0, 5000, &r));
+	EXPECT_GT(1000000000ll, llabs(realtime_ns() - now));
+	/* Bounded: a step over max_step_s, times out of range. */
+	EXPECT_EQ(-ERANGE, pm_call(self->ch, set, realtime_ns() + 8 * 86400 * 1000000000ll, NULL, 0, 5000, &r));
+	EXPECT_EQ(-EINVAL, pm_call(self->ch, set, 0, NULL, 0, 5000, &r));
+	EXPECT_EQ(-EINVAL, pm_call(self->ch, set, 7258118401ull * 1000000000ull, NULL, 0, 5000, &r));
+	ASSERT_EQ(0, cpc_write_file("/sys/module/cpc_proc_time/parameters/max_step_s", "1"));
+	EXPECT_EQ(-ERANGE, pm_call(self->ch, set, realtime_ns() + 2000000000ll, NULL, 0, 5000, &r));
+	ASSERT_EQ(0, cpc_write_file("/sys/module/cpc_proc_time/parameters/max_step_s", "604800"));
+	EXPECT_EQ(0, cpc_run(buf, sizeof(buf), "cpcctl call loopback time-get"));
+	EXPECT_EQ(0, strncmp(buf, "ret ", 4)) TH_LOG("%s", buf);
+}
+
+TEST_F(pm, vcpus_list_and_hotplug)
+{
+	int list = proc_id("vcpus"), set = proc_id("vcpu-set");
+	struct cpc_call r;
+
+	ASSERT_LE(0, list);
+	ASSERT_LE(0, set);
+	ASSERT_EQ(0, pm_call(self->ch, list, 0, NULL, sizeof(out), 5000, &r));
+	EXPECT_EQ(4, r.ret[0]) TH_LOG("%s", out);
+	EXPECT_EQ(4, r.ret[1]);
+	EXPECT_NE(NULL, strstr(out, "{\"cpu\":3,\"online\":true,\"can_offline\":false,\"maintenance\":true}"))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "{\"cpu\":2,\"online\":true,\"can_offline\":true,\"maintenance\":false}"))
+		TH_LOG("%s", out);
+	/* Never the maintenance vCPU. */
+	EXPECT_EQ(-EBUSY, pm_call(self->ch, set, 3, NULL, 0, 5000, NULL));
+	EXPECT_EQ(-ERANGE, pm_call(self->ch, set, 4096, NULL, 0, 5000, NULL));
+	{
+		struct cpc_call c = { .size = sizeof(c), .proc = set, .timeout_ms = 5000,
+				      .args = { 2, 2 } };
+
+		EXPECT_EQ(-1, ioctl(self->ch, CPC_IOCTL_CALL, &c));
+		EXPECT_EQ(EINVAL, errno);
+		c.args[1] = 0;
+		ASSERT_EQ(0, ioctl(self->ch, CPC_IOCTL_CALL, &c));
+		EXPECT_EQ(1, c.ret[0]);
+		EXPECT_EQ(0, file_num("/sys/devices/system/cpu/cpu2/online"));
+		ASSERT_EQ(0, ioctl(self->ch, CPC_IOCTL_CALL, &c));
+		EXPECT_EQ(0, c.ret[0]) TH_LOG("already offline");
+		ASSERT_EQ(0, pm_call(self->ch, list, 0, NULL, sizeof(out), 5000, &r));
+		EXPECT_EQ(3, r.ret[1]);
+		c.args[1] = 1;
+		ASSERT_EQ(0, ioctl(self->ch, CPC_IOCTL_CALL, &c));
+		EXPECT_EQ(1, c.ret[0]);
+		EXPECT_EQ(1, file_num("/sys/devices/system/cpu/cpu2/online"));
+	}
+	/* x86 boots with CPU 0 not hotpluggable (no online file). */
+	if (!cpc_path_exists("/sys/devices/system/cpu/cpu0/online"))
+		EXPECT_EQ(-EINVAL, pm_call(self->ch, set, 0, NULL, 0, 5000, NULL));
+}
+
+TEST_F(pm, shutdown_refusals)
+{
+	int id = proc_id("shutdown");
+	struct cpc_call r;
+
+	ASSERT_LE(0, id);
+	EXPECT_EQ(-EINVAL, pm_call(self->ch, id, 3, NULL, 0, 5000, &r));
+	/* Busybox has no /sbin/halt here: refused before answering. */
+	if (!cpc_path_exists("/sbin/halt"))
+		EXPECT_EQ(-ENOENT, pm_call(self->ch, id, 1, NULL, 0, 5000, &r));
+	/* Never while filesystems are frozen: it would block on them. */
+	ASSERT_EQ(0, pm_call(self->ch, self->freeze, 5, NULL, sizeof(out), 10000, &r));
+	EXPECT_EQ(-EBUSY, pm_call(self->ch, id, 0, NULL, 0, 5000, &r));
+	ASSERT_EQ(0, pm_call(self->ch, self->thaw, 0, NULL, 0, 5000, &r));
+	set_allowed("shutdown", 0);
+	EXPECT_EQ(-EPERM, pm_call(self->ch, id, 0, NULL, 0, 5000, &r));
+	set_allowed("shutdown", 1);
+	EXPECT_EQ(cpc_path_exists("/sbin/halt") ? 2 : 3, proc_num("shutdown", "errors"));
+	EXPECT_EQ(1, proc_num("shutdown", "rejected"));
 }
 
 TEST_HARNESS_MAIN
