@@ -97,7 +97,7 @@ struct cpc_proc_call {
  *             the host (e.g. shutdown: answer first, then go down). It
  *             gets the call's private descriptor; @out is gone.
  * @owner:     THIS_MODULE: cpc_guest holds a reference to it while a call
- *             runs.
+ *             runs (NULL only for cpc_guest's own built-in procedures).
  */
 struct cpc_proc_desc {
 	u32 api;

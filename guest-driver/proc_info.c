@@ -102,5 +102,4 @@ const struct cpc_proc_desc cpc_proc_info = {
 	.version = 1,
 	.arg_max = CPC_ARG_MAX,
 	.run = cpc_info_run,
-	.owner = THIS_MODULE,
 };

@@ -29,5 +29,4 @@ const struct cpc_proc_desc cpc_proc_ping = {
 	.version = 1,
 	.arg_max = CPC_ARG_MAX,
 	.run = cpc_ping_run,
-	.owner = THIS_MODULE,
 };

@@ -54,5 +54,4 @@ const struct cpc_proc_desc cpc_proc_procs = {
 	.opcode = CPC_PROC_PROCS,
 	.version = 1,
 	.run = cpc_procs_run,
-	.owner = THIS_MODULE,
 };

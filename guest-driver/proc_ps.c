@@ -70,5 +70,4 @@ const struct cpc_proc_desc cpc_proc_ps = {
 	.version = 1,
 	.arg_max = CPC_ARG_MAX,
 	.run = cpc_ps_run,
-	.owner = THIS_MODULE,
 };

@@ -312,7 +312,6 @@ const struct cpc_proc_desc cpc_proc_reclaim = {
 	.version = 1,
 	.arg_max = CPC_ARG_MAX,
 	.run = reclaim_run,
-	.owner = THIS_MODULE,
 };
 
 /* CPC_PROC_RETURN: see enum cpc_proc_opcode in cpc_proto.h. */
@@ -323,5 +322,4 @@ const struct cpc_proc_desc cpc_proc_return = {
 	.version = 1,
 	.arg_max = CPC_ARG_MAX,
 	.run = return_run,
-	.owner = THIS_MODULE,
 };

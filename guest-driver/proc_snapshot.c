@@ -396,5 +396,4 @@ const struct cpc_proc_desc cpc_proc_snapshot = {
 	.version = 1,
 	.arg_max = CPC_ARG_MAX,
 	.run = snapshot_run,
-	.owner = THIS_MODULE,
 };

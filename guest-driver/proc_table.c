@@ -2,7 +2,10 @@
 /*
  * proc_table.c - installs the built-in procedures through the registration
  * API, as any procedure module does; only ping and procs are allowed by
- * default. Opcodes no procedure holds answer CPC_ST_ENOSYS.
+ * default. Opcodes no procedure holds answer CPC_ST_ENOSYS. Built-in
+ * procedures have no owner module: a call of one does not pin cpc_guest,
+ * whose unload stops serving first (a call in flight is abandoned, the
+ * host sees the channel reset).
  */
 #include <linux/kernel.h>
 

@@ -30,7 +30,7 @@
  * (-EBUSY), e.g. shutdown, which would block on the frozen filesystems.
  *
  * Lock order: cpc_fsfreeze_lock alone; the auto-thaw work takes it too, so
- * it is cancelled only without it held.
+ * it is cancelled (module exit) only without it held.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -318,11 +318,13 @@ static int cpc_fsthaw_run(struct cpc_proc_call *call)
 {
 	unsigned int n;
 
+	/*
+	 * The auto-thaw stays queued: it finds nothing frozen, or a later
+	 * freeze has moved it (and cpc_thaw_at) to that freeze's time.
+	 */
 	mutex_lock(&cpc_fsfreeze_lock);
 	n = cpc_fsthaw_locked();
 	mutex_unlock(&cpc_fsfreeze_lock);
-	/* Not _sync: the work takes cpc_fsfreeze_lock; it finds nothing now. */
-	cancel_delayed_work(&cpc_fsfreeze_work);
 	if (n)
 		pr_info("thawed %u filesystems for the host\n", n);
 	call->ret[0] = n;

@@ -494,7 +494,8 @@ struct cpc_channel_attach {
  * struct cpc_call - one confidential procedure call.
  * @size:       (in) sizeof(struct cpc_call) as the caller knows it.
  * @flags:      (in) zero (no flags defined yet).
- * @proc:       (in) procedure opcode (enum cpc_proc_opcode, linux/cpc_proto.h).
+ * @proc:       (in) procedure opcode (enum cpc_proc_opcode, linux/cpc_proto.h,
+ *              or an id a procedure module got: up to CPC_PROC_ID_MAX).
  * @timeout_ms: (in) how long to wait for the guest; 0 means
  *              CPC_CALL_TIMEOUT_DEFAULT_MS, at most CPC_CALL_TIMEOUT_MAX_MS.
  *              The guest gets the same value as its deadline.
