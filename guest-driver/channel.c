@@ -90,11 +90,17 @@ static bool cpc_gchan_id_repeated(struct cpc_gchan *ch, u64 id)
 	return false;
 }
 
-static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_request *req,
-			    struct cpc_completion *cpl)
+/*
+ * Serves one request into @cpl. Returns the procedure, still referenced,
+ * when it succeeded and has an after hook to run once the answer is sent
+ * (the caller runs it and releases it); else NULL.
+ */
+static struct cpc_proc_entry *cpc_gchan_serve(struct cpc_gchan *ch,
+					      const struct cpc_request *req,
+					      struct cpc_completion *cpl)
 {
 	struct cpc_proc_call call = { .req = req };
-	const struct cpc_proc *proc;
+	struct cpc_proc_entry *proc;
 	enum cpc_bad why;
 	u32 ms;
 	int ret;
@@ -107,23 +113,22 @@ static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_request *req,
 	if (why != CPC_BAD_NONE) {
 		cpc_gchan_bad(ch, why, req->id);
 		cpl->status = CPC_ST_EPROTO;
-		return;
+		return NULL;
 	}
-	proc = cpc_procs[req->opcode];
+	proc = cpc_proc_get(req->opcode);
 	if (!proc) {
 		cpl->status = CPC_ST_ENOSYS;
-		return;
+		return NULL;
 	}
-	if (!cpc_policy_allowed(req->opcode)) {
-		cpc_policy_count(req->opcode, CPC_POLICY_REJECTED);
+	if (!cpc_proc_allowed(proc)) {
+		cpc_proc_count(proc, CPC_POLICY_REJECTED);
 		cpl->status = CPC_ST_EPERM;
-		return;
+		goto out_put;
 	}
-	cpc_policy_count(req->opcode, CPC_POLICY_CALLS);
+	cpc_proc_count(proc, CPC_POLICY_CALLS);
 	if (req->arg_len > CPC_ARG_MAX) {
-		cpc_policy_count(req->opcode, CPC_POLICY_ERRORS);
-		cpl->status = CPC_ST_EINVAL;
-		return;
+		ret = -EINVAL;
+		goto out_err;
 	}
 	/* Private copies only: the host may rewrite shared memory any time. */
 	if (req->arg_len)
@@ -136,18 +141,21 @@ static void cpc_gchan_serve(struct cpc_gchan *ch, const struct cpc_request *req,
 	ms = min(ms, CPC_DEADLINE_MAX_MS);
 	call.deadline = jiffies + msecs_to_jiffies(ms);
 
-	ret = proc->run(&call);
-	if (!ret && call.out_len > call.out_cap)
-		ret = -EIO;	/* a procedure bug; never report it as success */
-	if (ret) {
-		cpc_policy_count(req->opcode, CPC_POLICY_ERRORS);
-		cpl->status = cpc_errno_to_status(ret);
-		return;
-	}
+	ret = cpc_proc_run(proc, &call);
+	if (ret)
+		goto out_err;
 	cpl->status = CPC_ST_OK;
 	cpl->out_len = call.out_len;
 	cpl->ret[0] = call.ret[0];
 	cpl->ret[1] = call.ret[1];
+	return proc;	/* the caller runs its after hook and releases it */
+
+out_err:
+	cpc_proc_count(proc, CPC_POLICY_ERRORS);
+	cpl->status = cpc_errno_to_status(ret);
+out_put:
+	cpc_proc_put(proc);
+	return NULL;
 }
 
 /*
@@ -165,6 +173,7 @@ static bool cpc_gchan_drain(struct cpc_gchan *ch, bool arm, u64 t0)
 	struct cpc_cpl wcpl;
 	struct cpc_request req;
 	struct cpc_completion cpl;
+	struct cpc_proc_entry *proc;
 	int n, ret;
 
 	for (n = 0;; n++) {
@@ -183,7 +192,7 @@ static bool cpc_gchan_drain(struct cpc_gchan *ch, bool arm, u64 t0)
 			return false;
 		}
 		cpc_req_decode(&req, &wreq);
-		cpc_gchan_serve(ch, &req, &cpl);
+		proc = cpc_gchan_serve(ch, &req, &cpl);
 		cpc_vcpu_count_served();
 		cpc_cpl_encode(&wcpl, &cpl);
 		/*
@@ -191,11 +200,18 @@ static bool cpc_gchan_drain(struct cpc_gchan *ch, bool arm, u64 t0)
 		 * a full completion ring is its fault.
 		 */
 		if (cpc_ring_push(&ch->ep.cpl, &wcpl)) {
+			if (proc)
+				cpc_proc_put(proc);
 			cpc_gchan_break(ch);
 			return false;
 		}
 		if (cpc_ring_publish(&ch->ep.cpl))
 			cpc_gchan_ring_host(ch);
+		if (proc) {
+			/* Answered: now what the procedure does after it. */
+			cpc_proc_after(proc, &req);
+			cpc_proc_put(proc);
+		}
 	}
 }
 

@@ -99,19 +99,8 @@ void cpc_vcpu_kick(void);
 int cpc_vcpu_cpu(void);
 void cpc_vcpu_count_served(void);
 
-/* policy.c: which procedures the guest owner allows. */
+/* registry.c: the procedures and the owner's policy (see proc.h). */
 int cpc_policy_init(struct kobject *root);
 void cpc_policy_exit(void);
-bool cpc_policy_allowed(unsigned int opcode);
-void cpc_policy_count(unsigned int opcode, int what);
-u64 cpc_policy_counter(unsigned int opcode, int what);
-
-/* What cpc_policy_count() counts. */
-enum {
-	CPC_POLICY_CALLS,
-	CPC_POLICY_REJECTED,
-	CPC_POLICY_ERRORS,
-	CPC_POLICY_NR_COUNTERS,
-};
 
 #endif /* CPC_GUEST_CHANNEL_H */

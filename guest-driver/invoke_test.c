@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * invoke_test.c - test hooks of the guest procedures (test builds only, see
- * test_hooks.h; their ABI: invoke_test.h): cpc_guest/invoke runs one procedure of
- * cpc_procs[] locally, without a channel (and without the owner's policy);
+ * test_hooks.h; their ABI: invoke_test.h): cpc_guest/invoke runs one
+ * installed procedure locally, without a channel (and without the owner's
+ * policy, but with its bounds: cpc_proc_run());
  * cpc_guest/testbuf{,_phys} is a physically contiguous buffer with known
  * contents to snapshot.
  */
@@ -40,11 +41,6 @@ struct invoke_file {
 	size_t res_len;
 };
 
-static const struct cpc_proc *invoke_proc(u16 opcode)
-{
-	return opcode < CPC_PROC_COUNT ? cpc_procs[opcode] : NULL;
-}
-
 static int invoke_open(struct inode *inode, struct file *file)
 {
 	struct invoke_file *f = kzalloc(sizeof(*f), GFP_KERNEL);
@@ -69,7 +65,7 @@ static ssize_t invoke_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
 	struct invoke_file *f = file->private_data;
-	const struct cpc_proc *proc;
+	struct cpc_proc_entry *proc;
 	struct cpc_invoke_rsp rsp = { .size = sizeof(rsp) };
 	struct cpc_proc_call call = { };
 	struct cpc_invoke_req ireq;
@@ -88,18 +84,21 @@ static ssize_t invoke_write(struct file *file, const char __user *ubuf,
 	    ireq.out_cap > CPC_INVOKE_MAX_OUT ||
 	    ireq.deadline_ms > CPC_INVOKE_MAX_DEADLINE_MS)
 		return -EINVAL;
-	proc = invoke_proc(ireq.opcode);
+	proc = cpc_proc_get(ireq.opcode);
 	if (!proc)
 		return -EOPNOTSUPP;
 	if (ireq.arg_len) {
 		arg = memdup_user(ubuf + sizeof(ireq), ireq.arg_len);
-		if (IS_ERR(arg))
-			return PTR_ERR(arg);
+		if (IS_ERR(arg)) {
+			ret = PTR_ERR(arg);
+			arg = NULL;
+			goto out_put;
+		}
 	}
 	res = kvzalloc(sizeof(rsp) + ireq.out_cap, GFP_KERNEL);
 	if (!res) {
 		ret = -ENOMEM;
-		goto out_arg;
+		goto out_put;
 	}
 
 	req.opcode = ireq.opcode;
@@ -118,7 +117,7 @@ static ssize_t invoke_write(struct file *file, const char __user *ubuf,
 		call.deadline = jiffies - 1;
 
 	mutex_lock(&f->lock);
-	ret = proc->run(&call);
+	ret = cpc_proc_run(proc, &call);
 	rsp.status = cpc_errno_to_status(ret);
 	if (!ret) {
 		rsp.out_len = min(call.out_len, call.out_cap);
@@ -130,7 +129,8 @@ static ssize_t invoke_write(struct file *file, const char __user *ubuf,
 	f->res_len = sizeof(rsp) + rsp.out_len;
 	mutex_unlock(&f->lock);
 	ret = count;
-out_arg:
+out_put:
+	cpc_proc_put(proc);
 	kfree(arg);
 	return ret;
 }

@@ -15,7 +15,7 @@
  *               @reserved not zero, @arg_len not what follows, @out_cap or @arg_len
  *               above their maxima, @deadline_ms above
  *               CPC_INVOKE_MAX_DEADLINE_MS
- *   EOPNOTSUPP  @opcode is not a procedure (>= CPC_PROC_COUNT)
+ *   EOPNOTSUPP  no procedure is installed under @opcode
  *   ENOMEM      no memory for the buffers
  * read() errno:
  *   ENODATA     nothing invoked yet on this open file

@@ -20,6 +20,7 @@
 #include "../transport/sysfs.h"
 #include "channel.h"
 #include "test_hooks.h"
+#include "proc.h"
 #include "proc_setup.h"
 
 static struct kobject *cpc_guest_kobj;
@@ -60,9 +61,12 @@ static int __init cpc_guest_init(void)
 	ret = cpc_policy_init(cpc_guest_kobj);
 	if (ret)
 		goto err_debugfs;
-	ret = cpc_gchan_sysfs_init(cpc_guest_kobj);
+	ret = cpc_procs_builtin_install();
 	if (ret)
 		goto err_policy;
+	ret = cpc_gchan_sysfs_init(cpc_guest_kobj);
+	if (ret)
+		goto err_builtin;
 	ret = cpc_procs_setup(cpc_guest_kobj);
 	if (ret)
 		goto err_chan;
@@ -94,6 +98,8 @@ err_procs:
 	cpc_procs_teardown(cpc_guest_kobj);
 err_chan:
 	cpc_gchan_sysfs_exit();
+err_builtin:
+	cpc_procs_builtin_remove();
 err_policy:
 	cpc_policy_exit();
 err_debugfs:
@@ -115,6 +121,7 @@ static void __exit cpc_guest_exit(void)
 	cpc_test_exit();
 	cpc_procs_teardown(cpc_guest_kobj);
 	cpc_gchan_sysfs_exit();
+	cpc_procs_builtin_remove();
 	cpc_policy_exit();
 	debugfs_remove_recursive(cpc_guest_debugfs);
 	kobject_put(cpc_guest_kobj);

@@ -4,6 +4,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 
 #include "proc_buf.h"
@@ -27,6 +28,7 @@ int cpc_buf_init(struct cpc_buf *b, u32 cap)
 	b->p = kvmalloc(max_t(u32, b->cap, 1), GFP_KERNEL);
 	return b->p ? 0 : -ENOMEM;
 }
+EXPORT_SYMBOL_GPL(cpc_buf_init);
 
 /**
  * cpc_buf_printf() - append formatted text; sets @overflow when it does not
@@ -51,6 +53,7 @@ void cpc_buf_printf(struct cpc_buf *b, const char *fmt, ...)
 	}
 	b->len += n;
 }
+EXPORT_SYMBOL_GPL(cpc_buf_printf);
 
 /**
  * cpc_buf_json_str() - append @s as a JSON string (quoted, escaped).
@@ -72,6 +75,7 @@ void cpc_buf_json_str(struct cpc_buf *b, const char *s)
 	}
 	cpc_buf_printf(b, "\"");
 }
+EXPORT_SYMBOL_GPL(cpc_buf_json_str);
 
 /**
  * cpc_buf_finish() - copy the text to the call's result buffer and free.
@@ -95,3 +99,4 @@ int cpc_buf_finish(struct cpc_buf *b, struct cpc_proc_call *call)
 	b->p = NULL;
 	return ret;
 }
+EXPORT_SYMBOL_GPL(cpc_buf_finish);

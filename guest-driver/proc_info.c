@@ -2,8 +2,10 @@
 /*
  * proc_info.c - CPC_PROC_INFO: guest facts as one JSON object: uptime,
  * memory totals, the System RAM ranges, load averages, kernel release, CPUs,
- * the maintenance vCPU and per-procedure counters.
+ * the maintenance vCPU and every installed procedure: id, version, policy
+ * and counters.
  */
+#include <linux/module.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/sched/loadavg.h>
@@ -20,11 +22,11 @@ static void cpc_info_load(struct cpc_buf *b, unsigned long v)
 }
 
 /**
- * struct cpc_info_ram_walk - state of the walk over System RAM.
+ * struct cpc_info_walk - state of a walk (System RAM, procedures).
  * @b:     the JSON being built.
- * @count: ranges written so far.
+ * @count: items written so far.
  */
-struct cpc_info_ram_walk {
+struct cpc_info_walk {
 	struct cpc_buf *b;
 	unsigned int count;
 };
@@ -32,7 +34,7 @@ struct cpc_info_ram_walk {
 /* One System RAM resource as {"start":..,"size":..} (for snapshot jobs). */
 static int cpc_info_ram(struct resource *res, void *arg)
 {
-	struct cpc_info_ram_walk *w = arg;
+	struct cpc_info_walk *w = arg;
 
 	cpc_buf_printf(w->b, "%s{\"start\":%llu,\"size\":%llu}",
 		       w->count++ ? "," : "", (unsigned long long)res->start,
@@ -40,13 +42,26 @@ static int cpc_info_ram(struct resource *res, void *arg)
 	return 0;
 }
 
+/* One installed procedure as "name":{"id":..,"version":..,"allowed":..,...}. */
+static void cpc_info_proc(const struct cpc_proc_view *v, void *arg)
+{
+	struct cpc_info_walk *w = arg;
+
+	cpc_buf_printf(w->b, "%s", w->count++ ? "," : "");
+	cpc_buf_json_str(w->b, v->name);
+	cpc_buf_printf(w->b, ":{\"id\":%u,\"version\":%u,\"allowed\":%s,",
+		       v->opcode, v->version, v->allowed ? "true" : "false");
+	cpc_buf_printf(w->b, "\"calls\":%llu,\"rejected\":%llu,\"errors\":%llu}",
+		       v->calls, v->rejected, v->errors);
+}
+
 static int cpc_info_run(struct cpc_proc_call *call)
 {
 	struct timespec64 up;
 	struct sysinfo si;
 	struct cpc_buf b;
-	struct cpc_info_ram_walk ram = { .b = &b };
-	unsigned int op;
+	struct cpc_info_walk ram = { .b = &b };
+	struct cpc_info_walk w = { .b = &b };
 	int ret, i;
 
 	ret = cpc_buf_init(&b, call->out_cap);
@@ -72,15 +87,7 @@ static int cpc_info_run(struct cpc_proc_call *call)
 	cpc_buf_json_str(&b, init_utsname()->release);
 	cpc_buf_printf(&b, ",\"cpus\":%u,\"maint_cpu\":%d,\"procs\":{",
 		       num_online_cpus(), cpc_vcpu_cpu());
-	for (op = 0; op < CPC_PROC_COUNT; op++) {
-		cpc_buf_printf(&b, "%s\"%s\":{\"allowed\":%s,\"calls\":%llu,",
-			       op ? "," : "", cpc_proc_name(op),
-			       cpc_policy_allowed(op) ? "true" : "false",
-			       cpc_policy_counter(op, CPC_POLICY_CALLS));
-		cpc_buf_printf(&b, "\"rejected\":%llu,\"errors\":%llu}",
-			       cpc_policy_counter(op, CPC_POLICY_REJECTED),
-			       cpc_policy_counter(op, CPC_POLICY_ERRORS));
-	}
+	cpc_proc_walk(cpc_info_proc, &w);
 	cpc_buf_printf(&b, "}}\n");
 	ret = cpc_buf_finish(&b, call);
 	if (!ret)
@@ -88,6 +95,11 @@ static int cpc_info_run(struct cpc_proc_call *call)
 	return ret;
 }
 
-const struct cpc_proc cpc_proc_info = {
+const struct cpc_proc_desc cpc_proc_info = {
+	.api = CPC_PROC_API_VERSION,
+	.name = "info",
+	.opcode = CPC_PROC_INFO,
+	.version = 1,
+	.arg_max = CPC_ARG_MAX,
 	.run = cpc_info_run,
 };

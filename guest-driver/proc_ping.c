@@ -4,6 +4,7 @@
  * vCPU it ran on; the argument buffer, if any, is echoed into the result
  * buffer (-ENOSPC if it does not fit).
  */
+#include <linux/module.h>
 #include <linux/smp.h>
 #include <linux/string.h>
 
@@ -21,7 +22,11 @@ static int cpc_ping_run(struct cpc_proc_call *call)
 	return 0;
 }
 
-const struct cpc_proc cpc_proc_ping = {
-	.default_allowed = true,
+const struct cpc_proc_desc cpc_proc_ping = {
+	.api = CPC_PROC_API_VERSION,
+	.name = "ping",
+	.opcode = CPC_PROC_PING,
+	.version = 1,
+	.arg_max = CPC_ARG_MAX,
 	.run = cpc_ping_run,
 };

@@ -5,6 +5,7 @@
  * -ENOSPC when the list does not fit the result buffer, -ETIMEDOUT when the
  * request's deadline passes.
  */
+#include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -62,6 +63,11 @@ static int cpc_ps_run(struct cpc_proc_call *call)
 	return ret;
 }
 
-const struct cpc_proc cpc_proc_ps = {
+const struct cpc_proc_desc cpc_proc_ps = {
+	.api = CPC_PROC_API_VERSION,
+	.name = "ps",
+	.opcode = CPC_PROC_PS,
+	.version = 1,
+	.arg_max = CPC_ARG_MAX,
 	.run = cpc_ps_run,
 };

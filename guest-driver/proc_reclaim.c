@@ -16,6 +16,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/module.h>
 #include <linux/jiffies.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
@@ -304,11 +305,21 @@ const struct attribute_group cpc_reclaim_group = {
 };
 
 /* CPC_PROC_RECLAIM: see enum cpc_proc_opcode in cpc_proto.h. */
-const struct cpc_proc cpc_proc_reclaim = {
+const struct cpc_proc_desc cpc_proc_reclaim = {
+	.api = CPC_PROC_API_VERSION,
+	.name = "reclaim",
+	.opcode = CPC_PROC_RECLAIM,
+	.version = 1,
+	.arg_max = CPC_ARG_MAX,
 	.run = reclaim_run,
 };
 
 /* CPC_PROC_RETURN: see enum cpc_proc_opcode in cpc_proto.h. */
-const struct cpc_proc cpc_proc_return = {
+const struct cpc_proc_desc cpc_proc_return = {
+	.api = CPC_PROC_API_VERSION,
+	.name = "return",
+	.opcode = CPC_PROC_RETURN,
+	.version = 1,
+	.arg_max = CPC_ARG_MAX,
 	.run = return_run,
 };

@@ -23,6 +23,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/module.h>
 #include <crypto/aead.h>
 #include <crypto/sha2.h>
 #include <linux/ioport.h>
@@ -388,6 +389,11 @@ void cpc_snapshot_forget(void)
 }
 
 /* CPC_PROC_SNAPSHOT: see struct cpc_snapshot_args in cpc_proto.h. */
-const struct cpc_proc cpc_proc_snapshot = {
+const struct cpc_proc_desc cpc_proc_snapshot = {
+	.api = CPC_PROC_API_VERSION,
+	.name = "snapshot",
+	.opcode = CPC_PROC_SNAPSHOT,
+	.version = 1,
+	.arg_max = CPC_ARG_MAX,
 	.run = snapshot_run,
 };

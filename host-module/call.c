@@ -55,7 +55,7 @@ static struct cpc_hcall *cpc_hcall_new(struct cpc_hfile *hf,
 		return NULL;
 	}
 	if (uc.size < sizeof(uc) || uc.flags || uc.reserved[0] || uc.reserved[1] ||
-	    uc.proc >= CPC_PROC_COUNT || uc.timeout_ms > CPC_CALL_TIMEOUT_MAX_MS ||
+	    uc.proc > CPC_PROC_ID_MAX || uc.timeout_ms > CPC_CALL_TIMEOUT_MAX_MS ||
 	    (uc.arg_len && !uc.arg_ptr) || (uc.out_cap && !uc.out_ptr)) {
 		*err = -EINVAL;
 		return NULL;

@@ -380,7 +380,7 @@ static bool cpc_range_ok(u32 off, u32 len, u32 size)
  */
 enum cpc_bad cpc_req_check(const struct cpc_request *req, const struct cpc_layout *l)
 {
-	if (req->opcode >= CPC_PROC_COUNT)
+	if (req->opcode > CPC_PROC_ID_MAX)
 		return CPC_BAD_OPCODE;
 	if (req->flags || req->reserved)
 		return CPC_BAD_FLAGS;
@@ -470,6 +470,7 @@ static const char *const cpc_proc_names[CPC_PROC_COUNT] = {
 	[CPC_PROC_RECLAIM] = "reclaim",
 	[CPC_PROC_RETURN] = "return",
 	[CPC_PROC_SNAPSHOT] = "snapshot",
+	[CPC_PROC_PROCS] = "procs",
 };
 
 /**

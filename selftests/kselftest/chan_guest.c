@@ -138,8 +138,10 @@ TEST(zz_module_parameters)
 {
 	ASSERT_EQ(0, cpc_module_unload("cpc_guest"));
 	/* Every parameter is validated before anything is set up. */
-	EXPECT_EQ(-EINVAL, cpc_module_load("cpc_guest", "allow=ping,nosuch"));
-	EXPECT_EQ(-EINVAL, cpc_module_load("cpc_guest", "deny=nosuch"));
+	/* Names a module may install later are fine; non-names are not. */
+	EXPECT_EQ(-EINVAL, cpc_module_load("cpc_guest", "allow=ping,No_Such"));
+	EXPECT_EQ(-EINVAL, cpc_module_load("cpc_guest", "deny=a/b"));
+	EXPECT_EQ(-EINVAL, cpc_module_load("cpc_guest", "allow=abcdefghijklmnopqrstuvwxyz0123456"));
 	EXPECT_EQ(-EINVAL, cpc_module_load("cpc_guest", "maint_cpu=64"));
 	EXPECT_FALSE(cpc_path_exists(G "version"));
 	ASSERT_EQ(0, cpc_module_load("cpc_guest", "deny=ping,info allow=reclaim,info maint_cpu=0"));
@@ -149,9 +151,10 @@ TEST(zz_module_parameters)
 	EXPECT_EQ(1, num(G "procs/reclaim/allowed"));
 	EXPECT_EQ(0, num(G "maint_cpu"));
 	ASSERT_EQ(0, cpc_module_unload("cpc_guest"));
-	/* The owner said nothing: only ping. */
+	/* The owner said nothing: only ping (and procs, the list of it). */
 	ASSERT_EQ(0, cpc_module_load("cpc_guest", NULL));
 	EXPECT_EQ(1, num(G "procs/ping/allowed"));
+	EXPECT_EQ(1, num(G "procs/procs/allowed"));
 	EXPECT_EQ(0, num(G "procs/info/allowed"));
 	EXPECT_EQ(0, num(G "procs/ps/allowed"));
 	EXPECT_EQ(0, num(G "procs/log/allowed"));

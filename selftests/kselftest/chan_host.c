@@ -132,7 +132,7 @@ TEST_F(chan, info)
 	EXPECT_NE(NULL, strstr(out, "\"load\":["));
 	EXPECT_NE(NULL, strstr(out, "\"kernel\":\"6."));
 	EXPECT_NE(NULL, strstr(out, "\"maint_cpu\":1"));
-	EXPECT_NE(NULL, strstr(out, "\"ping\":{\"allowed\":true"));
+	EXPECT_NE(NULL, strstr(out, "\"ping\":{\"id\":0,\"version\":1,\"allowed\":true"));
 	TH_LOG("%.200s", out);
 }
 
@@ -657,7 +657,7 @@ TEST_F(chan, call_errnos)
 	c.reserved[0] = 1;
 	EXPECT_EQ(-EINVAL, call_errno(self->fd, &c));
 	FRESH();
-	c.proc = CPC_PROC_COUNT;
+	c.proc = CPC_PROC_ID_MAX + 1;
 	EXPECT_EQ(-EINVAL, call_errno(self->fd, &c));
 	FRESH();
 	c.timeout_ms = CPC_CALL_TIMEOUT_MAX_MS + 1;

@@ -7,6 +7,7 @@
 #ifndef CPC_TEST_H
 #define CPC_TEST_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -71,9 +72,22 @@ static inline int cpc_path_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-/* Unloads module @name without waiting; returns 0 or -errno. */
+/*
+ * Unloads module @name without waiting; returns 0 or -errno. cpc_guest goes
+ * with its procedure modules (cpc_proc_*), which depend on it: they are
+ * unloaded first, as the owner would.
+ */
 static inline int cpc_module_unload(const char *name)
 {
+	struct dirent *de;
+	DIR *d;
+
+	if (!strcmp(name, "cpc_guest") && (d = opendir("/sys/module"))) {
+		while ((de = readdir(d)))
+			if (!strncmp(de->d_name, "cpc_proc_", 9))
+				syscall(__NR_delete_module, de->d_name, O_NONBLOCK);
+		closedir(d);
+	}
 	if (syscall(__NR_delete_module, name, O_NONBLOCK) < 0)
 		return -errno;
 	return 0;
@@ -107,7 +121,36 @@ static inline const char *cpc_boot_modargs(void)
 	return args;
 }
 
-/* Loads @name.ko from cpc_module_dir() with @params; returns 0 or -errno. */
+/*
+ * Loads every procedure module (cpc_proc_*.ko) of cpc_module_dir(), as the
+ * test bed does at boot: cpc_guest as the tests know it has them all.
+ */
+static inline void cpc_load_proc_modules(void)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d = opendir(cpc_module_dir());
+	int fd;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "cpc_proc_", 9))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", cpc_module_dir(), de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		syscall(__NR_finit_module, fd, "", 0);
+		close(fd);
+	}
+	closedir(d);
+}
+
+/*
+ * Loads @name.ko from cpc_module_dir() with @params; returns 0 or -errno.
+ * After cpc_guest, its procedure modules too (cpc_load_proc_modules()).
+ */
 static inline int cpc_module_load(const char *name, const char *params)
 {
 	char path[256];
@@ -120,6 +163,8 @@ static inline int cpc_module_load(const char *name, const char *params)
 	if (syscall(__NR_finit_module, fd, params ? params : "", 0) < 0)
 		ret = -errno;
 	close(fd);
+	if (!ret && !strcmp(name, "cpc_guest"))
+		cpc_load_proc_modules();
 	return ret;
 }
 

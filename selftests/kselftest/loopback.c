@@ -531,6 +531,12 @@ TEST_F(lb, default_policy_allows_only_ping)
 		snprintf(path, sizeof(path), "procs/%s/rejected", name);
 		EXPECT_EQ(1, local_guest_num(path)) TH_LOG("%s", name);
 	}
+	/* The table of what the host may call: ping and itself, nothing more. */
+	ASSERT_EQ(0, chan_call(self->ch, CPC_PROC_PROCS, 0, out, sizeof(out), 5000, &r));
+	out[r.out_len < sizeof(out) ? r.out_len : sizeof(out) - 1] = '\0';
+	EXPECT_EQ(2, r.ret[0]);
+	EXPECT_STREQ("[{\"name\":\"ping\",\"id\":0,\"version\":1},"
+		     "{\"name\":\"procs\",\"id\":7,\"version\":1}]\n", out);
 	/* Back to what the other tests need. */
 	close(self->ch);
 	ASSERT_EQ(0, cpc_module_unload("cpc_guest"));

@@ -155,7 +155,7 @@ TEST(BusEnd, HandshakeAndCalls)
 TEST(BusEnd, ValidatesTheRequestAsTheKernelDoes)
 {
 	cpc::CallRequest r;
-	r.proc = CPC_PROC_COUNT;
+	r.proc = CPC_PROC_ID_MAX + 1;
 	EXPECT_EQ(EINVAL, cpc_test::errno_of([&] { cpc::detail::make_pending(r); }));
 	r.proc = CPC_PROC_PING;
 	r.timeout = std::chrono::milliseconds(CPC_CALL_TIMEOUT_MAX_MS + 1);

@@ -240,7 +240,7 @@ TEST_F(Check, GoodRequest)
 TEST_F(Check, EveryRequestReason)
 {
 	auto r = good();
-	r.opcode = CPC_PROC_COUNT;
+	r.opcode = CPC_PROC_ID_MAX + 1;
 	EXPECT_EQ(CPC_BAD_OPCODE, cpc_req_check(&r, &l));
 	r = good();
 	r.flags = 1;

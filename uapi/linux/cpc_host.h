@@ -494,7 +494,8 @@ struct cpc_channel_attach {
  * struct cpc_call - one confidential procedure call.
  * @size:       (in) sizeof(struct cpc_call) as the caller knows it.
  * @flags:      (in) zero (no flags defined yet).
- * @proc:       (in) procedure opcode (enum cpc_proc_opcode, linux/cpc_proto.h).
+ * @proc:       (in) procedure opcode (enum cpc_proc_opcode, linux/cpc_proto.h,
+ *              or an id a procedure module got: up to CPC_PROC_ID_MAX).
  * @timeout_ms: (in) how long to wait for the guest; 0 means
  *              CPC_CALL_TIMEOUT_DEFAULT_MS, at most CPC_CALL_TIMEOUT_MAX_MS.
  *              The guest gets the same value as its deadline.
@@ -560,7 +561,7 @@ struct cpc_call_uring {
  * ==========  ===================================================
  * EFAULT      the argument, its arg_ptr or out_ptr is not accessible
  * EINVAL      @size is too small, @flags or @reserved is not zero,
- *             @proc is not a known opcode, @timeout_ms is too large,
+ *             @proc is above CPC_PROC_ID_MAX, @timeout_ms is too large,
  *             or a buffer length is given without a pointer
  * E2BIG       @arg_len exceeds CPC_CALL_ARG_MAX or the channel's data slot
  * ENOTCONN    the guest end is not up (the channel is not ready)
@@ -574,7 +575,7 @@ struct cpc_call_uring {
  * ENODEV      the channel's device went away
  * ENOMEM      out of memory (here or in the guest)
  * EPERM       the guest owner's policy denies the procedure
- * ENOSYS      the guest does not implement the procedure
+ * ENOSYS      no procedure is installed in the guest under @proc
  * ENOSPC      the result does not fit the result buffer
  * ENOENT      procedure-specific: no such object
  * EIO         the procedure failed in the guest

@@ -235,7 +235,21 @@ struct cpc_ring_idx {
  *                     CPC_ST_ENOSPC, CPC_ST_ENOMEM.
  * @CPC_PROC_SNAPSHOT: export guest memory, encrypted; see struct
  *                     cpc_snapshot_args.
- * @CPC_PROC_COUNT:    number of opcodes.
+ * @CPC_PROC_PROCS:    the guest's procedure table as JSON text: an array of
+ *                     {"name","id","version"}, one per installed procedure
+ *                     the owner's policy allows now (built-in ones and those
+ *                     procedure modules registered); ret[0] = entries. How
+ *                     a host finds the id of a procedure it knows only by
+ *                     name. Allowed by default, like ping: it names only
+ *                     what the host may call anyway.
+ * @CPC_PROC_COUNT:    number of fixed opcodes with a name in the protocol.
+ *
+ * Opcodes from CPC_PROC_COUNT to CPC_PROC_ID_MAX belong to procedure
+ * modules: a module registers a fixed opcode below CPC_PROC_DYN_FIRST (as
+ * log does with CPC_PROC_LOG) or is given one from CPC_PROC_DYN_FIRST up.
+ * A request for an opcode up to CPC_PROC_ID_MAX that no procedure holds is
+ * answered CPC_ST_ENOSYS; one above CPC_PROC_ID_MAX breaks the protocol
+ * (CPC_ST_EPROTO, counted as bad_opcode).
  */
 enum cpc_proc_opcode {
 	CPC_PROC_PING = 0,
@@ -245,8 +259,16 @@ enum cpc_proc_opcode {
 	CPC_PROC_RECLAIM = 4,
 	CPC_PROC_RETURN = 5,
 	CPC_PROC_SNAPSHOT = 6,
-	CPC_PROC_COUNT = 7,
+	CPC_PROC_PROCS = 7,
+	CPC_PROC_COUNT = 8,
 };
+
+/** CPC_PROC_DYN_FIRST - first opcode handed out to procedure modules. */
+#define CPC_PROC_DYN_FIRST	128u
+/** CPC_PROC_ID_MAX - largest opcode a request may carry. */
+#define CPC_PROC_ID_MAX		511u
+/** CPC_PROC_NAME_MAX - procedure names are shorter than this ([a-z0-9_-]). */
+#define CPC_PROC_NAME_MAX	32u
 
 /**
  * enum cpc_status - completion status (struct cpc_cpl.status); the negated
@@ -260,7 +282,7 @@ enum cpc_proc_opcode {
  * @CPC_ST_EINVAL:   bad arguments (EINVAL).
  * @CPC_ST_ENOSPC:   the result buffer is too small (ENOSPC).
  * @CPC_ST_ERANGE:   an offset or length is out of range (ERANGE).
- * @CPC_ST_ENOSYS:   unknown opcode (ENOSYS).
+ * @CPC_ST_ENOSYS:   no procedure is installed under this opcode (ENOSYS).
  * @CPC_ST_ENOKEY:   snapshot without a provisioned key (ENOKEY).
  * @CPC_ST_EPROTO:   the descriptor broke the protocol (EPROTO).
  * @CPC_ST_ETIMEDOUT: the procedure ran out of time (ETIMEDOUT).

@@ -1,8 +1,12 @@
 // cpcctl call CHANNEL PROC [KEY=VALUE]... [--timeout MS] [--json]: one
 // confidential procedure call from the host.
 //
+// PROC is a name of the protocol (ping, info, ...) or any other name the
+// guest publishes in its procedure table (the procs procedure): a
+// procedure a module installed there, called by the id the guest gave it.
 // Keys per procedure: ping value=N (echoed back); log bytes=N (tail size);
-// every procedure: out=SIZE (result buffer, default 64K).
+// procedures from modules: arg0=N arg1=N arg2=N (args[]), data=TEXT (the
+// argument buffer); every procedure: out=SIZE (result buffer, default 64K).
 #include "commands.hpp"
 
 #include <cpc/channel.hpp>
@@ -11,8 +15,10 @@
 
 #include <linux/cpc_proto.h>
 
+
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -68,10 +74,64 @@ void print_ps_table(const std::string &text)
 			    p.value("rss_kb", 0ULL));
 }
 
+/// The opcode of a name the protocol does not have: asks the guest's
+/// procedure table (procs), which lists what the host may call.
+std::uint32_t resolve_proc(cpc::Channel &ch, const std::string &name)
+{
+	bool ok = !name.empty() && name.size() < CPC_PROC_NAME_MAX &&
+		  std::all_of(name.begin(), name.end(), [](char c) {
+			  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+		  });
+	if (!ok)
+		cpc::throw_invalid("unknown procedure '" + name + "'");
+	cpc::CallRequest r;
+	r.proc = CPC_PROC_PROCS;
+	auto j = nlohmann::json::parse(ch.call(r).text(), nullptr, false);
+	if (!j.is_array())
+		throw cpc::Error(EPROTO, "procs: the guest's procedure table does not parse");
+	for (const auto &e : j) {
+		if (!e.is_object() || !e.contains("name") || !e["name"].is_string() ||
+		    e["name"].get<std::string>() != name || !e.contains("id") ||
+		    !e["id"].is_number_unsigned())
+			continue;
+		auto id = e["id"].get<std::uint64_t>();
+		if (id > CPC_PROC_ID_MAX)
+			throw cpc::Error(EPROTO, "procs: id " + std::to_string(id) + " of '" + name +
+						 "' is out of range");
+		return static_cast<std::uint32_t>(id);
+	}
+	cpc::throw_invalid("unknown procedure '" + name +
+			   "' (the guest has none by that name that it allows)");
+}
+
+/// A module's procedure's result: its JSON or text, else ret[].
+void print_module_result(const cpc::CallResult &res, const Global &g)
+{
+	std::string text = res.text();
+	auto j = nlohmann::json::parse(text, nullptr, false);
+	if (g.json) {
+		nlohmann::json out{{"ret", {res.ret[0], res.ret[1]}}};
+		if (!text.empty())
+			out["out"] = j.is_discarded() ? nlohmann::json(text) : j;
+		std::cout << out.dump(2) << "\n";
+	} else if (!j.is_discarded()) {
+		std::cout << j.dump(2) << "\n";
+	} else if (!text.empty()) {
+		std::cout << text;
+	} else {
+		std::printf("ret %llu %llu\n", (unsigned long long)res.ret[0],
+			    (unsigned long long)res.ret[1]);
+	}
+}
+
 int run_call(const CallOpts &o, const Global &g)
 {
 	cpc::CallRequest req;
-	req.proc = cpc::procedure_opcode(o.proc);
+	int known = -1;	/* a name of the protocol's own table? */
+	for (const auto &p : cpc::procedures())
+		if (p.name == o.proc)
+			known = static_cast<int>(p.opcode);
+	std::string data;
 	req.timeout = std::chrono::milliseconds(o.timeout_ms);
 	for (const auto &kv : o.kv) {
 		auto eq = kv.find('=');
@@ -80,15 +140,25 @@ int run_call(const CallOpts &o, const Global &g)
 		std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
 		if (k == "out")
 			req.out_capacity = cpc::parse_size(v);
-		else if (k == "value" && req.proc == CPC_PROC_PING)
+		else if (k == "value" && known == CPC_PROC_PING)
 			req.args[0] = parse_u64(k, v);
-		else if (k == "bytes" && req.proc == CPC_PROC_LOG)
+		else if (k == "bytes" && known == CPC_PROC_LOG)
 			req.args[0] = cpc::parse_size(v);
+		else if (known < 0 && (k == "arg0" || k == "arg1" || k == "arg2"))
+			req.args[k[3] - '0'] = parse_u64(k, v);
+		else if (known < 0 && k == "data")
+			data = v;
 		else
 			cpc::throw_invalid("'" + k + "': not a key of procedure " + o.proc);
 	}
+	req.arg = std::span(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
 	auto ch = cpc::open_channel(o.channel);
+	req.proc = known >= 0 ? static_cast<std::uint32_t>(known) : resolve_proc(*ch, o.proc);
 	auto res = ch->call(req);
+	if (known < 0) {
+		print_module_result(res, g);
+		return 0;
+	}
 	std::string text = res.text();
 	switch (req.proc) {
 	case CPC_PROC_PING:
@@ -134,8 +204,8 @@ void add_call_commands(CLI::App &app, Global &g)
 	auto o = std::make_shared<CallOpts>();
 	auto *sub = app.add_subcommand("call", "call a procedure in a guest (host side)");
 	sub->add_option("channel", o->channel, "channel name (cpcctl channel list) or bus:<socket>")->required();
-	sub->add_option("proc", o->proc, "procedure: ping, info, ps, log, ...")->required();
-	sub->add_option("args", o->kv, "KEY=VALUE arguments (ping value=N, log bytes=N, out=SIZE)");
+	sub->add_option("proc", o->proc, "procedure: ping, info, ps, log, ... or a name the guest publishes (procs)")->required();
+	sub->add_option("args", o->kv, "KEY=VALUE arguments (ping value=N, log bytes=N, out=SIZE; others: arg0..arg2=N, data=TEXT)");
 	sub->add_option("--timeout", o->timeout_ms, "milliseconds to wait (default 5000)")
 		->check(CLI::Range(1u, 60000u));
 	add_json_flag(sub, g);

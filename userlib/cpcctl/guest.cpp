@@ -7,11 +7,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <utility>
+#include <vector>
 
 namespace cpcctl {
 
@@ -53,13 +56,20 @@ int status(const Global &g)
 		out["channels"].push_back({{"name", e.path().filename().string()},
 					   {"state", read_line(e.path() / "state")},
 					   {"generation", read_num(e.path() / "generation")}});
+	/* Every installed procedure, built-in or from a procedure module. */
 	out["procs"] = nlohmann::json::object();
-	for (const auto &p : cpc::procedures()) {
-		auto d = root / "procs" / p.name;
-		out["procs"][p.name] = {{"allowed", read_num(d / "allowed") != 0},
-					{"calls", read_num(d / "calls")},
-					{"rejected", read_num(d / "rejected")},
-					{"errors", read_num(d / "errors")}};
+	std::vector<std::pair<long long, std::string>> names;
+	for (const auto &e : std::filesystem::directory_iterator(root / "procs", ec))
+		names.emplace_back(read_num(e.path() / "id"), e.path().filename().string());
+	std::sort(names.begin(), names.end());
+	for (const auto &[id, name] : names) {
+		auto d = root / "procs" / name;
+		out["procs"][name] = {{"id", id},
+				      {"version", read_num(d / "version")},
+				      {"allowed", read_num(d / "allowed") != 0},
+				      {"calls", read_num(d / "calls")},
+				      {"rejected", read_num(d / "rejected")},
+				      {"errors", read_num(d / "errors")}};
 	}
 	if (g.json) {
 		std::cout << out.dump(2) << "\n";
@@ -75,10 +85,10 @@ int status(const Global &g)
 			    c["name"].get<std::string>().c_str(),
 			    c["state"].get<std::string>().c_str(),
 			    c["generation"].get<unsigned long long>());
-	std::printf("%-10s %-7s %8s %8s %8s\n", "PROC", "POLICY", "CALLS", "REJECTED", "ERRORS");
-	for (const auto &p : cpc::procedures()) {
-		const auto &e = out["procs"][p.name];
-		std::printf("%-10s %-7s %8llu %8llu %8llu\n", p.name.c_str(),
+	std::printf("%-16s %-7s %8s %8s %8s\n", "PROC", "POLICY", "CALLS", "REJECTED", "ERRORS");
+	for (const auto &[id, name] : names) {
+		const auto &e = out["procs"][name];
+		std::printf("%-16s %-7s %8llu %8llu %8llu\n", name.c_str(),
 			    e["allowed"].get<bool>() ? "allow" : "deny",
 			    e["calls"].get<unsigned long long>(),
 			    e["rejected"].get<unsigned long long>(),
@@ -90,7 +100,10 @@ int status(const Global &g)
 int set_policy(const std::string &proc, bool allow)
 {
 	require_guest();
-	cpc::procedure_opcode(proc);	/* throws for unknown names */
+	/* Installed procedures only (built-in or from a procedure module). */
+	if (proc.empty() || proc.find('/') != std::string::npos || proc[0] == '.' ||
+	    !std::filesystem::exists(root / "procs" / proc))
+		cpc::throw_invalid("unknown procedure '" + proc + "' (not installed)");
 	auto p = root / "procs" / proc / "allowed";
 	std::ofstream out(p);
 	if (out)

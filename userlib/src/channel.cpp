@@ -57,7 +57,7 @@ std::string proc_label(std::uint32_t op)
 /* Exactly what host-module/call.c checks of a struct cpc_call. */
 PendingCall make_pending(const CallRequest &req)
 {
-	if (req.proc >= CPC_PROC_COUNT || req.timeout.count() < 0 ||
+	if (req.proc > CPC_PROC_ID_MAX || req.timeout.count() < 0 ||
 	    req.timeout.count() > CPC_CALL_TIMEOUT_MAX_MS || req.out_capacity > UINT32_MAX)
 		throw Error(EINVAL, "invalid call");
 	if (req.arg.size() > CPC_CALL_ARG_MAX)

@@ -1,0 +1,48 @@
+#!/bin/sh
+# Scenario procmods-xvm, host side (TAP): procedure modules in a guest VM
+# called from cpcctl over the ivshmem channel, by name: fsinfo, fsfreeze,
+# fsfreeze-status, fsthaw (the guest's ext4 disk, testbed/run --disk),
+# time-get, vcpus, and shutdown (reboot): answered first, then the guest
+# goes down (the host sees the channel reset) and comes back ready with
+# a new generation. The guest's script announces the reboot to the test bed.
+n=0 pass=0 fail=0
+echo "TAP version 13"
+echo "1..15"
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok $n $2"; else fail=$((fail + 1)); echo "not ok $n $2"; fi; }
+out=/tmp/x.out err=/tmp/x.err
+run() {	# NAME cmd...: must exit 0
+	name=$1
+	shift
+	"$@" > $out 2> $err
+	rc=$?
+	[ "$rc" = 0 ] || { echo "# $*: exit $rc"; sed 's/^/# /' $err; }
+	ok $rc "$name"
+}
+has() { grep -q -- "$1" $out || { echo "# missing $1 in:"; sed 's/^/# /' $out; return 1; }; }
+ch=$(ls /sys/kernel/cpc_host/channels | grep '^ivshmem-' | head -1)
+state() { cat /sys/kernel/cpc_host/channels/$ch/state; }
+gen() { cat /sys/kernel/cpc_host/channels/$ch/generation; }
+wait_state() {	# STATE SECONDS
+	i=0
+	while [ "$(state)" != "$1" ] && [ $i -lt $(($2 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+	[ "$(state)" = "$1" ]
+}
+wait_state ready 120; ok $? "channel $ch ready"
+
+run "fsinfo by name" cpcctl call "$ch" fsinfo
+r=0; has '"mountpoint": "/mnt/disk"' && has '"type": "ext4"' || r=1; ok $r "fsinfo lists the guest's disk"
+run "fsfreeze by name" cpcctl call "$ch" fsfreeze arg0=15 --json
+r=0; has '"frozen": 1' && has '"/mnt/disk"' || r=1; ok $r "fsfreeze froze the disk"
+run "fsfreeze-status" cpcctl call "$ch" fsfreeze-status
+r=0; has '"status": "frozen"' || r=1; ok $r "status frozen"
+run "fsthaw" cpcctl call "$ch" fsthaw
+r=0; has '^ret 1 0$' || r=1; ok $r "fsthaw thawed one"
+run "time-get" cpcctl call "$ch" time-get
+run "vcpus" cpcctl call "$ch" vcpus --json
+r=0; has '"maintenance": true' || r=1; ok $r "vcpus shows the maintenance vCPU"
+g0=$(gen)
+run "shutdown reboot answers" cpcctl call "$ch" shutdown arg0=2
+wait_state waiting 60; ok $? "the guest went away (channel waiting)"
+wait_state ready 180; r=$?; [ "$(gen)" -gt "$g0" ] || r=1; ok $r "the guest came back (generation $g0 -> $(gen))"
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
+[ "$fail" = 0 ]
