@@ -15,12 +15,16 @@
  * region once both ends behave, in a bounded number of steps:
  *  - each end's private state is authoritative; at every step an end whose
  *    published block (state, generations, doorbell) differs from it
- *    publishes it again;
+ *    publishes it again, and in RUN so are its own ring indexes (the
+ *    producer index of the ring it fills, the consumer index of the one it
+ *    drains);
  *  - the host owns the layout: it starts a new generation, re-laying the
  *    header and both rings, whenever it is BROKEN (at its next step), sees
  *    the header differ from its layout (in READY or RUN), sees the rings
- *    differ from what it laid out while it waits in READY, or sees the
- *    guest BROKEN in the host's current generation;
+ *    differ from what it laid out while it waits in READY, sees the
+ *    guest BROKEN in the host's current generation, or (in RUN) sees the
+ *    guest publish another doorbell than the one pinned when the host
+ *    accepted its generation, before the guest answered after the pin;
  *  - the guest joins any new host generation (and only a new one);
  *  - generation 0 is never used, so "accepted nothing" (0) never matches;
  *  - feature bits: each end publishes what it supports; a required bit
@@ -29,7 +33,12 @@
  *    ignored, and both run with what both support;
  *  - the host nudges the guest (cpc_ep_poll_nudge()) until the guest shows
  *    it accepted the host's generation and runs, and while requests wait
- *    unconsumed: doorbells are hints and may be lost or refused.
+ *    unconsumed: doorbells are hints and may be lost or refused. A guest
+ *    whose published doorbell was overwritten is reached through the last
+ *    doorbell it answered after (cpc_ep_peer_doorbells()); a host that
+ *    never reached it (one that just loaded) knows no other, and the
+ *    channel comes back at the guest's next wake-up (the guest services
+ *    every channel after any doorbell).
  * The unit tests drive both ends from enumerated and random region contents
  * to check it (selftests/unit/proto_recovery_test.cpp).
  */
@@ -222,6 +231,26 @@ static bool cpc_ep_host_region_ok(const struct cpc_endpoint *ep)
 	return cpc_ring_idle_at_mine(&ep->req) && cpc_ring_idle_at_mine(&ep->cpl);
 }
 
+/*
+ * Host in RUN: did the pin catch an overwritten doorbell? An honest guest
+ * never moves its doorbell within a generation, so when what it publishes
+ * now differs from the pin and it has not answered after the pinned one,
+ * the pin is suspect: the host's doorbells may all go nowhere, and an
+ * answer that came through another doorbell would make the pin the proven
+ * one. A new generation pins again (found by fuzz/fuzz_handshake).
+ */
+static bool cpc_ep_pin_suspect(const struct cpc_endpoint *ep)
+{
+	const struct cpc_peer_state *p = other(ep);
+
+	if (!ep->peer_pinned ||
+	    (ep->peer_known && ep->peer_proven.id == ep->peer_db.id &&
+	     ep->peer_proven.vector == ep->peer_db.vector))
+		return false;
+	return cpc_rd32(p->doorbell_id) != ep->peer_db.id ||
+	       cpc_rd32(p->vector) != ep->peer_db.vector;
+}
+
 static enum cpc_ep_event cpc_ep_step_host(struct cpc_endpoint *ep, u32 st,
 					  u32 gen, u32 peer_gen, u32 feat)
 {
@@ -231,7 +260,8 @@ static enum cpc_ep_event cpc_ep_step_host(struct cpc_endpoint *ep, u32 st,
 		return CPC_EP_DOWN;
 	case CPC_STATE_RUN:
 		if (!cpc_peer_up(st) || gen != ep->peer_generation ||
-		    peer_gen != ep->generation || !cpc_ep_host_region_ok(ep))
+		    peer_gen != ep->generation || !cpc_ep_host_region_ok(ep) ||
+		    cpc_ep_pin_suspect(ep))
 			return CPC_EP_DOWN;
 		return CPC_EP_NONE;
 	case CPC_STATE_READY:
@@ -292,6 +322,31 @@ static enum cpc_ep_event cpc_ep_step_guest(struct cpc_endpoint *ep, u32 st,
 	return CPC_EP_CHANGED;
 }
 
+/*
+ * In RUN, this end's own ring indexes (the producer index of the ring it
+ * fills, the consumer index of the ring it drains) are private state like
+ * its block: rewritten from the private copies when they differ. A
+ * producer index set back would otherwise hide requests the host already
+ * counts as sent, for good while no other call comes (found by
+ * fuzz/fuzz_handshake). Returns true when it rewrote one.
+ */
+static bool cpc_ep_repair_indexes(struct cpc_endpoint *ep)
+{
+	struct cpc_ring *out = ep->is_host ? &ep->req : &ep->cpl;
+	struct cpc_ring *in = ep->is_host ? &ep->cpl : &ep->req;
+	bool repaired = false;
+
+	if (cpc_rd32(out->idx->prod) != out->batch_start) {
+		cpc_wr32_release(&out->idx->prod, out->batch_start);
+		repaired = true;
+	}
+	if (cpc_rd32(in->idx->cons) != in->mine) {
+		cpc_wr32_release(&in->idx->cons, in->mine);
+		repaired = true;
+	}
+	return repaired;
+}
+
 /**
  * cpc_ep_step() - look at the other end and advance the handshake.
  * @ep: the end.
@@ -327,6 +382,10 @@ enum cpc_ep_event cpc_ep_step(struct cpc_endpoint *ep)
 		ev = cpc_ep_step_host(ep, st, gen, peer_gen, feat);
 	else
 		ev = cpc_ep_step_guest(ep, st, gen, peer_gen, feat);
+	/* Staying in RUN with the other end: own indexes as they should be. */
+	if (ev == CPC_EP_NONE && ep->state == CPC_STATE_RUN &&
+	    cpc_ep_repair_indexes(ep))
+		repaired = true;
 	return ev == CPC_EP_NONE && repaired ? CPC_EP_CHANGED : ev;
 }
 

@@ -457,7 +457,8 @@ int cpc_status_to_errno(u32 status)
  */
 u32 cpc_errno_to_status(int err)
 {
-	u32 st = (u32)(err < 0 ? -err : err);
+	/* -err overflows for INT_MIN: negate as u32 (found by fuzz/fuzz_desc). */
+	u32 st = err < 0 ? 0u - (u32)err : (u32)err;
 
 	return cpc_status_known(st) ? st : CPC_ST_EIO;
 }

@@ -107,6 +107,75 @@ TEST(Recovery, PinnedDoorbellIsNotRedirected)
 	EXPECT_EQ(0u, vec);
 }
 
+/*
+ * Found by fuzz/fuzz_handshake: the host pins the guest's doorbell when it
+ * accepts the guest's generation. Pinned while the guest's block was
+ * overwritten, the pin is wrong for the whole generation: the host's
+ * doorbells, nudges included, go nowhere (a host that just loaded knows
+ * no other doorbell), or an answer that came through the last proven
+ * doorbell makes the wrong pin the proven one. Once the guest republishes
+ * its block, the host sees it differ from the unproven pin and starts a
+ * new generation, which pins again; calls keep being answered after.
+ */
+TEST(Recovery, DoorbellPinnedWhileOverwrittenIsTakenAgain)
+{
+	for (int reloaded = 0; reloaded < 2; reloaded++) {
+		World w;
+		w.up();
+		ASSERT_TRUE(w.both_run());
+		if (reloaded) {
+			/* A host that just loaded: no doorbell proven yet. */
+			cpc_ep_init(&w.host, w.mem.data(), World::kRegion, true);
+			cpc_ep_set_doorbell(&w.host, 0, 0);
+		}
+		cpc_ep_host_reset(&w.host);
+		/* The guest joins the new generation ... */
+		w.guest_service();
+		ASSERT_EQ(CPC_STATE_READY, w.guest.state);
+		/* ... its vector is overwritten as the host accepts it. */
+		hdr(w)->guest.vector = 0x5e;
+		w.host_rung = false;
+		w.host_service(false);
+		ASSERT_TRUE(cpc_ep_running(&w.host));
+		EXPECT_EQ(0x5eu, w.host.peer_db.vector);
+		/* The guest wakes once (a lost doorbell, another channel's). */
+		w.guest_rung = true;
+		for (int call = 0; call < 8; call++)
+			ASSERT_GT(w.converge(kMaxRounds), 0) << "reloaded " << reloaded << " call " << call;
+		EXPECT_EQ(0u, w.host.peer_db.vector);
+	}
+}
+
+/*
+ * Found by fuzz/fuzz_handshake: the request ring's producer index set back
+ * after the host published a call. The guest sees nothing to do, the host
+ * nudges in vain and, with one caller, no later publish rewrites it. The
+ * host rewrites its own index at its next step (and the guest its own
+ * consumer index likewise); the call is answered and more follow.
+ */
+TEST(Recovery, OwnRingIndexOverwrittenIsRepaired)
+{
+	for (int which = 0; which < 2; which++) {
+		World w;
+		w.up();
+		ASSERT_TRUE(w.both_run());
+		if (which == 0) {
+			w.host_call();	/* published; the doorbell is not delivered */
+			ASSERT_TRUE(w.call_out);
+			w.guest_rung = false;
+			req_idx(w)->prod = htole32(le32toh(req_idx(w)->prod) - 1);
+		} else {
+			/* The guest's consumer index moved back by one: a full ring's worth
+			 * of requests looks pending to nobody, space looks short to the host. */
+			req_idx(w)->cons = htole32(le32toh(req_idx(w)->cons) - 1);
+		}
+		for (int call = 0; call < 8; call++)
+			ASSERT_GT(w.converge(kMaxRounds), 0) << "case " << which << " call " << call;
+		EXPECT_EQ(w.host.req.batch_start, le32toh(req_idx(w)->prod));
+		EXPECT_EQ(w.guest.req.mine, le32toh(req_idx(w)->cons));
+	}
+}
+
 TEST(Recovery, LostDoorbellsAreHealedByNudges)
 {
 	World w;

@@ -252,6 +252,9 @@ std::vector<SnapshotChunk> parse_snapshot_chunks(std::span<const std::uint8_t> d
 		if (h.flags & ~CPC_SNAPSHOT_CHUNK_LAST)
 			bad(n, "unknown flags " + hex64(h.flags));
 		std::uint64_t range_end = h.range_start + h.range_size;
+		/* No guest exports more (found by fuzz/fuzz_snapshot: the range sizes the image). */
+		if (h.range_size > CPC_SNAPSHOT_MAX_RANGE)
+			bad(n, "range of " + std::to_string(h.range_size) + " bytes is larger than an export can be");
 		if (h.range_size == 0 || range_end < h.range_start || h.range_start % page_size ||
 		    h.range_size % page_size || h.chunk_start % page_size || h.chunk_end % page_size ||
 		    h.chunk_start < h.range_start || h.chunk_end < h.chunk_start || h.chunk_end > range_end)
@@ -309,6 +312,13 @@ SnapshotImage::~SnapshotImage()
 void SnapshotImage::apply(const SnapshotChunk &c)
 {
 	std::size_t n = chunks_;
+	/*
+	 * Authenticate first: nothing of a forged chunk may size the image or
+	 * start the export (found by fuzz/fuzz_snapshot: a chunk the host
+	 * made up allocated its range before the seal was checked).
+	 */
+	if (!seal_ok(key_.data(), c))
+		bad(n, "seal does not authenticate (header or record list altered)");
 	if (!started_) {
 		if (c.chunk_start != c.range_start)
 			bad(n, "export does not start at its range start");
@@ -345,8 +355,6 @@ void SnapshotImage::apply(const SnapshotChunk &c)
 			bad(n, "does not continue at " + hex64(next_));
 	}
 
-	if (!seal_ok(key_.data(), c))
-		bad(n, "seal does not authenticate (header or record list altered)");
 	std::uint64_t span_pages = (c.chunk_end - c.chunk_start) / page_size;
 	if (c.base_gen == 0 && (c.pages != span_pages || c.unchanged != 0))
 		bad(n, "a full export must send every page it covers");
