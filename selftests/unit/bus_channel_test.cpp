@@ -95,7 +95,11 @@ TEST_F(BusChannelTest, SynchronousCalls)
 	// The guest's own answers come back as errnos.
 	r.proc = CPC_PROC_LOG;
 	EXPECT_EQ("call log on " + bus.name_ + ": Function not implemented", what([&] { ch->call(r); }));
+	// An opcode no procedure holds is the guest's ENOSYS; one past
+	// CPC_PROC_ID_MAX is refused before it reaches the ring.
 	r.proc = 99;
+	EXPECT_EQ(ENOSYS, cpc_test::errno_of([&] { ch->call(r); }));
+	r.proc = CPC_PROC_ID_MAX + 1;
 	EXPECT_EQ(EINVAL, cpc_test::errno_of([&] { ch->call(r); }));
 }
 
