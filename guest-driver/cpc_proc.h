@@ -27,6 +27,7 @@
 
 #include "../proto/cpc_ring.h"
 
+struct file;
 struct module;
 
 /** CPC_PROC_API_VERSION - version of this API (struct cpc_proc_desc.api). */
@@ -118,6 +119,7 @@ int cpc_proc_register(const struct cpc_proc_desc *desc);
 void cpc_proc_unregister(const struct cpc_proc_desc *desc);
 void cpc_proc_set_frozen(bool frozen);
 int cpc_proc_maint_cpu(void);
+struct file *cpc_proc_open(const char *path, int flags);
 
 /**
  * struct cpc_buf - bounded private output buffer: procedures format their

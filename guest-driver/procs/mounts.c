@@ -5,39 +5,12 @@
  * it), and mount points looked up from that root.
  */
 #include <linux/fs.h>
-#include <linux/fs_struct.h>
 #include <linux/mm.h>
 #include <linux/mount.h>
-#include <linux/pid.h>
-#include <linux/sched.h>
-#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include "fs.h"
-
-/* init's root directory, referenced; -ENOENT without an init. */
-static int cpc_init_root(struct path *root)
-{
-	struct task_struct *t;
-	int ret = -ENOENT;
-
-	rcu_read_lock();
-	t = pid_task(find_vpid(1), PIDTYPE_PID);
-	if (t)
-		get_task_struct(t);
-	rcu_read_unlock();
-	if (!t)
-		return -ENOENT;
-	task_lock(t);
-	if (t->fs) {
-		get_fs_root(t->fs, root);
-		ret = 0;
-	}
-	task_unlock(t);
-	put_task_struct(t);
-	return ret;
-}
 
 /**
  * cpc_mount_lookup() - look a directory up from init's root.
@@ -49,18 +22,10 @@ static int cpc_init_root(struct path *root)
  */
 int cpc_mount_lookup(const char *dir, struct path *path)
 {
-	struct path root;
 	struct file *f;
-	int ret;
 
-	if (dir[0] != '/')
-		return -EINVAL;
-	ret = cpc_init_root(&root);
-	if (ret)
-		return ret;
-	/* An O_PATH open: a lookup from @root that touches nothing. */
-	f = file_open_root(&root, dir, O_PATH | O_DIRECTORY, 0);
-	path_put(&root);
+	/* An O_PATH open: a lookup from init's root that touches nothing. */
+	f = cpc_proc_open(dir, O_PATH | O_DIRECTORY);
 	if (IS_ERR(f))
 		return PTR_ERR(f) == -ENOTDIR ? -EINVAL : PTR_ERR(f);
 	*path = f->f_path;
@@ -144,7 +109,6 @@ static int cpc_mounts_parse(char *text, char *dev, cpc_mount_fn fn, void *arg,
 int cpc_mounts_walk(cpc_mount_fn fn, void *arg)
 {
 	struct cpc_mount *m;
-	struct path root;
 	struct file *f;
 	char *text, *dev;
 	size_t len = 0;
@@ -152,11 +116,7 @@ int cpc_mounts_walk(cpc_mount_fn fn, void *arg)
 	ssize_t n;
 	int ret;
 
-	ret = cpc_init_root(&root);
-	if (ret)
-		return ret;
-	f = file_open_root(&root, "/proc/1/mounts", O_RDONLY, 0);
-	path_put(&root);
+	f = cpc_proc_open("/proc/1/mounts", O_RDONLY);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
 	text = kvmalloc(CPC_MOUNTS_MAX_BYTES + 1, GFP_KERNEL);
