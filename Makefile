@@ -11,10 +11,10 @@ TESTBED := $(BUILD)/testbed
 JOBS  ?= $(shell nproc)
 KMOD_DIRS := host-module guest-driver transport proto uapi
 
-.PHONY: all modules modules-testing user testbed check demo bench lint bootstrap clean \
-	dist install dkms-src dkms-install dkms-uninstall
+.PHONY: all modules modules-testing user testbed fuzz fuzz-long testbed-debug check check-debug demo bench lint \
+	bootstrap clean dist install dkms-src dkms-install dkms-uninstall
 
-all: modules user testbed dist
+all: modules user testbed fuzz dist
 
 bootstrap:
 	@scripts/bootstrap
@@ -49,6 +49,45 @@ testbed: modules modules-testing user
 	testbed/mkinitramfs $(KVER) $(TESTBED)/initramfs.cpio.gz $(TESTBED)/bin $(KMOD_TESTING)
 	@test -f $(TESTBED)/qga.cpio.gz -a $(TESTBED)/qga.cpio.gz -nt /usr/sbin/qemu-ga || \
 		testbed/mkqga $(TESTBED)/qga.cpio.gz
+
+# The libFuzzer harnesses (fuzz/, Debian's clang, ASan + UBSan) in
+# build/fuzz; make check runs each for FUZZ_SECONDS (suite "fuzz"),
+# make fuzz-long for FUZZ_RUNS executions each (the README's counts).
+FUZZ_RUNS ?= 1000000
+fuzz:
+	scripts/fuzz build
+
+fuzz-long: bootstrap fuzz
+	scripts/fuzz long $(FUZZ_RUNS)
+
+# The debug kernel (testbed/debug-kernel/build: KASAN, lockdep, kmemleak,
+# UBSAN, gcov; built once, cached outside the clone), the test build of the
+# modules against it with GCOV_PROFILE, and its initramfs: build/testbed-debug
+# is what testbed/run --kernel boots.
+KMOD_DEBUG := $(BUILD)/kmod-debug
+TESTBED_DEBUG := $(BUILD)/testbed-debug
+testbed-debug: user
+	@testbed/debug-kernel/build >/dev/null
+	@mkdir -p $(KMOD_DEBUG) $(TESTBED_DEBUG)
+	@cp -asf $(CURDIR)/Kbuild $(addprefix $(CURDIR)/,$(KMOD_DIRS)) $(KMOD_DEBUG)/
+	$(MAKE) -C $$(testbed/debug-kernel/build --dir)/build M=$(KMOD_DEBUG) W=1 CPC_TESTING=1 GCOV_PROFILE=y modules
+	@ln -sf $$(testbed/debug-kernel/build --dir)/vmlinux $(TESTBED_DEBUG)/vmlinux
+	@ln -sf $$(testbed/debug-kernel/build --dir)/bzImage $(TESTBED_DEBUG)/bzImage
+	@mkdir -p $(TESTBED_DEBUG)/bin && rm -f $(TESTBED_DEBUG)/bin/*
+	@cp $(CMAKE_BUILD)/userlib/cpcctl $(CMAKE_BUILD)/vm-bin/* $(TESTBED_DEBUG)/bin/
+	testbed/mkinitramfs builtin $(TESTBED_DEBUG)/initramfs.cpio.gz $(TESTBED_DEBUG)/bin $(KMOD_DEBUG)
+
+# The kselftest scenarios on the debug kernel (DEBUG_SUITES: a run-tests
+# name filter, default all), then the modules' coverage (lcov) in
+# build/coverage.
+DEBUG_SUITES ?=
+DEBUG_TIMEOUT ?= 2400
+check-debug: bootstrap
+	@$(MAKE) --no-print-directory all testbed-debug
+	rm -rf $(BUILD)/gcov
+	CPC_DEBUG_KERNEL=$(TESTBED_DEBUG) CPC_DEBUG_TIMEOUT=$(DEBUG_TIMEOUT) CPC_GCOV_DIR=$(BUILD)/gcov \
+		scripts/run-tests $(DEBUG_SUITES)
+	scripts/coverage $(BUILD)/gcov $(KMOD_DEBUG) $(BUILD)/coverage
 
 check: bootstrap
 	@$(MAKE) --no-print-directory all
@@ -102,4 +141,5 @@ dkms-uninstall:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -rf $(BUILD)/cmake $(DIST_BUILD) $(BUILD)/dkms $(BUILD)/install-check $(TESTBED) $(KMOD_TESTING)
+	rm -rf $(BUILD)/cmake $(DIST_BUILD) $(BUILD)/dkms $(BUILD)/install-check $(TESTBED) $(KMOD_TESTING) \
+		$(KMOD_DEBUG) $(TESTBED_DEBUG) $(BUILD)/fuzz

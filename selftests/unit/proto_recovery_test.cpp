@@ -147,6 +147,53 @@ TEST(Recovery, DoorbellPinnedWhileOverwrittenIsTakenAgain)
 }
 
 /*
+ * Found by fuzz/fuzz_handshake (make fuzz-long): as above, but a call is
+ * in flight when the guest wakes through something else than the host's
+ * (overwritten) pinned doorbell. The guest repairs its block and answers;
+ * the block is overwritten back to the pin before the host reaps the
+ * answer. That answer proves nothing about the pin: once the writes stop
+ * and the guest wakes once more, the host must see its pin differ from
+ * what the guest publishes and pin again, or every later doorbell goes
+ * nowhere.
+ */
+TEST(Recovery, AnswerProvesNoOverwrittenPin)
+{
+	for (int reloaded = 0; reloaded < 2; reloaded++) {
+		World w;
+		w.up();
+		ASSERT_TRUE(w.both_run());
+		if (reloaded) {
+			cpc_ep_init(&w.host, w.mem.data(), World::kRegion, true);
+			cpc_ep_set_doorbell(&w.host, 0, 0);
+		}
+		cpc_ep_host_reset(&w.host);
+		w.guest_service();
+		ASSERT_EQ(CPC_STATE_READY, w.guest.state);
+		hdr(w)->guest.vector = 0x5e;
+		w.host_rung = false;
+		w.host_service(false);
+		ASSERT_TRUE(cpc_ep_running(&w.host));
+		/* A call; the guest wakes for another reason and answers it ... */
+		w.host_call();
+		ASSERT_TRUE(w.call_out);
+		w.guest_rung = false;
+		w.guest_service();
+		ASSERT_TRUE(cpc_ep_running(&w.guest));
+		EXPECT_EQ(0u, hdr(w)->guest.vector);
+		/* ... and its vector is overwritten again before the host reaps. */
+		hdr(w)->guest.vector = 0x5e;
+		w.host_rung = false;
+		w.host_service(false);
+		EXPECT_FALSE(w.call_out);
+		/* The writes stop; the guest wakes once more. */
+		w.guest_rung = true;
+		for (int call = 0; call < 8; call++)
+			ASSERT_GT(w.converge(kMaxRounds), 0) << "reloaded " << reloaded << " call " << call;
+		EXPECT_EQ(0u, w.host.peer_db.vector);
+	}
+}
+
+/*
  * Found by fuzz/fuzz_handshake: the request ring's producer index set back
  * after the host published a call. The guest sees nothing to do, the host
  * nudges in vain and, with one caller, no later publish rewrites it. The

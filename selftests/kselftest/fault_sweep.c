@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fault_sweep - the allocation-failure paths of both modules' load, driven
+ * by the kernel's own fault injection: failslab through
+ * /proc/thread-self/fail-nth (the Nth slab allocation of this thread
+ * fails), N = K+1, K+2, ... (K: the allocations that read the image, see
+ * image_read_allocs()) until a load completes without reaching N. Each
+ * load that met its failure must either fail with an errno and leave no
+ * module behind, or (a failure it absorbs) load and unload again. The test
+ * bed then checks the kernel log and, on the debug kernel, kmemleak after
+ * unloading both modules. Needs CONFIG_FAILSLAB and
+ * CONFIG_FAULT_INJECTION_DEBUG_FS (selftests/kselftest/config); skips
+ * without them (Debian's kernel).
+ */
+#include "cpc_test.h"
+#include "kselftest_harness.h"
+
+#define FAILSLAB "/sys/kernel/debug/failslab"
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * One load of @mod with its Nth slab allocation failing. Returns the load's
+ * result (0 or -errno); *@injected tells whether the Nth allocation came.
+ */
+static int load_failing_nth(const char *mod, const char *params, unsigned int n,
+			    bool *injected)
+{
+	char path[256], buf[32];
+	int ko, nth, ret = 0;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "%s/%s.ko", cpc_module_dir(), mod);
+	ko = open(path, O_RDONLY | O_CLOEXEC);
+	if (ko < 0)
+		return -errno;
+	nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (nth < 0) {
+		ret = -errno;
+		close(ko);
+		return ret;
+	}
+	snprintf(buf, sizeof(buf), "%u", n);
+	if (write(nth, buf, strlen(buf)) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (syscall(__NR_finit_module, ko, params, 0) < 0)
+		ret = -errno;
+	/* Reads 0 once the failure was injected, else what was left. */
+	len = pread(nth, buf, sizeof(buf) - 1, 0);
+	buf[len > 0 ? len : 0] = '\0';
+	*injected = len > 0 && strtoul(buf, NULL, 10) == 0;
+	if (write(nth, "0", 1) < 0 && ret == 0)
+		ret = -errno;
+out:
+	close(nth);
+	close(ko);
+	return ret;
+}
+
+static bool loaded(const char *mod)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", mod);
+	return cpc_path_exists(path);
+}
+
+/*
+ * How many slab allocations finit_module() makes before load_module()
+ * parses the image: reading the file into a vmalloc'ed buffer. Failing
+ * those is the kernel's business, not cpc's, and vmalloc's failure report
+ * carries a call trace the test bed rightly fails on. Counted with a copy
+ * of @mod.ko of the same size whose ELF type is wrong (load_module()
+ * refuses it right after the read) and a fail-nth too large to be reached.
+ */
+static int image_read_allocs(const char *mod, unsigned int *count)
+{
+	char src[256], dst[128], buf[4096];
+	int in, out, nth, ret = 0;
+	ssize_t n;
+	const unsigned int big = 1000000;
+
+	snprintf(src, sizeof(src), "%s/%s.ko", cpc_module_dir(), mod);
+	snprintf(dst, sizeof(dst), "/tmp/%s-bad-elf.ko", mod);
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	out = open(dst, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0) {
+		ret = -errno;
+		close(in);
+		return ret;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			ret = -EIO;
+	close(in);
+	if (n < 0)
+		ret = -errno;
+	/* e_type (bytes 16-17) = ET_NONE: not ET_REL, refused */
+	if (!ret && pwrite(out, "\0\0", 2, 16) != 2)
+		ret = -EIO;
+	close(out);
+	if (ret)
+		return ret;
+	/* Read-only: the kernel refuses to load a file open for writing. */
+	out = open(dst, O_RDONLY | O_CLOEXEC);
+	if (out < 0)
+		return -errno;
+	nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (nth < 0) {
+		ret = -errno;
+		close(out);
+		return ret;
+	}
+	snprintf(buf, sizeof(buf), "%u", big);
+	if (write(nth, buf, strlen(buf)) < 0)
+		ret = -errno;
+	else if (syscall(__NR_finit_module, out, "", 0) == 0 || errno != ENOEXEC)
+		ret = -EPROTO;
+	n = pread(nth, buf, 32, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	if (write(nth, "0", 1) < 0 && !ret)
+		ret = -errno;
+	if (!ret)
+		*count = big - strtoul(buf, NULL, 10);
+	close(nth);
+	close(out);
+	unlink(dst);
+	return ret;
+}
+
+/*
+ * Sweeps @mod's load from the first allocation after the image is read;
+ * returns how many loads met their failure.
+ */
+static unsigned int sweep(struct __test_metadata *_metadata, const char *mod,
+			  const char *params)
+{
+	unsigned int n, first = 0, failed = 0, absorbed = 0;
+	bool injected;
+	int ret;
+
+	ASSERT_EQ(0, image_read_allocs(mod, &first));
+	TH_LOG("%s: %u allocations read the image (not swept)", mod, first);
+	for (n = first + 1; n < first + 20000; n++) {
+		injected = false;
+		ret = load_failing_nth(mod, params, n, &injected);
+		if (!injected) {
+			ASSERT_EQ(0, ret) TH_LOG("%s: load with no failure left: %d", mod, ret);
+			break;
+		}
+		if (ret == 0) {
+			absorbed++;
+			ASSERT_EQ(0, cpc_module_unload(mod)) TH_LOG("%s: unload after absorbed failure %u", mod, n);
+		} else {
+			failed++;
+			ASSERT_FALSE(loaded(mod)) TH_LOG("%s: failed load %u (%d) left the module", mod, n, ret);
+			ASSERT_TRUE(ret == -ENOMEM || ret == -ENODEV || ret == -EINVAL || ret == -EBUSY ||
+				    ret == -EEXIST || ret == -ENOSPC || ret == -EFAULT)
+				TH_LOG("%s: failure %u: unexpected %d", mod, n, ret);
+		}
+	}
+	ASSERT_LT(n, first + 20000);
+	TH_LOG("%s: %u allocations swept: %u loads failed cleanly, %u absorbed the failure",
+	       mod, n - 1 - first, failed, absorbed);
+	return n - 1 - first;
+}
+
+FIXTURE(fault) {
+	char host_args[512];
+};
+
+FIXTURE_SETUP(fault)
+{
+	if (!cpc_path_exists(FAILSLAB) || !cpc_path_exists("/proc/thread-self/fail-nth"))
+		SKIP(return, "no failslab / fail-nth (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)");
+	/* GFP_KERNEL allocations too (the default skips them); no dumps. */
+	ASSERT_EQ(0, write_str(FAILSLAB "/ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, write_str(FAILSLAB "/verbose", "0"));
+	snprintf(self->host_args, sizeof(self->host_args), "%s", cpc_boot_modargs());
+	if (loaded("cpc_guest"))
+		ASSERT_EQ(0, cpc_module_unload("cpc_guest"));
+	if (loaded("cpc_host"))
+		ASSERT_EQ(0, cpc_module_unload("cpc_host"));
+}
+
+FIXTURE_TEARDOWN(fault)
+{
+	if (!loaded("cpc_host"))
+		cpc_module_load("cpc_host", self->host_args);
+}
+
+/* cpc_host with the loopback transport (its region and channel too). */
+TEST_F_TIMEOUT(fault, host_load, 1800)
+{
+	EXPECT_GT(sweep(_metadata, "cpc_host", "loopback_mib=4"), 0);
+	ASSERT_TRUE(loaded("cpc_host"));
+	ASSERT_EQ(0, cpc_module_unload("cpc_host"));
+}
+
+/* cpc_guest on cpc_host's loopback device: its probe and channel. */
+TEST_F_TIMEOUT(fault, guest_load_on_loopback, 1800)
+{
+	ASSERT_EQ(0, cpc_module_load("cpc_host", "loopback_mib=4"));
+	EXPECT_GT(sweep(_metadata, "cpc_guest", "loopback=1 maint_cpu=3"), 0);
+	ASSERT_TRUE(loaded("cpc_guest"));
+	ASSERT_EQ(0, cpc_module_unload("cpc_guest"));
+	ASSERT_EQ(0, cpc_module_unload("cpc_host"));
+}
+
+TEST_HARNESS_MAIN
