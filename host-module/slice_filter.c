@@ -300,7 +300,9 @@ int cpc_slice_lock(struct cpc_slice *s)
 		return -EBUSY;
 	spin_lock_irq(&s->lock);
 	s->filters.locked = true;
-	s->state = CPC_SLICE_LOCKED;
+	/* Running and stopped stay what they are; "locked" tells the rest. */
+	if (s->state == CPC_SLICE_CREATED)
+		s->state = CPC_SLICE_LOCKED;
 	spin_unlock_irq(&s->lock);
 	return 0;
 }
