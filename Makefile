@@ -11,9 +11,9 @@ TESTBED := $(BUILD)/testbed
 JOBS  ?= $(shell nproc)
 KMOD_DIRS := host-module guest-driver transport proto uapi
 
-.PHONY: all modules modules-testing user testbed check demo bench lint bootstrap clean
+.PHONY: all modules modules-testing user payload testbed check demo bench lint bootstrap clean
 
-all: modules user testbed
+all: modules user payload testbed
 
 bootstrap:
 	@scripts/bootstrap
@@ -38,14 +38,20 @@ user:
 	@test -f $(CMAKE_BUILD)/CMakeCache.txt || cmake -S . -B $(CMAKE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(CMAKE_BUILD) -j$(JOBS)
 
+# The bare-metal slice payload (a freestanding image with proto/ inside):
+# /usr/lib/cpc/slice-echo in the test bed's host VM.
+PAYLOAD := $(BUILD)/slice-payload/slice-echo
+payload:
+	slice-payload/build $(PAYLOAD)
+
 # The VMs' kernel (uncompressed, for PVH) and base initramfs.
-testbed: modules modules-testing user
+testbed: modules modules-testing user payload
 	@mkdir -p $(TESTBED)/bin
 	@test -f $(TESTBED)/vmlinux.$(KVER) || testbed/extract-vmlinux $(KVER) $(TESTBED)/vmlinux.$(KVER)
 	@ln -sf vmlinux.$(KVER) $(TESTBED)/vmlinux
 	@rm -f $(TESTBED)/bin/*
 	@cp $(CMAKE_BUILD)/userlib/cpcctl $(CMAKE_BUILD)/vm-bin/* $(TESTBED)/bin/
-	testbed/mkinitramfs $(KVER) $(TESTBED)/initramfs.cpio.gz $(TESTBED)/bin $(KMOD_TESTING)
+	testbed/mkinitramfs $(KVER) $(TESTBED)/initramfs.cpio.gz $(TESTBED)/bin $(KMOD_TESTING) $(PAYLOAD)
 
 check: bootstrap
 	@$(MAKE) --no-print-directory all

@@ -675,9 +675,11 @@ int cpc_slice_destroy(struct cpc_slice *s)
 	 * may have started the others itself).
 	 */
 	s->image_loaded = false;
+	cpc_slice_bus_down(s);
 	ret = cpc_slice_stop_cpus(s);
 	if (ret)
 		return ret;
+	cpc_slice_bus_free(s);
 	/* Channels attached to the slice go back to unmediated doorbells. */
 	cpc_hchan_slice_gone(s);
 

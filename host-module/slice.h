@@ -93,6 +93,27 @@ struct cpc_slice_filters {
 };
 
 /**
+ * struct cpc_slice_bus - the slice bus of a running slice (slice_bus.c).
+ * @pages:        its memory (1 MiB), or NULL.
+ * @phys:         physical address.
+ * @len:          bytes.
+ * @ch:           the channel "slice:<name>" (READ_ONCE from the doorbell
+ *                handler; cleared by the channel's quiesce).
+ * @virq:         the doorbell interrupt (0: none).
+ * @host_apic_id: physical APIC id the slice rings.
+ * @host_vector:  vector it rings.
+ */
+struct cpc_slice_bus {
+	struct page *pages;
+	phys_addr_t phys;
+	size_t len;
+	struct cpc_hchan *ch;
+	int virq;
+	u32 host_apic_id;
+	u32 host_vector;
+};
+
+/**
  * struct cpc_slice - one slice.
  * @node:        entry in the slice list (cpc_slices_mutex).
  * @name:        NUL-terminated name.
@@ -115,6 +136,12 @@ struct cpc_slice_filters {
  * @image_mem_size: its size in memory.
  * @starts:      successful STARTs so far.
  * @start_ns:    how long the last START took (INIT to the stamp).
+ * @bus:         the slice bus while it runs.
+ * @bus_saved:   the bus-window filter before START set it to @bus.
+ * @ipi_in:      doorbells from the slice the host took.
+ * @ipi_in_refused: doorbells from the slice dropped (IPI mask: no manager).
+ * @bad_doorbell: host doorbells not sent: the slice published a doorbell
+ *               that is not one of its CPUs or not a vector.
  *
  * The image and start fields are read and written under cpc_slices_mutex
  * (sysfs reads them with READ_ONCE()).
@@ -139,6 +166,11 @@ struct cpc_slice {
 	u64 image_mem_size;
 	u64 starts;
 	u64 start_ns;
+	struct cpc_slice_bus bus;
+	struct cpc_slice_window bus_saved;
+	atomic64_t ipi_in;
+	atomic64_t ipi_in_refused;
+	atomic64_t bad_doorbell;
 };
 
 extern struct mutex cpc_slices_mutex;
@@ -196,6 +228,14 @@ int cpc_slice_start(struct cpc_slice *s);
 int cpc_slice_stop(struct cpc_slice *s);
 u64 cpc_slice_phys(const struct cpc_slice *s, u64 off);
 u64 cpc_slice_linear_len(const struct cpc_slice *s);
+u32 cpc_slice_send_ipi(u32 apicid, u32 low);
+
+/* slice_bus.c */
+int cpc_slice_bus_init(void);
+void cpc_slice_bus_exit(void);
+int cpc_slice_bus_up(struct cpc_slice *s);
+void cpc_slice_bus_down(struct cpc_slice *s);
+void cpc_slice_bus_free(struct cpc_slice *s);
 
 /* slice_image.c */
 int cpc_slice_load(struct cpc_slice *s, const struct cpc_slice_load *req);

@@ -143,6 +143,19 @@ static u32 cpc_icr(u32 apicid, u32 low)
 	return esr;
 }
 
+/**
+ * cpc_slice_send_ipi() - one IPI to a physical APIC id (slice doorbells).
+ * @apicid: the destination.
+ * @low:    the ICR's low word (delivery mode, vector).
+ *
+ * Context: any context.
+ * Return: the local APIC's error status for it (0: accepted).
+ */
+u32 cpc_slice_send_ipi(u32 apicid, u32 low)
+{
+	return cpc_icr(apicid, low);
+}
+
 /* INIT (assert, then the deassert older CPUs want) to one CPU. */
 static int cpc_send_init(unsigned int cpu)
 {
@@ -469,6 +482,8 @@ static void cpc_slice_fill_info(struct cpc_slice *s, struct cpc_slice_info *info
 	info->lapic_phys = APIC_DEFAULT_PHYS_BASE;
 	info->tsc_khz = tsc_khz;
 	info->cpu_khz = cpu_khz;
+	info->host_apic_id = s->bus.host_apic_id;
+	info->host_vector = s->bus.host_vector;
 	info->start_count = s->starts + 1;
 }
 
@@ -592,18 +607,20 @@ int cpc_slice_start(struct cpc_slice *s)
 	if (WARN_ON_ONCE(cpu >= nr_cpu_ids))
 		return -EINVAL;
 
-	spin_lock_irq(&s->lock);
-	bus_phys = s->filters.bus.start;
-	bus_len = s->filters.bus.len;
-	spin_unlock_irq(&s->lock);
-
 	area = memremap(s->blocks[0].start, CPC_SLICE_STACK_TOP, MEMREMAP_WB);
 	if (!area)
 		return -ENOMEM;
+	ret = cpc_slice_bus_up(s);
+	if (ret) {
+		pr_info_ratelimited("start %s: no slice bus: %d\n", s->name, ret);
+		goto out_unmap;
+	}
+	bus_phys = s->bus.phys;
+	bus_len = s->bus.len;
 	ret = cpc_slice_build_tables(s, area, bus_phys, bus_len);
 	if (ret) {
 		pr_info_ratelimited("start %s: page tables do not fit\n", s->name);
-		goto out_unmap;
+		goto out_bus;
 	}
 	cpc_slice_fill_info(s, area + CPC_SLICE_INFO_OFFSET, cpu_physical_id(cpu),
 			    bus_phys, bus_len);
@@ -613,7 +630,7 @@ int cpc_slice_start(struct cpc_slice *s)
 			      CPC_SLICE_LINEAR_VA + CPC_SLICE_INFO_OFFSET,
 			      CPC_SLICE_LINEAR_VA + CPC_SLICE_STACK_TOP, token);
 	if (ret)
-		goto out_unmap;
+		goto out_bus;
 	/* Everything the CPU reads is in memory before the STARTUP. */
 	wmb();
 
@@ -626,16 +643,27 @@ int cpc_slice_start(struct cpc_slice *s)
 		pr_info_ratelimited("start %s: CPU%u %s\n", s->name, cpu,
 				    ret == -ETIMEDOUT ? "did not reach the entry point within 1 s" :
 				    "could not be sent INIT/STARTUP");
+		cpc_slice_bus_down(s);
 		cpc_send_init(cpu);	/* whatever it got to, it stops */
+		cpc_slice_bus_free(s);
 		goto out_unmap;
 	}
 	s->start_ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
 	s->starts++;
 	spin_lock_irq(&s->lock);
 	s->state = CPC_SLICE_RUNNING;
+	s->bus_saved = s->filters.bus;
+	s->filters.bus.start = bus_phys;
+	s->filters.bus.len = bus_len;
 	spin_unlock_irq(&s->lock);
 	pr_info("slice %s started on CPU%u (APIC id %u) in %llu us\n", s->name, cpu,
 		cpu_physical_id(cpu), div_u64(s->start_ns, NSEC_PER_USEC));
+	memunmap(area);
+	return 0;
+
+out_bus:
+	cpc_slice_bus_down(s);
+	cpc_slice_bus_free(s);
 out_unmap:
 	memunmap(area);
 	return ret;
@@ -657,11 +685,15 @@ int cpc_slice_stop(struct cpc_slice *s)
 		return -EBUSY;
 	if (s->state != CPC_SLICE_RUNNING)
 		return -EINVAL;
+	cpc_slice_bus_down(s);
 	ret = cpc_slice_stop_cpus(s);
 	s->image_loaded = false;
 	spin_lock_irq(&s->lock);
 	s->state = CPC_SLICE_STOPPED;
+	s->filters.bus = s->bus_saved;
 	spin_unlock_irq(&s->lock);
+	if (!ret)	/* a CPU that may still run keeps its bus */
+		cpc_slice_bus_free(s);
 	pr_info("slice %s stopped\n", s->name);
 	return ret;
 }
@@ -690,10 +722,15 @@ int cpc_slice_boot_init(void)
 {
 	int ret;
 
+	ret = cpc_slice_bus_init();
+	if (ret)
+		return ret;
 	cpc_lowmem_init();
 	ret = register_reboot_notifier(&cpc_slice_reboot_nb);
-	if (ret)
+	if (ret) {
 		cpc_lowmem_exit();
+		cpc_slice_bus_exit();
+	}
 	return ret;
 }
 
@@ -701,4 +738,5 @@ void cpc_slice_boot_exit(void)
 {
 	unregister_reboot_notifier(&cpc_slice_reboot_nb);
 	cpc_lowmem_exit();
+	cpc_slice_bus_exit();
 }

@@ -190,6 +190,10 @@ int cpc_slice_filter(struct cpc_slice *s, const struct cpc_slice_filter *f)
 	}
 	if (f->flags && f->type != CPC_FILTER_IPI)
 		return -EINVAL;
+	/* A running slice's bus window is the bus it runs on. */
+	if ((f->type == CPC_FILTER_BUS_WINDOW || f->type == CPC_FILTER_CLEAR) &&
+	    s->state == CPC_SLICE_RUNNING)
+		return -EBUSY;
 
 	switch (f->type) {
 	case CPC_FILTER_MEM_WINDOW:
