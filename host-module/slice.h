@@ -142,6 +142,9 @@ struct cpc_slice_bus {
  * @ipi_in_refused: doorbells from the slice dropped (IPI mask: no manager).
  * @bad_doorbell: host doorbells not sent: the slice published a doorbell
  *               that is not one of its CPUs or not a vector.
+ * @pp_rounds:   raw IPI ping-pong (test hook): rounds of the last run...
+ * @pp_avg_ns:   ...their average round trip...
+ * @pp_max_ns:   ...and the longest.
  *
  * The image and start fields are read and written under cpc_slices_mutex
  * (sysfs reads them with READ_ONCE()).
@@ -171,6 +174,9 @@ struct cpc_slice {
 	atomic64_t ipi_in;
 	atomic64_t ipi_in_refused;
 	atomic64_t bad_doorbell;
+	u64 pp_rounds;
+	u64 pp_avg_ns;
+	u64 pp_max_ns;
 };
 
 extern struct mutex cpc_slices_mutex;

@@ -184,4 +184,15 @@ struct cpc_slice_info {
 	__u64 reserved[16];
 };
 
+/*
+ * The slice-echo payload's vectors (/usr/lib/cpc/slice-echo): it publishes
+ * CPC_SLICE_ECHO_DOORBELL_VECTOR as its doorbell in the CPC header, and
+ * answers CPC_SLICE_ECHO_RAW_PING_VECTOR at once with a fixed IPI to the
+ * host doorbell (no protocol: the raw ping-pong benchmark).
+ */
+/** CPC_SLICE_ECHO_DOORBELL_VECTOR - slice-echo's CPC doorbell vector. */
+#define CPC_SLICE_ECHO_DOORBELL_VECTOR 0x40
+/** CPC_SLICE_ECHO_RAW_PING_VECTOR - slice-echo's raw ping-pong vector. */
+#define CPC_SLICE_ECHO_RAW_PING_VECTOR 0x41
+
 #endif /* _UAPI_LINUX_CPC_SLICE_H */
