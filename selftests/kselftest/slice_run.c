@@ -396,6 +396,14 @@ TEST_F(run, start_and_stop_errnos)
 	EXPECT_EQ(EINVAL, slice_stop(self->fd, "s1"));		/* stopped */
 	EXPECT_EQ(ENOEXEC, slice_start(self->fd, "s1"));	/* stop forgot the image */
 	EXPECT_EQ(0, slice_destroy(self->fd, "s1"));
+
+	/* 26 characters: "slice:" + the name does not fit a channel name. */
+	ASSERT_EQ(0, slice_create(self->fd, "abcdefghijklmnopqrstuvwxyz", 0x8, 128 * MiB));
+	ASSERT_EQ(0, slice_load(self->fd, "abcdefghijklmnopqrstuvwxyz", img, len));
+	EXPECT_EQ(ENAMETOOLONG, slice_start(self->fd, "abcdefghijklmnopqrstuvwxyz"));
+	EXPECT_TRUE(state_is("abcdefghijklmnopqrstuvwxyz", "created"));
+	EXPECT_EQ(0, slice_destroy(self->fd, "abcdefghijklmnopqrstuvwxyz"));
+	EXPECT_EQ(1, cpu_online(3));
 	free(img);
 }
 

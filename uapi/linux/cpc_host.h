@@ -462,7 +462,10 @@ struct cpc_slice_load {
  * EBUSY      the slice is running or being destroyed
  * ENOEXEC    no image is loaded (never loaded, or stopped since)
  * ENXIO      the host reserved no low memory for the trampoline
- *            (cpc_host's lowmem parameter unset or invalid)
+ *            (cpc_host's lowmem parameter unset or invalid), or the
+ *            CPU that takes slice doorbells (doorbell_cpu) is offline
+ * ENAMETOOLONG  the slice's name is longer than 25 characters: its
+ *            channel "slice:<name>" would not fit
  * ENOSPC     the slice's memory needs more page tables than fit
  *            between CPC_SLICE_PT_OFFSET and CPC_SLICE_PT_END
  * ENOMEM     the slice's memory cannot be mapped
