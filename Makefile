@@ -11,10 +11,10 @@ TESTBED := $(BUILD)/testbed
 JOBS  ?= $(shell nproc)
 KMOD_DIRS := host-module guest-driver transport proto uapi
 
-.PHONY: all modules modules-testing user testbed fuzz fuzz-long testbed-debug check check-debug demo bench lint \
+.PHONY: all modules modules-testing user payload testbed fuzz fuzz-long testbed-debug check check-debug demo bench lint \
 	bootstrap clean dist install dkms-src dkms-install dkms-uninstall
 
-all: modules user testbed fuzz dist
+all: modules user payload testbed fuzz dist
 
 bootstrap:
 	@scripts/bootstrap
@@ -39,14 +39,20 @@ user:
 	@test -f $(CMAKE_BUILD)/CMakeCache.txt || cmake -S . -B $(CMAKE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(CMAKE_BUILD) -j$(JOBS)
 
+# The bare-metal slice payload (a freestanding image with proto/ inside):
+# /usr/lib/cpc/slice-echo in the test bed's host VM.
+PAYLOAD := $(BUILD)/slice-payload/slice-echo
+payload:
+	slice-payload/build $(PAYLOAD)
+
 # The VMs' kernel (uncompressed, for PVH) and base initramfs.
-testbed: modules modules-testing user
+testbed: modules modules-testing user payload
 	@mkdir -p $(TESTBED)/bin
 	@test -f $(TESTBED)/vmlinux.$(KVER) || testbed/extract-vmlinux $(KVER) $(TESTBED)/vmlinux.$(KVER)
 	@ln -sf vmlinux.$(KVER) $(TESTBED)/vmlinux
 	@rm -f $(TESTBED)/bin/*
 	@cp $(CMAKE_BUILD)/userlib/cpcctl $(CMAKE_BUILD)/vm-bin/* $(TESTBED)/bin/
-	testbed/mkinitramfs $(KVER) $(TESTBED)/initramfs.cpio.gz $(TESTBED)/bin $(KMOD_TESTING)
+	testbed/mkinitramfs $(KVER) $(TESTBED)/initramfs.cpio.gz $(TESTBED)/bin $(KMOD_TESTING) $(PAYLOAD)
 	@test -f $(TESTBED)/qga.cpio.gz -a $(TESTBED)/qga.cpio.gz -nt /usr/sbin/qemu-ga || \
 		testbed/mkqga $(TESTBED)/qga.cpio.gz
 
@@ -66,7 +72,7 @@ fuzz-long: bootstrap fuzz
 # is what testbed/run --kernel boots.
 KMOD_DEBUG := $(BUILD)/kmod-debug
 TESTBED_DEBUG := $(BUILD)/testbed-debug
-testbed-debug: user
+testbed-debug: user payload
 	@testbed/debug-kernel/build >/dev/null
 	@mkdir -p $(KMOD_DEBUG) $(TESTBED_DEBUG)
 	@cp -asf $(CURDIR)/Kbuild $(addprefix $(CURDIR)/,$(KMOD_DIRS)) $(KMOD_DEBUG)/
@@ -75,7 +81,7 @@ testbed-debug: user
 	@ln -sf $$(testbed/debug-kernel/build --dir)/bzImage $(TESTBED_DEBUG)/bzImage
 	@mkdir -p $(TESTBED_DEBUG)/bin && rm -f $(TESTBED_DEBUG)/bin/*
 	@cp $(CMAKE_BUILD)/userlib/cpcctl $(CMAKE_BUILD)/vm-bin/* $(TESTBED_DEBUG)/bin/
-	testbed/mkinitramfs builtin $(TESTBED_DEBUG)/initramfs.cpio.gz $(TESTBED_DEBUG)/bin $(KMOD_DEBUG)
+	testbed/mkinitramfs builtin $(TESTBED_DEBUG)/initramfs.cpio.gz $(TESTBED_DEBUG)/bin $(KMOD_DEBUG) $(PAYLOAD)
 
 # The kselftest scenarios on the debug kernel (DEBUG_SUITES: a run-tests
 # name filter, default all), then the modules' coverage (lcov) in

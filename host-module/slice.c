@@ -2,7 +2,9 @@
 /*
  * slice.c - slice lifecycle: create (take CPUs and memory blocks away from
  * the host, scrub the memory), destroy (scrub, give everything back), the
- * slice list, the CPU hot-plug guard and the debugfs test hooks.
+ * slice list, the CPU hot-plug guard and the debugfs test hooks. Running
+ * code on a slice (park, load, start, stop) is in slice_boot.c and
+ * slice_image.c.
  *
  * See slice.h for the lock order. Everything that changes a slice runs
  * under cpc_slices_mutex; create validates the whole request before its
@@ -582,6 +584,8 @@ int cpc_slice_create(const struct cpc_slice_create *req,
 			goto err_give_back;
 		}
 		cpumask_set_cpu(cpu, s->offlined);
+		/* Parked in wait-for-SIPI; an error is logged, play_dead holds it. */
+		cpc_slice_park_cpu(cpu);
 	}
 	for (i = 0; i < s->nr_blocks; i++) {
 		if (signal_pending(current)) {
@@ -651,6 +655,8 @@ err_free:
  * cpc_slice_destroy() - scrub a slice and give everything back.
  * @s: the slice, in the slice list.
  *
+ * Stops the slice first (INIT to each of its CPUs).
+ *
  * Context: cpc_slices_mutex held.
  * Return: 0, or the first error; then the slice stays in state destroying
  * and a later call resumes.
@@ -663,6 +669,17 @@ int cpc_slice_destroy(struct cpc_slice *s)
 	spin_lock_irq(&s->lock);
 	s->state = CPC_SLICE_DESTROYING;
 	spin_unlock_irq(&s->lock);
+	/*
+	 * Whatever runs on the slice's CPUs stops before its memory is
+	 * scrubbed: INIT every one of them, running or not (a slice kernel
+	 * may have started the others itself).
+	 */
+	s->image_loaded = false;
+	cpc_slice_bus_down(s);
+	ret = cpc_slice_stop_cpus(s);
+	if (ret)
+		return ret;
+	cpc_slice_bus_free(s);
 	/* Channels attached to the slice go back to unmediated doorbells. */
 	cpc_hchan_slice_gone(s);
 
@@ -708,12 +725,19 @@ int cpc_slices_init(struct kobject *root)
 	cpc_cpuhp_state = ret;
 
 	ret = cpc_slice_sysfs_init(root);
-	if (ret) {
-		cpuhp_remove_state_nocalls(cpc_cpuhp_state);
-		cpc_topology_exit();
-		return ret;
-	}
+	if (ret)
+		goto err_cpuhp;
+	ret = cpc_slice_boot_init();
+	if (ret)
+		goto err_sysfs;
 	return 0;
+
+err_sysfs:
+	cpc_slice_sysfs_exit();
+err_cpuhp:
+	cpuhp_remove_state_nocalls(cpc_cpuhp_state);
+	cpc_topology_exit();
+	return ret;
 }
 
 /*
@@ -732,6 +756,7 @@ void cpc_slices_exit(void)
 			pr_err("slice %s could not be given back on unload\n", s->name);
 	}
 	mutex_unlock(&cpc_slices_mutex);
+	cpc_slice_boot_exit();
 	cpc_slice_sysfs_exit();
 	cpuhp_remove_state_nocalls(cpc_cpuhp_state);
 	cpc_topology_exit();

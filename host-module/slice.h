@@ -7,7 +7,8 @@
  * Locking (outermost first):
  *
  *   1. cpc_slices_mutex - one interruptible mutex serialising every change:
- *      the slice list, create, destroy, lock and every filter change. It is
+ *      the slice list, create, destroy, lock, every filter change, load,
+ *      start and stop (which share the one trampoline page). It is
  *      held across remove_cpu()/add_cpu() and memory hot-(un)plug, so it must
  *      never be taken from a CPU hot-plug callback, a sysfs show or a
  *      debugfs operation (their removal waits for them under this mutex).
@@ -92,6 +93,27 @@ struct cpc_slice_filters {
 };
 
 /**
+ * struct cpc_slice_bus - the slice bus of a running slice (slice_bus.c).
+ * @pages:        its memory (1 MiB), or NULL.
+ * @phys:         physical address.
+ * @len:          bytes.
+ * @ch:           the channel "slice:<name>" (READ_ONCE from the doorbell
+ *                handler; cleared by the channel's quiesce).
+ * @virq:         the doorbell interrupt (0: none).
+ * @host_apic_id: physical APIC id the slice rings.
+ * @host_vector:  vector it rings.
+ */
+struct cpc_slice_bus {
+	struct page *pages;
+	phys_addr_t phys;
+	size_t len;
+	struct cpc_hchan *ch;
+	int virq;
+	u32 host_apic_id;
+	u32 host_vector;
+};
+
+/**
  * struct cpc_slice - one slice.
  * @node:        entry in the slice list (cpc_slices_mutex).
  * @name:        NUL-terminated name.
@@ -109,6 +131,23 @@ struct cpc_slice_filters {
  *               slice.
  * @debugfs:     its test hooks' directory (test builds only; else NULL).
  * @holds_module: the slice holds a reference on this module.
+ * @image_loaded: an image is in the slice's memory (LOAD; STOP clears it).
+ * @image_entry:  its entry point (offset in the image).
+ * @image_mem_size: its size in memory.
+ * @starts:      successful STARTs so far.
+ * @start_ns:    how long the last START took (INIT to the stamp).
+ * @bus:         the slice bus while it runs.
+ * @bus_saved:   the bus-window filter before START set it to @bus.
+ * @ipi_in:      doorbells from the slice the host took.
+ * @ipi_in_refused: doorbells from the slice dropped (IPI mask: no manager).
+ * @bad_doorbell: host doorbells not sent: the slice published a doorbell
+ *               that is not one of its CPUs or not a vector.
+ * @pp_rounds:   raw IPI ping-pong (test hook): rounds of the last run...
+ * @pp_avg_ns:   ...their average round trip...
+ * @pp_max_ns:   ...and the longest.
+ *
+ * The image and start fields are read and written under cpc_slices_mutex
+ * (sysfs reads them with READ_ONCE()).
  */
 struct cpc_slice {
 	struct list_head node;
@@ -125,6 +164,19 @@ struct cpc_slice {
 	struct kobject kobj;
 	struct dentry *debugfs;
 	bool holds_module;
+	bool image_loaded;
+	u64 image_entry;
+	u64 image_mem_size;
+	u64 starts;
+	u64 start_ns;
+	struct cpc_slice_bus bus;
+	struct cpc_slice_window bus_saved;
+	atomic64_t ipi_in;
+	atomic64_t ipi_in_refused;
+	atomic64_t bad_doorbell;
+	u64 pp_rounds;
+	u64 pp_avg_ns;
+	u64 pp_max_ns;
 };
 
 extern struct mutex cpc_slices_mutex;
@@ -171,6 +223,28 @@ int cpc_slice_sysfs_add(struct cpc_slice *s);
 void cpc_slice_sysfs_del(struct cpc_slice *s);
 void cpc_slice_put(struct cpc_slice *s);
 const char *cpc_slice_state_name(enum cpc_slice_state state);
+
+/* slice_boot.c */
+int cpc_slice_boot_init(void);
+void cpc_slice_boot_exit(void);
+bool cpc_lowmem_available(void);
+int cpc_slice_park_cpu(unsigned int cpu);
+int cpc_slice_stop_cpus(struct cpc_slice *s);
+int cpc_slice_start(struct cpc_slice *s);
+int cpc_slice_stop(struct cpc_slice *s);
+u64 cpc_slice_phys(const struct cpc_slice *s, u64 off);
+u64 cpc_slice_linear_len(const struct cpc_slice *s);
+u32 cpc_slice_send_ipi(u32 apicid, u32 low);
+
+/* slice_bus.c */
+int cpc_slice_bus_init(void);
+void cpc_slice_bus_exit(void);
+int cpc_slice_bus_up(struct cpc_slice *s);
+void cpc_slice_bus_down(struct cpc_slice *s);
+void cpc_slice_bus_free(struct cpc_slice *s);
+
+/* slice_image.c */
+int cpc_slice_load(struct cpc_slice *s, const struct cpc_slice_load *req);
 
 /* slice_ioctl.c */
 long cpc_slice_ioctl(unsigned int cmd, void __user *argp);

@@ -190,6 +190,10 @@ int cpc_slice_filter(struct cpc_slice *s, const struct cpc_slice_filter *f)
 	}
 	if (f->flags && f->type != CPC_FILTER_IPI)
 		return -EINVAL;
+	/* A running slice's bus window is the bus it runs on. */
+	if ((f->type == CPC_FILTER_BUS_WINDOW || f->type == CPC_FILTER_CLEAR) &&
+	    s->state == CPC_SLICE_RUNNING)
+		return -EBUSY;
 
 	switch (f->type) {
 	case CPC_FILTER_MEM_WINDOW:
@@ -300,7 +304,9 @@ int cpc_slice_lock(struct cpc_slice *s)
 		return -EBUSY;
 	spin_lock_irq(&s->lock);
 	s->filters.locked = true;
-	s->state = CPC_SLICE_LOCKED;
+	/* Running and stopped stay what they are; "locked" tells the rest. */
+	if (s->state == CPC_SLICE_CREATED)
+		s->state = CPC_SLICE_LOCKED;
 	spin_unlock_irq(&s->lock);
 	return 0;
 }

@@ -96,6 +96,21 @@ static int cpc_op_filter(struct cpc_slice *s, const void *arg)
 	return cpc_slice_filter(s, arg);
 }
 
+static int cpc_op_start(struct cpc_slice *s, const void *arg)
+{
+	return cpc_slice_start(s);
+}
+
+static int cpc_op_stop(struct cpc_slice *s, const void *arg)
+{
+	return cpc_slice_stop(s);
+}
+
+static int cpc_op_load(struct cpc_slice *s, const void *arg)
+{
+	return cpc_slice_load(s, arg);
+}
+
 static long cpc_ioctl_ref(void __user *argp, int (*op)(struct cpc_slice *s, const void *arg))
 {
 	struct cpc_slice_ref r;
@@ -132,6 +147,20 @@ out:
 	return ret;
 }
 
+static long cpc_ioctl_load(void __user *argp)
+{
+	struct cpc_slice_load req;
+	long ret;
+
+	ret = cpc_copy_in(&req, sizeof(req), argp);
+	if (ret)
+		return ret;
+	if (req.flags || memchr_inv(req.reserved, 0, sizeof(req.reserved)) ||
+	    cpc_slice_check_name(req.name, sizeof(req.name)))
+		return -EINVAL;
+	return cpc_with_slice(req.name, cpc_op_load, &req);
+}
+
 /**
  * cpc_slice_ioctl() - dispatch one CPC_IOCTL_SLICE_* command.
  * @cmd:  the command.
@@ -147,6 +176,9 @@ long cpc_slice_ioctl(unsigned int cmd, void __user *argp)
 	case CPC_IOCTL_SLICE_DESTROY:
 	case CPC_IOCTL_SLICE_LOCK:
 	case CPC_IOCTL_SLICE_FILTER:
+	case CPC_IOCTL_SLICE_LOAD:
+	case CPC_IOCTL_SLICE_START:
+	case CPC_IOCTL_SLICE_STOP:
 		break;
 	default:
 		return -ENOTTY;
@@ -162,6 +194,12 @@ long cpc_slice_ioctl(unsigned int cmd, void __user *argp)
 		return cpc_ioctl_ref(argp, cpc_op_destroy);
 	case CPC_IOCTL_SLICE_LOCK:
 		return cpc_ioctl_ref(argp, cpc_op_lock);
+	case CPC_IOCTL_SLICE_LOAD:
+		return cpc_ioctl_load(argp);
+	case CPC_IOCTL_SLICE_START:
+		return cpc_ioctl_ref(argp, cpc_op_start);
+	case CPC_IOCTL_SLICE_STOP:
+		return cpc_ioctl_ref(argp, cpc_op_stop);
 	default:
 		return cpc_ioctl_filter(argp);
 	}

@@ -5,7 +5,9 @@
  *
  *   available/{cpus,memory_blocks,mem_bytes,block_size}
  *   last_scrub
- *   slices/<name>/{cpus,memory,memory_blocks,mem_bytes,state,locked}
+ *   slices/<name>/{cpus,memory,memory_blocks,mem_bytes,state,locked,
+ *                  image,starts,start_ns,doorbells_in,
+ *                  doorbells_in_refused,bad_doorbell}
  *   slices/<name>/filters/{mem_windows,bus_window,cache_ways,
  *                          cache_ways_enforced,ipi_cpus,ipi_manager,
  *                          devices,ipi_sent,ipi_refused}
@@ -41,6 +43,10 @@ const char *cpc_slice_state_name(enum cpc_slice_state state)
 		return "locked";
 	case CPC_SLICE_DESTROYING:
 		return "destroying";
+	case CPC_SLICE_RUNNING:
+		return "running";
+	case CPC_SLICE_STOPPED:
+		return "stopped";
 	}
 	return "unknown";
 }
@@ -114,7 +120,44 @@ static ssize_t locked_show(struct kobject *kobj, struct kobj_attribute *attr, ch
 	return sysfs_emit(buf, "%d\n", READ_ONCE(to_slice(kobj)->filters.locked));
 }
 
+static ssize_t image_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", READ_ONCE(to_slice(kobj)->image_loaded) ? "loaded" : "none");
+}
+
+static ssize_t starts_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_slice(kobj)->starts));
+}
+
+static ssize_t start_ns_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_slice(kobj)->start_ns));
+}
+
+static ssize_t doorbells_in_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&to_slice(kobj)->ipi_in));
+}
+
+static ssize_t doorbells_in_refused_show(struct kobject *kobj, struct kobj_attribute *attr,
+					 char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&to_slice(kobj)->ipi_in_refused));
+}
+
+static ssize_t bad_doorbell_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&to_slice(kobj)->bad_doorbell));
+}
+
 static struct kobj_attribute slice_cpus_attr = __ATTR_RO(cpus);
+static struct kobj_attribute slice_doorbells_in_attr = __ATTR_RO(doorbells_in);
+static struct kobj_attribute slice_doorbells_in_refused_attr = __ATTR_RO(doorbells_in_refused);
+static struct kobj_attribute slice_bad_doorbell_attr = __ATTR_RO(bad_doorbell);
+static struct kobj_attribute slice_image_attr = __ATTR_RO(image);
+static struct kobj_attribute slice_starts_attr = __ATTR_RO(starts);
+static struct kobj_attribute slice_start_ns_attr = __ATTR_RO(start_ns);
 static struct kobj_attribute slice_memory_attr = __ATTR_RO(memory);
 static struct kobj_attribute slice_memory_blocks_attr = __ATTR_RO(memory_blocks);
 static struct kobj_attribute slice_mem_bytes_attr = __ATTR_RO(mem_bytes);
@@ -128,6 +171,12 @@ static struct attribute *cpc_slice_attrs[] = {
 	&slice_mem_bytes_attr.attr,
 	&slice_state_attr.attr,
 	&slice_locked_attr.attr,
+	&slice_image_attr.attr,
+	&slice_starts_attr.attr,
+	&slice_start_ns_attr.attr,
+	&slice_doorbells_in_attr.attr,
+	&slice_doorbells_in_refused_attr.attr,
+	&slice_bad_doorbell_attr.attr,
 	NULL
 };
 

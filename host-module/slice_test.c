@@ -6,6 +6,11 @@
  *       slice's memory (physical, through memremap): the scrub tests.
  *   /sys/kernel/debug/cpc_host/slices/<name>/send  writing "manager" or a
  *       CPU number asks cpc_mediate_send() about one send.
+ *   /sys/kernel/debug/cpc_host/slices/<name>/ipi_pingpong  writing N
+ *       (1-10000) sends N raw IPIs (CPC_SLICE_ECHO_RAW_PING_VECTOR, each
+ *       through cpc_mediate_send()) to the slice's first CPU, one at a
+ *       time, each answered by slice-echo with an IPI to the host doorbell;
+ *       reading gives "ROUNDS AVG_NS MAX_NS" of the last run.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,6 +23,13 @@
 #include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+
+#include <linux/ktime.h>
+#include <linux/sched.h>
+#include <asm/apic.h>
+#include <asm/smp.h>
+
+#include <linux/cpc_slice.h>
 
 #include "mediation.h"
 #include "slice.h"
@@ -121,6 +133,80 @@ static const struct file_operations cpc_slice_send_fops = {
 	.llseek = noop_llseek,
 };
 
+#define CPC_PP_TIMEOUT_NS	(100 * NSEC_PER_MSEC)
+
+/* One raw round trip: 0 and its time, or -EPERM / -ETIMEDOUT. */
+static int cpc_slice_pp_round(struct cpc_slice *s, u32 apicid, u64 *ns)
+{
+	s64 before = atomic64_read(&s->ipi_in);
+	ktime_t t0 = ktime_get();
+	int ret;
+
+	ret = cpc_mediate_send(s, CPC_MEDIATE_MANAGER);
+	if (ret)
+		return ret;
+	if (cpc_slice_send_ipi(apicid, APIC_DM_FIXED | CPC_SLICE_ECHO_RAW_PING_VECTOR))
+		return -EIO;
+	while (atomic64_read(&s->ipi_in) == before) {
+		if (ktime_to_ns(ktime_sub(ktime_get(), t0)) > CPC_PP_TIMEOUT_NS)
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+	*ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
+	return 0;
+}
+
+static ssize_t cpc_slice_pp_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	struct cpc_slice *s = file->private_data;
+	u64 ns, total = 0, max = 0;
+	unsigned int n, i;
+	u32 apicid;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, count, 0, &n);
+	if (ret)
+		return ret;
+	if (!n || n > 10000)
+		return -EINVAL;
+	if (READ_ONCE(s->state) != CPC_SLICE_RUNNING)
+		return -ENOTCONN;
+	apicid = cpu_physical_id(cpumask_first(s->cpus));
+	for (i = 0; i < n; i++) {
+		ret = cpc_slice_pp_round(s, apicid, &ns);
+		if (ret)
+			return ret;
+		total += ns;
+		max = max(max, ns);
+		cond_resched();
+	}
+	WRITE_ONCE(s->pp_rounds, n);
+	WRITE_ONCE(s->pp_avg_ns, div_u64(total, n));
+	WRITE_ONCE(s->pp_max_ns, max);
+	return count;
+}
+
+static ssize_t cpc_slice_pp_read(struct file *file, char __user *ubuf, size_t count,
+				 loff_t *ppos)
+{
+	struct cpc_slice *s = file->private_data;
+	char buf[64];
+	int len;
+
+	len = scnprintf(buf, sizeof(buf), "%llu %llu %llu\n", READ_ONCE(s->pp_rounds),
+			READ_ONCE(s->pp_avg_ns), READ_ONCE(s->pp_max_ns));
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static const struct file_operations cpc_slice_pp_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = cpc_slice_pp_read,
+	.write = cpc_slice_pp_write,
+	.llseek = default_llseek,
+};
+
 /**
  * cpc_test_slice_add() - give a new slice its test hooks.
  * @s: the slice (cpc_slices_mutex held).
@@ -133,6 +219,7 @@ void cpc_test_slice_add(struct cpc_slice *s)
 	debugfs_create_file_size("mem", 0600, s->debugfs, s, &cpc_slice_mem_fops,
 				 cpc_slice_mem_bytes(s));
 	debugfs_create_file("send", 0200, s->debugfs, s, &cpc_slice_send_fops);
+	debugfs_create_file("ipi_pingpong", 0600, s->debugfs, s, &cpc_slice_pp_fops);
 }
 
 /**

@@ -13,6 +13,9 @@
  *       block scrubbed) or destroy (each block re-added, each CPU brought
  *       back) fails with -EIO instead of running; then 0 again. Read and
  *       written under cpc_slices_mutex by the slice code.
+ *   /sys/kernel/debug/cpc_host/skip_startup  when non-zero, the next
+ *       slice start sends INIT but no STARTUP (then 0 again): the CPU
+ *       never reaches the trampoline, the start times out (ETIMEDOUT).
  *   /sys/kernel/debug/cpc_host/{slices,channels}/<name>/
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -25,6 +28,7 @@
 
 static atomic_t cpc_fail_alloc = ATOMIC_INIT(0);
 static u32 cpc_fail_step;
+static u32 cpc_skip_startup;
 
 struct dentry *cpc_test_slices_dir;
 struct dentry *cpc_test_channels_dir;
@@ -57,6 +61,21 @@ bool cpc_test_fail_step(unsigned int *step)
 }
 
 /**
+ * cpc_test_skip_startup() - should this slice start skip its STARTUP IPIs?
+ *
+ * Context: cpc_slices_mutex held.
+ * Return: true once after skip_startup was set.
+ */
+bool cpc_test_skip_startup(void)
+{
+	if (!cpc_skip_startup)
+		return false;
+	cpc_skip_startup = 0;
+	pr_info("injected: no STARTUP for this slice start\n");
+	return true;
+}
+
+/**
  * cpc_test_init() - create the test hooks' knobs and directories.
  * @debugfs_root: the module's debugfs directory (may be an error pointer).
  *
@@ -68,6 +87,7 @@ int cpc_test_init(struct dentry *debugfs_root)
 		return 0;
 	debugfs_create_atomic_t("fail_alloc", 0600, debugfs_root, &cpc_fail_alloc);
 	debugfs_create_u32("fail_step", 0600, debugfs_root, &cpc_fail_step);
+	debugfs_create_u32("skip_startup", 0600, debugfs_root, &cpc_skip_startup);
 	cpc_test_slices_dir = debugfs_create_dir("slices", debugfs_root);
 	cpc_test_channels_dir = debugfs_create_dir("channels", debugfs_root);
 	pr_info("test build: fault injection and hostile-host hooks in debugfs\n");

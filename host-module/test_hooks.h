@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * test_hooks.h - cpc_host's test hooks: debugfs files that inject faults,
- * play a hostile host or touch raw memory (fail_alloc, fail_step,
+ * play a hostile host or touch raw memory (fail_alloc, fail_step, skip_startup,
  * slices/<name>/{mem,send}, channels/<name>/{inject_req,inject_dup,flood}).
  * They exist only in a test build (make CPC_TESTING=1, the modules the test
  * bed boots: test_hooks.c, slice_test.c, chan_test.c); in a product build
@@ -21,6 +21,7 @@ struct dentry;
 int cpc_test_init(struct dentry *debugfs_root);
 bool cpc_test_alloc_fault(void);
 bool cpc_test_fail_step(unsigned int *step);
+bool cpc_test_skip_startup(void);
 void cpc_test_slice_add(struct cpc_slice *s);
 void cpc_test_slice_remove(struct cpc_slice *s);
 void cpc_test_chan_add(struct cpc_hchan *ch);
@@ -30,6 +31,7 @@ void cpc_test_chan_answered(struct cpc_hchan *ch, const struct cpc_completion *c
 static inline int cpc_test_init(struct dentry *debugfs_root) { return 0; }
 static inline bool cpc_test_alloc_fault(void) { return false; }
 static inline bool cpc_test_fail_step(unsigned int *step) { return false; }
+static inline bool cpc_test_skip_startup(void) { return false; }
 static inline void cpc_test_slice_add(struct cpc_slice *s) { }
 static inline void cpc_test_slice_remove(struct cpc_slice *s) { }
 static inline void cpc_test_chan_add(struct cpc_hchan *ch) { }

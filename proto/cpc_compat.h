@@ -23,6 +23,41 @@
 /* Orders an index store before an event-index load (see cpc_ring.c). */
 #define cpc_full_barrier()	smp_mb()
 #include <asm/byteorder.h>
+#elif defined(CPC_FREESTANDING)
+/*
+ * The bare-metal slice payload (slice-payload/): no C library, only the
+ * compiler's own freestanding headers and the kernel's uapi headers; the
+ * payload provides memcpy, memset and memcmp. x86 only: little-endian.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include <asm-generic/errno.h>
+
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+
+#define static_assert(e, m)	_Static_assert(e, m)
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+int strcmp(const char *a, const char *b);
+
+#define cpc_load_acquire(p)	__atomic_load_n(p, __ATOMIC_ACQUIRE)
+#define cpc_store_release(p, v)	__atomic_store_n(p, v, __ATOMIC_RELEASE)
+#define cpc_read_once(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define cpc_write_once(x, v)	__atomic_store_n(&(x), v, __ATOMIC_RELAXED)
+#define cpc_full_barrier()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+#define le16_to_cpu(x)		((u16)(x))
+#define le32_to_cpu(x)		((u32)(x))
+#define le64_to_cpu(x)		((u64)(x))
+#define cpu_to_le16(x)		((u16)(x))
+#define cpu_to_le32(x)		((u32)(x))
+#define cpu_to_le64(x)		((u64)(x))
 #else
 #include <assert.h>
 #include <errno.h>

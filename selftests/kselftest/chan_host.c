@@ -1127,7 +1127,7 @@ TEST_F(chan, host_module_reload_reconnects)
 	while ((r = cpc_module_unload("cpc_host")) == -EWOULDBLOCK && cpc_now() < end)
 		usleep(50000);
 	ASSERT_EQ(0, r);
-	ASSERT_EQ(0, cpc_module_load("cpc_host", NULL));
+	ASSERT_EQ(0, cpc_module_load("cpc_host", cpc_boot_modargs()));
 	ASSERT_EQ(0, chan_wait_state(self->name, "ready", 60));
 	EXPECT_LT(gen, chan_sysfs_num(self->name, "generation"))
 		TH_LOG("the generation continues across host reloads");

@@ -108,7 +108,7 @@ TEST(unload_and_reload)
 	ASSERT_EQ(0, cpc_module_unload("cpc_host"));
 	EXPECT_FALSE(cpc_path_exists("/sys/kernel/cpc_host"));
 	EXPECT_FALSE(cpc_path_exists(CPC_HOST_DEVICE));
-	ASSERT_EQ(0, cpc_module_load("cpc_host", NULL));
+	ASSERT_EQ(0, cpc_module_load("cpc_host", cpc_boot_modargs()));
 	EXPECT_TRUE(cpc_path_exists("/sys/kernel/cpc_host/version"));
 	EXPECT_TRUE(cpc_path_exists(CPC_HOST_DEVICE));
 	/* A second load of the same module is refused, the first stays. */

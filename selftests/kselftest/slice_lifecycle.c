@@ -161,7 +161,7 @@ TEST_F(slice, repeated_round_trips)
 	int ram;
 
 	/* The DIMM is plain, firmware-visible System RAM (ACPI hot-plugged at boot). */
-	ASSERT_EQ(0, iomem_count("cpc_host"));
+	ASSERT_EQ(0, iomem_count("System RAM (cpc_host"));
 
 	ASSERT_EQ(0, slice_create(self->fd, "s1", 0x6, 256 * MiB));
 	ASSERT_EQ(0, slice_destroy(self->fd, "s1"));
@@ -273,7 +273,7 @@ TEST_F(slice, unload_refused_with_live_slice)
 	close(self->fd);
 	ASSERT_EQ(0, cpc_module_unload("cpc_host"));
 	EXPECT_EQ(1, cpu_online(1));
-	ASSERT_EQ(0, cpc_module_load("cpc_host", NULL));
+	ASSERT_EQ(0, cpc_module_load("cpc_host", cpc_boot_modargs()));
 	self->fd = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd);
 }
@@ -490,7 +490,7 @@ TEST_F(slice, create_fails_midway_rolls_back)
 	/* Unload works after failed creates: nothing is held. */
 	close(self->fd);
 	ASSERT_EQ(0, cpc_module_unload("cpc_host"));
-	ASSERT_EQ(0, cpc_module_load("cpc_host", NULL));
+	ASSERT_EQ(0, cpc_module_load("cpc_host", cpc_boot_modargs()));
 	self->fd = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd);
 	expect_host_whole(_metadata, total);

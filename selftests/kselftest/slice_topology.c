@@ -73,7 +73,7 @@ FIXTURE_TEARDOWN(topo)
 	if (self->fd == 0)	/* skipped */
 		return;
 	if (self->fd < 0) {	/* a module reload failed half way */
-		cpc_module_load("cpc_host", NULL);
+		cpc_module_load("cpc_host", cpc_boot_modargs());
 		self->fd = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC);
 	}
 	slice_cleanup_all(self->fd);
@@ -199,7 +199,7 @@ TEST_F(topo, unknown_cpu_held)
 	self->fd = -1;
 	ASSERT_EQ(0, cpc_module_unload("cpc_host"));
 	ASSERT_EQ(0, set_online(5, 0));
-	ASSERT_EQ(0, cpc_module_load("cpc_host", NULL));
+	ASSERT_EQ(0, cpc_module_load("cpc_host", cpc_boot_modargs()));
 	self->fd = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, slice_create(self->fd, "t", 0x10, 128 * MiB));

@@ -33,6 +33,25 @@ for t in 2 3 manager; do
 	printf 'send to %-8s -> %s\n' "$t" "$r"
 done
 
+step "4b. Run code on the slice's own CPU: slice-echo, a bare-metal CPC guest end, over the slice bus"
+show cpcctl slice run demo /usr/lib/cpc/slice-echo || fail=1
+for _ in $(seq 50); do
+	[ "$(cat /sys/kernel/cpc_host/channels/slice:demo/state 2>/dev/null)" = ready ] && break
+	sleep 0.1
+done
+show cpcctl channel list
+echo "ping is answered by the slice's CPU (cpu = its APIC id, 2):"
+show cpcctl call slice:demo ping value=7 --json || fail=1
+show cpcctl call slice:demo info || fail=1
+echo "Without the manager in the IPI mask, the host may not ring the slice's CPU:"
+show cpcctl slice filter demo --ipi 2 > /dev/null || fail=1
+if show cpcctl call slice:demo ping --timeout 500; then fail=1; fi
+show cpcctl slice filter demo --ipi 2,manager > /dev/null || fail=1
+printf 'IPIs sent/refused: %s/%s\n' "$(cat /sys/kernel/cpc_host/slices/demo/filters/ipi_sent)" \
+	"$(cat /sys/kernel/cpc_host/slices/demo/filters/ipi_refused)"
+echo "Stop: INIT to the slice's CPUs"
+show cpcctl slice stop demo || fail=1
+
 step "5. Lock: the filter set is frozen until destroy"
 show cpcctl slice lock demo || fail=1
 echo "A change after lock is refused:"

@@ -1,10 +1,10 @@
 #!/bin/sh
 # cpc-test-slice_cli: the cpcctl slice front end in the host VM (TAP):
-# create/list/show/filter/lock/destroy, --json keys, and errors printed as
-# "cpcctl: <what>: <why>" with a non-zero exit.
+# create/list/show/filter/lock/load/start/stop/run/destroy, --json keys,
+# and errors printed as "cpcctl: <what>: <why>" with a non-zero exit.
 n=0 pass=0 fail=0
 echo "TAP version 13"
-echo "1..24"
+echo "1..42"
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok $n $2"; else fail=$((fail + 1)); echo "not ok $n $2"; fi; }
 out=/tmp/cli.out err=/tmp/cli.err
 # run WANT_RC NAME cmd...: WANT_RC "0" or "fail" (any non-zero).
@@ -45,6 +45,32 @@ run fail "bad size" cpcctl slice create x --cpus 1 --mem 12Q
 run 0 "create --multi-node" cpcctl slice create mn --cpus 1 --mem 128M --multi-node --json
 r=0; has '"cpus": "1"' $out || r=1; ok $r "create --multi-node took CPU 1"
 run 0 "destroy it" cpcctl slice destroy mn
+# A 68-byte slice image: header (linux/cpc_slice.h) + "cli; hlt; jmp .-1".
+img=/tmp/hlt.img
+printf 'CPCSLICE\001\000\000\000\100\000\000\000\100\000\000\000\000\000\000\000' > $img
+printf '\104\000\000\000\000\000\000\000\104\000\000\000\000\000\000\000' >> $img
+printf '\000\000\040\000\000\000\000\000' >> $img
+printf '\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000' >> $img
+printf '\372\364\353\375' >> $img
+head -c 60 $img > /tmp/short.img
+run 0 "create for load" cpcctl slice create run1 --cpus 3 --mem 128M
+run 0 load cpcctl slice load run1 $img --json
+r=0; has '"image": "loaded"' $out && has '"state": "created"' $out || r=1; ok $r "load --json: image loaded"
+run 0 start cpcctl slice start run1 --json
+r=0; has '"state": "running"' $out && has '"starts": 1' $out || r=1; ok $r "start --json: running"
+run fail "load while running" cpcctl slice load run1 $img
+r=0; grep -q "^cpcctl: load $img into slice run1: Device or resource busy$" $err || { sed 's/^/# got: /' $err; r=1; }; ok $r "busy load message"
+run 0 stop cpcctl slice stop run1 --json
+r=0; has '"state": "stopped"' $out && has '"image": "none"' $out || r=1; ok $r "stop --json: stopped, image gone"
+run fail "start without an image" cpcctl slice start run1
+r=0; grep -q '^cpcctl: start slice run1: no image loaded: Exec format error$' $err || { sed 's/^/# got: /' $err; r=1; }; ok $r "no image message"
+run fail "stop when stopped" cpcctl slice stop run1
+r=0; grep -q '^cpcctl: stop slice run1: not running: Invalid argument$' $err || { sed 's/^/# got: /' $err; r=1; }; ok $r "not running message"
+run fail "load a short image" cpcctl slice load run1 /tmp/short.img
+r=0; grep -q '^cpcctl: load /tmp/short.img into slice run1: Invalid argument$' $err || { sed 's/^/# got: /' $err; r=1; }; ok $r "short image message"
+run 0 "run (load + start)" cpcctl slice run run1 $img --json
+r=0; has '"state": "running"' $out && has '"starts": 2' $out || r=1; ok $r "run --json: running again"
+run 0 "destroy a running slice" cpcctl slice destroy run1
 [ "$(cat /sys/devices/system/cpu/online)" = 0-3 ] && r=0 || r=1
 ok $r "all CPUs back online"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"

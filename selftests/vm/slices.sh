@@ -1,7 +1,7 @@
 # Scenario: slices in the host VM alone - lifecycle, filters, every errno,
 # and the cpcctl slice front end.
 . /usr/bin/run-selftests.sh
-run_tests cpc-test-slice_lifecycle cpc-test-slice_filters cpc-test-slice_errors cpc-test-slice_cli
+run_tests cpc-test-slice_lifecycle cpc-test-slice_filters cpc-test-slice_errors cpc-test-slice_run cpc-test-slice_echo cpc-test-slice_cli
 # Whatever happened above, the host must have all its CPUs and memory back.
 echo "### host view after the slice tests"
 cat /sys/devices/system/cpu/online

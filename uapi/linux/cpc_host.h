@@ -63,11 +63,17 @@ struct cpc_version {
  * named by a string of 1..CPC_SLICE_NAME_MAX-1 characters from [A-Za-z0-9_-]
  * that starts with a letter or digit, NUL-terminated and NUL-padded.
  *
- * State machine (sysfs "state"):
+ * State machine (sysfs "state"; "locked" is also the sysfs/JSON boolean
+ * "locked", which stays set once LOCK ran):
  *
  *   (none) --CREATE--> created --LOCK--> locked
- *   created|locked --DESTROY--> destroying --> (none)
+ *   created|locked|stopped --START--> running --STOP--> stopped
+ *   any --DESTROY--> destroying --> (none)     (a running slice is stopped)
  *
+ * LOAD puts an image into a created, locked or stopped slice (sysfs
+ * "image": none|loaded); START needs one and STOP forgets it (what ran
+ * changed its memory), so a stopped slice is loaded again before START.
+ * LOCK in state running or stopped freezes the filters and keeps the state.
  * "destroying" is only visible while a DESTROY runs, or after a DESTROY that
  * failed part way (then only DESTROY, which resumes, is accepted).
  * ------------------------------------------------------------------------
@@ -89,11 +95,16 @@ struct cpc_version {
  * @CPC_SLICE_CREATED:    CPUs and memory are taken; filters may change.
  * @CPC_SLICE_LOCKED:     the filter set is frozen until destroy.
  * @CPC_SLICE_DESTROYING: destroy is running or failed part way.
+ * @CPC_SLICE_RUNNING:    code runs on the slice's CPUs (START).
+ * @CPC_SLICE_STOPPED:    the slice's CPUs were stopped (STOP) and wait
+ *                        for the next START.
  */
 enum cpc_slice_state {
 	CPC_SLICE_CREATED = 1,
 	CPC_SLICE_LOCKED = 2,
 	CPC_SLICE_DESTROYING = 3,
+	CPC_SLICE_RUNNING = 4,
+	CPC_SLICE_STOPPED = 5,
 };
 
 /**
@@ -153,6 +164,9 @@ struct cpc_slice_create {
  * (stale copies of migrated pages, old free pages) reaches the slice. On
  * any failure, and when a signal arrives, exactly what this call changed
  * is undone and the first error returned.
+ *
+ * Each CPU taken offline is sent INIT at once and waits in wait-for-SIPI
+ * (parked) until START or DESTROY.
  *
  * CPUs: a slice takes whole cores, so no thread of one of its cores runs
  * anything else: a CPU list must hold every online SMT sibling of each of
@@ -229,13 +243,15 @@ struct cpc_slice_ref {
  * CPC_IOCTL_SLICE_DESTROY - scrub a slice's memory and give its CPUs,
  * memory and devices back to the host.
  *
+ * A running slice is stopped first: every CPU of the slice is sent INIT.
  * Every byte of the slice's memory is zeroed, then each block is re-added
  * as it was taken, plain System RAM (add_memory: a firmware-visible
  * "System RAM" resource, onlined by the host's memory hot-plug policy),
- * the CPUs this module took offline are brought back (add_cpu),
- * devices are re-probed by their host drivers and the slice is forgotten.
- * Allowed in state created and locked; after a destroy failed part way
- * (state destroying) it resumes where it stopped.
+ * the CPUs this module took offline are brought back (add_cpu, whose own
+ * INIT/STARTUP sends them to the host's trampoline), devices are
+ * re-probed by their host drivers and the slice is forgotten. Allowed in
+ * every state; after a destroy failed part way (state destroying) it
+ * resumes where it stopped.
  *
  * Context: process context, CAP_SYS_ADMIN; may take seconds and is not
  * interruptible once it started.
@@ -368,6 +384,123 @@ struct cpc_slice_filter {
  * ======  ============================================================
  */
 #define CPC_IOCTL_SLICE_FILTER _IOW(CPC_IOC_MAGIC, 0x13, struct cpc_slice_filter)
+
+/**
+ * struct cpc_slice_load - argument of CPC_IOCTL_SLICE_LOAD.
+ * @size:      (in) sizeof(struct cpc_slice_load) as the caller knows it.
+ * @flags:     (in) must be zero.
+ * @name:      (in) name of the slice.
+ * @image_ptr: (in) user address of the image (&struct
+ *             cpc_slice_image_header first, see linux/cpc_slice.h).
+ * @image_len: (in) its length in bytes: the header's file_size.
+ * @reserved:  (in) must be zero.
+ */
+struct cpc_slice_load {
+	__u32 size;
+	__u32 flags;
+	char name[CPC_SLICE_NAME_MAX];
+	__u64 image_ptr;
+	__u64 image_len;
+	__u64 reserved[4];
+};
+
+/**
+ * CPC_IOCTL_SLICE_LOAD - copy an image into a slice's memory.
+ *
+ * The image is copied to offset CPC_SLICE_IMAGE_OFFSET of the slice's
+ * memory, its header is checked on the copy (what user space changes
+ * meanwhile does not matter) and the bytes from file_size to mem_size
+ * are zeroed. Allowed in states created, locked and stopped. A load that
+ * fails leaves the slice without an image.
+ *
+ * Context: process context, CAP_SYS_ADMIN.
+ *
+ * Return: 0 on success, -1 with errno set on failure:
+ *
+ * =======  ===========================================================
+ * EPERM    the caller lacks CAP_SYS_ADMIN
+ * EFAULT   the argument or the image is not readable
+ * EINVAL   @size too small, @flags or @reserved not zero, bad @name;
+ *          @image_len below the header size or not the header's
+ *          file_size; mem_size below file_size
+ * E2BIG    @size larger than known and the extra bytes are not zero
+ * ENOEXEC  not a slice image: wrong magic, version, header_size or
+ *          load_offset, reserved not zero, or the entry point is not
+ *          inside the image
+ * EFBIG    @image_len above CPC_SLICE_IMAGE_MAX, or the image (its
+ *          mem_size at CPC_SLICE_IMAGE_OFFSET) does not fit in the
+ *          slice's memory mapped at CPC_SLICE_LINEAR_VA
+ * ENOENT   no slice has this @name
+ * EBUSY    the slice is running or being destroyed
+ * ENOMEM   the slice's memory cannot be mapped
+ * EINTR    a signal arrived while waiting for another slice operation
+ * =======  ===========================================================
+ */
+#define CPC_IOCTL_SLICE_LOAD _IOW(CPC_IOC_MAGIC, 0x14, struct cpc_slice_load)
+
+/**
+ * CPC_IOCTL_SLICE_START - run the loaded image on the slice's lowest CPU.
+ *
+ * Builds the slice's page tables and info page (linux/cpc_slice.h), puts
+ * the trampoline into the host's reserved low memory (module parameter
+ * lowmem), sends INIT, STARTUP, STARTUP to the CPU and waits up to one
+ * second until the trampoline reports that it jumps to the image's entry
+ * point. The other CPUs of the slice stay parked in wait-for-SIPI. On
+ * failure the CPU is sent INIT again and the state is unchanged.
+ *
+ * Context: process context, CAP_SYS_ADMIN; takes about 10 ms (the INIT
+ * wait the SDM asks for).
+ *
+ * Return: 0 on success, -1 with errno set on failure:
+ *
+ * =========  =========================================================
+ * EPERM      the caller lacks CAP_SYS_ADMIN
+ * EFAULT     the argument pointer is not readable
+ * EINVAL     @size too small, @flags or @reserved not zero, bad @name
+ * E2BIG      @size larger than known and the extra bytes are not zero
+ * ENOENT     no slice has this @name
+ * EBUSY      the slice is running or being destroyed
+ * ENOEXEC    no image is loaded (never loaded, or stopped since)
+ * ENXIO      the host reserved no low memory for the trampoline
+ *            (cpc_host's lowmem parameter unset or invalid), or the
+ *            CPU that takes slice doorbells (doorbell_cpu) is offline
+ * ENAMETOOLONG  the slice's name is longer than 25 characters: its
+ *            channel "slice:<name>" would not fit
+ * ENOSPC     the slice's memory needs more page tables than fit
+ *            between CPC_SLICE_PT_OFFSET and CPC_SLICE_PT_END
+ * ENOMEM     the slice's memory cannot be mapped
+ * EIO        the local APIC reported an error sending INIT or STARTUP
+ * ETIMEDOUT  the CPU did not reach the entry point within one second
+ * EINTR      a signal arrived while waiting for another slice operation
+ * =========  =========================================================
+ */
+#define CPC_IOCTL_SLICE_START _IOW(CPC_IOC_MAGIC, 0x15, struct cpc_slice_ref)
+
+/**
+ * CPC_IOCTL_SLICE_STOP - stop whatever runs on a slice's CPUs.
+ *
+ * Sends INIT to every CPU of the slice (x86's counterpart of core
+ * slicing's core-local reset): it stops at once, even with interrupts off
+ * or halted, and waits for a STARTUP. The image is forgotten.
+ *
+ * Context: process context, CAP_SYS_ADMIN.
+ *
+ * Return: 0 on success, -1 with errno set on failure:
+ *
+ * ======  ============================================================
+ * EPERM   the caller lacks CAP_SYS_ADMIN
+ * EFAULT  the argument pointer is not readable
+ * EINVAL  @size too small, @flags or @reserved not zero, bad @name;
+ *         the slice is not running
+ * E2BIG   @size larger than known and the extra bytes are not zero
+ * ENOENT  no slice has this @name
+ * EBUSY   the slice is being destroyed
+ * EIO     the local APIC reported an error sending INIT (the slice is
+ *         stopped as far as it could be; STOP again or DESTROY)
+ * EINTR   a signal arrived while waiting for another slice operation
+ * ======  ============================================================
+ */
+#define CPC_IOCTL_SLICE_STOP _IOW(CPC_IOC_MAGIC, 0x16, struct cpc_slice_ref)
 
 /* ------------------------------------------------------------------------
  * CPC channels (ioctl numbers 0x40-0x5f)

@@ -49,6 +49,9 @@ nlohmann::json slice_json(const cpc::SliceInfo &s)
 		{"memory_blocks", cpc::format_cpulist(s.memory_blocks)},
 		{"mem_bytes", s.mem_bytes},
 		{"locked", s.locked},
+		{"image", s.image},
+		{"starts", s.starts},
+		{"start_ns", s.start_ns},
 		{"filters", f},
 	};
 }
@@ -73,6 +76,9 @@ void print_show(const cpc::SliceInfo &s)
 	row("Memory:", cpc::format_size(s.mem_bytes) + " (blocks " +
 			       cpc::format_cpulist(s.memory_blocks) + ")");
 	row("Locked:", s.locked ? "yes" : "no");
+	row("Image:", s.image);
+	row("Starts:", std::to_string(s.starts) +
+			       (s.starts ? " (last took " + std::to_string(s.start_ns / 1000) + " us)" : ""));
 	std::string w;
 	for (const auto &x : f.mem_windows)
 		w += (w.empty() ? "" : ", ") + hex(x.addr) + ":" + cpc::format_size(x.size);
@@ -133,7 +139,7 @@ cpc::FilterChange parse_ipi(const std::string &text)
 
 void add_slice_commands(CLI::App &app, Global &g)
 {
-	auto *slice = app.add_subcommand("slice", "create, filter, lock and destroy core slices");
+	auto *slice = app.add_subcommand("slice", "create, filter, lock, load, start, stop and destroy core slices");
 	slice->require_subcommand(1);
 
 	// create
@@ -272,6 +278,61 @@ void add_slice_commands(CLI::App &app, Global &g)
 			cpc::SliceManager m;
 			m.lock(*name);
 			return output(g, m.show(*name));
+		});
+	}
+
+	// load, start, stop, run
+	{
+		struct Opts {
+			std::string name, image;
+		};
+		auto o = std::make_shared<Opts>();
+		auto *sub = slice->add_subcommand("load", "copy a slice image into a slice's memory");
+		sub->add_option("NAME", o->name, "slice name")->required();
+		sub->add_option("IMAGE", o->image, "slice image file (e.g. /usr/lib/cpc/slice-echo)")->required();
+		add_json_flag(sub, g);
+		on_run(sub, [o, &g] {
+			cpc::SliceManager m;
+			m.load(o->name, o->image);
+			return output(g, m.show(o->name));
+		});
+	}
+	{
+		auto name = std::make_shared<std::string>();
+		auto *sub = slice->add_subcommand("start", "run the loaded image on the slice's first CPU");
+		sub->add_option("NAME", *name, "slice name")->required();
+		add_json_flag(sub, g);
+		on_run(sub, [name, &g] {
+			cpc::SliceManager m;
+			m.start(*name);
+			return output(g, m.show(*name));
+		});
+	}
+	{
+		auto name = std::make_shared<std::string>();
+		auto *sub = slice->add_subcommand("stop", "stop whatever runs on the slice's CPUs (INIT)");
+		sub->add_option("NAME", *name, "slice name")->required();
+		add_json_flag(sub, g);
+		on_run(sub, [name, &g] {
+			cpc::SliceManager m;
+			m.stop(*name);
+			return output(g, m.show(*name));
+		});
+	}
+	{
+		struct Opts {
+			std::string name, image;
+		};
+		auto o = std::make_shared<Opts>();
+		auto *sub = slice->add_subcommand("run", "load IMAGE into the slice and start it");
+		sub->add_option("NAME", o->name, "slice name")->required();
+		sub->add_option("IMAGE", o->image, "slice image file")->required();
+		add_json_flag(sub, g);
+		on_run(sub, [o, &g] {
+			cpc::SliceManager m;
+			m.load(o->name, o->image);
+			m.start(o->name);
+			return output(g, m.show(o->name));
 		});
 	}
 

@@ -1,5 +1,6 @@
 // SliceManager: slice ioctls on /dev/cpc_host, views from sysfs.
 #include <cpc/error.hpp>
+#include <cpc/file.hpp>
 #include <cpc/parse.hpp>
 #include <cpc/slice.hpp>
 
@@ -171,6 +172,52 @@ void SliceManager::lock(const std::string &name)
 	ref_ioctl(CPC_IOCTL_SLICE_LOCK, name, "lock");
 }
 
+void SliceManager::load(const std::string &name, const std::string &path)
+{
+	std::vector<std::uint8_t> image = read_file(path);
+	cpc_slice_load r{};
+	r.size = sizeof(r);
+	set_name(r.name, name);
+	r.image_ptr = reinterpret_cast<std::uintptr_t>(image.data());
+	r.image_len = image.size();
+	if (::ioctl(dev_.fd(), CPC_IOCTL_SLICE_LOAD, &r) < 0) {
+		int err = errno;
+		std::string why;
+		if (err == ENOEXEC)
+			why = ": not a slice image, or its entry point is outside it";
+		else if (err == EFBIG)
+			why = ": the image does not fit in the slice";
+		throw Error(err, "load " + path + " into slice " + name + why);
+	}
+}
+
+void SliceManager::start(const std::string &name)
+{
+	cpc_slice_ref r{};
+	r.size = sizeof(r);
+	set_name(r.name, name);
+	if (::ioctl(dev_.fd(), CPC_IOCTL_SLICE_START, &r) < 0) {
+		int err = errno;
+		std::string why;
+		if (err == ENOEXEC)
+			why = ": no image loaded";
+		else if (err == ENXIO)
+			why = ": the host reserved no low memory (cpc_host lowmem=)";
+		throw Error(err, "start slice " + name + why);
+	}
+}
+
+void SliceManager::stop(const std::string &name)
+{
+	cpc_slice_ref r{};
+	r.size = sizeof(r);
+	set_name(r.name, name);
+	if (::ioctl(dev_.fd(), CPC_IOCTL_SLICE_STOP, &r) < 0) {
+		int err = errno;
+		throw Error(err, "stop slice " + name + (err == EINVAL ? ": not running" : ""));
+	}
+}
+
 void SliceManager::filter(const std::string &name, const FilterChange &c)
 {
 	cpc_slice_filter f{};
@@ -236,6 +283,9 @@ SliceInfo SliceManager::show(const std::string &name) const
 	s.memory_blocks = parse_cpulist(read_text(d + "/memory_blocks"));
 	s.mem_bytes = parse_number(read_text(d + "/mem_bytes"));
 	s.locked = read_text(d + "/locked") == "1";
+	s.image = read_text(d + "/image");
+	s.starts = parse_number(read_text(d + "/starts"));
+	s.start_ns = parse_number(read_text(d + "/start_ns"));
 	const std::string f = d + "/filters";
 	for (const auto &l : lines(read_text(f + "/mem_windows")))
 		s.filters.mem_windows.push_back(window_of(l));

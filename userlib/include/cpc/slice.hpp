@@ -38,11 +38,14 @@ struct SliceFilters {
 /// One slice as sysfs shows it.
 struct SliceInfo {
 	std::string name;
-	std::string state; ///< "created", "locked" or "destroying"
+	std::string state; ///< "created", "locked", "running", "stopped" or "destroying"
 	std::vector<unsigned> cpus;
 	std::vector<unsigned> memory_blocks;
 	std::uint64_t mem_bytes = 0;
 	bool locked = false;
+	std::string image;	    ///< "none" or "loaded"
+	std::uint64_t starts = 0;   ///< successful starts
+	std::uint64_t start_ns = 0; ///< the last start: INIT to the entry point
 	SliceFilters filters;
 };
 
@@ -84,6 +87,12 @@ public:
 	void destroy(const std::string &name);
 	void lock(const std::string &name);
 	void filter(const std::string &name, const FilterChange &change);
+	/// Copies the slice image in file @path into the slice's memory.
+	void load(const std::string &name, const std::string &path);
+	/// Runs the loaded image on the slice's first CPU.
+	void start(const std::string &name);
+	/// Stops whatever runs on the slice's CPUs (INIT).
+	void stop(const std::string &name);
 
 	std::vector<SliceInfo> list() const;
 	/// Throws cpc::Error ENOENT "slice '<name>': No such ..." when absent.

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * slice_bus.c - the slice bus of a running slice: 1 MiB of host memory
+ * shared with the code on the slice's CPUs, laid out as a CPC channel
+ * (proto/, the same layout as every channel) named "slice:<name>", with
+ * real IPIs as doorbells in both directions.
+ *
+ * Slice -> host: cpc_host allocates one ordinary interrupt per running
+ * slice from a child domain of the x86 vector domain, on CPU doorbell_cpu
+ * (module parameter, default 0), and publishes the pair (physical APIC id
+ * of that CPU, vector) in the CPC header and the info page; the slice
+ * sends a fixed IPI to it. The handler queues the channel's work. When
+ * the slice's IPI mask does not allow the manager, doorbells from the
+ * slice are dropped and counted (x86 cannot stop a CPU from sending an
+ * IPI: the host can only ignore it).
+ *
+ * Host -> slice: the channel is attached to the slice, so every doorbell
+ * first passes cpc_mediate_send(slice, manager) (EPERM, counted); the ring
+ * op then checks the doorbell the slice published (untrusted): the APIC id
+ * must be one of the slice's CPUs, and in the IPI mask, the vector 0x20 to
+ * 0xfe; then it sends a fixed IPI (physical destination).
+ *
+ * Everything here runs under cpc_slices_mutex except the interrupt
+ * handler and the ring op (channel lock, then the slice's spinlock).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/irqdomain.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/sizes.h>
+#include <asm/apic.h>
+#include <asm/hw_irq.h>
+#include <asm/irqdomain.h>
+#include <asm/smp.h>
+
+#include "channel.h"
+#include "slice.h"
+
+static unsigned int doorbell_cpu;
+module_param(doorbell_cpu, uint, 0444);
+MODULE_PARM_DESC(doorbell_cpu, "CPU that takes doorbells from slices (default 0)");
+
+#define CPC_SLICE_BUS_ORDER	8	/* 1 MiB */
+#define CPC_SLICE_CHAN_PREFIX	"slice:"
+
+static struct fwnode_handle *cpc_db_fwnode;
+static struct irq_domain *cpc_db_domain;
+
+static struct irq_chip cpc_db_chip = {
+	.name = "cpc-doorbell",
+	.irq_ack = irq_chip_ack_parent,
+	.irq_set_affinity = irq_chip_set_affinity_parent,
+	.irq_retrigger = irq_chip_retrigger_hierarchy,
+};
+
+static int cpc_db_alloc(struct irq_domain *d, unsigned int virq, unsigned int nr, void *arg)
+{
+	unsigned int i;
+	int ret;
+
+	ret = irq_domain_alloc_irqs_parent(d, virq, nr, arg);
+	if (ret)
+		return ret;
+	for (i = 0; i < nr; i++)
+		irq_domain_set_info(d, virq + i, virq + i, &cpc_db_chip, NULL,
+				    handle_edge_irq, NULL, "edge");
+	return 0;
+}
+
+static const struct irq_domain_ops cpc_db_ops = {
+	.alloc = cpc_db_alloc,
+	.free = irq_domain_free_irqs_common,
+};
+
+/* A doorbell from the slice: serve its channel (or drop it, by the mask). */
+static irqreturn_t cpc_slice_db_irq(int irq, void *data)
+{
+	struct cpc_slice *s = data;
+	struct cpc_hchan *ch;
+	bool ok;
+
+	spin_lock(&s->lock);
+	ok = s->filters.ipi_manager;
+	spin_unlock(&s->lock);
+	if (!ok) {
+		atomic64_inc(&s->ipi_in_refused);
+		return IRQ_HANDLED;
+	}
+	atomic64_inc(&s->ipi_in);
+	ch = READ_ONCE(s->bus.ch);
+	if (ch)
+		cpc_hchan_kick(ch);
+	return IRQ_HANDLED;
+}
+
+/* The slice CPU with physical APIC id @id, or nr_cpu_ids. */
+static unsigned int cpc_slice_cpu_of(struct cpc_slice *s, u32 id)
+{
+	unsigned int cpu;
+
+	for_each_cpu(cpu, s->offlined)
+		if (cpu_physical_id(cpu) == id)
+			return cpu;
+	return nr_cpu_ids;
+}
+
+/* Host -> slice: the channel passed cpc_mediate_send(); channel lock held. */
+static void cpc_slice_bus_ring(struct cpc_hchan *ch, u32 id, u32 vector)
+{
+	struct cpc_slice *s = ch->tp;
+	unsigned int cpu = cpc_slice_cpu_of(s, id);
+	unsigned long flags;
+	bool ok;
+
+	if (!id && !vector)
+		return;		/* nothing published yet */
+	if (cpu >= nr_cpu_ids || vector < FIRST_EXTERNAL_VECTOR || vector > 0xfe) {
+		atomic64_inc(&s->bad_doorbell);
+		pr_notice_ratelimited("slice %s published doorbell (APIC id %u, vector %u): not its CPU or not a vector; not sent\n",
+				      s->name, id, vector);
+		return;
+	}
+	spin_lock_irqsave(&s->lock, flags);
+	ok = cpumask_test_cpu(cpu, s->filters.ipi_cpus);
+	spin_unlock_irqrestore(&s->lock, flags);
+	if (!ok) {
+		atomic64_inc(&s->ipi_refused);
+		return;
+	}
+	if (cpc_slice_send_ipi(id, APIC_DM_FIXED | vector))
+		pr_notice_ratelimited("slice %s: doorbell IPI to APIC id %u: APIC error\n",
+				      s->name, id);
+}
+
+/* After the channel is dead: no doorbell handler uses it any more. */
+static void cpc_slice_bus_quiesce(struct cpc_hchan *ch)
+{
+	struct cpc_slice *s = ch->tp;
+
+	WRITE_ONCE(s->bus.ch, NULL);
+	synchronize_irq(s->bus.virq);
+}
+
+static const struct cpc_hchan_ops cpc_slice_bus_ops = {
+	.transport = "slice",
+	.ring = cpc_slice_bus_ring,
+	.quiesce = cpc_slice_bus_quiesce,
+};
+
+static void cpc_slice_bus_free_irq(struct cpc_slice *s)
+{
+	free_irq(s->bus.virq, s);
+	irq_dispose_mapping(s->bus.virq);
+	s->bus.virq = 0;
+}
+
+/* The doorbell interrupt of @s on doorbell_cpu: fills s->bus.host_*. */
+static int cpc_slice_bus_alloc_irq(struct cpc_slice *s)
+{
+	struct irq_alloc_info info;
+	struct irq_data *d;
+	unsigned int cpu;
+	int virq, ret;
+
+	memset(&info, 0, sizeof(info));
+	info.mask = cpumask_of(doorbell_cpu);
+	virq = __irq_domain_alloc_irqs(cpc_db_domain, -1, 1, NUMA_NO_NODE, &info, false, NULL);
+	if (virq < 0)
+		return virq;
+	s->bus.virq = virq;
+	ret = request_irq(virq, cpc_slice_db_irq, IRQF_NOBALANCING, "cpc-slice", s);
+	if (ret) {
+		irq_dispose_mapping(virq);
+		s->bus.virq = 0;
+		return ret;
+	}
+	ret = irq_set_affinity(virq, cpumask_of(doorbell_cpu));
+	if (ret) {
+		cpc_slice_bus_free_irq(s);
+		return ret;
+	}
+	d = irq_get_irq_data(virq);
+	s->bus.host_vector = irqd_cfg(d)->vector;
+	/*
+	 * Not irqd_cfg()->dest_apicid: under the flat APIC driver that is a
+	 * logical id (1 << cpu); the slice sends in physical mode.
+	 */
+	cpu = cpumask_first(irq_data_get_effective_affinity_mask(d));
+	s->bus.host_apic_id = cpu_physical_id(cpu);
+	return 0;
+}
+
+/**
+ * cpc_slice_bus_up() - give a slice that is about to start its bus.
+ * @s: the slice.
+ *
+ * Allocates the bus memory and the doorbell interrupt and creates the
+ * channel "slice:<name>" attached to @s; the caller maps the bus into the
+ * slice and publishes the host doorbell in the info page.
+ *
+ * Context: cpc_slices_mutex held.
+ * Return: 0, -ENAMETOOLONG (the channel name would not fit), -ENXIO (no
+ * doorbell domain), -ENOMEM or the error of an interrupt allocation;
+ * nothing is left behind on failure.
+ */
+int cpc_slice_bus_up(struct cpc_slice *s)
+{
+	char name[CPC_CHANNEL_NAME_MAX];
+	struct cpc_hchan *ch;
+	struct page *pages;
+	int ret;
+
+	lockdep_assert_held(&cpc_slices_mutex);
+	if (snprintf(name, sizeof(name), CPC_SLICE_CHAN_PREFIX "%s", s->name) >= sizeof(name))
+		return -ENAMETOOLONG;
+	if (!cpc_db_domain || doorbell_cpu >= nr_cpu_ids || !cpu_online(doorbell_cpu))
+		return -ENXIO;
+	pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, CPC_SLICE_BUS_ORDER);
+	if (!pages)
+		return -ENOMEM;
+	s->bus.pages = pages;
+	s->bus.phys = page_to_phys(pages);
+	s->bus.len = PAGE_SIZE << CPC_SLICE_BUS_ORDER;
+	ret = cpc_slice_bus_alloc_irq(s);
+	if (ret)
+		goto err_pages;
+	ch = cpc_hchan_create(name, page_address(pages), s->bus.len, s->bus.host_apic_id,
+			      &cpc_slice_bus_ops, s);
+	if (IS_ERR(ch)) {
+		ret = PTR_ERR(ch);
+		goto err_irq;
+	}
+	WRITE_ONCE(s->bus.ch, ch);
+	mutex_lock(&ch->lock);
+	cpc_ep_set_doorbell(&ch->ep, s->bus.host_apic_id, s->bus.host_vector);
+	mutex_unlock(&ch->lock);
+	ret = cpc_hchan_attach_slice(ch, s);
+	if (ret)
+		goto err_chan;
+	return 0;
+
+err_chan:
+	cpc_hchan_destroy(ch);	/* quiesce clears s->bus.ch */
+err_irq:
+	cpc_slice_bus_free_irq(s);
+err_pages:
+	__free_pages(pages, CPC_SLICE_BUS_ORDER);
+	s->bus.pages = NULL;
+	s->bus.phys = 0;
+	s->bus.len = 0;
+	return ret;
+}
+
+/**
+ * cpc_slice_bus_down() - remove a slice's channel (before its CPUs are
+ * stopped): calls in flight fail with ENODEV.
+ * @s: the slice.
+ *
+ * Context: cpc_slices_mutex held.
+ */
+void cpc_slice_bus_down(struct cpc_slice *s)
+{
+	struct cpc_hchan *ch = READ_ONCE(s->bus.ch);
+
+	lockdep_assert_held(&cpc_slices_mutex);
+	if (ch)
+		cpc_hchan_destroy(ch);	/* quiesce clears s->bus.ch */
+}
+
+/**
+ * cpc_slice_bus_free() - free a slice's doorbell interrupt, scrub and free
+ * its bus memory; only once its CPUs are stopped (INIT): until then the
+ * slice may write the bus and send doorbells.
+ * @s: the slice.
+ *
+ * Context: cpc_slices_mutex held.
+ */
+void cpc_slice_bus_free(struct cpc_slice *s)
+{
+	lockdep_assert_held(&cpc_slices_mutex);
+	if (s->bus.virq)
+		cpc_slice_bus_free_irq(s);
+	if (!s->bus.pages)
+		return;
+	memset(page_address(s->bus.pages), 0, s->bus.len);
+	__free_pages(s->bus.pages, CPC_SLICE_BUS_ORDER);
+	s->bus.pages = NULL;
+	s->bus.phys = 0;
+	s->bus.len = 0;
+}
+
+int cpc_slice_bus_init(void)
+{
+	cpc_db_fwnode = irq_domain_alloc_named_fwnode("cpc-doorbell");
+	if (!cpc_db_fwnode)
+		return -ENOMEM;
+	cpc_db_domain = irq_domain_create_hierarchy(x86_vector_domain, 0, 0, cpc_db_fwnode,
+						    &cpc_db_ops, NULL);
+	if (!cpc_db_domain) {
+		irq_domain_free_fwnode(cpc_db_fwnode);
+		cpc_db_fwnode = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void cpc_slice_bus_exit(void)
+{
+	irq_domain_remove(cpc_db_domain);
+	irq_domain_free_fwnode(cpc_db_fwnode);
+	cpc_db_domain = NULL;
+	cpc_db_fwnode = NULL;
+}
