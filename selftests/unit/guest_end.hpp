@@ -61,13 +61,15 @@ struct GuestEnd {
 
 	/// What the guest answers @r with, result written at @out (capacity
 	/// r.out_len, already validated).
-	cpc_cpl answer(const cpc_req &r, std::uint8_t *out, const std::uint8_t *arg)
+	cpc_cpl answer(const cpc_request &r, std::uint8_t *out, const std::uint8_t *arg)
 	{
-		cpc_cpl c{};
+		cpc_completion c{};
 		c.id = r.id;
+		cpc_cpl w{};
 		if (cpc_req_check(&r, &ep.layout) != CPC_BAD_NONE) {
 			c.status = CPC_ST_EPROTO;
-			return c;
+			cpc_cpl_encode(&w, &c);
+			return w;
 		}
 		switch (r.opcode) {
 		case CPC_PROC_PING:
@@ -93,7 +95,8 @@ struct GuestEnd {
 		default:
 			c.status = CPC_ST_ENOSYS;
 		}
-		return c;
+		cpc_cpl_encode(&w, &c);
+		return w;
 	}
 
 	/// cpc_gchan_service(): handshake, then drain the request ring.
@@ -111,9 +114,10 @@ struct GuestEnd {
 			return;
 		if (silent && !consume_when_silent)
 			return;
-		cpc_req r;
+		cpc_req wire;
+		cpc_request r;
 		for (int n = 0; n < 1024; n++) {
-			int ret = cpc_ring_pop(&ep.req, &r);
+			int ret = cpc_ring_pop(&ep.req, &wire);
 			if (ret == -EAGAIN) {
 				if (!cpc_ring_arm(&ep.req))
 					return;
@@ -126,6 +130,7 @@ struct GuestEnd {
 			}
 			if (silent)
 				continue;
+			cpc_req_decode(&r, &wire);
 			auto *data = static_cast<std::uint8_t *>(cpc_ep_data(&ep, 0));
 			bool ok = cpc_req_check(&r, &ep.layout) == CPC_BAD_NONE;
 			cpc_cpl c = answer(r, ok ? data + r.out_off : nullptr, ok ? data + r.arg_off : nullptr);

@@ -4,11 +4,13 @@
 // Keys per procedure: ping value=N (echoed back); log bytes=N (tail size);
 // every procedure: out=SIZE (result buffer, default 64K).
 #include "commands.hpp"
+#include "values.hpp"
 
 #include <cpc/channel.hpp>
 #include <cpc/error.hpp>
 #include <cpc/parse.hpp>
 
+#include <linux/cpc_host.h>
 #include <linux/cpc_proto.h>
 
 #include <nlohmann/json.hpp>
@@ -28,19 +30,17 @@ struct CallOpts {
 	std::string channel;
 	std::string proc;
 	std::vector<std::string> kv;
-	unsigned timeout_ms = 0;
+	unsigned timeout_ms = CPC_CALL_TIMEOUT_DEFAULT_MS;
 };
 
-std::uint64_t parse_u64(const std::string &key, const std::string &v)
+/// A KEY=VALUE argument's value: @parse(v), or Usage "KEY=VALUE: <why>".
+template <typename F> auto arg_value(const std::string &kv, F parse)
 {
 	try {
-		std::size_t end = 0;
-		std::uint64_t n = std::stoull(v, &end, 0);
-		if (end == v.size())
-			return n;
-	} catch (const std::exception &) {
+		return parse(kv.substr(kv.find('=') + 1));
+	} catch (const cpc::Error &e) {
+		throw Usage("'" + kv + "'", e.reason());
 	}
-	cpc::throw_invalid(key + "=" + v + ": not a number");
 }
 
 /// Prints @text (JSON from the guest) pretty, or as-is if it does not parse.
@@ -76,18 +76,30 @@ int run_call(const CallOpts &o, const Global &g)
 	for (const auto &kv : o.kv) {
 		auto eq = kv.find('=');
 		if (eq == std::string::npos || eq == 0)
-			cpc::throw_invalid("'" + kv + "': want KEY=VALUE");
-		std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
-		if (k == "out")
-			req.out_capacity = cpc::parse_size(v);
-		else if (k == "value" && req.proc == CPC_PROC_PING)
-			req.args[0] = parse_u64(k, v);
-		else if (k == "bytes" && req.proc == CPC_PROC_LOG)
-			req.args[0] = cpc::parse_size(v);
-		else
-			cpc::throw_invalid("'" + k + "': not a key of procedure " + o.proc);
+			throw Usage("'" + kv + "'", "want KEY=VALUE");
+		std::string k = kv.substr(0, eq);
+		if (k == "out") {
+			req.out_capacity = arg_value(kv, [](const std::string &v) {
+				std::uint64_t n = cpc::parse_size(v);
+				if (n > UINT32_MAX) // the ABI's limit (struct cpc_call)
+					throw cpc::Error(ERANGE, "", "larger than 4G-1, the most a call takes");
+				return n;
+			});
+		} else if (k == "value" && req.proc == CPC_PROC_PING) {
+			req.args[0] = arg_value(kv, cpc::parse_number);
+		} else if (k == "bytes" && req.proc == CPC_PROC_LOG) {
+			req.args[0] = arg_value(kv, cpc::parse_size);
+		} else {
+			throw Usage("'" + kv + "'", "not a key of procedure " + o.proc);
+		}
 	}
 	auto ch = cpc::open_channel(o.channel);
+	// The channel's data slot bounds a result: refuse more than it holds
+	// instead of letting the call be cut short.
+	if (std::uint64_t max = ch->status().max_out; max && req.out_capacity > max)
+		throw Usage("'out=" + cpc::format_size(req.out_capacity) + "'",
+			    "larger than the " + cpc::format_size(max) + " a result of " + o.channel +
+				    " can hold");
 	auto res = ch->call(req);
 	std::string text = res.text();
 	switch (req.proc) {
@@ -134,10 +146,11 @@ void add_call_commands(CLI::App &app, Global &g)
 	auto o = std::make_shared<CallOpts>();
 	auto *sub = app.add_subcommand("call", "call a procedure in a guest (host side)");
 	sub->add_option("channel", o->channel, "channel name (cpcctl channel list) or bus:<socket>")->required();
-	sub->add_option("proc", o->proc, "procedure: ping, info, ps, log, ...")->required();
+	check_value(sub->add_option("proc", o->proc, "procedure: ping, info, ps, log, ...")->required(),
+		    [](std::string &text) { cpc::procedure_opcode(text); });
 	sub->add_option("args", o->kv, "KEY=VALUE arguments (ping value=N, log bytes=N, out=SIZE)");
-	sub->add_option("--timeout", o->timeout_ms, "milliseconds to wait (default 5000)")
-		->check(CLI::Range(1u, 60000u));
+	count_value(sub->add_option("--timeout", o->timeout_ms, "milliseconds to wait"), 1,
+		    CPC_CALL_TIMEOUT_MAX_MS);
 	add_json_flag(sub, g);
 	on_run(sub, [o, &g] { return run_call(*o, g); });
 }

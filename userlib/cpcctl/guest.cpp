@@ -1,9 +1,11 @@
 // cpcctl guest status|allow PROC|deny PROC: the guest owner's view of
 // cpc_guest (inside a guest VM), through /sys/kernel/cpc_guest.
 #include "commands.hpp"
+#include "values.hpp"
 
 #include <cpc/channel.hpp>
 #include <cpc/error.hpp>
+#include <cpc/paths.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -13,11 +15,13 @@
 #include <fstream>
 #include <iostream>
 
+#include <unistd.h>
+
 namespace cpcctl {
 
 namespace {
 
-const std::filesystem::path root = "/sys/kernel/cpc_guest";
+const std::filesystem::path root = cpc::guest_sysfs_path;
 
 std::string read_line(const std::filesystem::path &p)
 {
@@ -35,8 +39,8 @@ unsigned long long read_num(const std::filesystem::path &p)
 
 void require_guest()
 {
-	if (!std::filesystem::exists(root))
-		throw cpc::Error(ENOENT, "guest: cpc_guest is not loaded");
+	if (::access(root.c_str(), F_OK) < 0)
+		throw cpc::module_error(errno, root, "cpc_guest");
 }
 
 int status(const Global &g)
@@ -112,10 +116,11 @@ void add_guest_commands(CLI::App &app, Global &g)
 	on_run(st, [&g] { return status(g); });
 	auto proc = std::make_shared<std::string>();
 	auto *allow = guest->add_subcommand("allow", "allow a procedure");
-	allow->add_option("proc", *proc, "procedure name")->required();
+	auto known = [](std::string &text) { cpc::procedure_opcode(text); };
+	check_value(allow->add_option("proc", *proc, "procedure name")->required(), known);
 	on_run(allow, [proc] { return set_policy(*proc, true); });
 	auto *deny = guest->add_subcommand("deny", "deny a procedure");
-	deny->add_option("proc", *proc, "procedure name")->required();
+	check_value(deny->add_option("proc", *proc, "procedure name")->required(), known);
 	on_run(deny, [proc] { return set_policy(*proc, false); });
 }
 

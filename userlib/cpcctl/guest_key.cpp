@@ -5,6 +5,7 @@
 
 #include <cpc/error.hpp>
 #include <cpc/fd.hpp>
+#include <cpc/paths.hpp>
 #include <cpc/snapshot.hpp>
 
 #include <fcntl.h>
@@ -18,13 +19,12 @@ namespace cpcctl {
 
 namespace {
 
-constexpr const char *key_path = "/sys/kernel/cpc_guest/snapshot_key";
-
 void write_key_file(const std::string &text)
 {
-	cpc::UniqueFd fd(::open(key_path, O_WRONLY | O_CLOEXEC));
+	const std::string key_path = std::string(cpc::guest_sysfs_path) + "/snapshot_key";
+	cpc::UniqueFd fd(::open(key_path.c_str(), O_WRONLY | O_CLOEXEC));
 	if (!fd)
-		cpc::throw_errno(key_path);
+		throw cpc::module_error(errno, key_path, "cpc_guest");
 	if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
 		cpc::throw_errno(key_path);
 }

@@ -1,5 +1,6 @@
 // cpcctl slice: create, list, show, filter, lock and destroy core slices.
 #include "commands.hpp"
+#include "values.hpp"
 
 #include <cpc/error.hpp>
 #include <cpc/parse.hpp>
@@ -145,9 +146,14 @@ void add_slice_commands(CLI::App &app, Global &g)
 		auto o = std::make_shared<Opts>();
 		auto *sub = slice->add_subcommand("create", "take CPUs and memory away from the host");
 		sub->add_option("NAME", o->name, "slice name ([A-Za-z0-9_-], up to 31)")->required();
-		sub->add_option("--cpus", o->cpus, "CPU list, e.g. 2-3")->required();
-		auto *mem = sub->add_option("--mem", o->mem, "memory size, e.g. 256M (whole memory blocks)");
-		auto *blk = sub->add_option("--blocks", o->blocks, "memory block list instead, e.g. 32-33");
+		list_value(sub->add_option("--cpus", o->cpus, "CPU list, e.g. 2-3")->required(),
+			   cpc::slice_max_cpus - 1);
+		auto *mem = size_value(sub->add_option("--mem", o->mem,
+						       "memory size, e.g. 256M (whole memory blocks)"),
+				       1);
+		auto *blk = list_value(sub->add_option("--blocks", o->blocks,
+						       "memory block list instead, e.g. 32-33"),
+				       1u << 20);
 		mem->excludes(blk);
 		sub->add_flag("--multi-node", o->multi_node, "allow CPUs from more than one NUMA node");
 		add_json_flag(sub, g);
@@ -156,14 +162,12 @@ void add_slice_commands(CLI::App &app, Global &g)
 			spec.name = o->name;
 			spec.multi_node = o->multi_node;
 			spec.cpus = cpc::parse_cpulist(o->cpus, cpc::slice_max_cpus - 1);
-			if (spec.cpus.empty())
-				throw cpc::Error(EINVAL, "--cpus: empty list");
 			if (!o->blocks.empty())
 				spec.blocks = cpc::parse_cpulist(o->blocks);
 			else if (!o->mem.empty())
 				spec.mem_bytes = cpc::parse_size(o->mem);
 			else
-				throw cpc::Error(EINVAL, "slice " + o->name + ": give --mem SIZE or --blocks LIST");
+				throw Usage("slice " + o->name, "give --mem SIZE or --blocks LIST");
 			cpc::SliceManager m;
 			return output(g, m.create(spec));
 		});
@@ -217,11 +221,14 @@ void add_slice_commands(CLI::App &app, Global &g)
 		auto *sub = slice->add_subcommand("filter", "change the filters of an unlocked slice");
 		sub->add_option("NAME", o->name, "slice name")->required();
 		sub->add_flag("--clear", o->clear, "first reset every filter to its default");
-		sub->add_option("--mem-window", o->windows, "add a memory window ADDR:SIZE (repeatable)");
-		sub->add_option("--bus-window", o->bus, "set the slice-bus window ADDR:SIZE");
-		sub->add_option("--cache-ways", o->cache, "cache-way mask, e.g. 0xf0");
-		sub->add_option("--ipi", o->ipi, "IPI destinations: CPU list and/or 'manager', or 'none'");
-		sub->add_option("--device", o->devices, "add a PCI device DDDD:BB:SS.F (repeatable)");
+		window_value(sub->add_option("--mem-window", o->windows,
+					     "add a memory window ADDR:SIZE (repeatable)"));
+		window_value(sub->add_option("--bus-window", o->bus, "set the slice-bus window ADDR:SIZE"));
+		number_value(sub->add_option("--cache-ways", o->cache, "cache-way mask, e.g. 0xf0"));
+		check_value(sub->add_option("--ipi", o->ipi,
+					    "IPI destinations: CPU list and/or 'manager', or 'none'"),
+			    [](std::string &text) { parse_ipi(text); });
+		bdf_value(sub->add_option("--device", o->devices, "add a PCI device DDDD:BB:SS.F (repeatable)"));
 		add_json_flag(sub, g);
 		on_run(sub, [o, &g] {
 			using K = cpc::FilterChange::Kind;
@@ -254,10 +261,22 @@ void add_slice_commands(CLI::App &app, Global &g)
 				changes.push_back(c);
 			}
 			if (changes.empty())
-				throw cpc::Error(EINVAL, "slice " + o->name + ": no filter given");
+				throw Usage("slice " + o->name, "no filter given");
+			// One ioctl per change, in order: a refused one stops the
+			// rest, and after an applied one that is partial success.
 			cpc::SliceManager m;
-			for (const auto &c : changes)
-				m.filter(o->name, c);
+			for (std::size_t i = 0; i < changes.size(); i++) {
+				try {
+					m.filter(o->name, changes[i]);
+				} catch (const cpc::Error &e) {
+					if (i == 0)
+						throw;
+					std::cerr << "cpcctl: " << e.what() << " (" << i << " of "
+						  << changes.size() << " changes applied)\n";
+					output(g, m.show(o->name));
+					return static_cast<int>(exit_partial);
+				}
+			}
 			return output(g, m.show(o->name));
 		});
 	}

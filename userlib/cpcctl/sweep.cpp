@@ -5,10 +5,13 @@
 // Exit status: 0 every channel answered, 1 none did (or bad input), 64 some
 // did.
 #include "commands.hpp"
+#include "values.hpp"
 
 #include <cpc/channel.hpp>
 #include <cpc/error.hpp>
 #include <cpc/job.hpp>
+
+#include <linux/cpc_host.h>
 
 #include <nlohmann/json.hpp>
 
@@ -28,7 +31,7 @@ namespace {
 struct SweepOpts {
 	std::vector<std::string> channels;
 	std::vector<std::string> bus_dirs;
-	unsigned timeout_ms = 0;
+	unsigned timeout_ms = CPC_CALL_TIMEOUT_DEFAULT_MS;
 };
 
 struct Row {
@@ -75,7 +78,7 @@ int run_sweep(const SweepOpts &o, const Global &g)
 		for (const auto &n : o.channels) {
 			for (const auto &r : rows)
 				if (r.name == n)
-					cpc::throw_invalid("sweep: channel " + n + " given twice");
+					throw Usage("channel " + n, "given twice");
 			rows.push_back(Row{n, "", {}, {}, {}, {}});
 		}
 	}
@@ -160,8 +163,8 @@ void add_sweep_commands(CLI::App &app, Global &g)
 	auto o = std::make_shared<SweepOpts>();
 	auto *sub = app.add_subcommand("sweep", "ping and info on every channel (or those given) at once");
 	sub->add_option("channels", o->channels, "channels (default: every one channel list shows)");
-	sub->add_option("--timeout", o->timeout_ms, "milliseconds per call (default 5000)")
-		->check(CLI::Range(1u, 60000u));
+	count_value(sub->add_option("--timeout", o->timeout_ms, "milliseconds per call"), 1,
+		    CPC_CALL_TIMEOUT_MAX_MS);
 	sub->add_option("--bus-dir", o->bus_dirs, "directory of bus sockets (without channels)");
 	add_json_flag(sub, g);
 	on_run(sub, [o, &g] { return run_sweep(*o, g); });

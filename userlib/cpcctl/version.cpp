@@ -28,7 +28,7 @@ void add_version_commands(CLI::App &app, Global &g)
 	add_json_flag(sub, g);
 	on_run(sub, [&g] {
 		nlohmann::json out;
-		out["cpcctl"] = "0.1";
+		out["cpcctl"] = version;
 		for (const char *mod : {"cpc_host", "cpc_guest"}) {
 			std::string v = first_line(std::string("/sys/kernel/") + mod + "/version");
 			out[mod] = v.empty() ? nlohmann::json() : nlohmann::json(v);

@@ -58,6 +58,7 @@ struct Job {
 	std::uint16_t chan = 0;
 	JobSource *src = nullptr;
 	int fd = -1;
+	std::string out_name;
 	std::vector<std::unique_ptr<CallSlot>> calls;
 	std::vector<std::unique_ptr<WriteSlot>> writes;
 	std::deque<std::vector<std::uint8_t>> pending; // results not yet queued
@@ -90,7 +91,8 @@ JobEngine::JobEngine(unsigned depth) : impl_(std::make_unique<Impl>())
 
 JobEngine::~JobEngine() = default;
 
-std::size_t JobEngine::add(std::shared_ptr<Channel> ch, JobSource &src, int out_fd)
+std::size_t JobEngine::add(std::shared_ptr<Channel> ch, JobSource &src, int out_fd,
+			   std::string out_name)
 {
 	if (!ch)
 		throw Error(EINVAL, "job: no channel");
@@ -98,6 +100,7 @@ std::size_t JobEngine::add(std::shared_ptr<Channel> ch, JobSource &src, int out_
 	j->ch = std::move(ch);
 	j->src = &src;
 	j->fd = out_fd;
+	j->out_name = out_name.empty() ? "write" : std::move(out_name);
 	for (unsigned i = 0; i < impl_->depth; i++) {
 		j->calls.push_back(std::make_unique<CallSlot>());
 		j->writes.push_back(std::make_unique<WriteSlot>());
@@ -223,7 +226,7 @@ std::vector<JobOutcome> JobEngine::run(const std::function<void(const JobProgres
 					WriteSlot &w = *j.writes[i];
 					if (ev.res < 0 || (ev.res == 0 && w.done < w.data.size())) {
 						fail(j, std::make_exception_ptr(
-							Error(ev.res < 0 ? -ev.res : EIO, "write")));
+							Error(ev.res < 0 ? -ev.res : EIO, j.out_name)));
 					} else {
 						w.done += static_cast<std::size_t>(ev.res);
 						j.st.bytes_written += static_cast<std::uint64_t>(ev.res);
@@ -304,11 +307,11 @@ SnapshotPlan::SnapshotPlan(std::uint64_t start, std::uint64_t size, std::uint64_
 	char buf[96];
 	std::snprintf(buf, sizeof(buf), "snapshot range 0x%" PRIx64 "+0x%" PRIx64, start, size);
 	if (start % page_size || size % page_size)
-		throw Error(EINVAL, std::string(buf) + " not page aligned");
+		throw Error(EINVAL, buf, "not page aligned");
 	if (size == 0 || size > CPC_SNAPSHOT_MAX_RANGE)
-		throw Error(EINVAL, std::string(buf) + ": size must be 4K..1G");
+		throw Error(EINVAL, buf, "size must be 4K..1G");
 	if (end_ < start)
-		throw Error(EINVAL, std::string(buf) + " wraps");
+		throw Error(EINVAL, buf, "wraps");
 }
 
 SnapshotArgs SnapshotPlan::next_args()
@@ -383,8 +386,8 @@ SnapshotJob::SnapshotJob(std::uint64_t start, std::uint64_t size, std::uint64_t 
 	std::size_t min = sizeof(cpc_snapshot_chunk) + sizeof(cpc_snapshot_page) + page_size +
 			  sizeof(cpc_snapshot_seal);
 	if (out_capacity < min || out_capacity > (1u << 30))
-		throw Error(EINVAL, "snapshot: result buffer of " + std::to_string(out_capacity) +
-					    " bytes cannot hold one record");
+		throw Error(EINVAL, "snapshot: result buffer of " + std::to_string(out_capacity) + " bytes",
+			    "cannot hold one record");
 }
 
 std::optional<JobCall> SnapshotJob::next()
@@ -473,8 +476,8 @@ std::vector<std::uint8_t> RangesJob::complete(const JobCall &, CallResult &&res)
 
 PingJob::PingJob(std::uint64_t count) : count_(count)
 {
-	if (count == 0 || count > 1000000)
-		throw Error(EINVAL, "ping: calls must be 1..1000000");
+	if (count == 0 || count > ping_job_max)
+		throw Error(EINVAL, "ping", "calls must be 1.." + std::to_string(ping_job_max));
 }
 
 std::optional<JobCall> PingJob::next()

@@ -4,6 +4,7 @@
 #include "uring.hpp"
 
 #include <cpc/error.hpp>
+#include <cpc/host.hpp>
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -20,7 +21,7 @@ namespace cpc {
 
 namespace {
 
-const char *const kSysfs = "/sys/kernel/cpc_host/channels";
+const std::string kSysfs = std::string(host_sysfs_path) + "/channels";
 
 /// The sysfs counters of a channel, in sysfs order.
 const char *const kCounters[] = {
@@ -162,13 +163,11 @@ KernelChannel::KernelChannel(const std::string &name, const std::string &dev) : 
 {
 	if (name.empty() || name.size() >= CPC_CHANNEL_NAME_MAX)
 		throw Error(EINVAL, "channel '" + name + "': invalid name");
-	UniqueFd ctl(::open(dev.c_str(), O_RDWR | O_CLOEXEC));
-	if (!ctl)
-		throw_errno(dev);
+	HostDevice ctl(dev);
 	cpc_channel_open o{};
 	o.size = sizeof(o);
 	std::memcpy(o.name, name.c_str(), name.size() + 1);
-	int fd = ::ioctl(ctl.get(), CPC_IOCTL_CHANNEL_OPEN, &o);
+	int fd = ::ioctl(ctl.fd(), CPC_IOCTL_CHANNEL_OPEN, &o);
 	if (fd < 0)
 		throw_errno("channel " + name);
 	fd_.reset(fd);

@@ -1,9 +1,11 @@
-// SliceManager: slice ioctls on /dev/cpc_host, views from sysfs.
+// SliceManager: slice ioctls on /dev/cpc_host (opened for the first one),
+// views from sysfs (no access to the device needed).
 #include <cpc/error.hpp>
 #include <cpc/parse.hpp>
 #include <cpc/slice.hpp>
 
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <linux/cpc_host.h>
 
@@ -123,8 +125,21 @@ std::string create_hint(int err, const SliceSpec &spec)
 } // namespace
 
 SliceManager::SliceManager(const std::string &device, const std::string &sysfs)
-	: dev_(device), sysfs_(sysfs)
+	: device_(device), sysfs_(sysfs)
 {
+}
+
+int SliceManager::dev()
+{
+	if (!dev_)
+		dev_.emplace(device_);
+	return dev_->fd();
+}
+
+void SliceManager::check_sysfs() const
+{
+	if (::access(sysfs_.c_str(), F_OK) < 0)
+		throw module_error(errno, sysfs_, "cpc_host");
 }
 
 SliceInfo SliceManager::create(const SliceSpec &spec)
@@ -145,7 +160,7 @@ SliceInfo SliceManager::create(const SliceSpec &spec)
 	}
 	if (spec.multi_node)
 		r.flags |= CPC_SLICE_CREATE_MULTI_NODE;
-	if (::ioctl(dev_.fd(), CPC_IOCTL_SLICE_CREATE, &r) < 0) {
+	if (::ioctl(dev(), CPC_IOCTL_SLICE_CREATE, &r) < 0) {
 		int err = errno;
 		throw Error(err, "create slice " + spec.name + create_hint(err, spec));
 	}
@@ -157,7 +172,7 @@ void SliceManager::ref_ioctl(unsigned long cmd, const std::string &name, const c
 	cpc_slice_ref r{};
 	r.size = sizeof(r);
 	set_name(r.name, name);
-	if (::ioctl(dev_.fd(), cmd, &r) < 0)
+	if (::ioctl(dev(), cmd, &r) < 0)
 		throw_errno(std::string(verb) + " slice " + name);
 }
 
@@ -214,7 +229,7 @@ void SliceManager::filter(const std::string &name, const FilterChange &c)
 		what = "clear filters";
 		break;
 	}
-	if (::ioctl(dev_.fd(), CPC_IOCTL_SLICE_FILTER, &f) < 0) {
+	if (::ioctl(dev(), CPC_IOCTL_SLICE_FILTER, &f) < 0) {
 		int err = errno;
 		if (err == EPERM && std::filesystem::exists(sysfs_ + "/slices/" + name) &&
 		    read_text(sysfs_ + "/slices/" + name + "/locked") == "1")
@@ -225,6 +240,7 @@ void SliceManager::filter(const std::string &name, const FilterChange &c)
 
 SliceInfo SliceManager::show(const std::string &name) const
 {
+	check_sysfs();
 	const std::string d = sysfs_ + "/slices/" + name;
 	if (name.empty() || name.find('/') != std::string::npos || name[0] == '.' ||
 	    !std::filesystem::is_directory(d))
@@ -253,6 +269,7 @@ SliceInfo SliceManager::show(const std::string &name) const
 
 std::vector<SliceInfo> SliceManager::list() const
 {
+	check_sysfs();
 	std::vector<std::string> names;
 	std::error_code ec;
 	for (const auto &e : std::filesystem::directory_iterator(sysfs_ + "/slices", ec))
@@ -274,6 +291,7 @@ std::vector<SliceInfo> SliceManager::list() const
 
 Available SliceManager::available() const
 {
+	check_sysfs();
 	const std::string d = sysfs_ + "/available";
 	Available a;
 	a.cpus = parse_cpulist(read_text(d + "/cpus"));
