@@ -6,6 +6,7 @@
 #include <cpc/channel.hpp>
 #include <cpc/error.hpp>
 #include <cpc/paths.hpp>
+#include <cpc/sysfs.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -25,16 +26,12 @@ const std::filesystem::path root = cpc::guest_sysfs_path;
 
 std::string read_line(const std::filesystem::path &p)
 {
-	std::ifstream in(p);
-	std::string line;
-	if (!in || !std::getline(in, line))
-		throw cpc::Error(errno ? errno : EIO, p.string());
-	return line;
+	return cpc::sysfs_read(p);
 }
 
 unsigned long long read_num(const std::filesystem::path &p)
 {
-	return std::stoull(read_line(p));
+	return cpc::sysfs_number(p);
 }
 
 void require_guest()

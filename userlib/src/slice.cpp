@@ -3,6 +3,7 @@
 #include <cpc/error.hpp>
 #include <cpc/parse.hpp>
 #include <cpc/slice.hpp>
+#include <cpc/sysfs.hpp>
 
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -23,15 +24,18 @@ namespace {
 
 std::string read_text(const std::string &path)
 {
-	std::ifstream in(path);
-	if (!in)
-		throw Error(errno ? errno : ENOENT, path);
-	std::stringstream ss;
-	ss << in.rdbuf();
-	std::string s = ss.str();
-	while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
-		s.pop_back();
-	return s;
+	return sysfs_read(path);
+}
+
+/// A list attribute (cpulist syntax); EPROTO naming @path if it is not one.
+std::vector<unsigned> read_list(const std::string &path)
+{
+	std::string text = sysfs_read(path);
+	try {
+		return parse_cpulist(text);
+	} catch (const Error &e) {
+		throw Error(EPROTO, path, "not a list ('" + text + "')");
+	}
 }
 
 std::vector<std::string> lines(const std::string &text)
@@ -72,12 +76,9 @@ void set_cpus(__u64 (&bits)[CPC_SLICE_MAX_CPUS / 64], const std::vector<unsigned
 // The online threads of @cpu's core (empty when sysfs does not say).
 std::vector<unsigned> core_threads(unsigned cpu)
 {
-	std::ifstream in("/sys/devices/system/cpu/cpu" + std::to_string(cpu) +
-			 "/topology/thread_siblings_list");
-	std::string text;
-	if (!std::getline(in, text))
-		return {};
-	return parse_cpulist(text);
+	auto text = sysfs_read_opt("/sys/devices/system/cpu/cpu" + std::to_string(cpu) +
+				   "/topology/thread_siblings_list");
+	return text ? parse_cpulist(*text) : std::vector<unsigned>{};
 }
 
 // The NUMA nodes of @cpus, from /sys/devices/system/cpu/cpuN/nodeM.
@@ -248,22 +249,22 @@ SliceInfo SliceManager::show(const std::string &name) const
 	SliceInfo s;
 	s.name = name;
 	s.state = read_text(d + "/state");
-	s.cpus = parse_cpulist(read_text(d + "/cpus"));
-	s.memory_blocks = parse_cpulist(read_text(d + "/memory_blocks"));
-	s.mem_bytes = parse_number(read_text(d + "/mem_bytes"));
+	s.cpus = read_list(d + "/cpus");
+	s.memory_blocks = read_list(d + "/memory_blocks");
+	s.mem_bytes = sysfs_number(d + "/mem_bytes");
 	s.locked = read_text(d + "/locked") == "1";
 	const std::string f = d + "/filters";
 	for (const auto &l : lines(read_text(f + "/mem_windows")))
 		s.filters.mem_windows.push_back(window_of(l));
 	if (auto b = read_text(f + "/bus_window"); !b.empty())
 		s.filters.bus_window = window_of(b);
-	s.filters.cache_ways = parse_number(read_text(f + "/cache_ways"));
+	s.filters.cache_ways = sysfs_number(f + "/cache_ways");
 	s.filters.cache_ways_enforced = read_text(f + "/cache_ways_enforced") == "1";
-	s.filters.ipi_cpus = parse_cpulist(read_text(f + "/ipi_cpus"));
+	s.filters.ipi_cpus = read_list(f + "/ipi_cpus");
 	s.filters.ipi_manager = read_text(f + "/ipi_manager") == "1";
 	s.filters.devices = lines(read_text(f + "/devices"));
-	s.filters.ipi_sent = parse_number(read_text(f + "/ipi_sent"));
-	s.filters.ipi_refused = parse_number(read_text(f + "/ipi_refused"));
+	s.filters.ipi_sent = sysfs_number(f + "/ipi_sent");
+	s.filters.ipi_refused = sysfs_number(f + "/ipi_refused");
 	return s;
 }
 
@@ -294,10 +295,10 @@ Available SliceManager::available() const
 	check_sysfs();
 	const std::string d = sysfs_ + "/available";
 	Available a;
-	a.cpus = parse_cpulist(read_text(d + "/cpus"));
-	a.memory_blocks = parse_cpulist(read_text(d + "/memory_blocks"));
-	a.mem_bytes = parse_number(read_text(d + "/mem_bytes"));
-	a.block_size = parse_number(read_text(d + "/block_size"));
+	a.cpus = read_list(d + "/cpus");
+	a.memory_blocks = read_list(d + "/memory_blocks");
+	a.mem_bytes = sysfs_number(d + "/mem_bytes");
+	a.block_size = sysfs_number(d + "/block_size");
 	return a;
 }
 
