@@ -9,6 +9,7 @@
 // Exit status: 0 every job succeeded, 1 none did (or bad input), 64 some did
 // (each failure is printed as "cpcctl: <what>: <why>").
 #include "commands.hpp"
+#include "present.hpp"
 #include "values.hpp"
 
 #include <cpc/channel.hpp>
@@ -146,7 +147,7 @@ public:
 				std::snprintf(label, sizeof(label), "%zu guests (%zu done, %zu failed)",
 					      names_.size(), p.finished, p.failed + early);
 			std::fprintf(stderr, "\r%s",
-				     cpc::format_progress(p.done, p.total, s, term_width() - 1, label).c_str());
+				     format_progress(p.done, p.total, s, term_width() - 1, label).c_str());
 		};
 		std::vector<cpc::JobOutcome> out;
 		if (!index_.empty())
@@ -324,7 +325,7 @@ int run_snapshot(const Global &g, const SnapOpts &o)
 				    b.multi() ? (b.name(i) + ": ").c_str() : "", p.generation(),
 				    p.base_gen(), hex(p.start()).c_str(), hex(p.size()).c_str(),
 				    p.size() / CPC_SNAPSHOT_PAGE_SIZE, p.pages_sent(),
-				    p.pages_unchanged(), cpc::human_size(st.bytes_written).c_str(),
+				    p.pages_unchanged(), human_size(st.bytes_written).c_str(),
 				    p.chunks(), paths[i].c_str(), secs);
 	}
 	if (g.json)
@@ -370,9 +371,9 @@ int run_ranges(const Global &g, const RangeOpts &o, std::uint32_t proc)
 		std::string pre = b.multi() ? b.name(i) + ": " : "";
 		for (const auto &r : job.ranges())
 			std::printf("%s%s-%s  %s\n", pre.c_str(), hex(r.start).c_str(),
-				    hex(r.start + r.size - 1).c_str(), cpc::human_size(r.size).c_str());
+				    hex(r.start + r.size - 1).c_str(), human_size(r.size).c_str());
 		std::printf("%s%s: %s in %zu ranges (%.3f s)\n", pre.c_str(), what,
-			    cpc::human_size(job.bytes()).c_str(), job.ranges().size(), secs);
+			    human_size(job.bytes()).c_str(), job.ranges().size(), secs);
 	}
 	if (g.json)
 		print_json(b, per);
