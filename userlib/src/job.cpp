@@ -7,6 +7,7 @@
 
 #include "async.hpp"
 #include "driver.hpp"
+#include "job_backend.hpp"
 
 #include <linux/cpc_host.h>
 #include <linux/cpc_proto.h>
@@ -80,7 +81,16 @@ std::uint64_t cookie(std::size_t job, std::size_t slot)
 struct JobEngine::Impl {
 	unsigned depth;
 	std::vector<std::unique_ptr<Job>> jobs;
+	/// Where run() drives its operations (a Driver on a new ring).
+	detail::CompletionsFactory backend = [](unsigned entries) {
+		return std::make_unique<detail::Driver>(entries);
+	};
 };
+
+void detail::JobEngineAccess::set_backend(JobEngine &e, CompletionsFactory f)
+{
+	e.impl_->backend = std::move(f);
+}
 
 JobEngine::JobEngine(unsigned depth) : impl_(std::make_unique<Impl>())
 {
@@ -123,7 +133,11 @@ std::vector<JobOutcome> JobEngine::run(const std::function<void(const JobProgres
 		for (auto &j : jobs)
 			if (!chans.count(j->ch.get()))
 				chans[j->ch.get()] = 0, entries += 4;
-		detail::Driver drv(entries);
+		// Declared after the jobs (impl_->jobs) and before anything that
+		// can throw: leaving this block by any way, the backend's
+		// destructor reaps every operation before a buffer can go.
+		std::unique_ptr<detail::Completions> backend = impl_->backend(entries);
+		detail::Completions &drv = *backend;
 		chans.clear();
 		for (auto &j : jobs) {
 			auto it = chans.find(j->ch.get());
@@ -167,13 +181,13 @@ std::vector<JobOutcome> JobEngine::run(const std::function<void(const JobProgres
 							WriteSlot &w = *j.writes[i];
 							if (w.busy)
 								continue;
-							w.busy = true;
 							w.data = std::move(j.pending.front());
 							j.pending.pop_front();
 							w.done = 0;
 							w.off = j.off;
 							j.off += w.data.size();
 							queue_write(j, w, ji, i);
+							w.busy = true;
 							j.writes_out++;
 						}
 						for (std::size_t i = 0; i < depth; i++) {
@@ -194,9 +208,12 @@ std::vector<JobOutcome> JobEngine::run(const std::function<void(const JobProgres
 							r.timeout = c.req.timeout;
 							c.pc = detail::make_pending(r);
 							c.pc.cookie = cookie(ji, i);
+							// In flight only once started: a
+							// submission that throws leaves
+							// nothing to wait for.
+							drv.submit(j.chan, c.pc);
 							c.busy = true;
 							j.calls_out++;
-							drv.submit(j.chan, c.pc);
 						}
 					} catch (...) {
 						fail(j, std::current_exception());
@@ -232,10 +249,15 @@ std::vector<JobOutcome> JobEngine::run(const std::function<void(const JobProgres
 						w.done += static_cast<std::size_t>(ev.res);
 						j.st.bytes_written += static_cast<std::uint64_t>(ev.res);
 						if (w.done < w.data.size() && !j.failure) {
-							queue_write(j, w, ji, i); // short write: the rest
-							continue;
+							try {
+								queue_write(j, w, ji, i); // short write: the rest
+								continue;
+							} catch (...) {
+								fail(j, std::current_exception());
+							}
+						} else {
+							j.st.writes++;
 						}
-						j.st.writes++;
 					}
 					w.busy = false;
 					w.data.clear();

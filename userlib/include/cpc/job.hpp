@@ -101,6 +101,13 @@ struct JobProgress {
 	std::size_t jobs = 0, finished = 0, failed = 0;
 };
 
+namespace detail {
+struct JobEngineAccess;
+}
+
+/// Thread safety: one JobEngine per thread; a channel is driven by one
+/// engine (or ring) at a time (add() or run() throws EBUSY otherwise). The
+/// engine shares ownership of its channels: they live as long as it does.
 class JobEngine {
 public:
 	/// @depth: 1..job_max_depth buffers in flight per job (calls plus
@@ -125,6 +132,7 @@ public:
 	std::vector<JobOutcome> run(const std::function<void(const JobProgress &)> &on_progress = {});
 
 private:
+	friend struct detail::JobEngineAccess;
 	struct Impl;
 	std::unique_ptr<Impl> impl_;
 };
