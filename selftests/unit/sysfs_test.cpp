@@ -53,6 +53,23 @@ TEST(Sysfs, ErrorsNameTheFileWithTheRightErrno)
 	}
 }
 
+TEST(Sysfs, WritesInOneCallOrSaysWhy)
+{
+	TempDir d;
+	d.write("allowed", "0\n", 0644);
+	cpc::sysfs_write(d.path("allowed"), "1\n");
+	EXPECT_EQ("1\n", d.read("allowed"));
+	errno = 0;
+	try {
+		cpc::sysfs_write(d.path("none/allowed"), "1\n", "guest allow ping");
+		FAIL();
+	} catch (const cpc::Error &e) {
+		EXPECT_EQ(ENOENT, e.errnum());
+		EXPECT_EQ("guest allow ping", e.context());
+	}
+	EXPECT_EQ(ENOSPC, errno_of([] { cpc::sysfs_write("/dev/full", "1\n"); }));
+}
+
 /// A kernel channel's sysfs directory as cpc_host makes it.
 void fake_channel(const TempDir &d, const std::string &calls)
 {

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -73,12 +74,14 @@ int run_call(const CallOpts &o, const Global &g)
 	cpc::CallRequest req;
 	req.proc = cpc::procedure_opcode(o.proc);
 	req.timeout = std::chrono::milliseconds(o.timeout_ms);
+	bool out_given = false;
 	for (const auto &kv : o.kv) {
 		auto eq = kv.find('=');
 		if (eq == std::string::npos || eq == 0)
 			throw Usage("'" + kv + "'", "want KEY=VALUE");
 		std::string k = kv.substr(0, eq);
 		if (k == "out") {
+			out_given = true;
 			req.out_capacity = arg_value(kv, [](const std::string &v) {
 				std::uint64_t n = cpc::parse_size(v);
 				if (n > UINT32_MAX) // the ABI's limit (struct cpc_call)
@@ -94,9 +97,13 @@ int run_call(const CallOpts &o, const Global &g)
 		}
 	}
 	auto ch = cpc::open_channel(o.channel);
-	// The channel's data slot bounds a result: refuse more than it holds
-	// instead of letting the call be cut short.
-	if (std::uint64_t max = ch->status().max_out; max && req.out_capacity > max)
+	// The channel's data slot bounds a result: refuse an out= larger than
+	// it holds instead of letting the call be cut short; the default
+	// buffer is just no larger than the slot.
+	std::uint64_t max = ch->status().max_out;
+	if (max && !out_given)
+		req.out_capacity = std::min<std::uint64_t>(req.out_capacity, max);
+	if (max && req.out_capacity > max)
 		throw Usage("'out=" + cpc::format_size(req.out_capacity) + "'",
 			    "larger than the " + cpc::format_size(max) + " a result of " + o.channel +
 				    " can hold");

@@ -92,13 +92,8 @@ int set_policy(const std::string &proc, bool allow)
 {
 	require_guest();
 	cpc::procedure_opcode(proc);	/* throws for unknown names */
-	auto p = root / "procs" / proc / "allowed";
-	std::ofstream out(p);
-	if (out)
-		out << (allow ? "1\n" : "0\n");
-	out.flush();
-	if (!out)
-		throw cpc::Error(errno ? errno : EIO, "guest " + std::string(allow ? "allow " : "deny ") + proc);
+	cpc::sysfs_write(root / "procs" / proc / "allowed", allow ? "1\n" : "0\n",
+			 "guest " + std::string(allow ? "allow " : "deny ") + proc);
 	return 0;
 }
 

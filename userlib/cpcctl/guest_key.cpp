@@ -6,6 +6,7 @@
 #include <cpc/error.hpp>
 #include <cpc/fd.hpp>
 #include <cpc/paths.hpp>
+#include <cpc/sysfs.hpp>
 #include <cpc/snapshot.hpp>
 
 #include <fcntl.h>
@@ -22,11 +23,11 @@ namespace {
 void write_key_file(const std::string &text)
 {
 	const std::string key_path = std::string(cpc::guest_sysfs_path) + "/snapshot_key";
-	cpc::UniqueFd fd(::open(key_path.c_str(), O_WRONLY | O_CLOEXEC));
-	if (!fd)
-		throw cpc::module_error(errno, key_path, "cpc_guest");
-	if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-		cpc::throw_errno(key_path);
+	try {
+		cpc::sysfs_write(key_path, text);
+	} catch (const cpc::Error &e) {
+		throw cpc::module_error(e.errnum(), key_path, "cpc_guest");
+	}
 }
 
 /// The "guest" family, created by whichever command family registers first.

@@ -78,4 +78,20 @@ std::optional<std::uint64_t> sysfs_number_opt(const std::string &path)
 	return number_of(path, *s);
 }
 
+void sysfs_write(const std::string &path, std::string_view text, const std::string &what)
+{
+	const std::string &ctx = what.empty() ? path : what;
+	UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+	if (!fd)
+		throw Error(errno, ctx);
+	ssize_t n;
+	do
+		n = ::write(fd.get(), text.data(), text.size());
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		throw Error(errno, ctx);
+	if (static_cast<std::size_t>(n) != text.size())
+		throw Error(EIO, ctx, "short write");
+}
+
 } // namespace cpc

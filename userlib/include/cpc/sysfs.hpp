@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace cpc {
 
@@ -21,5 +22,10 @@ std::optional<std::string> sysfs_read_opt(const std::string &path);
 std::uint64_t sysfs_number(const std::string &path);
 /// Same; nothing if @path does not exist.
 std::optional<std::uint64_t> sysfs_number_opt(const std::string &path);
+
+/// Writes @text to the attribute @path in one write(), as sysfs wants;
+/// throws cpc::Error("<context>", errno of the failing open/write), the
+/// context being @what (default: @path). A short write is EIO.
+void sysfs_write(const std::string &path, std::string_view text, const std::string &what = {});
 
 } // namespace cpc
