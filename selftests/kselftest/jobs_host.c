@@ -126,6 +126,7 @@ TEST_F(jobs, reclaim_then_return)
 	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl job reclaim %s --size 64M --json", self->name))
 		TH_LOG("%s", out);
 	EXPECT_EQ(64 * MIB, cpc_json_num(out, NULL, "bytes")) TH_LOG("%s", out);
+	EXPECT_EQ(0, cpc_json_check("job_ranges_result", out)) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"ranges\": [")) TH_LOG("%s", out);
 	low = guest_mem_available_kb(self->shm);
 	/* 64 MiB gone, give or take what the guest did meanwhile. */
@@ -180,6 +181,7 @@ TEST_F(jobs, snapshot_full_then_incremental)
 			 "cpcctl job snapshot %s --out " DIR "/full.snp --start 0x%llx --size 64K "
 			 "--depth 4 --chunk 16K --json", self->name, self->tb)) TH_LOG("%s", out);
 	EXPECT_EQ(16, cpc_json_num(out, NULL, "pages")) TH_LOG("%s", out);
+	EXPECT_EQ(0, cpc_json_check("job_snapshot_result", out)) TH_LOG("%s", out);
 	EXPECT_EQ(16, cpc_json_num(out, NULL, "changed_pages"));
 	EXPECT_EQ(0, cpc_json_num(out, NULL, "unchanged_pages"));
 	EXPECT_EQ(0, cpc_json_num(out, NULL, "base_gen"));
@@ -199,6 +201,7 @@ TEST_F(jobs, snapshot_full_then_incremental)
 	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/incr.snp --base "
 			 DIR "/full.snp --json", self->name)) TH_LOG("%s", out);
 	EXPECT_EQ(16, cpc_json_num(out, NULL, "pages")) TH_LOG("%s", out);
+	EXPECT_EQ(0, cpc_json_check("job_snapshot_result", out)) TH_LOG("%s", out);
 	EXPECT_EQ(1, cpc_json_num(out, NULL, "changed_pages"));
 	EXPECT_EQ(15, cpc_json_num(out, NULL, "unchanged_pages"));
 	EXPECT_LT(0, cpc_json_num(out, NULL, "base_gen"));
@@ -309,6 +312,7 @@ TEST_F(jobs, ping_keeps_depth_calls_in_flight)
 	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl job ping %s --calls 200 --depth 8 --json",
 			 self->name)) TH_LOG("%s", out);
 	EXPECT_EQ(200, cpc_json_num(out, NULL, "calls")) TH_LOG("%s", out);
+	EXPECT_EQ(0, cpc_json_check("job_ping_result", out)) TH_LOG("%s", out);
 	EXPECT_EQ(8, cpc_json_num(out, NULL, "max_calls_in_flight")) TH_LOG("%s", out);
 	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl job ping %s --calls 5 --depth 1 --json",
 			 self->name)) TH_LOG("%s", out);
