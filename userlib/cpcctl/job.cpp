@@ -218,7 +218,7 @@ int run_snapshot(const Global &g, const SnapOpts &o)
 	if (o.out.empty() && o.out_dir.empty())
 		throw Usage("job snapshot", "give --out FILE (one channel) or --out-dir DIR");
 	if (!o.out.empty() && o.channels.size() > 1)
-		throw Usage("--out", "takes one channel; use --out-dir DIR for several");
+		throw Usage("--out", "one channel only; use --out-dir DIR for several");
 	if (!o.base.empty() && o.channels.size() > 1)
 		throw Usage("--base", "takes one channel");
 	bool have_range = !o.start.empty(); // --start needs --size (CLI11)

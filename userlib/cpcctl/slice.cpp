@@ -1,5 +1,6 @@
 // cpcctl slice: create, list, show, filter, lock and destroy core slices.
 #include "commands.hpp"
+#include "table.hpp"
 #include "values.hpp"
 
 #include <cpc/error.hpp>
@@ -54,14 +55,44 @@ nlohmann::json slice_json(const cpc::SliceInfo &s)
 	};
 }
 
-void print_table(const std::vector<cpc::SliceInfo> &slices)
+const std::vector<Column> slice_columns = {
+	{"NAME", "slice name"},
+	{"STATE", "created, locked, destroying"},
+	{"CPUS", "its CPUs"},
+	{"SIZE", "its memory", true, true},
+	{"BLOCKS", "its memory blocks"},
+	{"LOCKED", "filters frozen"},
+	{"CACHE_WAYS", "cache-way mask"},
+	{"IPI", "IPI destinations"},
+	{"WINDOWS", "memory windows"},
+	{"DEVICES", "PCI devices"},
+};
+const char *const slice_default_columns = "NAME,STATE,CPUS,SIZE,BLOCKS,LOCKED";
+
+std::string print_table(const TableOptions &o, const std::vector<cpc::SliceInfo> &slices)
 {
-	std::printf("%-16s %-10s %-8s %6s %-10s %s\n", "NAME", "STATE", "CPUS", "SIZE", "BLOCKS",
-		    "LOCKED");
-	for (const auto &s : slices)
-		std::printf("%-16s %-10s %-8s %6s %-10s %s\n", s.name.c_str(), s.state.c_str(),
-			    cpc::format_cpulist(s.cpus).c_str(), cpc::format_size(s.mem_bytes).c_str(),
-			    cpc::format_cpulist(s.memory_blocks).c_str(), s.locked ? "yes" : "no");
+	Table t(o, slice_columns, slice_default_columns);
+	for (const auto &s : slices) {
+		std::string w, d;
+		for (const auto &x : s.filters.mem_windows)
+			w += (w.empty() ? "" : ",") + hex(x.addr) + ":" + cpc::format_size(x.size);
+		for (const auto &x : s.filters.devices)
+			d += (d.empty() ? "" : ",") + x;
+		std::string ipi = cpc::format_cpulist(s.filters.ipi_cpus);
+		if (s.filters.ipi_manager)
+			ipi += ipi.empty() ? "manager" : ",manager";
+		t.add({{"NAME", s.name},
+		       {"STATE", s.state},
+		       {"CPUS", cpc::format_cpulist(s.cpus)},
+		       {"SIZE", std::to_string(s.mem_bytes)},
+		       {"BLOCKS", cpc::format_cpulist(s.memory_blocks)},
+		       {"LOCKED", s.locked ? "yes" : "no"},
+		       {"CACHE_WAYS", hex(s.filters.cache_ways)},
+		       {"IPI", ipi},
+		       {"WINDOWS", w},
+		       {"DEVICES", d}});
+	}
+	return t.render();
 }
 
 void print_show(const cpc::SliceInfo &s)
@@ -176,8 +207,10 @@ void add_slice_commands(CLI::App &app, Global &g)
 	// list
 	{
 		auto *sub = slice->add_subcommand("list", "list slices and what is left for slicing");
+		auto to = std::make_shared<TableOptions>();
+		add_table_options(sub, *to, slice_columns, slice_default_columns);
 		add_json_flag(sub, g);
-		on_run(sub, [&g] {
+		on_run(sub, [&g, to] {
 			cpc::SliceManager m;
 			auto slices = m.list();
 			if (g.json) {
@@ -187,7 +220,9 @@ void add_slice_commands(CLI::App &app, Global &g)
 				std::cout << out.dump(2) << "\n";
 				return 0;
 			}
-			print_table(slices);
+			std::fputs(print_table(*to, slices).c_str(), stdout);
+			if (to->raw || to->noheadings)
+				return 0; // the table alone, for scripts
 			auto a = m.available();
 			std::printf("available: CPUs %s, memory %s (blocks %s, block size %s)\n",
 				    a.cpus.empty() ? "-" : cpc::format_cpulist(a.cpus).c_str(),
