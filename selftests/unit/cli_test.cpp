@@ -242,6 +242,8 @@ TEST(CliUsage, VersionHelpAndDefaults)
 	EXPECT_NE(std::string::npos, r.out.find("--calls N=1000 ")) << r.out;
 	EXPECT_NE(std::string::npos, r.out.find("--depth N=8 ")) << r.out;
 	EXPECT_NE(std::string::npos, r.out.find("Exit status: 0 done, 1 failed, 2 bad")) << r.out;
+	r = cli("$CPCCTL slice filter --help");
+	EXPECT_EQ(std::string::npos, r.out.find("=[]")) << r.out; // no empty list as a default
 	r = cli("$CPCCTL --help > /dev/full");
 	EXPECT_EQ(1, r.rc);
 }

@@ -66,6 +66,16 @@ std::string parsed_path(const CLI::App &app)
 	return command_path(cur);
 }
 
+/// An empty list is no default worth showing ("--device BDF=[]").
+void hide_empty_defaults(CLI::App &a)
+{
+	for (auto *o : a.get_options([](CLI::Option *) { return true; }))
+		if (o->get_default_str() == "[]")
+			o->default_str("");
+	for (auto *s : a.get_subcommands([](CLI::App *) { return true; }))
+		hide_empty_defaults(*s);
+}
+
 /// A word where a command family expects one of its commands, and is not
 /// one ("cpcctl slice lsit"): CLI11 would say "A subcommand is required".
 /// Families take only flags, so every other word names a command.
@@ -116,6 +126,7 @@ int main(int argc, char **argv)
 	cpcctl::add_job_commands(app, g);
 	cpcctl::add_sweep_commands(app, g);
 
+	cpcctl::hide_empty_defaults(app);
 	try {
 		cpcctl::check_commands(app, argc, argv);
 		app.parse(argc, argv);
