@@ -205,6 +205,26 @@ static inline int cpc_run(char *out, size_t n, const char *fmt, ...)
 }
 
 /*
+ * 0 when the JSON document @doc conforms to the definition @def of
+ * cpcctl's schema (userlib/cpcctl/cpcctl.schema.json), checked by
+ * cpc-json-check, which prints what does not to stderr.
+ */
+static inline int cpc_json_check(const char *def, const char *doc)
+{
+	char cmd[128];
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "cpc-json-check %s", def);
+	p = popen(cmd, "w");
+	if (!p)
+		return -1;
+	fputs(doc, p);
+	st = pclose(p);
+	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
  * The number after "@key": in JSON @text, looking from the first @from
  * on (NULL: from the start); -1 if there is none.
  */

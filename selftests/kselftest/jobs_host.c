@@ -126,6 +126,7 @@ TEST_F(jobs, reclaim_then_return)
 	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl job reclaim %s --size 64M --json", self->name))
 		TH_LOG("%s", out);
 	EXPECT_EQ(64 * MIB, cpc_json_num(out, NULL, "bytes")) TH_LOG("%s", out);
+	EXPECT_EQ(0, cpc_json_check("job_ranges_result", out)) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "\"ranges\": [")) TH_LOG("%s", out);
 	low = guest_mem_available_kb(self->shm);
 	/* 64 MiB gone, give or take what the guest did meanwhile. */
@@ -154,11 +155,10 @@ TEST_F(jobs, reclaim_and_return_bad_sizes)
 {
 	char out[4096];
 
-	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job reclaim %s --size 1536K", self->name));
-	EXPECT_STREQ("cpcctl: reclaim: size 1536K is not a whole number of MiB: Invalid argument\n",
-		     out);
-	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job reclaim %s --size 0", self->name));
-	EXPECT_NE(NULL, strstr(out, "Invalid argument")) TH_LOG("%s", out);
+	EXPECT_EQ(2, cpc_run(out, sizeof(out), "cpcctl job reclaim %s --size 1536K", self->name));
+	EXPECT_STREQ("cpcctl: --size '1536K': not a whole number of 1M\n", out);
+	EXPECT_EQ(2, cpc_run(out, sizeof(out), "cpcctl job reclaim %s --size 0", self->name));
+	EXPECT_STREQ("cpcctl: --size '0': not in 1M..64G\n", out);
 	/* Nothing is reclaimed: returning 1 MiB is more than is reclaimed. */
 	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job return %s --size 1M", self->name));
 	EXPECT_NE(NULL, strstr(out, "cpcctl: call return on ")) TH_LOG("%s", out);
@@ -181,6 +181,7 @@ TEST_F(jobs, snapshot_full_then_incremental)
 			 "cpcctl job snapshot %s --out " DIR "/full.snp --start 0x%llx --size 64K "
 			 "--depth 4 --chunk 16K --json", self->name, self->tb)) TH_LOG("%s", out);
 	EXPECT_EQ(16, cpc_json_num(out, NULL, "pages")) TH_LOG("%s", out);
+	EXPECT_EQ(0, cpc_json_check("job_snapshot_result", out)) TH_LOG("%s", out);
 	EXPECT_EQ(16, cpc_json_num(out, NULL, "changed_pages"));
 	EXPECT_EQ(0, cpc_json_num(out, NULL, "unchanged_pages"));
 	EXPECT_EQ(0, cpc_json_num(out, NULL, "base_gen"));
@@ -200,6 +201,7 @@ TEST_F(jobs, snapshot_full_then_incremental)
 	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/incr.snp --base "
 			 DIR "/full.snp --json", self->name)) TH_LOG("%s", out);
 	EXPECT_EQ(16, cpc_json_num(out, NULL, "pages")) TH_LOG("%s", out);
+	EXPECT_EQ(0, cpc_json_check("job_snapshot_result", out)) TH_LOG("%s", out);
 	EXPECT_EQ(1, cpc_json_num(out, NULL, "changed_pages"));
 	EXPECT_EQ(15, cpc_json_num(out, NULL, "unchanged_pages"));
 	EXPECT_LT(0, cpc_json_num(out, NULL, "base_gen"));
@@ -266,12 +268,12 @@ TEST_F(jobs, snapshot_bad_arguments)
 {
 	char out[4096];
 
-	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/x.snp --start 0x%llx",
+	EXPECT_EQ(2, cpc_run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/x.snp --start 0x%llx",
 			 self->name, self->tb));
-	EXPECT_STREQ("cpcctl: --start and --size go together: Invalid argument\n", out);
-	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/x.snp --start 0x%llx "
+	EXPECT_STREQ("cpcctl: --start requires --size (see 'cpcctl job snapshot --help')\n", out);
+	EXPECT_EQ(2, cpc_run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/x.snp --start 0x%llx "
 			 "--size 6000", self->name, self->tb));
-	EXPECT_NE(NULL, strstr(out, "not page aligned: Invalid argument")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "+0x1770: not page aligned\n")) TH_LOG("%s", out);
 	EXPECT_EQ(2, cpc_run(out, sizeof(out), "cpcctl job snapshot %s --out " DIR "/x.snp --depth 0",
 			 self->name));
 	/* A range that is not System RAM: the guest says ERANGE. */
@@ -310,12 +312,13 @@ TEST_F(jobs, ping_keeps_depth_calls_in_flight)
 	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl job ping %s --calls 200 --depth 8 --json",
 			 self->name)) TH_LOG("%s", out);
 	EXPECT_EQ(200, cpc_json_num(out, NULL, "calls")) TH_LOG("%s", out);
+	EXPECT_EQ(0, cpc_json_check("job_ping_result", out)) TH_LOG("%s", out);
 	EXPECT_EQ(8, cpc_json_num(out, NULL, "max_calls_in_flight")) TH_LOG("%s", out);
 	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpcctl job ping %s --calls 5 --depth 1 --json",
 			 self->name)) TH_LOG("%s", out);
 	EXPECT_EQ(1, cpc_json_num(out, NULL, "max_calls_in_flight")) TH_LOG("%s", out);
-	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job ping %s --calls 0", self->name));
-	EXPECT_STREQ("cpcctl: ping: calls must be 1..1000000: Invalid argument\n", out);
+	EXPECT_EQ(2, cpc_run(out, sizeof(out), "cpcctl job ping %s --calls 0", self->name));
+	EXPECT_STREQ("cpcctl: --calls '0': not in 1..1000000\n", out);
 	/* The guest denies ping: the first failure stops the job, the rest drain. */
 	ASSERT_EQ(0, guest_write(self->shm, GUEST_PROCS "ping/allowed", "0"));
 	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl job ping %s --calls 50 --depth 8", self->name));

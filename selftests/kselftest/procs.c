@@ -1036,7 +1036,7 @@ TEST_F(procs, cpcctl_key_and_decrypt)
 	EXPECT_EQ(1, run("cpcctl snapshot decrypt --key /tmp/procs.key --in /tmp/procs.chunks --out /tmp/procs.bad"));
 
 	/* an incremental export on top of that image */
-	ASSERT_EQ(0, run("cpcctl snapshot decrypt --key /tmp/procs.key --in /tmp/procs.chunks.ok --out /tmp/procs.img"));
+	ASSERT_EQ(0, run("cpcctl snapshot decrypt --key /tmp/procs.key --in /tmp/procs.chunks.ok --out /tmp/procs.img --force"));
 	ASSERT_EQ(0, testbuf_fill(self->pattern, 3, 1, 77));
 	ASSERT_EQ(0, snapshot(self->fd, self->tb, CPC_TESTBUF_SIZE, gen, 0, 1 << 20, &self->c));
 	ASSERT_EQ(CPC_ST_OK, self->c.rsp.status);

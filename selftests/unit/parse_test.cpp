@@ -46,7 +46,14 @@ TEST(ParseCpulist, Errors)
 	try {
 		cpc::parse_cpulist("x");
 	} catch (const cpc::Error &e) {
-		EXPECT_NE(std::string(e.what()).find("invalid list 'x'"), std::string::npos);
+		EXPECT_EQ("'x'", e.context());
+		EXPECT_EQ("'x': invalid list (e.g. 2-3,5)", std::string(e.what()));
+	}
+	try {
+		cpc::parse_cpulist("3-1");
+		ADD_FAILURE() << "a backwards range was accepted";
+	} catch (const cpc::Error &e) {
+		EXPECT_EQ("range goes backwards", e.reason());
 	}
 }
 

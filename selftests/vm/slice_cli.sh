@@ -4,16 +4,16 @@
 # and errors printed as "cpcctl: <what>: <why>" with a non-zero exit.
 n=0 pass=0 fail=0
 echo "TAP version 13"
-echo "1..42"
+echo "1..48"
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok $n $2"; else fail=$((fail + 1)); echo "not ok $n $2"; fi; }
 out=/tmp/cli.out err=/tmp/cli.err
-# run WANT_RC NAME cmd...: WANT_RC "0" or "fail" (any non-zero).
+# run WANT_RC NAME cmd...: WANT_RC a number or "fail" (any non-zero).
 run() {
 	want=$1 name=$2
 	shift 2
 	"$@" > $out 2> $err
 	rc=$?
-	if [ "$want" = 0 ]; then r=$rc; elif [ "$rc" -ne 0 ]; then r=0; else r=1; fi
+	if [ "$want" = fail ]; then [ "$rc" -ne 0 ] && r=0 || r=1; else [ "$rc" = "$want" ] && r=0 || r=1; fi
 	[ "$r" = 0 ] || { echo "# $*: exit $rc"; sed 's/^/# /' $err; }
 	ok $r "$name"
 }
@@ -22,25 +22,32 @@ has() { grep -q -- "$1" "$2"; }
 run 0 create cpcctl slice create demo --cpus 2-3 --mem 128M --json
 r=0; for k in '"name": "demo"' '"state": "created"' '"cpus": "2-3"' '"mem_bytes": 134217728' '"locked": false' '"filters":'; do has "$k" $out || { echo "# missing $k"; r=1; }; done
 ok $r "create --json keys"
+r=0; cpc-json-check slice < $out || r=1; ok $r "create --json matches the schema"
 run 0 list cpcctl slice list
 r=0; has '^NAME' $out && has '^demo .*created' $out && has '^available: CPUs 1' $out || r=1; ok $r "list table"
 run 0 "list --json" cpcctl slice list --json
 r=0; head -1 $out | grep -q '^\[' && has '"name": "demo"' $out || r=1; ok $r "list --json is an array"
+r=0; cpc-json-check slice_list < $out || r=1; ok $r "list --json matches the schema"
 run 0 filter cpcctl slice filter demo --mem-window 0x108000000:1M --ipi 2,manager --cache-ways 0xf --device 00:1f.3 --json
 r=0; for k in '"ipi_cpus": "2"' '"ipi_manager": true' '"cache_ways": "0xf"' '"0000:00:1f.3"' '"addr": "0x108000000"'; do has "$k" $out || { echo "# missing $k"; r=1; }; done
 ok $r "filter --json shows the filters"
+r=0; cpc-json-check slice < $out || r=1; ok $r "filter --json matches the schema"
+# Some changes applied, then one refused: partial success (64), as chcpu.
+run 64 "filter partly applied" cpcctl slice filter demo --cache-ways 0x3 --device 00:1f.3
+r=0; grep -q ' (1 of 2 changes applied)$' $err && has '^Cache ways: *0x3' $out || { sed 's/^/# got: /' $err; r=1; }; ok $r "partial filter says what was applied"
 run 0 lock cpcctl slice lock demo
 run fail "filter after lock fails" cpcctl slice filter demo --cache-ways 0x3
 r=0; grep -q '^cpcctl: slice demo: cache ways 0x3: filters are locked: Operation not permitted$' $err || { sed 's/^/# got: /' $err; r=1; }; ok $r "locked error message"
 run 0 "show --json locked" cpcctl slice show demo --json
 r=0; has '"locked": true' $out && has '"state": "locked"' $out || r=1; ok $r "show says locked"
-run fail "create with a bad CPU list" cpcctl slice create x --cpus 3-2 --mem 128M
-r=0; grep -q "^cpcctl: invalid list '3-2'" $err || { sed 's/^/# got: /' $err; r=1; }; ok $r "bad list message"
+run 2 "create with a bad CPU list" cpcctl slice create x --cpus 3-2 --mem 128M
+r=0; grep -q "^cpcctl: --cpus '3-2': range goes backwards$" $err || { sed 's/^/# got: /' $err; r=1; }; ok $r "bad list message"
 run fail "create on a CPU in use" cpcctl slice create x --cpus 2 --mem 128M
 r=0; grep -q '^cpcctl: create slice x: Device or resource busy$' $err || { sed 's/^/# got: /' $err; r=1; }; ok $r "busy message"
-run fail "show of a missing slice" cpcctl slice show nosuch
-run 0 destroy cpcctl slice destroy demo
-run fail "bad size" cpcctl slice create x --cpus 1 --mem 12Q
+run 1 "show of a missing slice" cpcctl slice show nosuch
+run 0 destroy cpcctl slice destroy demo --json
+r=0; cpc-json-check slice_destroyed < $out || r=1; ok $r "destroy --json matches the schema"
+run 2 "bad size" cpcctl slice create x --cpus 1 --mem 12Q
 # --multi-node only allows more: on this one-node host it changes nothing.
 run 0 "create --multi-node" cpcctl slice create mn --cpus 1 --mem 128M --multi-node --json
 r=0; has '"cpus": "1"' $out || r=1; ok $r "create --multi-node took CPU 1"

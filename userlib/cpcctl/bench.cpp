@@ -73,8 +73,7 @@ int run_bench(const BenchOpts &o, const Global &g)
 			raw = cpc::bus_pingpong(*ch, rounds);
 		} catch (const cpc::Error &e) {
 			if (o.anchor || e.errnum() != ETIMEDOUT)
-				throw cpc::Error(e.errnum(), std::string("bench: ") +
-					std::string(e.what()).substr(0, std::string(e.what()).rfind(": ")));
+				throw e.within("bench");
 			no_anchor = "the guest's reflector did not answer";
 		}
 	} else if (!o.no_anchor) {

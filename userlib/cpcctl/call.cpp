@@ -8,11 +8,13 @@
 // procedures from modules: arg0=N arg1=N arg2=N (args[]), data=TEXT (the
 // argument buffer); every procedure: out=SIZE (result buffer, default 64K).
 #include "commands.hpp"
+#include "values.hpp"
 
 #include <cpc/channel.hpp>
 #include <cpc/error.hpp>
 #include <cpc/parse.hpp>
 
+#include <linux/cpc_host.h>
 #include <linux/cpc_proto.h>
 
 
@@ -34,19 +36,17 @@ struct CallOpts {
 	std::string channel;
 	std::string proc;
 	std::vector<std::string> kv;
-	unsigned timeout_ms = 0;
+	unsigned timeout_ms = CPC_CALL_TIMEOUT_DEFAULT_MS;
 };
 
-std::uint64_t parse_u64(const std::string &key, const std::string &v)
+/// A KEY=VALUE argument's value: @parse(v), or Usage "KEY=VALUE: <why>".
+template <typename F> auto arg_value(const std::string &kv, F parse)
 {
 	try {
-		std::size_t end = 0;
-		std::uint64_t n = std::stoull(v, &end, 0);
-		if (end == v.size())
-			return n;
-	} catch (const std::exception &) {
+		return parse(kv.substr(kv.find('=') + 1));
+	} catch (const cpc::Error &e) {
+		throw Usage("'" + kv + "'", e.reason());
 	}
-	cpc::throw_invalid(key + "=" + v + ": not a number");
 }
 
 /// Prints @text (JSON from the guest) pretty, or as-is if it does not parse.
@@ -83,7 +83,7 @@ std::uint32_t resolve_proc(cpc::Channel &ch, const std::string &name)
 			  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 		  });
 	if (!ok)
-		cpc::throw_invalid("unknown procedure '" + name + "'");
+		throw Usage("'" + name + "'", "not a procedure name");
 	cpc::CallRequest r;
 	r.proc = CPC_PROC_PROCS;
 	auto j = nlohmann::json::parse(ch.call(r).text(), nullptr, false);
@@ -100,8 +100,7 @@ std::uint32_t resolve_proc(cpc::Channel &ch, const std::string &name)
 						 "' is out of range");
 		return static_cast<std::uint32_t>(id);
 	}
-	cpc::throw_invalid("unknown procedure '" + name +
-			   "' (the guest has none by that name that it allows)");
+	throw Usage("'" + name + "'", "no procedure of that name that the guest allows");
 }
 
 /// A module's procedure's result: its JSON or text, else ret[].
@@ -133,27 +132,45 @@ int run_call(const CallOpts &o, const Global &g)
 			known = static_cast<int>(p.opcode);
 	std::string data;
 	req.timeout = std::chrono::milliseconds(o.timeout_ms);
+	bool out_given = false;
 	for (const auto &kv : o.kv) {
 		auto eq = kv.find('=');
 		if (eq == std::string::npos || eq == 0)
-			cpc::throw_invalid("'" + kv + "': want KEY=VALUE");
-		std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
-		if (k == "out")
-			req.out_capacity = cpc::parse_size(v);
-		else if (k == "value" && known == CPC_PROC_PING)
-			req.args[0] = parse_u64(k, v);
-		else if (k == "bytes" && known == CPC_PROC_LOG)
-			req.args[0] = cpc::parse_size(v);
-		else if (known < 0 && (k == "arg0" || k == "arg1" || k == "arg2"))
-			req.args[k[3] - '0'] = parse_u64(k, v);
-		else if (known < 0 && k == "data")
-			data = v;
-		else
-			cpc::throw_invalid("'" + k + "': not a key of procedure " + o.proc);
+			throw Usage("'" + kv + "'", "want KEY=VALUE");
+		std::string k = kv.substr(0, eq);
+		if (k == "out") {
+			out_given = true;
+			req.out_capacity = arg_value(kv, [](const std::string &v) {
+				std::uint64_t n = cpc::parse_size(v);
+				if (n > UINT32_MAX) // the ABI's limit (struct cpc_call)
+					throw cpc::Error(ERANGE, "", "larger than 4G-1, the most a call takes");
+				return n;
+			});
+		} else if (k == "value" && known == CPC_PROC_PING) {
+			req.args[0] = arg_value(kv, cpc::parse_number);
+		} else if (k == "bytes" && known == CPC_PROC_LOG) {
+			req.args[0] = arg_value(kv, cpc::parse_size);
+		} else if (known < 0 && (k == "arg0" || k == "arg1" || k == "arg2")) {
+			req.args[k[3] - '0'] = arg_value(kv, cpc::parse_number);
+		} else if (known < 0 && k == "data") {
+			data = kv.substr(eq + 1);
+		} else {
+			throw Usage("'" + kv + "'", "not a key of procedure " + o.proc);
+		}
 	}
 	req.arg = std::span(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
 	auto ch = cpc::open_channel(o.channel);
 	req.proc = known >= 0 ? static_cast<std::uint32_t>(known) : resolve_proc(*ch, o.proc);
+	// The channel's data slot bounds a result: refuse an out= larger than
+	// it holds instead of letting the call be cut short; the default
+	// buffer is just no larger than the slot.
+	std::uint64_t max = ch->status().max_out;
+	if (max && !out_given)
+		req.out_capacity = std::min<std::uint64_t>(req.out_capacity, max);
+	if (max && req.out_capacity > max)
+		throw Usage("'out=" + cpc::format_size(req.out_capacity) + "'",
+			    "larger than the " + cpc::format_size(max) + " a result of " + o.channel +
+				    " can hold");
 	auto res = ch->call(req);
 	if (known < 0) {
 		print_module_result(res, g);
@@ -206,8 +223,8 @@ void add_call_commands(CLI::App &app, Global &g)
 	sub->add_option("channel", o->channel, "channel name (cpcctl channel list) or bus:<socket>")->required();
 	sub->add_option("proc", o->proc, "procedure: ping, info, ps, log, ... or a name the guest publishes (procs)")->required();
 	sub->add_option("args", o->kv, "KEY=VALUE arguments (ping value=N, log bytes=N, out=SIZE; others: arg0..arg2=N, data=TEXT)");
-	sub->add_option("--timeout", o->timeout_ms, "milliseconds to wait (default 5000)")
-		->check(CLI::Range(1u, 60000u));
+	count_value(sub->add_option("--timeout", o->timeout_ms, "milliseconds to wait"), 1,
+		    CPC_CALL_TIMEOUT_MAX_MS);
 	add_json_flag(sub, g);
 	on_run(sub, [o, &g] { return run_call(*o, g); });
 }

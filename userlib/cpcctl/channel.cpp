@@ -2,6 +2,7 @@
 // host can call - cpc_host's (sysfs) and the buses of user-space host ends
 // (sockets in /run/cpc, $CPC_BUS_DIR or --bus-dir DIR).
 #include "commands.hpp"
+#include "table.hpp"
 
 #include <cpc/channel.hpp>
 
@@ -51,8 +52,21 @@ nlohmann::json to_json(const cpc::ChannelStatus &c, bool full)
 std::string counter(const cpc::ChannelStatus &c, const char *k)
 {
 	auto it = c.counters.find(k);
-	return it == c.counters.end() ? "-" : std::to_string(it->second);
+	return it == c.counters.end() ? "" : std::to_string(it->second);
 }
+
+const std::vector<Column> channel_columns = {
+	{"NAME", "channel name (bus:<socket> for a bus)"},
+	{"STATE", "this host end's state"},
+	{"PEER", "the guest end's state"},
+	{"TRANSPORT", "ivshmem, loopback, bus"},
+	{"GENERATION", "current generation", true},
+	{"SLICE", "slice it is attached to"},
+	{"CALLS", "calls made", true},
+	{"ERRORS", "calls failed", true},
+	{"TIMEOUTS", "calls timed out", true},
+};
+const char *const channel_default_columns = "NAME,STATE,PEER,TRANSPORT,CALLS,ERRORS";
 
 } // namespace
 
@@ -65,8 +79,10 @@ void add_channel_commands(CLI::App &app, Global &g)
 	auto *list = chan->add_subcommand("list", "list the channels and their state");
 	list->add_option("--bus-dir", *dirs,
 			 "directory of bus sockets (default: /run/cpc and $CPC_BUS_DIR)");
+	auto to = std::make_shared<TableOptions>();
+	add_table_options(list, *to, channel_columns, channel_default_columns);
 	add_json_flag(list, g);
-	on_run(list, [&g, dirs] {
+	on_run(list, [&g, dirs, to] {
 		cpc::ListOptions lo;
 		if (!dirs->empty())
 			lo.bus_dirs = *dirs;
@@ -78,15 +94,18 @@ void add_channel_commands(CLI::App &app, Global &g)
 			std::cout << out.dump(2) << "\n";
 			return 0;
 		}
-		std::size_t w = 24;
+		Table t(*to, channel_columns, channel_default_columns);
 		for (const auto &c : chans)
-			w = std::max(w, c.name.size());
-		std::printf("%-*s %-11s %-8s %-9s %8s %8s\n", static_cast<int>(w), "NAME", "STATE", "PEER",
-			    "TRANSPORT", "CALLS", "ERRORS");
-		for (const auto &c : chans)
-			std::printf("%-*s %-11s %-8s %-9s %8s %8s\n", static_cast<int>(w), c.name.c_str(),
-				    c.state.c_str(), c.peer_state.c_str(), c.transport.c_str(),
-				    counter(c, "calls").c_str(), counter(c, "errors").c_str());
+			t.add({{"NAME", c.name},
+			       {"STATE", c.state},
+			       {"PEER", c.peer_state},
+			       {"TRANSPORT", c.transport},
+			       {"GENERATION", std::to_string(c.generation)},
+			       {"SLICE", c.slice},
+			       {"CALLS", counter(c, "calls")},
+			       {"ERRORS", counter(c, "errors")},
+			       {"TIMEOUTS", counter(c, "timeouts")}});
+		std::fputs(t.render().c_str(), stdout);
 		return 0;
 	});
 

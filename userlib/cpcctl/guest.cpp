@@ -1,9 +1,12 @@
 // cpcctl guest status|allow PROC|deny PROC: the guest owner's view of
 // cpc_guest (inside a guest VM), through /sys/kernel/cpc_guest.
 #include "commands.hpp"
+#include "values.hpp"
 
 #include <cpc/channel.hpp>
 #include <cpc/error.hpp>
+#include <cpc/paths.hpp>
+#include <cpc/sysfs.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -16,30 +19,28 @@
 #include <utility>
 #include <vector>
 
+#include <unistd.h>
+
 namespace cpcctl {
 
 namespace {
 
-const std::filesystem::path root = "/sys/kernel/cpc_guest";
+const std::filesystem::path root = cpc::guest_sysfs_path;
 
 std::string read_line(const std::filesystem::path &p)
 {
-	std::ifstream in(p);
-	std::string line;
-	if (!in || !std::getline(in, line))
-		throw cpc::Error(errno ? errno : EIO, p.string());
-	return line;
+	return cpc::sysfs_read(p);
 }
 
 unsigned long long read_num(const std::filesystem::path &p)
 {
-	return std::stoull(read_line(p));
+	return cpc::sysfs_number(p);
 }
 
 void require_guest()
 {
-	if (!std::filesystem::exists(root))
-		throw cpc::Error(ENOENT, "guest: cpc_guest is not loaded");
+	if (::access(root.c_str(), F_OK) < 0)
+		throw cpc::module_error(errno, root, "cpc_guest");
 }
 
 int status(const Global &g)
@@ -103,14 +104,9 @@ int set_policy(const std::string &proc, bool allow)
 	/* Installed procedures only (built-in or from a procedure module). */
 	if (proc.empty() || proc.find('/') != std::string::npos || proc[0] == '.' ||
 	    !std::filesystem::exists(root / "procs" / proc))
-		cpc::throw_invalid("unknown procedure '" + proc + "' (not installed)");
-	auto p = root / "procs" / proc / "allowed";
-	std::ofstream out(p);
-	if (out)
-		out << (allow ? "1\n" : "0\n");
-	out.flush();
-	if (!out)
-		throw cpc::Error(errno ? errno : EIO, "guest " + std::string(allow ? "allow " : "deny ") + proc);
+		throw Usage("'" + proc + "'", "no such procedure installed");
+	cpc::sysfs_write(root / "procs" / proc / "allowed", allow ? "1\n" : "0\n",
+			 "guest " + std::string(allow ? "allow " : "deny ") + proc);
 	return 0;
 }
 
@@ -125,10 +121,11 @@ void add_guest_commands(CLI::App &app, Global &g)
 	on_run(st, [&g] { return status(g); });
 	auto proc = std::make_shared<std::string>();
 	auto *allow = guest->add_subcommand("allow", "allow a procedure");
-	allow->add_option("proc", *proc, "procedure name")->required();
+	auto known = [](std::string &text) { cpc::procedure_opcode(text); };
+	check_value(allow->add_option("proc", *proc, "procedure name")->required(), known);
 	on_run(allow, [proc] { return set_policy(*proc, true); });
 	auto *deny = guest->add_subcommand("deny", "deny a procedure");
-	deny->add_option("proc", *proc, "procedure name")->required();
+	check_value(deny->add_option("proc", *proc, "procedure name")->required(), known);
 	on_run(deny, [proc] { return set_policy(*proc, false); });
 }
 

@@ -5,6 +5,8 @@
 
 #include <cpc/error.hpp>
 #include <cpc/fd.hpp>
+#include <cpc/paths.hpp>
+#include <cpc/sysfs.hpp>
 #include <cpc/snapshot.hpp>
 
 #include <fcntl.h>
@@ -18,15 +20,14 @@ namespace cpcctl {
 
 namespace {
 
-constexpr const char *key_path = "/sys/kernel/cpc_guest/snapshot_key";
-
 void write_key_file(const std::string &text)
 {
-	cpc::UniqueFd fd(::open(key_path, O_WRONLY | O_CLOEXEC));
-	if (!fd)
-		cpc::throw_errno(key_path);
-	if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-		cpc::throw_errno(key_path);
+	const std::string key_path = std::string(cpc::guest_sysfs_path) + "/snapshot_key";
+	try {
+		cpc::sysfs_write(key_path, text);
+	} catch (const cpc::Error &e) {
+		throw cpc::module_error(e.errnum(), key_path, "cpc_guest");
+	}
 }
 
 /// The "guest" family, created by whichever command family registers first.

@@ -9,6 +9,8 @@
 // Exit status: 0 every job succeeded, 1 none did (or bad input), 64 some did
 // (each failure is printed as "cpcctl: <what>: <why>").
 #include "commands.hpp"
+#include "present.hpp"
+#include "values.hpp"
 
 #include <cpc/channel.hpp>
 #include <cpc/error.hpp>
@@ -39,37 +41,6 @@ namespace cpcctl {
 
 namespace {
 
-/// The output file of a job: written as PATH.tmp, renamed to PATH by
-/// commit(); removed if the job fails before that.
-class OutputFile {
-public:
-	explicit OutputFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp")
-	{
-		fd_.reset(::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-		if (!fd_)
-			cpc::throw_errno(tmp_);
-	}
-	OutputFile(const OutputFile &) = delete;
-	OutputFile &operator=(const OutputFile &) = delete;
-	~OutputFile()
-	{
-		if (!committed_)
-			::unlink(tmp_.c_str());
-	}
-	int fd() const noexcept { return fd_.get(); }
-	void commit()
-	{
-		if (::fsync(fd_.get()) < 0 || ::rename(tmp_.c_str(), path_.c_str()) < 0)
-			cpc::throw_errno(path_);
-		committed_ = true;
-	}
-
-private:
-	std::string path_, tmp_;
-	cpc::UniqueFd fd_;
-	bool committed_ = false;
-};
-
 /// The default snapshot range: the largest System RAM range the guest reports.
 std::pair<std::uint64_t, std::uint64_t> guest_ram(cpc::Channel &ch)
 {
@@ -78,8 +49,7 @@ std::pair<std::uint64_t, std::uint64_t> guest_ram(cpc::Channel &ch)
 	try {
 		return cpc::largest_ram_range(ch.call(req).text());
 	} catch (const cpc::Error &e) {
-		std::string w = e.what();
-		throw cpc::Error(e.errnum(), ch.name() + ": " + w.substr(0, w.rfind(": ")));
+		throw e.within(ch.name());
 	}
 }
 
@@ -123,7 +93,7 @@ public:
 		for (std::size_t i = 0; i < channels.size(); i++)
 			for (std::size_t k = 0; k < i; k++)
 				if (channels[i] == channels[k])
-					cpc::throw_invalid("channel " + channels[i] + " given twice");
+					throw Usage("channel " + channels[i], "given twice");
 	}
 
 	bool multi() const { return names_.size() > 1; }
@@ -154,10 +124,10 @@ public:
 	bool failed(std::size_t i) const { return errors_[i].has_value(); }
 	const std::optional<cpc::Error> &error(std::size_t i) const { return errors_[i]; }
 
-	void add(std::size_t i, cpc::JobSource &src, int fd)
+	void add(std::size_t i, cpc::JobSource &src, int fd = -1, const std::string &out = {})
 	{
 		index_.push_back(i);
-		engine_.add(chans_[i], src, fd);
+		engine_.add(chans_[i], src, fd, out);
 	}
 
 	/// Runs the jobs; afterwards stats(i) and error(i) tell how each went.
@@ -177,7 +147,7 @@ public:
 				std::snprintf(label, sizeof(label), "%zu guests (%zu done, %zu failed)",
 					      names_.size(), p.finished, p.failed + early);
 			std::fprintf(stderr, "\r%s",
-				     cpc::format_progress(p.done, p.total, s, term_width() - 1, label).c_str());
+				     format_progress(p.done, p.total, s, term_width() - 1, label).c_str());
 		};
 		std::vector<cpc::JobOutcome> out;
 		if (!index_.empty())
@@ -238,21 +208,20 @@ struct SnapOpts {
 	std::vector<std::string> channels;
 	std::string out, out_dir, base, start, size, chunk = "1M";
 	unsigned depth = 4;
+	bool force = false;
 };
 
 int run_snapshot(const Global &g, const SnapOpts &o)
 {
 	// Everything the command line says is checked before the first call.
 	std::uint64_t start = 0, size = 0, base_gen = 0;
-	if (o.out.empty() == o.out_dir.empty())
-		cpc::throw_invalid("give --out FILE (one channel) or --out-dir DIR");
+	if (o.out.empty() && o.out_dir.empty())
+		throw Usage("job snapshot", "give --out FILE (one channel) or --out-dir DIR");
 	if (!o.out.empty() && o.channels.size() > 1)
-		cpc::throw_invalid("--out takes one channel; use --out-dir DIR for several");
+		throw Usage("--out", "one channel only; use --out-dir DIR for several");
 	if (!o.base.empty() && o.channels.size() > 1)
-		cpc::throw_invalid("--base takes one channel");
-	bool have_range = !o.start.empty() || !o.size.empty();
-	if (have_range && (o.start.empty() || o.size.empty()))
-		cpc::throw_invalid("--start and --size go together");
+		throw Usage("--base", "takes one channel");
+	bool have_range = !o.start.empty(); // --start needs --size (CLI11)
 	if (have_range) {
 		start = cpc::parse_number(o.start);
 		size = cpc::parse_size(o.size);
@@ -263,8 +232,7 @@ int run_snapshot(const Global &g, const SnapOpts &o)
 		try {
 			id = cpc::export_id(data);
 		} catch (const cpc::Error &e) {
-			throw cpc::Error(e.errnum(), o.base + ": " +
-				std::string(e.what()).substr(0, std::string(e.what()).rfind(": ")));
+			throw e.within(o.base);
 		}
 		if (have_range && (id.range_start != start || id.range_size != size))
 			throw cpc::Error(EINVAL, o.base + ": exported range " + hex(id.range_start) +
@@ -276,15 +244,33 @@ int run_snapshot(const Global &g, const SnapOpts &o)
 		base_gen = id.generation;
 	}
 	std::uint64_t chunk = cpc::parse_size(o.chunk);
-	if (have_range)
-		cpc::SnapshotJob(start, size, base_gen, chunk); // checks range and chunk first
+	try {
+		// Checks the range and the chunk before any call.
+		cpc::SnapshotJob(have_range ? start : 0, have_range ? size : CPC_SNAPSHOT_PAGE_SIZE,
+				 base_gen, chunk);
+	} catch (const cpc::Error &e) {
+		if (o.base.empty())
+			throw Usage(e.context(), e.reason());
+		throw;
+	}
 	if (!o.out_dir.empty() && !std::filesystem::is_directory(o.out_dir))
 		throw cpc::Error(ENOTDIR, o.out_dir);
 
+	// Every output is checked (and its temporary made) before any call.
 	Batch b(g, o.channels, o.depth);
 	std::vector<std::unique_ptr<cpc::SnapshotJob>> jobs(b.size());
-	std::vector<std::unique_ptr<OutputFile>> files(b.size());
+	std::vector<std::unique_ptr<cpc::OutputFile>> files(b.size());
 	std::vector<std::string> paths(b.size());
+	for (std::size_t i = 0; i < b.size(); i++) {
+		paths[i] = o.out.empty() ? (std::filesystem::path(o.out_dir) /
+					    (label_of(b.name(i)) + ".snp")).string()
+					 : o.out;
+		for (std::size_t k = 0; k < i; k++)
+			if (paths[k] == paths[i])
+				throw Usage(b.name(i), "writes " + paths[i] + " as " + b.name(k) + " does");
+		// The engine writes at offsets: not to a pipe.
+		files[i] = open_output(paths[i], o.force, false);
+	}
 	for (std::size_t i = 0; i < b.size(); i++) {
 		cpc::Channel *ch = b.open(i);
 		if (!ch)
@@ -292,11 +278,7 @@ int run_snapshot(const Global &g, const SnapOpts &o)
 		try {
 			auto [s0, n0] = have_range ? std::make_pair(start, size) : guest_ram(*ch);
 			jobs[i] = std::make_unique<cpc::SnapshotJob>(s0, n0, base_gen, chunk);
-			paths[i] = o.out.empty() ? (std::filesystem::path(o.out_dir) /
-						    (label_of(b.name(i)) + ".snp")).string()
-						 : o.out;
-			files[i] = std::make_unique<OutputFile>(paths[i]);
-			b.add(i, *jobs[i], files[i]->fd());
+			b.add(i, *jobs[i], files[i]->fd(), paths[i]);
 		} catch (const cpc::Error &e) {
 			b.fail(i, e);
 		}
@@ -343,7 +325,7 @@ int run_snapshot(const Global &g, const SnapOpts &o)
 				    b.multi() ? (b.name(i) + ": ").c_str() : "", p.generation(),
 				    p.base_gen(), hex(p.start()).c_str(), hex(p.size()).c_str(),
 				    p.size() / CPC_SNAPSHOT_PAGE_SIZE, p.pages_sent(),
-				    p.pages_unchanged(), cpc::human_size(st.bytes_written).c_str(),
+				    p.pages_unchanged(), human_size(st.bytes_written).c_str(),
 				    p.chunks(), paths[i].c_str(), secs);
 	}
 	if (g.json)
@@ -359,22 +341,15 @@ struct RangeOpts {
 int run_ranges(const Global &g, const RangeOpts &o, std::uint32_t proc)
 {
 	const char *what = proc == CPC_PROC_RECLAIM ? "reclaim" : "return";
-	std::uint64_t mib = 0;
-	if (!o.size.empty()) {
-		std::uint64_t bytes = cpc::parse_size(o.size);
-		if (bytes % (1u << 20))
-			throw cpc::Error(EINVAL, std::string(what) + ": size " + o.size +
-							 " is not a whole number of MiB");
-		mib = bytes >> 20;
-	}
-	cpc::RangesJob(proc, mib); // checks the size first
+	// --size was checked by its validator (whole MiB, within the limit).
+	std::uint64_t mib = o.size.empty() ? 0 : cpc::parse_size(o.size) >> 20;
 	Batch b(g, o.channels, 1);
 	std::vector<std::unique_ptr<cpc::RangesJob>> jobs(b.size());
 	for (std::size_t i = 0; i < b.size(); i++) {
 		if (!b.open(i))
 			continue;
 		jobs[i] = std::make_unique<cpc::RangesJob>(proc, mib);
-		b.add(i, *jobs[i], -1);
+		b.add(i, *jobs[i]);
 	}
 	b.run();
 	std::vector<nlohmann::json> per(b.size());
@@ -396,9 +371,9 @@ int run_ranges(const Global &g, const RangeOpts &o, std::uint32_t proc)
 		std::string pre = b.multi() ? b.name(i) + ": " : "";
 		for (const auto &r : job.ranges())
 			std::printf("%s%s-%s  %s\n", pre.c_str(), hex(r.start).c_str(),
-				    hex(r.start + r.size - 1).c_str(), cpc::human_size(r.size).c_str());
+				    hex(r.start + r.size - 1).c_str(), human_size(r.size).c_str());
 		std::printf("%s%s: %s in %zu ranges (%.3f s)\n", pre.c_str(), what,
-			    cpc::human_size(job.bytes()).c_str(), job.ranges().size(), secs);
+			    human_size(job.bytes()).c_str(), job.ranges().size(), secs);
 	}
 	if (g.json)
 		print_json(b, per);
@@ -413,14 +388,13 @@ struct PingOpts {
 
 int run_ping(const Global &g, const PingOpts &o)
 {
-	cpc::PingJob(o.calls); // checks the count first
 	Batch b(g, o.channels, o.depth);
 	std::vector<std::unique_ptr<cpc::PingJob>> jobs(b.size());
 	for (std::size_t i = 0; i < b.size(); i++) {
 		if (!b.open(i))
 			continue;
 		jobs[i] = std::make_unique<cpc::PingJob>(o.calls);
-		b.add(i, *jobs[i], -1);
+		b.add(i, *jobs[i]);
 	}
 	b.run();
 	std::vector<nlohmann::json> per(b.size());
@@ -458,37 +432,47 @@ void add_job_commands(CLI::App &app, Global &g)
 	auto so = std::make_shared<SnapOpts>();
 	auto *snap = job->add_subcommand("snapshot", "export guest memory (encrypted by the guest) to files");
 	snap->add_option("channel", so->channels, "channel names (cpcctl channel list) or bus:<socket>")->required();
-	snap->add_option("--out", so->out, "file to write the export's chunks to (one channel)");
-	snap->add_option("--out-dir", so->out_dir, "directory: DIR/<channel>.snp per channel");
+	auto *out = snap->add_option("--out", so->out,
+				     "file to write the export's chunks to (one channel)");
+	add_force_flag(snap, so->force);
+	out->excludes(snap->add_option("--out-dir", so->out_dir,
+				       "directory: DIR/<channel>.snp per channel"));
 	snap->add_option("--base", so->base, "an earlier export of the range: export only what changed since");
-	snap->add_option("--start", so->start, "guest-physical start (default: the guest's System RAM)");
-	snap->add_option("--size", so->size, "length (util-linux size, e.g. 64K)");
-	snap->add_option("--chunk", so->chunk, "result buffer per call (default 1M; the channel may clamp it)");
-	snap->add_option("--depth", so->depth, "buffers in flight per guest: calls plus chunks being written")
-		->check(CLI::Range(1u, cpc::job_max_depth));
+	auto *start = number_value(snap->add_option(
+		"--start", so->start, "guest-physical start (default: the guest's System RAM)"));
+	auto *size = size_value(snap->add_option("--size", so->size, "length, e.g. 64K"), 1);
+	start->needs(size);
+	size->needs(start);
+	size_value(snap->add_option("--chunk", so->chunk, "result buffer per call (the channel may clamp it)"),
+		   1, 1u << 30);
+	count_value(snap->add_option("--depth", so->depth,
+				     "buffers in flight per guest: calls plus chunks being written"),
+		    1, cpc::job_max_depth);
 	add_json_flag(snap, g);
 	on_run(snap, [&g, so] { return run_snapshot(g, *so); });
 
 	auto ro = std::make_shared<RangeOpts>();
 	auto *rec = job->add_subcommand("reclaim", "take memory from the guests; print their ranges");
 	rec->add_option("channel", ro->channels, "channel names")->required();
-	rec->add_option("--size", ro->size, "how much per guest (whole MiB, e.g. 64M)")->required();
+	size_value(rec->add_option("--size", ro->size, "how much per guest (whole MiB, e.g. 64M)")->required(),
+		   1u << 20, std::uint64_t(CPC_RECLAIM_MAX_MIB) << 20, 1u << 20);
 	add_json_flag(rec, g);
 	on_run(rec, [&g, ro] { return run_ranges(g, *ro, CPC_PROC_RECLAIM); });
 
 	auto po = std::make_shared<PingOpts>();
 	auto *ping = job->add_subcommand("ping", "many pings, up to --depth in flight per guest (channel check)");
 	ping->add_option("channel", po->channels, "channel names")->required();
-	ping->add_option("--calls", po->calls, "how many per guest (default 1000)");
-	ping->add_option("--depth", po->depth, "calls in flight per guest (default 8)")
-		->check(CLI::Range(1u, cpc::job_max_depth));
+	count_value(ping->add_option("--calls", po->calls, "how many per guest"), 1, cpc::ping_job_max);
+	count_value(ping->add_option("--depth", po->depth, "calls in flight per guest"), 1,
+		    cpc::job_max_depth);
 	add_json_flag(ping, g);
 	on_run(ping, [&g, po] { return run_ping(g, *po); });
 
 	auto to = std::make_shared<RangeOpts>();
 	auto *ret = job->add_subcommand("return", "give reclaimed memory back to the guests");
 	ret->add_option("channel", to->channels, "channel names")->required();
-	ret->add_option("--size", to->size, "how much per guest (whole MiB; default: all)");
+	size_value(ret->add_option("--size", to->size, "how much per guest (whole MiB; default: all)"),
+		   1u << 20, std::uint64_t(CPC_RECLAIM_MAX_MIB) << 20, 1u << 20);
 	add_json_flag(ret, g);
 	on_run(ret, [&g, to] { return run_ranges(g, *to, CPC_PROC_RETURN); });
 }

@@ -1,5 +1,7 @@
 // cpcctl slice: create, list, show, filter, lock and destroy core slices.
 #include "commands.hpp"
+#include "table.hpp"
+#include "values.hpp"
 
 #include <cpc/error.hpp>
 #include <cpc/parse.hpp>
@@ -56,14 +58,44 @@ nlohmann::json slice_json(const cpc::SliceInfo &s)
 	};
 }
 
-void print_table(const std::vector<cpc::SliceInfo> &slices)
+const std::vector<Column> slice_columns = {
+	{"NAME", "slice name"},
+	{"STATE", "created, locked, destroying"},
+	{"CPUS", "its CPUs"},
+	{"SIZE", "its memory", true, true},
+	{"BLOCKS", "its memory blocks"},
+	{"LOCKED", "filters frozen"},
+	{"CACHE_WAYS", "cache-way mask"},
+	{"IPI", "IPI destinations"},
+	{"WINDOWS", "memory windows"},
+	{"DEVICES", "PCI devices"},
+};
+const char *const slice_default_columns = "NAME,STATE,CPUS,SIZE,BLOCKS,LOCKED";
+
+std::string print_table(const TableOptions &o, const std::vector<cpc::SliceInfo> &slices)
 {
-	std::printf("%-16s %-10s %-8s %6s %-10s %s\n", "NAME", "STATE", "CPUS", "SIZE", "BLOCKS",
-		    "LOCKED");
-	for (const auto &s : slices)
-		std::printf("%-16s %-10s %-8s %6s %-10s %s\n", s.name.c_str(), s.state.c_str(),
-			    cpc::format_cpulist(s.cpus).c_str(), cpc::format_size(s.mem_bytes).c_str(),
-			    cpc::format_cpulist(s.memory_blocks).c_str(), s.locked ? "yes" : "no");
+	Table t(o, slice_columns, slice_default_columns);
+	for (const auto &s : slices) {
+		std::string w, d;
+		for (const auto &x : s.filters.mem_windows)
+			w += (w.empty() ? "" : ",") + hex(x.addr) + ":" + cpc::format_size(x.size);
+		for (const auto &x : s.filters.devices)
+			d += (d.empty() ? "" : ",") + x;
+		std::string ipi = cpc::format_cpulist(s.filters.ipi_cpus);
+		if (s.filters.ipi_manager)
+			ipi += ipi.empty() ? "manager" : ",manager";
+		t.add({{"NAME", s.name},
+		       {"STATE", s.state},
+		       {"CPUS", cpc::format_cpulist(s.cpus)},
+		       {"SIZE", std::to_string(s.mem_bytes)},
+		       {"BLOCKS", cpc::format_cpulist(s.memory_blocks)},
+		       {"LOCKED", s.locked ? "yes" : "no"},
+		       {"CACHE_WAYS", hex(s.filters.cache_ways)},
+		       {"IPI", ipi},
+		       {"WINDOWS", w},
+		       {"DEVICES", d}});
+	}
+	return t.render();
 }
 
 void print_show(const cpc::SliceInfo &s)
@@ -151,9 +183,14 @@ void add_slice_commands(CLI::App &app, Global &g)
 		auto o = std::make_shared<Opts>();
 		auto *sub = slice->add_subcommand("create", "take CPUs and memory away from the host");
 		sub->add_option("NAME", o->name, "slice name ([A-Za-z0-9_-], up to 31)")->required();
-		sub->add_option("--cpus", o->cpus, "CPU list, e.g. 2-3")->required();
-		auto *mem = sub->add_option("--mem", o->mem, "memory size, e.g. 256M (whole memory blocks)");
-		auto *blk = sub->add_option("--blocks", o->blocks, "memory block list instead, e.g. 32-33");
+		list_value(sub->add_option("--cpus", o->cpus, "CPU list, e.g. 2-3")->required(),
+			   cpc::slice_max_cpus - 1);
+		auto *mem = size_value(sub->add_option("--mem", o->mem,
+						       "memory size, e.g. 256M (whole memory blocks)"),
+				       1);
+		auto *blk = list_value(sub->add_option("--blocks", o->blocks,
+						       "memory block list instead, e.g. 32-33"),
+				       1u << 20);
 		mem->excludes(blk);
 		sub->add_flag("--multi-node", o->multi_node, "allow CPUs from more than one NUMA node");
 		add_json_flag(sub, g);
@@ -162,14 +199,12 @@ void add_slice_commands(CLI::App &app, Global &g)
 			spec.name = o->name;
 			spec.multi_node = o->multi_node;
 			spec.cpus = cpc::parse_cpulist(o->cpus, cpc::slice_max_cpus - 1);
-			if (spec.cpus.empty())
-				throw cpc::Error(EINVAL, "--cpus: empty list");
 			if (!o->blocks.empty())
 				spec.blocks = cpc::parse_cpulist(o->blocks);
 			else if (!o->mem.empty())
 				spec.mem_bytes = cpc::parse_size(o->mem);
 			else
-				throw cpc::Error(EINVAL, "slice " + o->name + ": give --mem SIZE or --blocks LIST");
+				throw Usage("slice " + o->name, "give --mem SIZE or --blocks LIST");
 			cpc::SliceManager m;
 			return output(g, m.create(spec));
 		});
@@ -178,8 +213,10 @@ void add_slice_commands(CLI::App &app, Global &g)
 	// list
 	{
 		auto *sub = slice->add_subcommand("list", "list slices and what is left for slicing");
+		auto to = std::make_shared<TableOptions>();
+		add_table_options(sub, *to, slice_columns, slice_default_columns);
 		add_json_flag(sub, g);
-		on_run(sub, [&g] {
+		on_run(sub, [&g, to] {
 			cpc::SliceManager m;
 			auto slices = m.list();
 			if (g.json) {
@@ -189,7 +226,9 @@ void add_slice_commands(CLI::App &app, Global &g)
 				std::cout << out.dump(2) << "\n";
 				return 0;
 			}
-			print_table(slices);
+			std::fputs(print_table(*to, slices).c_str(), stdout);
+			if (to->raw || to->noheadings)
+				return 0; // the table alone, for scripts
 			auto a = m.available();
 			std::printf("available: CPUs %s, memory %s (blocks %s, block size %s)\n",
 				    a.cpus.empty() ? "-" : cpc::format_cpulist(a.cpus).c_str(),
@@ -223,11 +262,14 @@ void add_slice_commands(CLI::App &app, Global &g)
 		auto *sub = slice->add_subcommand("filter", "change the filters of an unlocked slice");
 		sub->add_option("NAME", o->name, "slice name")->required();
 		sub->add_flag("--clear", o->clear, "first reset every filter to its default");
-		sub->add_option("--mem-window", o->windows, "add a memory window ADDR:SIZE (repeatable)");
-		sub->add_option("--bus-window", o->bus, "set the slice-bus window ADDR:SIZE");
-		sub->add_option("--cache-ways", o->cache, "cache-way mask, e.g. 0xf0");
-		sub->add_option("--ipi", o->ipi, "IPI destinations: CPU list and/or 'manager', or 'none'");
-		sub->add_option("--device", o->devices, "add a PCI device DDDD:BB:SS.F (repeatable)");
+		window_value(sub->add_option("--mem-window", o->windows,
+					     "add a memory window ADDR:SIZE (repeatable)"));
+		window_value(sub->add_option("--bus-window", o->bus, "set the slice-bus window ADDR:SIZE"));
+		number_value(sub->add_option("--cache-ways", o->cache, "cache-way mask, e.g. 0xf0"));
+		check_value(sub->add_option("--ipi", o->ipi,
+					    "IPI destinations: CPU list and/or 'manager', or 'none'"),
+			    [](std::string &text) { parse_ipi(text); });
+		bdf_value(sub->add_option("--device", o->devices, "add a PCI device DDDD:BB:SS.F (repeatable)"));
 		add_json_flag(sub, g);
 		on_run(sub, [o, &g] {
 			using K = cpc::FilterChange::Kind;
@@ -260,10 +302,22 @@ void add_slice_commands(CLI::App &app, Global &g)
 				changes.push_back(c);
 			}
 			if (changes.empty())
-				throw cpc::Error(EINVAL, "slice " + o->name + ": no filter given");
+				throw Usage("slice " + o->name, "no filter given");
+			// One ioctl per change, in order: a refused one stops the
+			// rest, and after an applied one that is partial success.
 			cpc::SliceManager m;
-			for (const auto &c : changes)
-				m.filter(o->name, c);
+			for (std::size_t i = 0; i < changes.size(); i++) {
+				try {
+					m.filter(o->name, changes[i]);
+				} catch (const cpc::Error &e) {
+					if (i == 0)
+						throw;
+					std::cerr << "cpcctl: " << e.what() << " (" << i << " of "
+						  << changes.size() << " changes applied)\n";
+					output(g, m.show(o->name));
+					return static_cast<int>(exit_partial);
+				}
+			}
 			return output(g, m.show(o->name));
 		});
 	}

@@ -1,6 +1,8 @@
 // cpcctl snapshot: the guest owner's tools for snapshot exports.
-//   cpcctl snapshot decrypt --key FILE --in CHUNKS --out IMAGE [--base IMAGE] [--export-id ID]
-//   cpcctl snapshot keygen --out FILE
+//   cpcctl snapshot decrypt --key FILE --in CHUNKS --out IMAGE|- [--base IMAGE] [--export-id ID] [--force]
+//   cpcctl snapshot keygen --out FILE|- [--force]
+// Outputs follow cpcctl's file rule (output.cpp): mode 0600, never a
+// partial file, an existing one only replaced with --force.
 #include "commands.hpp"
 
 #include <cpc/error.hpp>
@@ -25,40 +27,6 @@ namespace cpcctl {
 
 namespace {
 
-/// Writes @data to @path (created with @mode) via a temporary file, so a
-/// failed run never leaves a partial file behind.
-void write_all(const std::string &path, const std::uint8_t *data, std::size_t size, mode_t mode)
-{
-	std::string tmp = path + ".tmp";
-	cpc::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
-	if (!fd)
-		cpc::throw_errno(tmp);
-	std::size_t done = 0;
-	while (done < size) {
-		ssize_t n = ::write(fd.get(), data + done, size - done);
-		if (n < 0) {
-			int err = errno;
-			::unlink(tmp.c_str());
-			throw cpc::Error(err, tmp);
-		}
-		done += static_cast<std::size_t>(n);
-	}
-	if (::fsync(fd.get()) < 0 || ::rename(tmp.c_str(), path.c_str()) < 0) {
-		int err = errno;
-		::unlink(tmp.c_str());
-		throw cpc::Error(err, path);
-	}
-}
-
-/// The "<what>" of a cpc::Error, without the ": <why>" system_error adds.
-std::string context_of(const cpc::Error &e)
-{
-	std::string w = e.what(), why = ": " + e.code().message();
-	if (w.size() >= why.size() && w.compare(w.size() - why.size(), why.size(), why) == 0)
-		w.resize(w.size() - why.size());
-	return w;
-}
-
 /// An export id as 16 hex digits (what the guest's sysfs file shows).
 std::string hex_id(std::uint64_t id)
 {
@@ -73,7 +41,7 @@ std::uint64_t parse_export_id(const std::string &text)
 	std::uint64_t v = 0;
 	if (text.empty() || text.size() > 16 ||
 	    text.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
-		throw cpc::Error(EINVAL, "--export-id '" + text + "': want up to 16 hex digits");
+		throw Usage("--export-id '" + text + "'", "want up to 16 hex digits");
 	for (char c : text)
 		v = v << 4 | static_cast<std::uint64_t>(std::isdigit(static_cast<unsigned char>(c))
 							    ? c - '0'
@@ -90,36 +58,46 @@ void add_snapshot_commands(CLI::App &app, Global &g)
 
 	struct DecryptOpts {
 		std::string key, in, out, base, export_id;
+		bool force = false;
 	};
 	auto opts = std::make_shared<DecryptOpts>();
 	auto &o = *opts;
 	auto *dec = snap->add_subcommand("decrypt", "verify and decrypt exported chunks into an image");
 	dec->add_option("--key", o.key, "key file (64 hex digits or 32 bytes)")->required();
 	dec->add_option("--in", o.in, "the export's chunks, back to back")->required();
-	dec->add_option("--out", o.out, "image of the exported range to write")->required();
+	dec->add_option("--out", o.out, "image of the exported range to write ('-': standard output)")
+		->required();
 	dec->add_option("--base", o.base, "image of the base export (incremental exports)");
 	dec->add_option("--export-id", o.export_id,
 			"accept only this export id (16 hex digits, from the guest's "
 			"/sys/kernel/cpc_guest/snapshot_export_id): refuses a replayed export");
+	add_force_flag(dec, o.force);
 	add_json_flag(dec, g);
 	on_run(dec, [&g, opts] {
 		const auto &o = *opts;
+		if (o.out == "-" && g.json)
+			throw Usage("--json", "not with --out - (the image goes to standard output)");
+		std::optional<std::uint64_t> want_id;
+		if (!o.export_id.empty())
+			want_id = parse_export_id(o.export_id);
+		auto out = open_output(o.out, o.force, true);
 		auto key = cpc::SnapshotKey::load(o.key);
 		std::optional<std::vector<std::uint8_t>> base;
 		if (!o.base.empty())
 			base = cpc::read_file(o.base);
 		auto data = cpc::read_file(o.in);
 		cpc::SnapshotImage image(key, std::move(base));
-		if (!o.export_id.empty())
-			image.expect_export_id(parse_export_id(o.export_id));
+		if (want_id)
+			image.expect_export_id(*want_id);
 		try {
 			for (const auto &c : cpc::parse_snapshot_chunks(data))
 				image.apply(c);
 			image.finish();
 		} catch (const cpc::Error &e) {
-			throw cpc::Error(e.errnum(), o.in + ": " + context_of(e));
+			throw e.within(o.in);
 		}
-		write_all(o.out, image.bytes().data(), image.bytes().size(), 0600);
+		out->write(image.bytes());
+		out->commit();
 		nlohmann::json j = {
 			{"export_id", hex_id(image.export_id())},
 			{"generation", image.generation()},
@@ -134,7 +112,8 @@ void add_snapshot_commands(CLI::App &app, Global &g)
 		if (g.json) {
 			std::cout << j.dump(2) << "\n";
 		} else {
-			std::printf("export %s generation %llu (base %llu): range 0x%llx+0x%llx, "
+			// With the image on standard output, the summary goes to stderr.
+			std::fprintf(o.out == "-" ? stderr : stdout, "export %s generation %llu (base %llu): range 0x%llx+0x%llx, "
 				    "%llu pages sent, %llu unchanged, %llu unreadable -> %s\n",
 				    hex_id(image.export_id()).c_str(),
 				    (unsigned long long)image.generation(), (unsigned long long)image.base_gen(),
@@ -146,18 +125,25 @@ void add_snapshot_commands(CLI::App &app, Global &g)
 		return 0;
 	});
 
-	auto keygen_out = std::make_shared<std::string>();
+	struct KeygenOpts {
+		std::string out;
+		bool force = false;
+	};
+	auto ko = std::make_shared<KeygenOpts>();
 	auto *gen = snap->add_subcommand("keygen", "write a new random snapshot key (mode 0600)");
-	gen->add_option("--out", *keygen_out, "key file to create")->required();
-	on_run(gen, [out = keygen_out] {
-		const std::string &keygen_out = *out;
+	gen->add_option("--out", ko->out, "key file to create ('-': standard output)")->required();
+	add_force_flag(gen, ko->force);
+	on_run(gen, [ko] {
+		auto out = open_output(ko->out, ko->force, true);
 		auto key = cpc::SnapshotKey::generate();
 		std::string hex = key.hex() + "\n";
-		cpc::UniqueFd fd(::open(keygen_out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-		if (!fd)
-			cpc::throw_errno(keygen_out);
-		if (::write(fd.get(), hex.data(), hex.size()) != static_cast<ssize_t>(hex.size()))
-			cpc::throw_errno(keygen_out);
+		try {
+			out->write(hex);
+			out->commit();
+		} catch (...) {
+			std::fill(hex.begin(), hex.end(), '\0');
+			throw;
+		}
 		std::fill(hex.begin(), hex.end(), '\0');
 		return 0;
 	});

@@ -5,10 +5,14 @@
 // Exit status: 0 every channel answered, 1 none did (or bad input), 64 some
 // did.
 #include "commands.hpp"
+#include "table.hpp"
+#include "values.hpp"
 
 #include <cpc/channel.hpp>
 #include <cpc/error.hpp>
 #include <cpc/job.hpp>
+
+#include <linux/cpc_host.h>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +20,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,8 +33,20 @@ namespace {
 struct SweepOpts {
 	std::vector<std::string> channels;
 	std::vector<std::string> bus_dirs;
-	unsigned timeout_ms = 0;
+	unsigned timeout_ms = CPC_CALL_TIMEOUT_DEFAULT_MS;
+	TableOptions table;
 };
+
+const std::vector<Column> sweep_columns = {
+	{"CHANNEL", "channel name"},
+	{"STATE", "its state"},
+	{"PING_US", "ping round trip, microseconds", true},
+	{"KERNEL", "the guest's kernel"},
+	{"UPTIME", "the guest's uptime", true},
+	{"MEM_AVAIL", "the guest's MemAvailable", true, true},
+	{"ERROR", "why it did not answer"},
+};
+const char *const sweep_default_columns = "CHANNEL,STATE,PING_US,KERNEL,UPTIME,MEM_AVAIL,ERROR";
 
 struct Row {
 	std::string name, state;
@@ -70,12 +87,12 @@ int run_sweep(const SweepOpts &o, const Global &g)
 		for (const auto &c : cpc::list_channels(lo))
 			rows.push_back(Row{c.name, c.state, {}, {}, {}, {}});
 		if (rows.empty())
-			throw cpc::Error(ENODEV, "sweep: no channel to sweep");
+			throw cpc::Error(ENODEV, "sweep", "no channel to sweep (none in sysfs or the bus directories)");
 	} else {
 		for (const auto &n : o.channels) {
 			for (const auto &r : rows)
 				if (r.name == n)
-					cpc::throw_invalid("sweep: channel " + n + " given twice");
+					throw Usage("channel " + n, "given twice");
 			rows.push_back(Row{n, "", {}, {}, {}, {}});
 		}
 	}
@@ -127,25 +144,23 @@ int run_sweep(const SweepOpts &o, const Global &g)
 		}
 		std::cout << arr.dump(2) << "\n";
 	} else {
-		std::size_t w = 7;
-		for (const Row &r : rows)
-			w = std::max(w, r.name.size());
-		std::printf("%-*s %-8s %9s %-24s %9s %12s %s\n", static_cast<int>(w), "CHANNEL", "STATE",
-			    "PING_US", "KERNEL", "UPTIME", "MEM_AVAIL", "ERROR");
+		Table t(o.table, sweep_columns, sweep_default_columns);
 		for (const Row &r : rows) {
+			std::map<std::string, std::string> row = {{"CHANNEL", r.name}, {"STATE", r.state}};
 			if (r.error) {
-				std::printf("%-*s %-8s %9s %-24s %9s %12s %s\n", static_cast<int>(w),
-					    r.name.c_str(), r.state.empty() ? "-" : r.state.c_str(), "-",
-					    "-", "-", "-", why(*r.error).c_str());
-				continue;
+				row["ERROR"] = why(*r.error);
+			} else {
+				char us[32];
+				std::snprintf(us, sizeof(us), "%.1f",
+					      static_cast<double>(r.job->ping_time().count()) / 1000.0);
+				row["PING_US"] = us;
+				row["KERNEL"] = r.info.value("kernel", std::string());
+				row["UPTIME"] = human_uptime(r.info.value("uptime_s", 0ull));
+				row["MEM_AVAIL"] = std::to_string(r.info.value("mem_available_kb", 0ull) * 1024);
 			}
-			std::printf("%-*s %-8s %9.1f %-24s %9s %9llu MiB %s\n", static_cast<int>(w),
-				    r.name.c_str(), r.state.c_str(),
-				    static_cast<double>(r.job->ping_time().count()) / 1000.0,
-				    r.info.value("kernel", std::string("?")).substr(0, 24).c_str(),
-				    human_uptime(r.info.value("uptime_s", 0ull)).c_str(),
-				    r.info.value("mem_available_kb", 0ull) / 1024, "-");
+			t.add(row);
 		}
+		std::fputs(t.render().c_str(), stdout);
 	}
 	for (const Row &r : rows)
 		if (r.error)
@@ -160,9 +175,10 @@ void add_sweep_commands(CLI::App &app, Global &g)
 	auto o = std::make_shared<SweepOpts>();
 	auto *sub = app.add_subcommand("sweep", "ping and info on every channel (or those given) at once");
 	sub->add_option("channels", o->channels, "channels (default: every one channel list shows)");
-	sub->add_option("--timeout", o->timeout_ms, "milliseconds per call (default 5000)")
-		->check(CLI::Range(1u, 60000u));
+	count_value(sub->add_option("--timeout", o->timeout_ms, "milliseconds per call"), 1,
+		    CPC_CALL_TIMEOUT_MAX_MS);
 	sub->add_option("--bus-dir", o->bus_dirs, "directory of bus sockets (without channels)");
+	add_table_options(sub, o->table, sweep_columns, sweep_default_columns);
 	add_json_flag(sub, g);
 	on_run(sub, [o, &g] { return run_sweep(*o, g); });
 }

@@ -1,6 +1,8 @@
 // cpcctl version: versions of cpcctl and of the loaded modules.
 #include "commands.hpp"
 
+#include <cpc/sysfs.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -9,29 +11,17 @@
 
 namespace cpcctl {
 
-namespace {
-
-std::string first_line(const std::string &path)
-{
-	std::ifstream in(path);
-	std::string line;
-	if (!in || !std::getline(in, line))
-		return {};
-	return line;
-}
-
-} // namespace
-
 void add_version_commands(CLI::App &app, Global &g)
 {
 	auto *sub = app.add_subcommand("version", "show the versions of cpcctl and the loaded modules");
 	add_json_flag(sub, g);
 	on_run(sub, [&g] {
 		nlohmann::json out;
-		out["cpcctl"] = CPC_VERSION;
+		out["cpcctl"] = version;
 		for (const char *mod : {"cpc_host", "cpc_guest"}) {
-			std::string v = first_line(std::string("/sys/kernel/") + mod + "/version");
-			out[mod] = v.empty() ? nlohmann::json() : nlohmann::json(v);
+			// Not loaded: null; any other failure is an error.
+			auto v = cpc::sysfs_read_opt(std::string("/sys/kernel/") + mod + "/version");
+			out[mod] = v ? nlohmann::json(*v) : nlohmann::json();
 		}
 		if (g.json) {
 			std::cout << out.dump(2) << "\n";

@@ -2,6 +2,7 @@
 // validating a call, listing channels, attaching one to a slice.
 #include <cpc/channel.hpp>
 #include <cpc/error.hpp>
+#include <cpc/host.hpp>
 #include <cpc/fd.hpp>
 
 #include "async.hpp"
@@ -39,8 +40,12 @@ const std::vector<Procedure> &procedures()
 std::uint32_t procedure_opcode(const std::string &name)
 {
 	int op = cpc_proc_by_name(name.c_str());
-	if (op < 0)
-		throw_invalid("unknown procedure '" + name + "'");
+	if (op < 0) {
+		std::string known;
+		for (const auto &p : procedures())
+			known += (known.empty() ? "" : ", ") + p.name;
+		throw Error(EINVAL, "'" + name + "'", "unknown procedure (" + known + ")");
+	}
 	return static_cast<std::uint32_t>(op);
 }
 
@@ -169,14 +174,12 @@ void attach_ioctl(unsigned long cmd, const std::string &channel, const std::stri
 		throw Error(EINVAL, what + ": invalid channel name");
 	if (slice.empty() || slice.size() >= CPC_SLICE_NAME_MAX)
 		throw Error(EINVAL, what + ": invalid slice name");
-	UniqueFd ctl(::open(dev.c_str(), O_RDWR | O_CLOEXEC));
-	if (!ctl)
-		throw_errno(dev);
+	HostDevice ctl(dev);
 	cpc_channel_attach a{};
 	a.size = sizeof(a);
 	std::memcpy(a.channel, channel.c_str(), channel.size() + 1);
 	std::memcpy(a.slice, slice.c_str(), slice.size() + 1);
-	if (::ioctl(ctl.get(), cmd, &a) < 0)
+	if (::ioctl(ctl.fd(), cmd, &a) < 0)
 		throw_errno(what);
 }
 

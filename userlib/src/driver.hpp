@@ -20,7 +20,10 @@
 
 namespace cpc::detail {
 
-class Driver {
+/// What the job engine drives its calls and writes through: the Driver
+/// below (one Uring), or a fake completion source in unit tests. Its
+/// destructor must reap every operation it started.
+class Completions {
 public:
 	/// What wait() returns: a call that finished, or a write that did.
 	struct Event {
@@ -29,25 +32,42 @@ public:
 		int res = 0;                 ///< a write's result (bytes or -errno)
 	};
 
+	virtual ~Completions() = default;
+	/// Attaches @ch; returns its index for submit(). Throws cpc::Error
+	/// (EBUSY when the channel is driven by another ring).
+	virtual std::uint16_t add(const std::shared_ptr<Channel> &ch) = 0;
+	/// Starts call @c on channel @chan; @c stays in place until finished.
+	/// May throw: then the call was not started.
+	virtual void submit(std::uint16_t chan, PendingCall &c) = 0;
+	/// Queues a write; @buf stays alive until its event. May throw: then
+	/// the write was not queued.
+	virtual void write(int fd, const void *buf, unsigned len, std::uint64_t off,
+			   std::uint64_t cookie) = 0;
+	/// Waits until at least one call or write finished and returns them.
+	virtual std::vector<Event> wait() = 0;
+	/// Operations started and not yet reaped.
+	virtual unsigned outstanding() const = 0;
+};
+
+class Driver final : public Completions {
+public:
 	/// @entries: submission queue size; enough for every operation that
 	/// can be in flight at once.
 	explicit Driver(unsigned entries);
-	~Driver();
+	~Driver() override;
 	Driver(const Driver &) = delete;
 	Driver &operator=(const Driver &) = delete;
 
-	/// Attaches @ch's port; returns its index for submit(). Throws
-	/// cpc::Error(EBUSY) when the channel is driven by another ring.
-	std::uint16_t add(const std::shared_ptr<Channel> &ch);
-	/// Starts call @c on channel @chan; @c stays in place until finished.
-	void submit(std::uint16_t chan, PendingCall &c);
-	/// Queues a write; @buf stays alive until its event.
-	void write(int fd, const void *buf, unsigned len, std::uint64_t off, std::uint64_t cookie);
-	/// Waits until at least one call or write finished (running the
-	/// ports' timers meanwhile) and returns them.
-	std::vector<Event> wait();
-	/// Operations started and not yet reaped (calls, writes, port ops).
-	unsigned outstanding() const;
+	/// Attaches @ch's port. Throws cpc::Error(EBUSY) when the channel is
+	/// driven by another ring.
+	std::uint16_t add(const std::shared_ptr<Channel> &ch) override;
+	void submit(std::uint16_t chan, PendingCall &c) override;
+	void write(int fd, const void *buf, unsigned len, std::uint64_t off,
+		   std::uint64_t cookie) override;
+	/// Also runs the ports' timers while it waits.
+	std::vector<Event> wait() override;
+	/// Calls, writes and the ports' own operations.
+	unsigned outstanding() const override;
 
 private:
 	void dispatch(const UringCompletion &cqe, std::vector<Event> &out);

@@ -2,10 +2,12 @@
 // sweep jobs.
 #include <cpc/error.hpp>
 #include <cpc/job.hpp>
+#include <cpc/parse.hpp>
 #include <cpc/snapshot.hpp>
 
 #include "async.hpp"
 #include "driver.hpp"
+#include "job_backend.hpp"
 
 #include <linux/cpc_host.h>
 #include <linux/cpc_proto.h>
@@ -58,6 +60,7 @@ struct Job {
 	std::uint16_t chan = 0;
 	JobSource *src = nullptr;
 	int fd = -1;
+	std::string out_name;
 	std::vector<std::unique_ptr<CallSlot>> calls;
 	std::vector<std::unique_ptr<WriteSlot>> writes;
 	std::deque<std::vector<std::uint8_t>> pending; // results not yet queued
@@ -78,7 +81,16 @@ std::uint64_t cookie(std::size_t job, std::size_t slot)
 struct JobEngine::Impl {
 	unsigned depth;
 	std::vector<std::unique_ptr<Job>> jobs;
+	/// Where run() drives its operations (a Driver on a new ring).
+	detail::CompletionsFactory backend = [](unsigned entries) {
+		return std::make_unique<detail::Driver>(entries);
+	};
 };
+
+void detail::JobEngineAccess::set_backend(JobEngine &e, CompletionsFactory f)
+{
+	e.impl_->backend = std::move(f);
+}
 
 JobEngine::JobEngine(unsigned depth) : impl_(std::make_unique<Impl>())
 {
@@ -90,7 +102,8 @@ JobEngine::JobEngine(unsigned depth) : impl_(std::make_unique<Impl>())
 
 JobEngine::~JobEngine() = default;
 
-std::size_t JobEngine::add(std::shared_ptr<Channel> ch, JobSource &src, int out_fd)
+std::size_t JobEngine::add(std::shared_ptr<Channel> ch, JobSource &src, int out_fd,
+			   std::string out_name)
 {
 	if (!ch)
 		throw Error(EINVAL, "job: no channel");
@@ -98,6 +111,7 @@ std::size_t JobEngine::add(std::shared_ptr<Channel> ch, JobSource &src, int out_
 	j->ch = std::move(ch);
 	j->src = &src;
 	j->fd = out_fd;
+	j->out_name = out_name.empty() ? "write" : std::move(out_name);
 	for (unsigned i = 0; i < impl_->depth; i++) {
 		j->calls.push_back(std::make_unique<CallSlot>());
 		j->writes.push_back(std::make_unique<WriteSlot>());
@@ -119,7 +133,11 @@ std::vector<JobOutcome> JobEngine::run(const std::function<void(const JobProgres
 		for (auto &j : jobs)
 			if (!chans.count(j->ch.get()))
 				chans[j->ch.get()] = 0, entries += 4;
-		detail::Driver drv(entries);
+		// Declared after the jobs (impl_->jobs) and before anything that
+		// can throw: leaving this block by any way, the backend's
+		// destructor reaps every operation before a buffer can go.
+		std::unique_ptr<detail::Completions> backend = impl_->backend(entries);
+		detail::Completions &drv = *backend;
 		chans.clear();
 		for (auto &j : jobs) {
 			auto it = chans.find(j->ch.get());
@@ -163,13 +181,13 @@ std::vector<JobOutcome> JobEngine::run(const std::function<void(const JobProgres
 							WriteSlot &w = *j.writes[i];
 							if (w.busy)
 								continue;
-							w.busy = true;
 							w.data = std::move(j.pending.front());
 							j.pending.pop_front();
 							w.done = 0;
 							w.off = j.off;
 							j.off += w.data.size();
 							queue_write(j, w, ji, i);
+							w.busy = true;
 							j.writes_out++;
 						}
 						for (std::size_t i = 0; i < depth; i++) {
@@ -190,9 +208,12 @@ std::vector<JobOutcome> JobEngine::run(const std::function<void(const JobProgres
 							r.timeout = c.req.timeout;
 							c.pc = detail::make_pending(r);
 							c.pc.cookie = cookie(ji, i);
+							// In flight only once started: a
+							// submission that throws leaves
+							// nothing to wait for.
+							drv.submit(j.chan, c.pc);
 							c.busy = true;
 							j.calls_out++;
-							drv.submit(j.chan, c.pc);
 						}
 					} catch (...) {
 						fail(j, std::current_exception());
@@ -223,15 +244,20 @@ std::vector<JobOutcome> JobEngine::run(const std::function<void(const JobProgres
 					WriteSlot &w = *j.writes[i];
 					if (ev.res < 0 || (ev.res == 0 && w.done < w.data.size())) {
 						fail(j, std::make_exception_ptr(
-							Error(ev.res < 0 ? -ev.res : EIO, "write")));
+							Error(ev.res < 0 ? -ev.res : EIO, j.out_name)));
 					} else {
 						w.done += static_cast<std::size_t>(ev.res);
 						j.st.bytes_written += static_cast<std::uint64_t>(ev.res);
 						if (w.done < w.data.size() && !j.failure) {
-							queue_write(j, w, ji, i); // short write: the rest
-							continue;
+							try {
+								queue_write(j, w, ji, i); // short write: the rest
+								continue;
+							} catch (...) {
+								fail(j, std::current_exception());
+							}
+						} else {
+							j.st.writes++;
 						}
-						j.st.writes++;
 					}
 					w.busy = false;
 					w.data.clear();
@@ -304,11 +330,11 @@ SnapshotPlan::SnapshotPlan(std::uint64_t start, std::uint64_t size, std::uint64_
 	char buf[96];
 	std::snprintf(buf, sizeof(buf), "snapshot range 0x%" PRIx64 "+0x%" PRIx64, start, size);
 	if (start % page_size || size % page_size)
-		throw Error(EINVAL, std::string(buf) + " not page aligned");
+		throw Error(EINVAL, buf, "not page aligned");
 	if (size == 0 || size > CPC_SNAPSHOT_MAX_RANGE)
-		throw Error(EINVAL, std::string(buf) + ": size must be 4K..1G");
+		throw Error(EINVAL, buf, "size must be 4K..1G");
 	if (end_ < start)
-		throw Error(EINVAL, std::string(buf) + " wraps");
+		throw Error(EINVAL, buf, "wraps");
 }
 
 SnapshotArgs SnapshotPlan::next_args()
@@ -383,8 +409,8 @@ SnapshotJob::SnapshotJob(std::uint64_t start, std::uint64_t size, std::uint64_t 
 	std::size_t min = sizeof(cpc_snapshot_chunk) + sizeof(cpc_snapshot_page) + page_size +
 			  sizeof(cpc_snapshot_seal);
 	if (out_capacity < min || out_capacity > (1u << 30))
-		throw Error(EINVAL, "snapshot: result buffer of " + std::to_string(out_capacity) +
-					    " bytes cannot hold one record");
+		throw Error(EINVAL, "snapshot: result buffer of " + std::to_string(out_capacity) + " bytes",
+			    "cannot hold one record");
 }
 
 std::optional<JobCall> SnapshotJob::next()
@@ -473,8 +499,8 @@ std::vector<std::uint8_t> RangesJob::complete(const JobCall &, CallResult &&res)
 
 PingJob::PingJob(std::uint64_t count) : count_(count)
 {
-	if (count == 0 || count > 1000000)
-		throw Error(EINVAL, "ping: calls must be 1..1000000");
+	if (count == 0 || count > ping_job_max)
+		throw Error(EINVAL, "ping", "calls must be 1.." + std::to_string(ping_job_max));
 }
 
 std::optional<JobCall> PingJob::next()
@@ -556,54 +582,9 @@ std::pair<std::uint64_t, std::uint64_t> largest_ram_range(const std::string &inf
 	if (!size)
 		throw Error(EPROTO, "info: no System RAM ranges");
 	if (size > CPC_SNAPSHOT_MAX_RANGE)
-		throw Error(E2BIG, "guest RAM range of " + human_size(size) +
-					   " exceeds one export (1 GiB): give --start and --size");
+		throw Error(E2BIG, "guest RAM range of " + format_size(size),
+			    "exceeds one export (1 GiB): give --start and --size");
 	return {start, size};
-}
-
-// ---- presentation ----
-
-std::string human_size(std::uint64_t bytes)
-{
-	static constexpr const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-	if (bytes < 1024)
-		return std::to_string(bytes) + " B";
-	double v = static_cast<double>(bytes);
-	int u = 0;
-	while (v >= 1024 && u < 6) {
-		v /= 1024;
-		u++;
-	}
-	char buf[32];
-	std::snprintf(buf, sizeof(buf), "%.1f %s", v, units[u]);
-	return buf;
-}
-
-std::string format_progress(std::uint64_t done, std::uint64_t total, double seconds,
-			    unsigned width, std::string_view label)
-{
-	done = std::min(done, total);
-	unsigned pct = total ? static_cast<unsigned>(done * 100 / total) : 100;
-	char head[16];
-	std::string rate = seconds > 0 ? human_size(static_cast<std::uint64_t>(done / seconds)) + "/s"
-				       : std::string("-");
-	std::snprintf(head, sizeof(head), " %3u%%", pct);
-	std::string t = head;
-	if (!label.empty())
-		t += "  " + std::string(label);
-	t += "  " + human_size(done) + " / " + human_size(total) + "  " + rate;
-	if (width < 20 || width < t.size() + 12)
-		return t.substr(1).size() > width ? t.substr(1, width) : t.substr(1);
-	unsigned bar = std::min<unsigned>(width - static_cast<unsigned>(t.size()) - 2, 50);
-	unsigned fill = total ? static_cast<unsigned>(done * bar / total) : bar;
-	std::string s = "[";
-	s.append(fill, '=');
-	if (fill < bar) {
-		s += '>';
-		s.append(bar - fill - 1, ' ');
-	}
-	s += ']';
-	return s + t;
 }
 
 } // namespace cpc

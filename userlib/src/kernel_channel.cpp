@@ -4,6 +4,8 @@
 #include "uring.hpp"
 
 #include <cpc/error.hpp>
+#include <cpc/host.hpp>
+#include <cpc/sysfs.hpp>
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -20,7 +22,7 @@ namespace cpc {
 
 namespace {
 
-const char *const kSysfs = "/sys/kernel/cpc_host/channels";
+const std::string kSysfs = std::string(host_sysfs_path) + "/channels";
 
 /// The sysfs counters of a channel, in sysfs order.
 const char *const kCounters[] = {
@@ -28,25 +30,6 @@ const char *const kCounters[] = {
 	"late",	     "nudges",		  "doorbells",	"doorbells_ignored", "throttles",
 	"admin_resets", "stuck_resets", "bad_id",	"bad_status", "bad_out_len", "bad_index",
 };
-
-std::optional<std::string> read_line(const std::filesystem::path &p)
-{
-	std::ifstream in(p);
-	std::string line;
-	if (!in || !std::getline(in, line))
-		return std::nullopt;
-	return line;
-}
-
-std::uint64_t read_u64(const std::filesystem::path &p)
-{
-	auto s = read_line(p);
-	try {
-		return s && !s->empty() ? std::stoull(*s) : 0;
-	} catch (const std::exception &) {
-		return 0;
-	}
-}
 
 } // namespace
 
@@ -59,17 +42,23 @@ std::optional<ChannelStatus> kernel_channel_status(const std::string &sysfs, con
 		return std::nullopt;
 	ChannelStatus c;
 	c.name = name;
-	c.state = read_line(d / "state").value_or("");
-	c.peer_state = read_line(d / "peer_state").value_or("");
-	c.transport = read_line(d / "transport").value_or("");
-	c.slice = read_line(d / "slice").value_or("");
-	c.generation = read_u64(d / "generation");
-	c.inflight = read_u64(d / "inflight");
-	c.max_out = read_u64(d / "max_out");
-	c.throttled = read_u64(d / "throttled") != 0;
-	for (const char *k : kCounters)
-		if (std::filesystem::exists(d / k, ec))
-			c.counters[k] = read_u64(d / k);
+	try {
+		c.state = sysfs_read(d / "state");
+		c.peer_state = sysfs_read_opt(d / "peer_state").value_or("");
+		c.transport = sysfs_read_opt(d / "transport").value_or("");
+		c.slice = sysfs_read_opt(d / "slice").value_or("");
+		c.generation = sysfs_number(d / "generation");
+		c.inflight = sysfs_number_opt(d / "inflight").value_or(0);
+		c.max_out = sysfs_number_opt(d / "max_out").value_or(0);
+		c.throttled = sysfs_number_opt(d / "throttled").value_or(0) != 0;
+		for (const char *k : kCounters)
+			if (auto v = sysfs_number_opt(d / k))
+				c.counters[k] = *v;
+	} catch (const Error &e) {
+		if (e.errnum() == ENOENT || e.errnum() == ENODEV)
+			return std::nullopt; // the channel went away meanwhile
+		throw;
+	}
 	return c;
 }
 
@@ -162,13 +151,11 @@ KernelChannel::KernelChannel(const std::string &name, const std::string &dev) : 
 {
 	if (name.empty() || name.size() >= CPC_CHANNEL_NAME_MAX)
 		throw Error(EINVAL, "channel '" + name + "': invalid name");
-	UniqueFd ctl(::open(dev.c_str(), O_RDWR | O_CLOEXEC));
-	if (!ctl)
-		throw_errno(dev);
+	HostDevice ctl(dev);
 	cpc_channel_open o{};
 	o.size = sizeof(o);
 	std::memcpy(o.name, name.c_str(), name.size() + 1);
-	int fd = ::ioctl(ctl.get(), CPC_IOCTL_CHANNEL_OPEN, &o);
+	int fd = ::ioctl(ctl.fd(), CPC_IOCTL_CHANNEL_OPEN, &o);
 	if (fd < 0)
 		throw_errno("channel " + name);
 	fd_.reset(fd);

@@ -22,12 +22,13 @@ char to_upper(char c)
 
 [[noreturn]] void invalid(std::string_view text)
 {
-	throw Error(EINVAL, "invalid size '" + std::string(text) + "'");
+	throw Error(EINVAL, "'" + std::string(text) + "'",
+		    "invalid size (a number, optionally with K, M, G, T, P, E or KB, MB, ...)");
 }
 
 [[noreturn]] void too_large(std::string_view text)
 {
-	throw Error(ERANGE, "size '" + std::string(text) + "' is too large");
+	throw Error(ERANGE, "'" + std::string(text) + "'", "size is too large");
 }
 
 } // namespace
@@ -130,7 +131,7 @@ namespace {
 
 [[noreturn]] void bad_list(std::string_view text)
 {
-	throw Error(EINVAL, "invalid list '" + std::string(text) + "'");
+	throw Error(EINVAL, "'" + std::string(text) + "'", "invalid list (e.g. 2-3,5)");
 }
 
 // Parses digits at text[i...]; advances i.
@@ -142,7 +143,7 @@ std::uint64_t digits(std::string_view text, std::size_t &i, std::string_view who
 	for (; i < text.size() && is_digit(text[i]); i++) {
 		v = v * 10 + static_cast<unsigned>(text[i] - '0');
 		if (v > UINT32_MAX)
-			throw Error(ERANGE, "list '" + std::string(whole) + "': number is too large");
+			throw Error(ERANGE, "'" + std::string(whole) + "'", "number is too large");
 	}
 	return v;
 }
@@ -161,11 +162,11 @@ std::vector<unsigned> parse_cpulist(std::string_view text, unsigned max)
 			i++;
 			b = digits(text, i, text);
 			if (b < a)
-				bad_list(text);
+				throw Error(EINVAL, "'" + std::string(text) + "'", "range goes backwards");
 		}
 		if (b > max)
-			throw Error(ERANGE, "list '" + std::string(text) + "': " + std::to_string(b) +
-						    " is too large");
+			throw Error(ERANGE, "'" + std::string(text) + "'",
+				    std::to_string(b) + " is too large (at most " + std::to_string(max) + ")");
 		for (std::uint64_t v = a; v <= b; v++)
 			out.push_back(static_cast<unsigned>(v));
 		if (i == text.size())
@@ -200,7 +201,9 @@ std::string format_cpulist(std::vector<unsigned> list)
 
 std::uint64_t parse_number(std::string_view text)
 {
-	auto invalid_num = [&] { throw Error(EINVAL, "invalid number '" + std::string(text) + "'"); };
+	auto invalid_num = [&] {
+		throw Error(EINVAL, "'" + std::string(text) + "'", "invalid number (decimal or 0x hex)");
+	};
 	if (text.empty())
 		invalid_num();
 	std::uint64_t v = 0;
@@ -215,7 +218,7 @@ std::uint64_t parse_number(std::string_view text)
 			else
 				invalid_num();
 			if (v >> 60)
-				throw Error(ERANGE, "number '" + std::string(text) + "' is too large");
+				throw Error(ERANGE, "'" + std::string(text) + "'", "number is too large");
 			v = v << 4 | d;
 		}
 		return v;
@@ -225,7 +228,7 @@ std::uint64_t parse_number(std::string_view text)
 			invalid_num();
 		unsigned d = static_cast<unsigned>(c - '0');
 		if (v > (UINT64_MAX - d) / 10)
-			throw Error(ERANGE, "number '" + std::string(text) + "' is too large");
+			throw Error(ERANGE, "'" + std::string(text) + "'", "number is too large");
 		v = v * 10 + d;
 	}
 	return v;
@@ -235,7 +238,7 @@ std::pair<std::uint64_t, std::uint64_t> parse_window(std::string_view text)
 {
 	auto colon = text.find(':');
 	if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size())
-		throw Error(EINVAL, "invalid window '" + std::string(text) + "' (want ADDR:SIZE)");
+		throw Error(EINVAL, "'" + std::string(text) + "'", "invalid window (want ADDR:SIZE)");
 	std::string_view a = text.substr(0, colon), s = text.substr(colon + 1);
 	try {
 		std::uint64_t addr = parse_number(a);
@@ -243,8 +246,9 @@ std::pair<std::uint64_t, std::uint64_t> parse_window(std::string_view text)
 					     ? parse_number(s)
 					     : parse_size(s);
 		return {addr, size};
-	} catch (const Error &) {
-		throw Error(EINVAL, "invalid window '" + std::string(text) + "' (want ADDR:SIZE)");
+	} catch (const Error &e) {
+		throw Error(e.errnum(), "'" + std::string(text) + "'",
+			    "invalid window (want ADDR:SIZE): " + e.context() + ": " + e.reason());
 	}
 }
 
@@ -253,7 +257,7 @@ std::uint32_t parse_bdf(std::string_view text)
 	unsigned dom = 0, bus, slot, fn;
 	int n = 0;
 	std::string t(text);
-	auto bad = [&] { throw Error(EINVAL, "invalid PCI address '" + t + "'"); };
+	auto bad = [&] { throw Error(EINVAL, "'" + t + "'", "invalid PCI address (want DDDD:BB:SS.F)"); };
 	if (t.empty() || t.size() > 12)
 		bad();
 	if (std::sscanf(t.c_str(), "%4x:%2x:%2x.%1x%n", &dom, &bus, &slot, &fn, &n) == 4 &&

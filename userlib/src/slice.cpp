@@ -1,10 +1,13 @@
-// SliceManager: slice ioctls on /dev/cpc_host, views from sysfs.
+// SliceManager: slice ioctls on /dev/cpc_host (opened for the first one),
+// views from sysfs (no access to the device needed).
 #include <cpc/error.hpp>
 #include <cpc/file.hpp>
 #include <cpc/parse.hpp>
 #include <cpc/slice.hpp>
+#include <cpc/sysfs.hpp>
 
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <linux/cpc_host.h>
 
@@ -22,15 +25,18 @@ namespace {
 
 std::string read_text(const std::string &path)
 {
-	std::ifstream in(path);
-	if (!in)
-		throw Error(errno ? errno : ENOENT, path);
-	std::stringstream ss;
-	ss << in.rdbuf();
-	std::string s = ss.str();
-	while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
-		s.pop_back();
-	return s;
+	return sysfs_read(path);
+}
+
+/// A list attribute (cpulist syntax); EPROTO naming @path if it is not one.
+std::vector<unsigned> read_list(const std::string &path)
+{
+	std::string text = sysfs_read(path);
+	try {
+		return parse_cpulist(text);
+	} catch (const Error &e) {
+		throw Error(EPROTO, path, "not a list ('" + text + "')");
+	}
 }
 
 std::vector<std::string> lines(const std::string &text)
@@ -71,12 +77,9 @@ void set_cpus(__u64 (&bits)[CPC_SLICE_MAX_CPUS / 64], const std::vector<unsigned
 // The online threads of @cpu's core (empty when sysfs does not say).
 std::vector<unsigned> core_threads(unsigned cpu)
 {
-	std::ifstream in("/sys/devices/system/cpu/cpu" + std::to_string(cpu) +
-			 "/topology/thread_siblings_list");
-	std::string text;
-	if (!std::getline(in, text))
-		return {};
-	return parse_cpulist(text);
+	auto text = sysfs_read_opt("/sys/devices/system/cpu/cpu" + std::to_string(cpu) +
+				   "/topology/thread_siblings_list");
+	return text ? parse_cpulist(*text) : std::vector<unsigned>{};
 }
 
 // The NUMA nodes of @cpus, from /sys/devices/system/cpu/cpuN/nodeM.
@@ -124,8 +127,21 @@ std::string create_hint(int err, const SliceSpec &spec)
 } // namespace
 
 SliceManager::SliceManager(const std::string &device, const std::string &sysfs)
-	: dev_(device), sysfs_(sysfs)
+	: device_(device), sysfs_(sysfs)
 {
+}
+
+int SliceManager::dev()
+{
+	if (!dev_)
+		dev_.emplace(device_);
+	return dev_->fd();
+}
+
+void SliceManager::check_sysfs() const
+{
+	if (::access(sysfs_.c_str(), F_OK) < 0)
+		throw module_error(errno, sysfs_, "cpc_host");
 }
 
 SliceInfo SliceManager::create(const SliceSpec &spec)
@@ -146,7 +162,7 @@ SliceInfo SliceManager::create(const SliceSpec &spec)
 	}
 	if (spec.multi_node)
 		r.flags |= CPC_SLICE_CREATE_MULTI_NODE;
-	if (::ioctl(dev_.fd(), CPC_IOCTL_SLICE_CREATE, &r) < 0) {
+	if (::ioctl(dev(), CPC_IOCTL_SLICE_CREATE, &r) < 0) {
 		int err = errno;
 		throw Error(err, "create slice " + spec.name + create_hint(err, spec));
 	}
@@ -158,7 +174,7 @@ void SliceManager::ref_ioctl(unsigned long cmd, const std::string &name, const c
 	cpc_slice_ref r{};
 	r.size = sizeof(r);
 	set_name(r.name, name);
-	if (::ioctl(dev_.fd(), cmd, &r) < 0)
+	if (::ioctl(dev(), cmd, &r) < 0)
 		throw_errno(std::string(verb) + " slice " + name);
 }
 
@@ -261,7 +277,7 @@ void SliceManager::filter(const std::string &name, const FilterChange &c)
 		what = "clear filters";
 		break;
 	}
-	if (::ioctl(dev_.fd(), CPC_IOCTL_SLICE_FILTER, &f) < 0) {
+	if (::ioctl(dev(), CPC_IOCTL_SLICE_FILTER, &f) < 0) {
 		int err = errno;
 		if (err == EPERM && std::filesystem::exists(sysfs_ + "/slices/" + name) &&
 		    read_text(sysfs_ + "/slices/" + name + "/locked") == "1")
@@ -272,6 +288,7 @@ void SliceManager::filter(const std::string &name, const FilterChange &c)
 
 SliceInfo SliceManager::show(const std::string &name) const
 {
+	check_sysfs();
 	const std::string d = sysfs_ + "/slices/" + name;
 	if (name.empty() || name.find('/') != std::string::npos || name[0] == '.' ||
 	    !std::filesystem::is_directory(d))
@@ -279,9 +296,9 @@ SliceInfo SliceManager::show(const std::string &name) const
 	SliceInfo s;
 	s.name = name;
 	s.state = read_text(d + "/state");
-	s.cpus = parse_cpulist(read_text(d + "/cpus"));
-	s.memory_blocks = parse_cpulist(read_text(d + "/memory_blocks"));
-	s.mem_bytes = parse_number(read_text(d + "/mem_bytes"));
+	s.cpus = read_list(d + "/cpus");
+	s.memory_blocks = read_list(d + "/memory_blocks");
+	s.mem_bytes = sysfs_number(d + "/mem_bytes");
 	s.locked = read_text(d + "/locked") == "1";
 	s.image = read_text(d + "/image");
 	s.starts = parse_number(read_text(d + "/starts"));
@@ -291,18 +308,19 @@ SliceInfo SliceManager::show(const std::string &name) const
 		s.filters.mem_windows.push_back(window_of(l));
 	if (auto b = read_text(f + "/bus_window"); !b.empty())
 		s.filters.bus_window = window_of(b);
-	s.filters.cache_ways = parse_number(read_text(f + "/cache_ways"));
+	s.filters.cache_ways = sysfs_number(f + "/cache_ways");
 	s.filters.cache_ways_enforced = read_text(f + "/cache_ways_enforced") == "1";
-	s.filters.ipi_cpus = parse_cpulist(read_text(f + "/ipi_cpus"));
+	s.filters.ipi_cpus = read_list(f + "/ipi_cpus");
 	s.filters.ipi_manager = read_text(f + "/ipi_manager") == "1";
 	s.filters.devices = lines(read_text(f + "/devices"));
-	s.filters.ipi_sent = parse_number(read_text(f + "/ipi_sent"));
-	s.filters.ipi_refused = parse_number(read_text(f + "/ipi_refused"));
+	s.filters.ipi_sent = sysfs_number(f + "/ipi_sent");
+	s.filters.ipi_refused = sysfs_number(f + "/ipi_refused");
 	return s;
 }
 
 std::vector<SliceInfo> SliceManager::list() const
 {
+	check_sysfs();
 	std::vector<std::string> names;
 	std::error_code ec;
 	for (const auto &e : std::filesystem::directory_iterator(sysfs_ + "/slices", ec))
@@ -324,12 +342,13 @@ std::vector<SliceInfo> SliceManager::list() const
 
 Available SliceManager::available() const
 {
+	check_sysfs();
 	const std::string d = sysfs_ + "/available";
 	Available a;
-	a.cpus = parse_cpulist(read_text(d + "/cpus"));
-	a.memory_blocks = parse_cpulist(read_text(d + "/memory_blocks"));
-	a.mem_bytes = parse_number(read_text(d + "/mem_bytes"));
-	a.block_size = parse_number(read_text(d + "/block_size"));
+	a.cpus = read_list(d + "/cpus");
+	a.memory_blocks = read_list(d + "/memory_blocks");
+	a.mem_bytes = sysfs_number(d + "/mem_bytes");
+	a.block_size = sysfs_number(d + "/block_size");
 	return a;
 }
 

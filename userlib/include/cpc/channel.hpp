@@ -7,6 +7,8 @@
 // proto/ code and offer the same calls; open_channel() picks by name.
 // Also: the procedures, and the list of channels (kernel and buses).
 
+#include <cpc/paths.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -90,7 +92,7 @@ struct ChannelStatus {
 /// How open_channel() opens a channel.
 struct OpenOptions {
 	/// Kernel channels: the device.
-	std::string device = "/dev/cpc_host";
+	std::string device = host_device_path;
 	/// bus: how long the guest end gets to join the new generation a
 	/// freshly opened host end starts; calls made meanwhile wait for it
 	/// (within their own timeout), later ones on a channel that is not
@@ -157,7 +159,7 @@ std::shared_ptr<Channel> open_channel(const std::string &name, const OpenOptions
 
 /// Where list_channels() looks.
 struct ListOptions {
-	std::string sysfs = "/sys/kernel/cpc_host/channels";
+	std::string sysfs = std::string(host_sysfs_path) + "/channels";
 	/// Directories whose sockets are buses (default: /run/cpc and
 	/// $CPC_BUS_DIR when set). Missing directories are skipped.
 	std::optional<std::vector<std::string>> bus_dirs;
@@ -179,9 +181,9 @@ ChannelStatus show_channel(const std::string &name, const ListOptions &opts = {}
 /// the slice's IPI mask then mediates its doorbells. Throws cpc::Error
 /// ("attach channel <c> to slice <s>: <why>").
 void attach_channel(const std::string &channel, const std::string &slice,
-		    const std::string &dev = "/dev/cpc_host");
+		    const std::string &dev = host_device_path);
 /// Undoes attach_channel() (CPC_IOCTL_CHANNEL_DETACH); throws cpc::Error.
 void detach_channel(const std::string &channel, const std::string &slice,
-		    const std::string &dev = "/dev/cpc_host");
+		    const std::string &dev = host_device_path);
 
 } // namespace cpc

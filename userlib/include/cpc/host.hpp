@@ -2,6 +2,7 @@
 // cpc::HostDevice: RAII handle on /dev/cpc_host.
 
 #include <cpc/fd.hpp>
+#include <cpc/paths.hpp>
 
 #include <cstdint>
 #include <string>
@@ -15,8 +16,9 @@ struct Version {
 
 class HostDevice {
 public:
-	/// Opens the device; throws cpc::Error ("<path>: <why>") on failure.
-	explicit HostDevice(const std::string &path = "/dev/cpc_host");
+	/// Opens the device (read-write: it is for ioctls that change things);
+	/// throws cpc::Error ("<path>: <why>", module_error()) on failure.
+	explicit HostDevice(const std::string &path = host_device_path);
 
 	/// Interface version of the loaded cpc_host module.
 	Version version() const;

@@ -90,7 +90,7 @@ inline constexpr unsigned job_max_depth = 64;
 struct JobOutcome {
 	JobStats stats;
 	/// Set when the job failed: "call <proc> on <channel>: <errno>",
-	/// "write: <errno>", what the source threw, or EPROTO "job: stalled
+	/// "<out_name>: <errno>" (a write), what the source threw, or EPROTO "job: stalled
 	/// before it was done".
 	std::optional<Error> error;
 };
@@ -101,6 +101,13 @@ struct JobProgress {
 	std::size_t jobs = 0, finished = 0, failed = 0;
 };
 
+namespace detail {
+struct JobEngineAccess;
+}
+
+/// Thread safety: one JobEngine per thread; a channel is driven by one
+/// engine (or ring) at a time (add() or run() throws EBUSY otherwise). The
+/// engine shares ownership of its channels: they live as long as it does.
 class JobEngine {
 public:
 	/// @depth: 1..job_max_depth buffers in flight per job (calls plus
@@ -111,9 +118,12 @@ public:
 	JobEngine &operator=(const JobEngine &) = delete;
 
 	/// Adds a job: @src's calls go to @ch, results to @out_fd from offset
-	/// 0 on, in the order complete() returned them (-1: no output). @src
-	/// must outlive run(). Returns the job's index in run()'s result.
-	std::size_t add(std::shared_ptr<Channel> ch, JobSource &src, int out_fd = -1);
+	/// 0 on, in the order complete() returned them (-1: no output);
+	/// @out_name names the output in errors ("<out_name>: <errno>", by
+	/// default "write"). @src must outlive run(). Returns the job's index
+	/// in run()'s result.
+	std::size_t add(std::shared_ptr<Channel> ch, JobSource &src, int out_fd = -1,
+			std::string out_name = {});
 
 	/// Runs every job to its end. @on_progress, if set, is called after
 	/// every completion. Throws cpc::Error only when the ring itself fails
@@ -122,6 +132,7 @@ public:
 	std::vector<JobOutcome> run(const std::function<void(const JobProgress &)> &on_progress = {});
 
 private:
+	friend struct detail::JobEngineAccess;
 	struct Impl;
 	std::unique_ptr<Impl> impl_;
 };
@@ -238,12 +249,15 @@ private:
 /// no usable range, (E2BIG) if the largest exceeds one export (1 GiB).
 std::pair<std::uint64_t, std::uint64_t> largest_ram_range(const std::string &info_json);
 
+/// Most calls one PingJob makes.
+inline constexpr std::uint64_t ping_job_max = 1000000;
+
 /// @count CPC_PROC_PING calls as a job, as many in flight as the engine
 /// allows: each carries its index as the value and must get it echoed.
 /// Measures the channel and shows the depth at work; writes nothing.
 class PingJob : public JobSource {
 public:
-	/// @count: 1..1000000 calls. Throws cpc::Error(EINVAL).
+	/// @count: 1..ping_job_max calls. Throws cpc::Error(EINVAL).
 	explicit PingJob(std::uint64_t count);
 	std::optional<JobCall> next() override;
 	/// Throws cpc::Error(EPROTO) if the echo is not the value sent.
@@ -257,17 +271,6 @@ public:
 private:
 	std::uint64_t count_, issued_ = 0, completed_ = 0;
 };
-
-/// Sizes as a person reads them: "0 B", "512 B", "1.5 KiB", "12.3 MiB".
-std::string human_size(std::uint64_t bytes);
-
-/// One line of a progress bar for @done of @total bytes after @seconds,
-/// @width columns wide at most: "[=====>    ]  45%  115.2 MiB / 256.0 MiB
-/// 12.3 MiB/s"; @label, when given, follows the percentage ("3 guests (1
-/// done, 0 failed)"). The bar shrinks to fit; below 20 columns it is left
-/// out.
-std::string format_progress(std::uint64_t done, std::uint64_t total, double seconds,
-			    unsigned width, std::string_view label = {});
 
 /// Ping, then info, on one channel: what `cpcctl sweep` asks every guest.
 class SweepJob : public JobSource {

@@ -77,10 +77,14 @@ struct FilterChange {
 	std::uint32_t bdf = 0;		///< Device
 };
 
+/// Slices: changes through the device's ioctls (opened on the first one,
+/// so that the read-only views - list(), show(), available() - need only
+/// sysfs, no write access to the device). Errors: cpc::Error; a module
+/// that is not loaded is module_error(). One SliceManager per thread.
 class SliceManager {
 public:
-	explicit SliceManager(const std::string &device = "/dev/cpc_host",
-			      const std::string &sysfs = "/sys/kernel/cpc_host");
+	explicit SliceManager(const std::string &device = host_device_path,
+			      const std::string &sysfs = host_sysfs_path);
 
 	/// Creates a slice; returns it as sysfs shows it afterwards.
 	SliceInfo create(const SliceSpec &spec);
@@ -101,8 +105,13 @@ public:
 
 private:
 	void ref_ioctl(unsigned long cmd, const std::string &name, const char *verb);
+	/// The device's fd, opened on first use.
+	int dev();
+	/// Throws module_error() when the sysfs root is missing.
+	void check_sysfs() const;
 
-	HostDevice dev_;
+	std::string device_;
+	std::optional<HostDevice> dev_;
 	std::string sysfs_;
 };
 
