@@ -196,7 +196,7 @@ void SliceManager::load(const std::string &name, const std::string &path)
 	set_name(r.name, name);
 	r.image_ptr = reinterpret_cast<std::uintptr_t>(image.data());
 	r.image_len = image.size();
-	if (::ioctl(dev_.fd(), CPC_IOCTL_SLICE_LOAD, &r) < 0) {
+	if (::ioctl(dev(), CPC_IOCTL_SLICE_LOAD, &r) < 0) {
 		int err = errno;
 		std::string why;
 		if (err == ENOEXEC)
@@ -212,7 +212,7 @@ void SliceManager::start(const std::string &name)
 	cpc_slice_ref r{};
 	r.size = sizeof(r);
 	set_name(r.name, name);
-	if (::ioctl(dev_.fd(), CPC_IOCTL_SLICE_START, &r) < 0) {
+	if (::ioctl(dev(), CPC_IOCTL_SLICE_START, &r) < 0) {
 		int err = errno;
 		std::string why;
 		if (err == ENOEXEC)
@@ -228,7 +228,7 @@ void SliceManager::stop(const std::string &name)
 	cpc_slice_ref r{};
 	r.size = sizeof(r);
 	set_name(r.name, name);
-	if (::ioctl(dev_.fd(), CPC_IOCTL_SLICE_STOP, &r) < 0) {
+	if (::ioctl(dev(), CPC_IOCTL_SLICE_STOP, &r) < 0) {
 		int err = errno;
 		throw Error(err, "stop slice " + name + (err == EINVAL ? ": not running" : ""));
 	}
