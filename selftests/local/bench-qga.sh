@@ -29,7 +29,7 @@ rm -f stop
 		cpcctl job snapshot "bus:$bus" --out snap.snp --start 0x100000 --size 16M \
 			--chunk 64K > /dev/null 2>> "$out/snapshot.err" || exit 1
 		n=$((n + 1))
-		echo "$n snapshot jobs of 16 MiB" > "$out/snapshot-jobs.txt"
+		echo "16 MiB snapshot jobs completed: $n" > "$out/snapshot-jobs.txt"
 	done
 ) &
 jobs_pid=$!
