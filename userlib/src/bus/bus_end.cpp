@@ -370,6 +370,10 @@ int BusEnd::start(PendingCall &c)
 	c.slot = cpc_hostq_index(&q_, req.id);
 	c.deadline = now_ + c.timeout;
 	cnt_[kCalls]++;
+	/* With a request in flight the check runs every kCheckDown: bring an
+	 * idle channel's (up to kCheckUp away) that close, so a lost doorbell
+	 * costs ~100 ms, not up to a second. Never postpones one. */
+	next_check_ = std::min(next_check_, now_ + kCheckDown);
 	/* On ECONNRESET the break already finished the call. */
 	post(req);
 	return 0;
