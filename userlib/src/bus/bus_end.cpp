@@ -345,6 +345,10 @@ int BusEnd::post(const cpc_req &req)
 		brk(CPC_BAD_INDEX, req.id);
 		return ECONNRESET;
 	}
+	/* The nudge judges the guest's progress from here: a doorbell lost
+	 * now is nudged at the next check, not the one after (the mark the
+	 * check left may predate calls the guest has consumed since). */
+	ep_.nudge_cons = cpc_rd32(ep_.req.idx->cons);
 	if (cpc_ring_publish(&ep_.req))
 		ring_guest();
 	return 0;
