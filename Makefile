@@ -105,7 +105,7 @@ demo: bootstrap
 
 bench: bootstrap
 	@$(MAKE) --no-print-directory all
-	scripts/run-bench
+	scripts/run-bench $(BENCH)
 
 # CAMELCASE is ignored: with --no-tree checkpatch cannot see that names like
 # __SetPageOffline are the kernel's own API; cpc's identifiers are snake_case.

@@ -5,7 +5,8 @@
  * host end, a user-space peer of the guest's ivshmem server (cpcctl ...
  * bus:<socket>), and reaches into the guest only through qemu-guest-agent
  * (cpc-qga). Covers: every procedure and job through the user-space end,
- * the bench, channel show/list/reset, sweep, policy deny, the errors of a
+ * the bench and a short run of make bench's driver (cpc-bench-compare),
+ * channel show/list/reset, sweep, policy deny, the errors of a
  * bus name (no server, not a cpc bus, a second host end), a host end
  * killed mid-call (the next one takes over, the guest joins its new
  * generation), the guest's QEMU killed mid-call (ECONNRESET at once,
@@ -212,6 +213,48 @@ TEST_F(bus, channel_show_list_reset_and_sweep)
 	/* A bus has no kernel host end a slice could mediate. */
 	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpcctl channel attach %s s1", self->name));
 	EXPECT_NE(NULL, strstr(out, "Operation not supported")) TH_LOG("%s", out);
+}
+
+/*
+ * The driver of make bench's comparison with qemu-ga (cpc-bench-compare),
+ * a few calls of each kind: every phase runs, its figures are sane, the
+ * report names every goal.
+ */
+TEST_F(bus, bench_compare_smoke)
+{
+	char out[65536], pid[64];
+
+	ASSERT_EQ(0, cpc_run(pid, sizeof(pid), "testbed-ctl pid 1")) TH_LOG("%s", pid);
+	ASSERT_EQ(0, cpc_run(out, sizeof(out), "rm -rf " DIR "/bench && mkdir " DIR "/bench"));
+	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpc-bench-compare latency --bus %s --qga %s --out "
+			     DIR "/bench --pings 6 --calls 2 --raw 20 --blocks 2",
+			     self->sock, self->qga)) TH_LOG("%s", out);
+	ASSERT_LT(0, cpc_read_file(DIR "/bench/latency.json", out, sizeof(out)));
+	EXPECT_EQ(6, cpc_json_num(out, "\"ping-cpc\"", "count")) TH_LOG("%s", out);
+	EXPECT_EQ(6, cpc_json_num(out, "\"ping-qga\"", "count"));
+	EXPECT_EQ(20, cpc_json_num(out, "\"ping-raw\"", "count"));
+	EXPECT_EQ(2, cpc_json_num(out, "\"ps-cpc\"", "count"));
+	EXPECT_EQ(2, cpc_json_num(out, "\"ps-qga\"", "count"));
+	EXPECT_LE(1, cpc_json_num(out, "\"ps-qga\"", "status_polls_per_call"));
+	EXPECT_LT(0, cpc_json_num(out, "\"info-cpc\"", "median_ns"));
+	EXPECT_TRUE(cpc_path_exists(DIR "/bench/cdf-ps-qga.dat"));
+	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpc-bench-compare dormant --bus %s --qemu-pid %.*s --out "
+			     DIR "/bench --idle 1 --load 1", self->sock,
+			     (int)strcspn(pid, "\n"), pid)) TH_LOG("%s", out);
+	ASSERT_LT(0, cpc_read_file(DIR "/bench/dormant.json", out, sizeof(out)));
+	EXPECT_LT(0, cpc_json_num(out, "\"load\"", "calls")) TH_LOG("%s", out);
+	EXPECT_LT(0, cpc_json_num(out, "\"load\"", "maint_cpu_pct"));
+	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpc-bench-compare spin --qga %s --seconds 1 --label idle --out "
+			     DIR "/bench", self->qga)) TH_LOG("%s", out);
+	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpc-bench-compare report --out " DIR "/bench"))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "guest-ping")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "idle maintenance vCPU")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "raw doorbell round trip")) TH_LOG("%s", out);
+	/* Bad usage is exit 2, a bus that is not there exit 1. */
+	EXPECT_EQ(2, cpc_run(out, sizeof(out), "cpc-bench-compare latency --out " DIR "/bench"));
+	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpc-bench-compare dormant --bus " DIR
+			     "/nothing.sock --qemu-pid 1 --out " DIR "/bench --idle 1 --load 1"));
 }
 
 TEST_F(bus, policy_deny)

@@ -255,6 +255,7 @@ RawPingPong bus_pingpong(Channel &ch, std::uint64_t rounds, std::chrono::millise
 	RawPingPong r;
 	r.path = ch.name();
 	r.latency = latency_of(ns);
+	r.samples_ns = std::move(ns);
 	return r;
 }
 

@@ -49,6 +49,8 @@ struct RawPingPong {
 	std::string path;
 	Latency latency;  ///< count = rounds
 	std::uint64_t timeouts = 0;
+	/// bus_pingpong() only: every round trip, sorted (ns).
+	std::vector<std::uint64_t> samples_ns;
 };
 
 /// The debugfs "pingpong" file of a host channel's ivshmem device

@@ -345,6 +345,10 @@ int BusEnd::post(const cpc_req &req)
 		brk(CPC_BAD_INDEX, req.id);
 		return ECONNRESET;
 	}
+	/* The nudge judges the guest's progress from here: a doorbell lost
+	 * now is nudged at the next check, not the one after (the mark the
+	 * check left may predate calls the guest has consumed since). */
+	ep_.nudge_cons = cpc_rd32(ep_.req.idx->cons);
 	if (cpc_ring_publish(&ep_.req))
 		ring_guest();
 	return 0;
@@ -370,6 +374,10 @@ int BusEnd::start(PendingCall &c)
 	c.slot = cpc_hostq_index(&q_, req.id);
 	c.deadline = now_ + c.timeout;
 	cnt_[kCalls]++;
+	/* With a request in flight the check runs every kCheckDown: bring an
+	 * idle channel's (up to kCheckUp away) that close, so a lost doorbell
+	 * costs ~100 ms, not up to a second. Never postpones one. */
+	next_check_ = std::min(next_check_, now_ + kCheckDown);
 	/* On ECONNRESET the break already finished the call. */
 	post(req);
 	return 0;
