@@ -134,7 +134,7 @@ dkms-src:
 	@grep -qx 'PACKAGE_VERSION="$(VERSION)"' dkms.conf || { echo "dkms.conf: PACKAGE_VERSION is not $(VERSION) (VERSION)" >&2; exit 1; }
 	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
 	cp dkms.conf Kbuild VERSION $(DKMS_SRC)/
-	cp --parents $$(find $(KMOD_DIRS) -name '*.[ch]' ! -name '*.mod.c') $(DKMS_SRC)/
+	cp --parents $$(find $(KMOD_DIRS) -name '*.[chS]' ! -name '*.mod.c') $(DKMS_SRC)/
 
 dkms-install: dkms-src
 	rm -rf /usr/src/cpc-$(VERSION) && cp -r $(DKMS_SRC) /usr/src/cpc-$(VERSION)

@@ -55,7 +55,7 @@ void number(std::string_view t)
 void window(std::string_view t)
 {
 	std::pair<std::uint64_t, std::uint64_t> w;
-	if (!accepts([&] { w = cpc::parse_window(t); }, {EINVAL}))
+	if (!accepts([&] { w = cpc::parse_window(t); }, {EINVAL, ERANGE}))
 		return;
 	auto colon = t.find(':');
 	FUZZ_CHECK(colon != std::string_view::npos);
