@@ -232,7 +232,7 @@ TEST_F(pm, cpcctl_calls_a_module_procedure_by_name)
 	EXPECT_EQ(0, cpc_run(buf, sizeof(buf), "cpcctl guest allow fsinfo"));
 	EXPECT_EQ(1, proc_num("fsinfo", "allowed"));
 	EXPECT_EQ(1, cpc_run(buf, sizeof(buf), "cpcctl guest allow nosuch"));
-	EXPECT_EQ(1, cpc_run(buf, sizeof(buf), "cpcctl guest allow ../version"));
+	EXPECT_EQ(2, cpc_run(buf, sizeof(buf), "cpcctl guest allow ../version"));
 }
 
 TEST_F(pm, not_installed_is_enosys)

@@ -76,14 +76,6 @@ void print_ps_table(const std::string &text)
 
 /// The opcode of a name the protocol does not have: asks the guest's
 /// procedure table (procs), which lists what the host may call.
-bool proc_name_ok(const std::string &name)
-{
-	return !name.empty() && name.size() < CPC_PROC_NAME_MAX &&
-	       std::all_of(name.begin(), name.end(), [](char c) {
-		       return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-	       });
-}
-
 std::uint32_t resolve_proc(cpc::Channel &ch, const std::string &name)
 {
 	cpc::CallRequest r;
@@ -102,7 +94,8 @@ std::uint32_t resolve_proc(cpc::Channel &ch, const std::string &name)
 						 "' is out of range");
 		return static_cast<std::uint32_t>(id);
 	}
-	throw Usage("'" + name + "'", "no procedure of that name that the guest allows");
+	throw cpc::Error(ENOENT, "unknown procedure '" + name + "'",
+			 "the guest allows none by that name (cpcctl call CH procs lists them)");
 }
 
 /// A module's procedure's result: its JSON or text, else ret[].
@@ -223,15 +216,9 @@ void add_call_commands(CLI::App &app, Global &g)
 	auto o = std::make_shared<CallOpts>();
 	auto *sub = app.add_subcommand("call", "call a procedure in a guest (host side)");
 	sub->add_option("channel", o->channel, "channel name (cpcctl channel list) or bus:<socket>")->required();
-	check_value(sub->add_option("proc", o->proc,
-				    "procedure: ping, info, ps, log, ... or a name the guest publishes (procs)")
-			    ->required(),
-		    [](std::string &text) {
-			    if (!proc_name_ok(text))
-				    throw cpc::Error(EINVAL, "",
-						     "not a procedure name (a-z, 0-9, '-' and '_', at most " +
-							     std::to_string(CPC_PROC_NAME_MAX - 1) + ")");
-		    });
+	proc_name_value(sub->add_option("proc", o->proc,
+					"procedure: ping, info, ps, log, ... or a name the guest publishes (procs)")
+				->required());
 	sub->add_option("args", o->kv, "KEY=VALUE arguments (ping value=N, log bytes=N, out=SIZE; others: arg0..arg2=N, data=TEXT)");
 	count_value(sub->add_option("--timeout", o->timeout_ms, "milliseconds to wait"), 1,
 		    CPC_CALL_TIMEOUT_MAX_MS);

@@ -102,9 +102,9 @@ int set_policy(const std::string &proc, bool allow)
 {
 	require_guest();
 	/* Installed procedures only (built-in or from a procedure module). */
-	if (proc.empty() || proc.find('/') != std::string::npos || proc[0] == '.' ||
-	    !std::filesystem::exists(root / "procs" / proc))
-		throw Usage("'" + proc + "'", "no such procedure installed");
+	if (!std::filesystem::exists(root / "procs" / proc))
+		throw cpc::Error(ENOENT, "unknown procedure '" + proc + "'",
+				 "not installed in this guest (cpcctl guest status lists them)");
 	cpc::sysfs_write(root / "procs" / proc / "allowed", allow ? "1\n" : "0\n",
 			 "guest " + std::string(allow ? "allow " : "deny ") + proc);
 	return 0;
@@ -121,11 +121,10 @@ void add_guest_commands(CLI::App &app, Global &g)
 	on_run(st, [&g] { return status(g); });
 	auto proc = std::make_shared<std::string>();
 	auto *allow = guest->add_subcommand("allow", "allow a procedure");
-	auto known = [](std::string &text) { cpc::procedure_opcode(text); };
-	check_value(allow->add_option("proc", *proc, "procedure name")->required(), known);
+	proc_name_value(allow->add_option("proc", *proc, "procedure name (cpcctl guest status)")->required());
 	on_run(allow, [proc] { return set_policy(*proc, true); });
 	auto *deny = guest->add_subcommand("deny", "deny a procedure");
-	check_value(deny->add_option("proc", *proc, "procedure name")->required(), known);
+	proc_name_value(deny->add_option("proc", *proc, "procedure name (cpcctl guest status)")->required());
 	on_run(deny, [proc] { return set_policy(*proc, false); });
 }
 

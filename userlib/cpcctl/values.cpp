@@ -6,6 +6,10 @@
 #include <cpc/error.hpp>
 #include <cpc/parse.hpp>
 
+#include <linux/cpc_proto.h>
+
+#include <algorithm>
+
 namespace cpcctl {
 
 std::string range_text(std::uint64_t lo, std::uint64_t hi)
@@ -60,6 +64,22 @@ CLI::Option *number_value(CLI::Option *o)
 {
 	o->type_name("NUM");
 	return check_value(o, [](std::string &text) { cpc::parse_number(text); });
+}
+
+CLI::Option *proc_name_value(CLI::Option *o)
+{
+	o->type_name("PROC");
+	return check_value(o, [](std::string &text) {
+		bool ok = !text.empty() && text.size() < CPC_PROC_NAME_MAX &&
+			  std::all_of(text.begin(), text.end(), [](char c) {
+				  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+					 c == '-';
+			  });
+		if (!ok)
+			throw cpc::Error(EINVAL, "",
+					 "not a procedure name (a-z, 0-9, '-' and '_', at most " +
+						 std::to_string(CPC_PROC_NAME_MAX - 1) + ")");
+	});
 }
 
 CLI::Option *list_value(CLI::Option *o, unsigned max)

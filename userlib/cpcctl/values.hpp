@@ -32,6 +32,10 @@ CLI::Option *window_value(CLI::Option *o);
 /// A PCI address (cpc::parse_bdf).
 CLI::Option *bdf_value(CLI::Option *o);
 
+/// A procedure name as the guest's table has them: [a-z0-9_-], shorter
+/// than CPC_PROC_NAME_MAX (whether the guest has it is asked later).
+CLI::Option *proc_name_value(CLI::Option *o);
+
 /// "1..64" for messages.
 std::string range_text(std::uint64_t lo, std::uint64_t hi);
 
