@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # cpc - top-level build. `make` builds everything; `make check` runs every
 # test suite; `make demo` boots host + guest and shows what cpc does.
 # Both check and demo run scripts/bootstrap first, so a fresh Debian 12

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * cpc_compat.h - the few primitives the freestanding protocol code needs,
  * for the kernel and for user space (unit tests, fuzzers).

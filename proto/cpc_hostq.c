@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * cpc_hostq.c - the host end's slot table and throttle, shared by
  * cpc_host.ko (host-module/channel.c) and libcpc's user-space host end

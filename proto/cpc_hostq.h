@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * cpc_hostq.h - the host end's private bookkeeping of requests in flight
  * (the slot table: ids, data-area shares, callers that gave up) and of a

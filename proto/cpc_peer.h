@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * cpc_peer.h - one end of a CPC channel: its private layout, ring views and
  * the RESET -> INIT -> READY -> RUN handshake (uapi/linux/cpc_proto.h).

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * cpc_ring.c - CPC channel layout, single-producer/single-consumer rings in
  * shared memory, and descriptor validation. Freestanding: compiled into both

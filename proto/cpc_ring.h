@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * cpc_ring.h - CPC channel layout, rings and descriptor validation, written
  * once as freestanding C and compiled into cpc_host.ko, cpc_guest.ko and the

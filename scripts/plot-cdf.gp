@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # gnuplot -e "dir='DIR'" scripts/plot-cdf.gp: DIR/cpc-vs-qga.png, the
 # latency CDFs of CPC vs qemu-guest-agent from cpc-bench-compare latency
 # (DIR/cdf-<pair>-<system>.dat: microseconds, cumulative fraction).

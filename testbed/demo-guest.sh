@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # The demo, guest VM side: the guest owner's view.
 . /usr/share/cpc/demo-lib.sh
 

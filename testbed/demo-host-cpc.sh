@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Part of the demo (host VM): the procedures that change or export guest
 # state. Sourced by demo-host.sh with $ch set and demo-lib.sh loaded.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # The demo, host VM side: core slicing, then confidential procedure calls
 # into the guest VM.
 . /usr/share/cpc/demo-lib.sh

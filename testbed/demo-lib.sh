@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Helpers for the demo scripts (sourced inside the VMs).
 demo_step=0
 part() { demo_step=0; printf '\n######## %s\n' "$*"; }

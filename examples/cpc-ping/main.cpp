@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // cpc-ping: the smallest program on the installed libcpc. It opens one
 // channel (a bus of a VM on this KVM host, "bus:/run/cpc/vm1.sock", or a
 // kernel channel of cpc_host) and calls the guest's ping procedure COUNT

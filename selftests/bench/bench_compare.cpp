@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // cpc-bench-compare: CPC through libcpc's user-space host end against the
 // QEMU guest agent, same guest, same run (the benchmark of `make bench`,
 // driven by selftests/local/bench-qga.sh in the --local --qga test bed):

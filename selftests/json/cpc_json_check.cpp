@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // cpc-json-check DEF: checks the JSON document on standard input against
 // the definition DEF of cpcctl's schema (userlib/cpcctl/cpcctl.schema.json,
 // built in). Exit 0 when it conforms; else one line per problem, exit 1.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #pragma once
 // The part of JSON Schema (2020-12) that userlib/cpcctl/cpcctl.schema.json
 // uses - type, const, pattern, minimum, properties, required,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # run_kselftest.sh DIR TEST...: kselftest's runner format (TAP 13) for
 # cpc's tests: each DIR/TEST under the timeout of ./settings ("timeout=S",
 # as the kernel's kselftest/runner.sh reads it), its output indented with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # make bench, third part: CPC through the user-space host end against
 # qemu-guest-agent in the same guest, in one run (testbed/run --guests 1
 # --qga --local selftests/local/bench-qga.sh --guest

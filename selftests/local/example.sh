@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Suite install (scripts/check-install): testbed/run --guests 1 --local
 # selftests/local/example.sh --guest selftests/vm/local-guest.sh. What
 # make install put into the stage, used against a real guest's bus as a

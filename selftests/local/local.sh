@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Scenario local: testbed/run --guests 1 --qga --local selftests/local/local.sh
 # --guest selftests/vm/local-guest.sh. The host end is this machine; the
 # guest's key is the one selftests/vm/local-guest.sh provisions.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // cpc_test::QgaClient: qemu-guest-agent's protocol over its socket.
 #include "qga_client.hpp"
 

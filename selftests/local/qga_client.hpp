@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #pragma once
 // cpc_test::QgaClient: a client of qemu-guest-agent's QMP-like protocol on
 // its virtio-serial socket (the host side of `-chardev socket,...`), as the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // cpc-qga SOCKET ping | osinfo | exec PROG [ARG...]: talk to a test-bed
 // guest's qemu-guest-agent from the build machine (the --local tests' way
 // into a guest). exec prints the program's output and exits with its exit

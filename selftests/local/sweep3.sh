@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Scenario local3: testbed/run --guests 3 --local selftests/local/sweep3.sh
 # --guest selftests/vm/local-guest.sh. Three guests swept at once from this
 # machine, jobs across them, one killed.

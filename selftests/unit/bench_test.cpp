@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Unit tests of the benchmark's pure parts: order statistics, the debugfs
 // path of a channel's ping-pong, the parser of its figures, cpc::Uring.
 #include <cpc/bench.hpp>

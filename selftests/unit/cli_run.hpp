@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #pragma once
 // Runs cpcctl the way a user does, through /bin/sh: $CPCCTL in the command
 // line is the binary under test (the one just built, or the environment's

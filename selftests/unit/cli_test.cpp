@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // cpcctl as a user runs it (the binary just built, or $CPCCTL): its output
 // files, exit statuses and messages - everything that needs no kernel.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Unit tests of cpc::ivshmem::Server (QEMU's ivshmem client-server protocol)
 // and cpc::parse_size. The server runs on real UNIX sockets in a temporary
 // directory; the clients are fake QEMUs that read with recvmsg/SCM_RIGHTS.

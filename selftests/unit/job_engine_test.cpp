@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // JobEngine's state machine without a kernel or a ring: a fake completion
 // source (detail::Completions) answers calls and writes as each test
 // scripts it and checks that the engine never waits for nothing, keeps at

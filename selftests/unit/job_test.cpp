@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The pure logic of libcpc's maintenance jobs (cpc/job.hpp): a snapshot
 // export's bookkeeping (which arguments each call takes, which answers
 // continue the export), reading an earlier export's identity for --base,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // cpcctl's JSON schema (userlib/cpcctl/cpcctl.schema.json): it is whole
 // (every command maps to a definition, every $ref resolves), the checker
 // catches what it should, and what cpcctl prints on this machine conforms.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // cpc::OutputFile (cpc/output.hpp): outputs never follow a planted symlink,
 // never reuse a stale temporary, are 0600, replace a file only when told,
 // and leave nothing behind on an error, a full disk or SIGINT/SIGTERM -

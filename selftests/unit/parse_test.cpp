@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Unit tests of cpc/parse.hpp beyond parse_size (tested with the ivshmem server):
 // size formatting, CPU lists, numbers, windows, PCI addresses.
 #include <cpc/error.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // cpcctl's presentation helpers (userlib/cpcctl/present.hpp).
 #include "present.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Unit tests of proto/cpc_peer.c: the RESET -> INIT -> READY -> RUN
 // handshake between a host end and a guest end on one region, reset and
 // reconnect of either end, BROKEN, and a full request/completion exchange.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Unit tests of proto/cpc_ring.c, the freestanding ring and descriptor code
 // compiled into both modules: layout, wrap-around of the free-running
 // indexes, full/empty, batching with event-index notification suppression,

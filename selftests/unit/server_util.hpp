@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #pragma once
 // Helpers of the unit tests that run a cpc::ivshmem::Server in-process.
 

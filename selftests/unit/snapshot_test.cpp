@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // libcpc's snapshot decryption (cpc/snapshot.hpp), fed with chunks made by
 // a small encoder that follows linux/cpc_proto.h the way cpc_guest does
 // (snapshot_encoder.hpp).

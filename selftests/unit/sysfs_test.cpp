@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The one sysfs reader (cpc/sysfs.hpp) and what sits on it: errors name
 // the file and carry the failing call's errno; a value that does not parse
 // is EPROTO, never read as 0 or "".

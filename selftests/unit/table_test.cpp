@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // cpcctl's util-linux style tables (userlib/cpcctl/table.hpp).
 #include "commands.hpp"
 #include "table.hpp"

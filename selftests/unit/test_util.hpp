@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #pragma once
 
 #include <endian.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Benchmark (guest side): arm the raw doorbell ping-pong reflector of the
 # channel's ivshmem device, bounded to what the host's runs need, once the
 # host end has published its doorbell (the reflector rings it back).

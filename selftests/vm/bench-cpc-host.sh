@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Benchmark (host side): CPC ping calls at depth 1 (ioctl) and 64
 # (io_uring) against the raw doorbell ping-pong between the same two VMs,
 # measured in the same run by cpcctl bench; prints "bench:" lines and a

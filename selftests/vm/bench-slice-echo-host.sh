@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Benchmark (host side, with one guest VM): code on a slice's own CPU
 # against the other transports, all in one run of one host VM: the raw IPI
 # ping-pong host CPU <-> slice CPU (debugfs ipi_pingpong), CPC ping over the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Scenario: host VM + one guest VM (may reboot: --guest-reboot); CPC
 # channel, host side. Both drive the guest's chan_agent through the
 # mailbox; chan_reboot reboots the guest twice, chan_flood floods it (and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Scenario: host VM + one guest VM; the guest's ivshmem channel attached to
 # a slice of the host VM (the guest runs no script: it stays up until the
 # host script ends).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Demo (host VM): a slice is created, filtered, locked and destroyed with
 # cpcctl, with the host's CPU and memory view before and after. Called by
 # testbed/demo; runs on its own too: testbed/run --host selftests/vm/demo-slices.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Scenario: host VM + one guest VM; the guest owner provisions the snapshot
 # key (the same one jobs-host.sh hands to the host test), then the agent
 # serves the host test's mailbox until it is done.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Scenario: host VM + one guest VM; cpcctl's io_uring maintenance jobs
 # (reclaim, return, snapshot) through the real channel. The owner's key is
 # the one jobs-guest.sh provisions in the guest; the host test decrypts

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Scenarios local and local3 (testbed/run --local, no host VM), guest side:
 # the guest owner provisions the snapshot key (the one selftests/local/
 # local.sh hands to the host end's tests), then the guest just runs until

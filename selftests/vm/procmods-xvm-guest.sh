@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Scenario procmods-xvm, guest side: the host reboots this guest once with
 # the shutdown procedure. The test bed allows a reboot only when asked
 # (testbed/run --guest-reboot): say so, then wait. The disk keeps a note

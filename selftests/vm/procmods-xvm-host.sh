@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Scenario procmods-xvm, host side (TAP): procedure modules in a guest VM
 # called from cpcctl over the ivshmem channel, by name: fsinfo, fsfreeze,
 # fsfreeze-status, fsthaw (the guest's ext4 disk, testbed/run --disk),

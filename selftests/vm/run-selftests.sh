@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Sourced by the scenario scripts: run_tests BIN... runs each kselftest
 # binary (TAP on stdout) and remembers whether any failed.
 failed=0

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # cpc-test-slice_cli: the cpcctl slice front end in the host VM (TAP):
 # create/list/show/filter/lock/load/start/stop/run/destroy, --json keys,
 # and errors printed as "cpcctl: <what>: <why>" with a non-zero exit.

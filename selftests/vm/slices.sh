@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Scenario: slices in the host VM alone - lifecycle, filters, every errno,
 # and the cpcctl slice front end.
 . /usr/bin/run-selftests.sh

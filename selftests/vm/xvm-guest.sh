@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # Scenario: host VM + one guest VM over ivshmem; the guest side.
 . /usr/bin/run-selftests.sh
 run_tests cpc-test-ivshmem_xvm cpc-test-guest_module

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpcctl bench CHANNEL [--calls N] [--depth D] [--anchor|--no-anchor]
 // [--json]: ping-call latency (median, p99, min) and throughput on a
 // channel, and beside it the raw doorbell ping-pong on the same path

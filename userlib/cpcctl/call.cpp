@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpcctl call CHANNEL PROC [KEY=VALUE]... [--timeout MS] [--json]: one
 // confidential procedure call from the host.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpcctl channel list | show | reset | attach | detach: the CPC channels a
 // host can call - cpc_host's (sysfs) and the buses of user-space host ends
 // (sockets in /run/cpc, $CPC_BUS_DIR or --bus-dir DIR).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // cpcctl's command families. Each add_*_commands() registers its
 // subcommands on the app; a handler throws cpc::Error on failure (main

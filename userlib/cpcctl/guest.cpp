@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpcctl guest status|allow PROC|deny PROC: the guest owner's view of
 // cpc_guest (inside a guest VM), through /sys/kernel/cpc_guest.
 #include "commands.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpcctl guest key: provision the snapshot key inside a guest (root only).
 //   cpcctl guest key set FILE     FILE holds 64 hex digits or 32 raw bytes
 //   cpcctl guest key clear

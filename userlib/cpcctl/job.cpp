@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpcctl job: io_uring-driven maintenance jobs on CPC channels (host), one
 // or many guests at once (kernel channels and bus:<socket> alike, all on
 // one ring, one progress line).

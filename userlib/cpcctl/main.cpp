@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpcctl: command-line front end of libcpc. Errors are printed as
 // "cpcctl: <what>: <why>"; the exit status is one of enum Exit (README,
 // "Exit status"), decided here for every command.

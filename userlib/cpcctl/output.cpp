@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpcctl's one rule for output files (see README, "Output files"): an
 // existing file is refused unless --force; "-" is standard output where a
 // command allows it; everything is written through cpc::OutputFile.

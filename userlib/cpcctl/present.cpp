@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Presentation of sizes and progress for people (see present.hpp).
 #include "present.hpp"
 

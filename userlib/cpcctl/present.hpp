@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // Presentation for people (cpcctl's, not libcpc's API): human sizes and
 // the progress line of jobs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpcctl slice: create, list, show, filter, lock and destroy core slices.
 #include "commands.hpp"
 #include "table.hpp"

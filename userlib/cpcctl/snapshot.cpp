@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpcctl snapshot: the guest owner's tools for snapshot exports.
 //   cpcctl snapshot decrypt --key FILE --in CHUNKS --out IMAGE|- [--base IMAGE] [--export-id ID] [--force]
 //   cpcctl snapshot keygen --out FILE|- [--force]

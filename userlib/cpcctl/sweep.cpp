@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpcctl sweep [CHANNEL...] [--timeout MS] [--bus-dir DIR]... [--json]:
 // ping, then info, on every given channel - or every channel `channel list`
 // shows - all at once on one io_uring (kernel channels and buses alike).

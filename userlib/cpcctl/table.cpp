@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Tables the util-linux way (see table.hpp).
 #include "table.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // Tables the util-linux way (lsmem, lsblk): -o/--output picks the columns
 // (a leading '+' adds to the default ones), -n/--noheadings, -r/--raw (one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Checks of option values (see values.hpp).
 #include "values.hpp"
 

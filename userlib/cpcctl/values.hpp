@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // Checks of option values, run by CLI11 while it parses (before any
 // handler): a bad value ends the command with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpcctl version: versions of cpcctl and of the loaded modules.
 #include "commands.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpc-ivshmem-server: the ivshmem server of the test bed and of real KVM
 // deployments (Debian ships no QEMU ivshmem-server). Runs in the foreground
 // until SIGTERM or SIGINT, then removes its socket (and pid file) and exits 0.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpc::ivshmem::Server: QEMU's ivshmem client-server protocol over an epoll
 // loop. See server.hpp for the message sequence.
 #include "server.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // cpc::ivshmem::Server: an ivshmem server speaking QEMU's client-server
 // protocol (QEMU docs/specs/ivshmem-spec.rst), for ivshmem-doorbell devices.

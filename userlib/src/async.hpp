@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // Internal to libcpc: how a channel plugs into a Uring (AsyncPort), the one
 // call record both host ends fill in (PendingCall), and the tags of the

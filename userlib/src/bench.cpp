@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The CPC benchmark: ping calls (sync ioctl or io_uring) and the raw
 // doorbell ping-pong anchor.
 #include <cpc/bench.hpp>

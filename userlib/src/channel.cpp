@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpc::Channel: the procedures, opening a channel by name (kernel or bus),
 // validating a call, listing channels, attaching one to a slice.
 #include <cpc/channel.hpp>

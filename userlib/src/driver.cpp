@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpc::detail::Driver: kernel and bus channels and file writes on one ring.
 #include "driver.hpp"
 

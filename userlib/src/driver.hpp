@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // cpc::detail::Driver (internal): one Uring driving the calls of several
 // channels at once - kernel channels (each call an IORING_OP_URING_CMD) and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Whole-file helpers shared by libcpc and cpcctl.
 #include <cpc/error.hpp>
 #include <cpc/fd.hpp>

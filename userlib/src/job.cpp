@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The io_uring job engine and the snapshot / reclaim / return / ping /
 // sweep jobs.
 #include <cpc/error.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // Internal to libcpc: what JobEngine::run() drives its operations
 // through, replaceable so that the engine's state machine can be tested

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpc::KernelChannel: a channel of cpc_host.ko through its channel fd.
 #include "kernel_channel.hpp"
 

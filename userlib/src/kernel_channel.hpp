@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // cpc::KernelChannel (internal): a channel of cpc_host.ko - a channel fd
 // from CPC_IOCTL_CHANNEL_OPEN; calls are CPC_IOCTL_CALL (synchronous) or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // cpc::Mapping (internal): RAII owner of one mmap()ed range.
 

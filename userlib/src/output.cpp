@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Output files written safely (see cpc/output.hpp).
 #include <cpc/error.hpp>
 #include <cpc/output.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpc::parse_size: util-linux style sizes ("4096", "16M", "1GiB", "1.5K", "2MB").
 #include <cpc/error.hpp>
 #include <cpc/parse.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // SliceManager: slice ioctls on /dev/cpc_host (opened for the first one),
 // views from sysfs (no access to the device needed).
 #include <cpc/error.hpp>

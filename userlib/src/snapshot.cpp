@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Snapshot keys and chunk decryption (AES-256-GCM with OpenSSL libcrypto).
 #include <cpc/error.hpp>
 #include <cpc/fd.hpp>

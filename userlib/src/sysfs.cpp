@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Reading sysfs attributes (see cpc/sysfs.hpp).
 #include <cpc/error.hpp>
 #include <cpc/fd.hpp>

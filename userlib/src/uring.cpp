@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpc::Uring: a small RAII layer over liburing 2.3 (Debian's; it has no
 // io_uring_prep_cmd, so a uring_cmd is prepared by hand as the kernel
 // expects it: prep_rw, then cmd_op and the 16-byte inline payload).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // cpc::Uring (internal to libcpc): RAII owner of one io_uring instance
 // (liburing), with the operations the job engine needs: a kernel channel

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // HostDevice: open /dev/cpc_host and query the interface version; the
 // error for a module that is not loaded.
 #include <cpc/error.hpp>

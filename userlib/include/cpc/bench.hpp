@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // The CPC benchmark: ping-call latency and throughput on a channel, with 1
 // (synchronous call) or D (io_uring) calls in flight, and its anchor, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // cpc::Channel: one CPC channel seen from its host end, whichever host end
 // that is - cpc_host.ko's (a channel fd from CPC_IOCTL_CHANNEL_OPEN on

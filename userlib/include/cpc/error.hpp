@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // The one error model of libcpc: every failure is thrown as cpc::Error, a
 // std::system_error carrying, apart, the errno, the context ("<what>": the

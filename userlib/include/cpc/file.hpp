@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // Whole-file helpers shared by libcpc and cpcctl.
 

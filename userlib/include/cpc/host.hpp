@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // cpc::HostDevice: RAII handle on /dev/cpc_host.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // The io_uring maintenance-job engine of libcpc and the jobs built on it.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // Output files written safely: every file libcpc or cpcctl creates (keys,
 // decrypted images, snapshot exports) goes through OutputFile.

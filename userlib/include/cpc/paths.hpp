@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // Where the modules show themselves (the defaults live here, once), and
 // the one way every command says that a module is not there.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // cpc::SliceManager: create, filter, lock, list and destroy core slices
 // through /dev/cpc_host (changes) and /sys/kernel/cpc_host (views). Plain

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // The guest owner's side of CPC_PROC_SNAPSHOT: the AES-256 key, and
 // parsing, verifying and decrypting the chunks a snapshot export produced

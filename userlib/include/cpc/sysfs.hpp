@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // Reading sysfs attributes: the one way libcpc and cpcctl read the
 // modules' sysfs files, with one error model. A failure is a cpc::Error

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpc::bus::BusChannel: the user-space host end on an ivshmem server's bus.
 #include "bus_channel.hpp"
 

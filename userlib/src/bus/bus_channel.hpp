@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // cpc::bus::BusChannel (internal): channel "bus:<socket path>" - libcpc as
 // the user-space host end of a CPC channel, a peer of the ivshmem server

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpc::bus::BusEnd: the user-space host end of a CPC channel, line for line
 // the state machine of host-module/channel.c over the same proto/ code.
 #include "bus_end.hpp"

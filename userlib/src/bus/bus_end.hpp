@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // cpc::bus::BusEnd (internal): the host end of one CPC channel in user
 // space, over a mapped region - the mirror of host-module/channel.c, running

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpc::bus::IvshmemPeer: the client half of the ivshmem server protocol.
 #include "ivshmem_client.hpp"
 

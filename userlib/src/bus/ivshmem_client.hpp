@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // cpc::bus::IvshmemPeer (internal): the client half of QEMU's ivshmem
 // server protocol (docs/specs/ivshmem-spec.rst; the server side is

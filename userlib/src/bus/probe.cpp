@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // cpc::bus::probe_bus: a read-only view of a bus.
 #include "probe.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 // cpc::bus::probe_bus (internal): a read-only look at a bus for `channel
 // list/show`: joins the ivshmem server as a peer, maps the region read-only,
