@@ -107,7 +107,8 @@ TEST(Sysfs, SliceViewsNeedOnlySysfs)
 	d.mkdir("slices/s/filters");
 	for (auto [f, v] : std::vector<std::pair<std::string, std::string>>{
 		     {"state", "created"}, {"cpus", "2-3"}, {"memory_blocks", "32"},
-		     {"mem_bytes", "134217728"}, {"locked", "0"}, {"filters/mem_windows", ""},
+		     {"mem_bytes", "134217728"}, {"locked", "0"}, {"image", "none"}, {"starts", "0"},
+		     {"start_ns", "0"}, {"filters/mem_windows", ""},
 		     {"filters/bus_window", ""}, {"filters/cache_ways", "0xff"},
 		     {"filters/cache_ways_enforced", "0"}, {"filters/ipi_cpus", ""},
 		     {"filters/ipi_manager", "0"}, {"filters/devices", ""},

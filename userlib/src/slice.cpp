@@ -302,8 +302,8 @@ SliceInfo SliceManager::show(const std::string &name) const
 	s.mem_bytes = sysfs_number(d + "/mem_bytes");
 	s.locked = read_text(d + "/locked") == "1";
 	s.image = read_text(d + "/image");
-	s.starts = parse_number(read_text(d + "/starts"));
-	s.start_ns = parse_number(read_text(d + "/start_ns"));
+	s.starts = sysfs_number(d + "/starts");
+	s.start_ns = sysfs_number(d + "/start_ns");
 	const std::string f = d + "/filters";
 	for (const auto &l : lines(read_text(f + "/mem_windows")))
 		s.filters.mem_windows.push_back(window_of(l));
