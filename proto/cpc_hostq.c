@@ -50,13 +50,14 @@ u32 cpc_hostq_index(const struct cpc_hostq *q, u64 id)
  * @arg_len: bytes of argument the request carries.
  * @out_cap: (in) the result capacity asked for; (out) what the slot grants.
  * @owner:   the waiting caller, or NULL.
- * @req:     the request: zeroed, then id, arg_off/arg_len, out_off/out_len.
+ * @req:     the request (CPU order, cpc_req_encode() puts it on the wire):
+ *           zeroed, then id, arg_off/arg_len, out_off/out_len.
  *
  * Return: 0, -E2BIG when the argument does not fit a slot, or -EBUSY when
  * every slot is in use. Nothing changes on failure.
  */
 int cpc_hostq_get(struct cpc_hostq *q, u32 arg_len, u32 *out_cap, void *owner,
-		  struct cpc_req *req)
+		  struct cpc_request *req)
 {
 	u32 i, n = q->entries, arg_room = (arg_len + 63u) & ~63u;
 	struct cpc_hslot_core *s;
@@ -97,14 +98,14 @@ int cpc_hostq_get(struct cpc_hostq *q, u32 arg_len, u32 *out_cap, void *owner,
  * cpc_hostq_match() - validate a completion copied out of the ring against
  * the table.
  * @q:    the table.
- * @cpl:  private copy of the completion.
+ * @cpl:  private copy of the completion, decoded (cpc_cpl_decode()).
  * @slot: (out) the slot it names.
  *
  * Return: CPC_BAD_ID unless its id is in flight, else what cpc_cpl_check()
  * says against the slot's granted capacity.
  */
 enum cpc_bad cpc_hostq_match(const struct cpc_hostq *q,
-			     const struct cpc_cpl *cpl, u32 *slot)
+			     const struct cpc_completion *cpl, u32 *slot)
 {
 	const struct cpc_hslot_core *s;
 

@@ -62,10 +62,10 @@ struct cpc_hostq {
 
 void cpc_hostq_init(struct cpc_hostq *q, const struct cpc_layout *l);
 int cpc_hostq_get(struct cpc_hostq *q, u32 arg_len, u32 *out_cap, void *owner,
-		  struct cpc_req *req);
+		  struct cpc_request *req);
 u32 cpc_hostq_index(const struct cpc_hostq *q, u64 id);
 enum cpc_bad cpc_hostq_match(const struct cpc_hostq *q,
-			     const struct cpc_cpl *cpl, u32 *slot);
+			     const struct cpc_completion *cpl, u32 *slot);
 bool cpc_hostq_release(struct cpc_hostq *q, u32 slot);
 void cpc_hostq_orphan(struct cpc_hostq *q, u32 slot, u64 now);
 long long cpc_hostq_stuck_left(const struct cpc_hostq *q, u64 now, u64 bound);

@@ -35,7 +35,7 @@ TEST(HostQ, IdsCarryASequenceAndTheSlot)
 {
 	Table t;
 	int owner;
-	cpc_req r;
+	cpc_request r;
 	std::uint32_t cap = 100;
 	ASSERT_EQ(0, cpc_hostq_get(&t.q, 10, &cap, &owner, &r));
 	EXPECT_EQ((1ull << 8) | 0, r.id);
@@ -63,7 +63,7 @@ TEST(HostQ, IdsCarryASequenceAndTheSlot)
 TEST(HostQ, TooBigAndFull)
 {
 	Table t;
-	cpc_req r;
+	cpc_request r;
 	std::uint32_t cap = 0;
 	EXPECT_EQ(-E2BIG, cpc_hostq_get(&t.q, t.q.slot_size + 1, &cap, nullptr, &r));
 	EXPECT_EQ(-E2BIG, cpc_hostq_get(&t.q, 0xffffffffu, &cap, nullptr, &r));
@@ -80,10 +80,10 @@ TEST(HostQ, TooBigAndFull)
 TEST(HostQ, MatchRejectsWhatIsNotInFlight)
 {
 	Table t;
-	cpc_req r;
+	cpc_request r;
 	std::uint32_t cap = 128, slot = 99;
 	ASSERT_EQ(0, cpc_hostq_get(&t.q, 0, &cap, nullptr, &r));
-	cpc_cpl c{};
+	cpc_completion c{};
 	c.id = r.id;
 	c.out_len = 128;
 	EXPECT_EQ(CPC_BAD_NONE, cpc_hostq_match(&t.q, &c, &slot));
@@ -108,7 +108,7 @@ TEST(HostQ, MatchRejectsWhatIsNotInFlight)
 TEST(HostQ, OrphanedSlotsStayReservedAndCountTowardsStuck)
 {
 	Table t;
-	cpc_req r;
+	cpc_request r;
 	std::uint32_t cap = 0;
 	int owner;
 	EXPECT_EQ(-1, cpc_hostq_stuck_left(&t.q, 1000, 100)); // free slots
@@ -142,7 +142,7 @@ TEST(HostQ, OrphanedSlotsStayReservedAndCountTowardsStuck)
 TEST(HostQ, SequenceNeverRepeatsAnId)
 {
 	Table t;
-	cpc_req r;
+	cpc_request r;
 	std::uint32_t cap = 0;
 	std::vector<std::uint64_t> ids;
 	for (int i = 0; i < 2000; i++) {

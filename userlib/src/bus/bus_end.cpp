@@ -33,7 +33,7 @@ const char *counter_name(unsigned c)
 	static const char *const names[kCounterCount] = {
 		"calls",	"completed",	 "errors",	"timeouts",	"broken",
 		"resets",	"late",		 "nudges",	"doorbells",	"doorbells_ignored",
-		"throttles",	"admin_resets",	 "stuck_resets", "doorbell_unknown",
+		"throttles",	"admin_resets",	 "stuck_resets", "doorbell_unknown", "bad_features",
 	};
 	return c < kCounterCount ? names[c] : "unknown";
 }
@@ -148,7 +148,7 @@ void BusEnd::brk(enum cpc_bad why, std::uint64_t id)
 }
 
 /* cpc_hchan_complete(): one completion copied out of the ring. */
-bool BusEnd::complete(const cpc_cpl &cpl)
+bool BusEnd::complete(const cpc_completion &cpl)
 {
 	std::uint32_t idx;
 	enum cpc_bad why = cpc_hostq_match(&q_, &cpl, &idx);
@@ -189,13 +189,16 @@ bool BusEnd::complete(const cpc_cpl &cpl)
 /* cpc_hchan_reap() */
 void BusEnd::reap()
 {
-	cpc_cpl cpl;
+	cpc_cpl wire;
+	cpc_completion cpl;
 	int ret;
 
 	for (;;) {
-		while ((ret = cpc_ring_pop(&ep_.cpl, &cpl)) == 0)
+		while ((ret = cpc_ring_pop(&ep_.cpl, &wire)) == 0) {
+			cpc_cpl_decode(&cpl, &wire);	/* CPU order, then validated */
 			if (!complete(cpl))
 				return;
+		}
 		if (ret != -EAGAIN) {
 			brk(CPC_BAD_INDEX, 0);
 			return;
@@ -222,6 +225,11 @@ void BusEnd::service(bool from_check, Clock::time_point now)
 		break;
 	case CPC_EP_CHANGED:
 		ring_guest();
+		break;
+	case CPC_EP_INCOMPATIBLE:
+		cnt_[kBadFeatures]++;
+		log(true, fmt("guest requires protocol features %#x this host does not know; not running with it",
+			      cpc_ep_peer_features(&ep_) & CPC_FEATURES_REQUIRED & ~CPC_FEATURES_KNOWN));
 		break;
 	case CPC_EP_NONE:
 		break;
@@ -363,7 +371,7 @@ int BusEnd::start(PendingCall &c)
 	/* call.c: the capacity asked for, at most a slot. */
 	std::uint32_t cap = static_cast<std::uint32_t>(
 		std::min<std::size_t>(c.out_capacity, q_.slot_size));
-	cpc_req req;
+	cpc_request req;
 	int ret = cpc_hostq_get(&q_, static_cast<std::uint32_t>(c.arg.size()), &cap, &c, &req);
 	if (ret)
 		return -ret;
@@ -380,7 +388,9 @@ int BusEnd::start(PendingCall &c)
 	 * costs ~100 ms, not up to a second. Never postpones one. */
 	next_check_ = std::min(next_check_, now_ + kCheckDown);
 	/* On ECONNRESET the break already finished the call. */
-	post(req);
+	cpc_req wire;
+	cpc_req_encode(&wire, &req);	/* little-endian on the ring */
+	post(wire);
 	return 0;
 }
 

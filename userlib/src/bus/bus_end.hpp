@@ -60,6 +60,7 @@ enum Counter : unsigned {
 	kAdminResets,
 	kStuckResets,
 	kDoorbellUnknown,
+	kBadFeatures,
 	kCounterCount,
 };
 const char *counter_name(unsigned c);
@@ -158,7 +159,7 @@ private:
 	void fail_all(int err);
 	void restart(int err, unsigned why);
 	void brk(enum cpc_bad why, std::uint64_t id);
-	bool complete(const cpc_cpl &cpl);
+	bool complete(const cpc_completion &cpl);
 	void reap();
 	int post(const cpc_req &req);
 	int start(PendingCall &c);
