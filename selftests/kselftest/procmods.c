@@ -257,7 +257,8 @@ TEST_F(pm, not_installed_is_enosys)
 TEST_F(pm, unload_while_a_call_runs)
 {
 	struct cpc_call r;
-	int status, ret, id2;
+	int status, ret, id2, i;
+	long long calls = proc_num("testsleep", "calls");
 	pid_t pid;
 
 	pid = fork();
@@ -266,7 +267,10 @@ TEST_F(pm, unload_while_a_call_runs)
 		ret = pm_call(self->ch, self->sleep, 1500, NULL, 0, 5000, &r);
 		_exit(ret == 0 && r.ret[0] == 1500 ? 0 : 1);
 	}
-	usleep(400 * 1000);
+	/* Until the guest runs the call (counted when it starts), at most 3 s. */
+	for (i = 0; i < 300 && proc_num("testsleep", "calls") == calls; i++)
+		usleep(10 * 1000);
+	usleep(100 * 1000);
 	/* The call holds the module: the unload is refused, nothing breaks. */
 	ret = cpc_module_unload(SLEEP);
 	EXPECT_TRUE(ret == -EAGAIN || ret == -EBUSY) TH_LOG("unload mid-call: %d", ret);
