@@ -172,7 +172,7 @@ struct Series {
 			sum += v;
 		json j = {{"count", l.count},         {"min_ns", l.min_ns}, {"median_ns", l.median_ns},
 			  {"p99_ns", l.p99_ns},       {"max_ns", l.max_ns},
-			  {"calls_per_sec", sum ? ns.size() * 1e9 / static_cast<double>(sum) : 0.0}};
+			  {"calls_per_s", sum ? ns.size() * 1e9 / static_cast<double>(sum) : 0.0}};
 		if (extra)
 			j["status_polls_per_call"] = static_cast<double>(extra) / static_cast<double>(ns.size());
 		return j;
@@ -404,7 +404,7 @@ json window(const std::string &maint, const std::string &other, unsigned secs,
 		{"maint_cpu_pct", 100.0 * static_cast<double>(m1 - m0) / wall},
 		{"other_cpu_pct", 100.0 * static_cast<double>(o1 - o0) / wall},
 		{"calls", calls},
-		{"calls_per_sec", calls * 1e9 / wall}};
+		{"calls_per_s", calls * 1e9 / wall}};
 }
 
 json dormant(const Args &a)
@@ -510,9 +510,9 @@ std::string report(const Args &a)
 		double r = q.at("median_ns").get<double>() / c.at("median_ns").get<double>();
 		ratio[n[0]] = r;
 		o << "| " << n[1] << " (" << c.at("count") << ") | " << us(c.at("median_ns")) << " | "
-		  << us(c.at("p99_ns")) << " | " << num(c.at("calls_per_sec"), "%.0f") << " | " << n[2]
+		  << us(c.at("p99_ns")) << " | " << num(c.at("calls_per_s"), "%.0f") << " | " << n[2]
 		  << " (" << q.at("count") << ") | " << us(q.at("median_ns")) << " | "
-		  << us(q.at("p99_ns")) << " | " << num(q.at("calls_per_sec"), "%.0f") << " | **"
+		  << us(q.at("p99_ns")) << " | " << num(q.at("calls_per_s"), "%.0f") << " | **"
 		  << num(r) << "x** |\n";
 	}
 	auto raw = lat.at("ping-raw"), cp = lat.at("ping-cpc");
@@ -521,7 +521,7 @@ std::string report(const Args &a)
 	  << "| --- | --- | --- | --- | --- | --- |\n"
 	  << "| raw eventfd doorbell ping-pong, same bus (" << raw.at("count") << ") | "
 	  << us(raw.at("median_ns")) << " | " << us(raw.at("p99_ns")) << " | "
-	  << num(raw.at("calls_per_sec"), "%.0f") << " | **" << num(rr, "%.2f") << "x** | "
+	  << num(raw.at("calls_per_s"), "%.0f") << " | **" << num(rr, "%.2f") << "x** | "
 	  << num(cp.at("p99_ns").get<double>() / raw.at("p99_ns").get<double>(), "%.2f") << "x |\n";
 	if (lat.contains("host_end"))
 		o << "\nThe host end's counters over these calls: " << lat["host_end"].dump()
@@ -544,7 +544,7 @@ std::string report(const Args &a)
 			o << "| " << w << " (" << num(x.at("seconds"), "%.0f") << " s) | "
 			  << num(x.at("maint_cpu_pct"), "%.3f") << "% of a host core | "
 			  << num(x.at("other_cpu_pct"), "%.3f") << "% | "
-			  << num(x.at("calls_per_sec"), "%.0f") << " |\n";
+			  << num(x.at("calls_per_s"), "%.0f") << " |\n";
 		}
 		double idle = d["idle"]["maint_cpu_pct"];
 		goals.push_back("idle maintenance vCPU ≤ 0.1% of a host core: " + num(idle, "%.3f") +

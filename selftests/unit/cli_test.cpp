@@ -212,6 +212,13 @@ TEST(CliUsage, BadValuesNameTheOptionAndWhatWasTyped)
 		 "cpcctl: proc 'no/such': not a procedure name (a-z, 0-9, '-' and '_', at most 31)\n"},
 		{"call ch ping --timeout 60001", 2, "cpcctl: --timeout '60001': not in 1..60000\n"},
 		{"sweep --timeout 0", 2, "cpcctl: --timeout '0': not in 1..60000\n"},
+		{"bench ch --calls 0", 2, "cpcctl: --calls '0': not in 1..10000000\n"},
+		// Decimal: 010000001 is 10000001 (octal would be 2097153, in range).
+		{"bench ch --calls 010000001", 2, "cpcctl: --calls '010000001': not in 1..10000000\n"},
+		{"bench ch --depth 257", 2, "cpcctl: --depth '257': not in 1..256\n"},
+		{"bench ch --depth -1", 2, "cpcctl: --depth '-1': not a number in 1..256\n"},
+		{"bench ch --anchor --no-anchor", 2,
+		 "cpcctl: --anchor excludes --no-anchor (see 'cpcctl bench --help')\n"},
 		{"job ping a a", 2, "cpcctl: channel a: given twice\n"},
 		{"snapshot decrypt --key k --in i --out o --export-id xyz", 2,
 		 "cpcctl: --export-id 'xyz': want up to 16 hex digits\n"},

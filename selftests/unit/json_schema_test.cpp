@@ -84,6 +84,19 @@ TEST(JsonSchema, CheckerCatchesWhatItShould)
 			       "job_ping_result"));
 	ping["calls"] = -1;
 	EXPECT_NE("", problems(s, ping, "job_ping_result"));
+	// bench: rates in _per_s like every other command (calls_per_sec was bench's alone).
+	json lat = {{"count", 2}, {"min_ns", 1}, {"median_ns", 2}, {"p99_ns", 3}, {"max_ns", 3}};
+	json bench = {{"channel", "c"}, {"proc", "ping"}, {"calls", 2},       {"depth", 1},
+		      {"mode", "ioctl"},  {"elapsed_ns", 9}, {"calls_per_s", 2e8}, {"latency", lat}};
+	bench["raw"] = lat;
+	bench["raw"]["roundtrips_per_s"] = 1e9;
+	EXPECT_EQ("", problems(s, bench, "bench"));
+	json old = bench;
+	old.erase("calls_per_s");
+	old["calls_per_sec"] = 2e8;
+	EXPECT_NE("", problems(s, old, "bench"));
+	bench["mode"] = "uring";
+	EXPECT_NE("", problems(s, bench, "bench"));
 	json slice_window = {{"addr", "4096"}, {"size", 4096}};
 	EXPECT_NE("", problems(s, slice_window, "window")); // addresses are "0x..."
 }

@@ -47,10 +47,10 @@ for depth in 1 64; do
 	f=/tmp/bench-$depth.json
 	printf 'bench: %-22s %12s %12s %12s %14.0f\n' "raw ping-pong (d=$depth)" \
 		"$(us "$(get raw.median_ns "$f")")" "$(us "$(get raw.p99_ns "$f")")" \
-		"$(us "$(get raw.min_ns "$f")")" "$(get raw.roundtrips_per_sec "$f")"
+		"$(us "$(get raw.min_ns "$f")")" "$(get raw.roundtrips_per_s "$f")"
 	printf 'bench: %-22s %12s %12s %12s %14.0f\n' "call depth $depth" \
 		"$(us "$(get latency.median_ns "$f")")" "$(us "$(get latency.p99_ns "$f")")" \
-		"$(us "$(get latency.min_ns "$f")")" "$(get calls_per_sec "$f")"
+		"$(us "$(get latency.min_ns "$f")")" "$(get calls_per_s "$f")"
 	printf 'bench: %-22s %11.2fx %11.2fx %11.2fx %13.2fx\n' "ratio call/raw" \
 		"$(get ratio.median "$f")" "$(get ratio.p99 "$f")" "$(get ratio.min "$f")" \
 		"$(get ratio.throughput "$f")"

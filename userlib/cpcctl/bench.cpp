@@ -10,6 +10,7 @@
 // (the guest must have armed its reflector, see Documentation/cpcctl.md); --anchor makes it
 // mandatory, --no-anchor skips it.
 #include "commands.hpp"
+#include "values.hpp"
 
 #include <cpc/bench.hpp>
 #include <cpc/channel.hpp>
@@ -56,12 +57,6 @@ double us(std::uint64_t ns)
 
 int run_bench(const BenchOpts &o, const Global &g)
 {
-	if (o.anchor && o.no_anchor)
-		cpc::throw_invalid("bench: --anchor and --no-anchor exclude each other");
-	if (o.calls == 0)
-		cpc::throw_invalid("bench: --calls must be at least 1");
-	if (o.depth == 0 || o.depth > cpc::bench_depth_max)
-		cpc::throw_invalid("bench: --depth must be 1.." + std::to_string(cpc::bench_depth_max));
 	auto ch = cpc::open_channel(o.channel);
 
 	/* The anchor first, then the calls: both in the same run. */
@@ -99,18 +94,18 @@ int run_bench(const BenchOpts &o, const Global &g)
 			{"depth", b.depth},
 			{"mode", mode},
 			{"elapsed_ns", b.elapsed_ns},
-			{"calls_per_sec", b.calls_per_sec},
+			{"calls_per_s", b.calls_per_s},
 			{"latency", latency_json(b.latency)},
 		};
 		if (raw) {
 			j["raw"] = latency_json(raw->latency);
 			j["raw"]["timeouts"] = raw->timeouts;
-			j["raw"]["roundtrips_per_sec"] = raw_rate;
+			j["raw"]["roundtrips_per_s"] = raw_rate;
 			j["ratio"] = {
 				{"median", ratio(b.latency.median_ns, raw->latency.median_ns)},
 				{"p99", ratio(b.latency.p99_ns, raw->latency.p99_ns)},
 				{"min", ratio(b.latency.min_ns, raw->latency.min_ns)},
-				{"throughput", ratio(b.calls_per_sec, raw_rate)},
+				{"throughput", ratio(b.calls_per_s, raw_rate)},
 			};
 		}
 		std::cout << j.dump(2) << "\n";
@@ -120,7 +115,7 @@ int run_bench(const BenchOpts &o, const Global &g)
 		    (unsigned long long)b.calls, b.depth, mode);
 	std::printf("  call latency   median %10.1f us   p99 %10.1f us   min %10.1f us\n",
 		    us(b.latency.median_ns), us(b.latency.p99_ns), us(b.latency.min_ns));
-	std::printf("  call throughput %.0f calls/s\n", b.calls_per_sec);
+	std::printf("  call throughput %.0f calls/s\n", b.calls_per_s);
 	if (!raw) {
 		std::printf("  raw doorbell ping-pong: not measured (%s)\n", no_anchor.c_str());
 		return 0;
@@ -131,7 +126,7 @@ int run_bench(const BenchOpts &o, const Global &g)
 	std::printf("  ratio call/raw median %.2fx   p99 %.2fx   min %.2fx   throughput %.2fx of 1/raw-median\n",
 		    ratio(b.latency.median_ns, raw->latency.median_ns),
 		    ratio(b.latency.p99_ns, raw->latency.p99_ns),
-		    ratio(b.latency.min_ns, raw->latency.min_ns), ratio(b.calls_per_sec, raw_rate));
+		    ratio(b.latency.min_ns, raw->latency.min_ns), ratio(b.calls_per_s, raw_rate));
 	return 0;
 }
 
@@ -142,11 +137,14 @@ void add_bench_commands(CLI::App &app, Global &g)
 	auto o = std::make_shared<BenchOpts>();
 	auto *sub = app.add_subcommand("bench", "benchmark ping calls on a channel against the raw doorbell ping-pong");
 	sub->add_option("channel", o->channel, "channel name (cpcctl channel list)")->required();
-	sub->add_option("--calls", o->calls, "ping calls to make (default 1000)");
-	sub->add_option("--depth", o->depth, "calls in flight: 1 = synchronous (ioctl), more = io_uring (default 1)");
-	sub->add_flag("--anchor", o->anchor, "require the raw doorbell ping-pong");
-	sub->add_flag("--no-anchor", o->no_anchor, "skip the raw doorbell ping-pong");
+	count_value(sub->add_option("--calls", o->calls, "ping calls to make"), 1, cpc::bench_calls_max);
+	count_value(sub->add_option("--depth", o->depth, "calls in flight: 1 = synchronous call, more = io_uring"),
+		    1, cpc::bench_depth_max);
+	auto *anchor = sub->add_flag("--anchor", o->anchor, "require the raw doorbell ping-pong");
+	sub->add_flag("--no-anchor", o->no_anchor, "skip the raw doorbell ping-pong")->excludes(anchor);
 	add_json_flag(sub, g);
+	add_examples(sub, {"cpcctl bench ivshmem-0000:00:04.0 --calls 2000 --depth 64 --anchor",
+	                   "cpcctl bench bus:/run/cpc/vm1.sock --json"});
 	on_run(sub, [o, &g] { return run_bench(*o, g); });
 }
 

@@ -224,6 +224,10 @@ void add_call_commands(CLI::App &app, Global &g)
 	count_value(sub->add_option("--timeout", o->timeout_ms, "milliseconds to wait"), 1,
 		    CPC_CALL_TIMEOUT_MAX_MS);
 	add_json_flag(sub, g);
+	add_examples(sub, {"cpcctl call bus:/run/cpc/vm1.sock ping value=7",
+	                   "cpcctl call ivshmem-0000:00:04.0 log bytes=4096",
+	                   "cpcctl call slice:e1 info --json",
+	                   "cpcctl call bus:/run/cpc/vm1.sock procs   # what the guest publishes"});
 	on_run(sub, [o, &g] { return run_call(*o, g); });
 }
 

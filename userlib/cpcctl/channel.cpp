@@ -83,6 +83,9 @@ void add_channel_commands(CLI::App &app, Global &g)
 	auto to = std::make_shared<TableOptions>();
 	add_table_options(list, *to, channel_columns, channel_default_columns);
 	add_json_flag(list, g);
+	add_examples(list, {"cpcctl channel list",
+	                    "cpcctl channel list -o +GENERATION,TIMEOUTS -r",
+	                    "cpcctl channel list --bus-dir /srv/vms --json"});
 	on_run(list, [&g, dirs, to] {
 		cpc::ListOptions lo;
 		if (!dirs->empty())
@@ -114,6 +117,8 @@ void add_channel_commands(CLI::App &app, Global &g)
 	auto *show = chan->add_subcommand("show", "everything about one channel (a bus: a read-only probe)");
 	show->add_option("CHANNEL", *show_name, "channel name or bus:<socket>")->required();
 	add_json_flag(show, g);
+	add_examples(show, {"cpcctl channel show ivshmem-0000:00:04.0",
+	                    "cpcctl channel show bus:/run/cpc/vm1.sock --json"});
 	on_run(show, [show_name, &g] {
 		auto c = cpc::show_channel(*show_name);
 		auto j = to_json(c, true);
@@ -133,6 +138,7 @@ void add_channel_commands(CLI::App &app, Global &g)
 		"reset", "fail every call in flight (ECONNRESET) and start a new generation");
 	reset->add_option("CHANNEL", *reset_name, "channel name or bus:<socket>")->required();
 	add_json_flag(reset, g);
+	add_examples(reset, {"cpcctl channel reset ivshmem-0000:00:04.0"});
 	on_run(reset, [reset_name, &g] {
 		auto ch = cpc::open_channel(*reset_name);
 		auto r = ch->reset();
@@ -160,6 +166,10 @@ void add_channel_commands(CLI::App &app, Global &g)
 		sub->add_option("CHANNEL", o->channel, "channel name")->required();
 		sub->add_option("SLICE", o->slice, "slice name")->required();
 		add_json_flag(sub, g);
+		if (attach)
+			add_examples(sub, {"cpcctl channel attach ivshmem-0000:00:04.0 s1"});
+		else
+			add_examples(sub, {"cpcctl channel detach ivshmem-0000:00:04.0 s1"});
 		on_run(sub, [o, attach, &g] {
 			if (attach)
 				cpc::attach_channel(o->channel, o->slice);

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 
@@ -48,6 +49,10 @@ void on_run(CLI::App *sub, Handler h);
 
 /// Adds --json to a subcommand (it sets Global::json).
 void add_json_flag(CLI::App *sub, Global &g);
+
+/// Adds an "Examples:" block of command lines to @sub's --help, above the
+/// exit-status footer every command inherits.
+void add_examples(CLI::App *sub, std::initializer_list<const char *> lines);
 
 /// Adds -f/--force (replace existing output files) to @sub.
 void add_force_flag(CLI::App *sub, bool &force);

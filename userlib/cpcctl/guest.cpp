@@ -119,13 +119,17 @@ void add_guest_commands(CLI::App &app, Global &g)
 	guest->require_subcommand(1);
 	auto *st = guest->add_subcommand("status", "maintenance vCPU, channels and policy");
 	add_json_flag(st, g);
+	add_examples(st, {"cpcctl guest status",
+	                  "cpcctl guest status --json"});
 	on_run(st, [&g] { return status(g); });
 	auto proc = std::make_shared<std::string>();
 	auto *allow = guest->add_subcommand("allow", "allow a procedure");
 	proc_name_value(allow->add_option("proc", *proc, "procedure name (cpcctl guest status)")->required());
+	add_examples(allow, {"cpcctl guest allow ps"});
 	on_run(allow, [proc] { return set_policy(*proc, true); });
 	auto *deny = guest->add_subcommand("deny", "deny a procedure");
 	proc_name_value(deny->add_option("proc", *proc, "procedure name (cpcctl guest status)")->required());
+	add_examples(deny, {"cpcctl guest deny ps"});
 	on_run(deny, [proc] { return set_policy(*proc, false); });
 }
 

@@ -52,6 +52,7 @@ void add_guest_key_commands(CLI::App &app, Global &)
 	auto file = std::make_shared<std::string>();
 	auto *set = key->add_subcommand("set", "load the snapshot key from FILE");
 	set->add_option("FILE", *file, "64 hex digits or 32 raw bytes")->required();
+	add_examples(set, {"cpcctl guest key set /root/snapshot.key"});
 	on_run(set, [file] {
 		auto k = cpc::SnapshotKey::load(*file);
 		std::string hex = k.hex();
@@ -65,6 +66,7 @@ void add_guest_key_commands(CLI::App &app, Global &)
 		return 0;
 	});
 	auto *clear = key->add_subcommand("clear", "remove the snapshot key");
+	add_examples(clear, {"cpcctl guest key clear"});
 	on_run(clear, [] {
 		write_key_file("clear");
 		return 0;

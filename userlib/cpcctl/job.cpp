@@ -450,6 +450,9 @@ void add_job_commands(CLI::App &app, Global &g)
 				     "buffers in flight per guest: calls plus chunks being written"),
 		    1, cpc::job_max_depth);
 	add_json_flag(snap, g);
+	add_examples(snap, {"cpcctl job snapshot bus:/run/cpc/vm1.sock --out vm1.snp",
+	                    "cpcctl job snapshot bus:/run/cpc/vm1.sock --base vm1.snp --out vm1-inc.snp",
+	                    "cpcctl job snapshot bus:/run/cpc/vm1.sock bus:/run/cpc/vm2.sock --out-dir /srv/snap"});
 	on_run(snap, [&g, so] { return run_snapshot(g, *so); });
 
 	auto ro = std::make_shared<RangeOpts>();
@@ -458,6 +461,7 @@ void add_job_commands(CLI::App &app, Global &g)
 	size_value(rec->add_option("--size", ro->size, "how much per guest (whole MiB, e.g. 64M)")->required(),
 		   1u << 20, std::uint64_t(CPC_RECLAIM_MAX_MIB) << 20, 1u << 20);
 	add_json_flag(rec, g);
+	add_examples(rec, {"cpcctl job reclaim bus:/run/cpc/vm1.sock --size 256M"});
 	on_run(rec, [&g, ro] { return run_ranges(g, *ro, CPC_PROC_RECLAIM); });
 
 	auto po = std::make_shared<PingOpts>();
@@ -467,6 +471,7 @@ void add_job_commands(CLI::App &app, Global &g)
 	count_value(ping->add_option("--depth", po->depth, "calls in flight per guest"), 1,
 		    cpc::job_max_depth);
 	add_json_flag(ping, g);
+	add_examples(ping, {"cpcctl job ping bus:/run/cpc/vm1.sock --calls 10000 --depth 32"});
 	on_run(ping, [&g, po] { return run_ping(g, *po); });
 
 	auto to = std::make_shared<RangeOpts>();
@@ -475,6 +480,8 @@ void add_job_commands(CLI::App &app, Global &g)
 	size_value(ret->add_option("--size", to->size, "how much per guest (whole MiB; default: all)"),
 		   1u << 20, std::uint64_t(CPC_RECLAIM_MAX_MIB) << 20, 1u << 20);
 	add_json_flag(ret, g);
+	add_examples(ret, {"cpcctl job return bus:/run/cpc/vm1.sock",
+	                   "cpcctl job return bus:/run/cpc/vm1.sock --size 64M"});
 	on_run(ret, [&g, to] { return run_ranges(g, *to, CPC_PROC_RETURN); });
 }
 

@@ -28,6 +28,14 @@ void add_json_flag(CLI::App *sub, Global &g)
 	sub->add_flag("--json", g.json, "print JSON for machines");
 }
 
+void add_examples(CLI::App *sub, std::initializer_list<const char *> lines)
+{
+	std::string text = lines.size() > 1 ? "Examples:\n" : "Example:\n";
+	for (const char *l : lines)
+		text += std::string("  ") + l + "\n";
+	sub->footer(text + "\n" + sub->get_footer());
+}
+
 /// What was printed must have reached standard output: a write error
 /// (a full disk, /dev/full) makes a successful command fail.
 int check_stdout(int rc)
@@ -112,7 +120,7 @@ int main(int argc, char **argv)
 	app.option_defaults()->always_capture_default();
 	app.set_version_flag("--version", std::string("cpcctl ") + cpcctl::version);
 	app.footer("Exit status: 0 done, 1 failed, 2 bad command line or value, 64 partly done\n"
-		   "(commands on several channels). 'cpcctl COMMAND --help' tells more.");
+		   "(commands on several channels). 'cpcctl COMMAND --help' tells more; see cpcctl(8).");
 	cpcctl::Global g;
 	cpcctl::add_json_flag(&app, g);
 

@@ -195,6 +195,8 @@ void add_slice_commands(CLI::App &app, Global &g)
 		mem->excludes(blk);
 		sub->add_flag("--multi-node", o->multi_node, "allow CPUs from more than one NUMA node");
 		add_json_flag(sub, g);
+		add_examples(sub, {"cpcctl slice create s1 --cpus 2-3 --mem 256M",
+		                   "cpcctl slice create s2 --cpus 4,5 --blocks 34-35 --multi-node"});
 		on_run(sub, [o, &g] {
 			cpc::SliceSpec spec;
 			spec.name = o->name;
@@ -217,6 +219,9 @@ void add_slice_commands(CLI::App &app, Global &g)
 		auto to = std::make_shared<TableOptions>();
 		add_table_options(sub, *to, slice_columns, slice_default_columns);
 		add_json_flag(sub, g);
+		add_examples(sub, {"cpcctl slice list",
+		                   "cpcctl slice list -o NAME,CPUS,SIZE -n -b",
+		                   "cpcctl slice list --json"});
 		on_run(sub, [&g, to] {
 			cpc::SliceManager m;
 			auto slices = m.list();
@@ -246,6 +251,7 @@ void add_slice_commands(CLI::App &app, Global &g)
 		auto *sub = slice->add_subcommand("show", "show one slice and its filters");
 		sub->add_option("NAME", *name, "slice name")->required();
 		add_json_flag(sub, g);
+		add_examples(sub, {"cpcctl slice show s1 --json"});
 		on_run(sub, [name, &g] {
 			cpc::SliceManager m;
 			return output(g, m.show(*name));
@@ -272,6 +278,8 @@ void add_slice_commands(CLI::App &app, Global &g)
 			    [](std::string &text) { parse_ipi(text); });
 		bdf_value(sub->add_option("--device", o->devices, "add a PCI device DDDD:BB:SS.F (repeatable)"));
 		add_json_flag(sub, g);
+		add_examples(sub, {"cpcctl slice filter s1 --mem-window 0x100000000:16M --ipi 2,manager",
+		                   "cpcctl slice filter s1 --clear --device 00:1f.3 --cache-ways 0xf0"});
 		on_run(sub, [o, &g] {
 			using K = cpc::FilterChange::Kind;
 			// Parse everything before the first change.
@@ -329,6 +337,7 @@ void add_slice_commands(CLI::App &app, Global &g)
 		auto *sub = slice->add_subcommand("lock", "freeze the filters of a slice until destroy");
 		sub->add_option("NAME", *name, "slice name")->required();
 		add_json_flag(sub, g);
+		add_examples(sub, {"cpcctl slice lock s1"});
 		on_run(sub, [name, &g] {
 			cpc::SliceManager m;
 			m.lock(*name);
@@ -346,6 +355,7 @@ void add_slice_commands(CLI::App &app, Global &g)
 		sub->add_option("NAME", o->name, "slice name")->required();
 		sub->add_option("IMAGE", o->image, "slice image file (e.g. /usr/lib/cpc/slice-echo)")->required();
 		add_json_flag(sub, g);
+		add_examples(sub, {"cpcctl slice load s1 /usr/lib/cpc/slice-echo"});
 		on_run(sub, [o, &g] {
 			cpc::SliceManager m;
 			m.load(o->name, o->image);
@@ -357,6 +367,7 @@ void add_slice_commands(CLI::App &app, Global &g)
 		auto *sub = slice->add_subcommand("start", "run the loaded image on the slice's first CPU");
 		sub->add_option("NAME", *name, "slice name")->required();
 		add_json_flag(sub, g);
+		add_examples(sub, {"cpcctl slice start s1"});
 		on_run(sub, [name, &g] {
 			cpc::SliceManager m;
 			m.start(*name);
@@ -368,6 +379,7 @@ void add_slice_commands(CLI::App &app, Global &g)
 		auto *sub = slice->add_subcommand("stop", "stop whatever runs on the slice's CPUs (INIT)");
 		sub->add_option("NAME", *name, "slice name")->required();
 		add_json_flag(sub, g);
+		add_examples(sub, {"cpcctl slice stop s1"});
 		on_run(sub, [name, &g] {
 			cpc::SliceManager m;
 			m.stop(*name);
@@ -383,6 +395,7 @@ void add_slice_commands(CLI::App &app, Global &g)
 		sub->add_option("NAME", o->name, "slice name")->required();
 		sub->add_option("IMAGE", o->image, "slice image file")->required();
 		add_json_flag(sub, g);
+		add_examples(sub, {"cpcctl slice run s1 /usr/lib/cpc/slice-echo"});
 		on_run(sub, [o, &g] {
 			cpc::SliceManager m;
 			m.load(o->name, o->image);
@@ -397,6 +410,7 @@ void add_slice_commands(CLI::App &app, Global &g)
 		auto *sub = slice->add_subcommand("destroy", "scrub a slice and give everything back");
 		sub->add_option("NAME", *name, "slice name")->required();
 		add_json_flag(sub, g);
+		add_examples(sub, {"cpcctl slice destroy s1"});
 		on_run(sub, [name, &g] {
 			cpc::SliceManager m;
 			m.destroy(*name);

@@ -74,6 +74,9 @@ void add_snapshot_commands(CLI::App &app, Global &g)
 			"/sys/kernel/cpc_guest/snapshot_export_id): refuses a replayed export");
 	add_force_flag(dec, o.force);
 	add_json_flag(dec, g);
+	add_examples(dec, {"cpcctl snapshot decrypt --key key.hex --in vm1.snp --out vm1.img",
+	                   "cpcctl snapshot decrypt --key key.hex --in vm1-inc.snp --base vm1.img --out vm1-new.img",
+	                   "cpcctl snapshot decrypt --key key.hex --in vm1.snp --out - | sha256sum"});
 	on_run(dec, [&g, opts] {
 		const auto &o = *opts;
 		if (o.out == "-" && g.json)
@@ -134,6 +137,8 @@ void add_snapshot_commands(CLI::App &app, Global &g)
 	auto *gen = snap->add_subcommand("keygen", "write a new random snapshot key (mode 0600)");
 	gen->add_option("--out", ko->out, "key file to create ('-': standard output)")->required();
 	add_force_flag(gen, ko->force);
+	add_examples(gen, {"cpcctl snapshot keygen --out key.hex",
+	                   "cpcctl snapshot keygen --out key.hex --force"});
 	on_run(gen, [ko] {
 		auto out = open_output(ko->out, ko->force, true);
 		auto key = cpc::SnapshotKey::generate();

@@ -181,6 +181,8 @@ void add_sweep_commands(CLI::App &app, Global &g)
 	sub->add_option("--bus-dir", o->bus_dirs, "directory of bus sockets (without channels)");
 	add_table_options(sub, o->table, sweep_columns, sweep_default_columns);
 	add_json_flag(sub, g);
+	add_examples(sub, {"cpcctl sweep",
+	                   "cpcctl sweep bus:/run/cpc/vm1.sock bus:/run/cpc/vm2.sock --timeout 500 --json"});
 	on_run(sub, [o, &g] { return run_sweep(*o, g); });
 }
 

@@ -16,6 +16,8 @@ void add_version_commands(CLI::App &app, Global &g)
 {
 	auto *sub = app.add_subcommand("version", "show the versions of cpcctl and the loaded modules");
 	add_json_flag(sub, g);
+	add_examples(sub, {"cpcctl version",
+	                   "cpcctl version --json"});
 	on_run(sub, [&g] {
 		nlohmann::json out;
 		out["cpcctl"] = version;

@@ -117,6 +117,9 @@ int main(int argc, char **argv)
 	app.add_flag("-v,--verbose", opts.verbose, "log peers joining and leaving");
 	app.add_flag("-F,--foreground", foreground,
 		     "accepted for QEMU ivshmem-server compatibility (always foreground)");
+	app.footer("Example:\n  cpc-ivshmem-server -S /run/cpc/vm1.sock -l 16M -n 2 -p /run/cpc/vm1.pid\n\n"
+		   "Exit status: 0 stopped by SIGTERM/SIGINT, 1 failed, 2 bad command line.\n"
+		   "See cpc-ivshmem-server(8).");
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::CallForHelp &e) {

@@ -169,16 +169,16 @@ Latency latency_of(std::vector<std::uint64_t> &ns)
 
 CallBench bench_calls(Channel &ch, std::uint64_t calls, unsigned depth)
 {
-	if (calls == 0)
-		throw_invalid("bench: --calls must be at least 1");
+	if (calls == 0 || calls > bench_calls_max)
+		throw_invalid("bench: calls must be 1.." + std::to_string(bench_calls_max));
 	if (depth == 0 || depth > bench_depth_max)
-		throw_invalid("bench: --depth must be 1.." + std::to_string(bench_depth_max));
+		throw_invalid("bench: depth must be 1.." + std::to_string(bench_depth_max));
 	std::vector<std::uint64_t> ns;
 	ns.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(calls, 1u << 24)));
 	CallBench b = depth == 1 ? bench_sync(ch, calls, ns) : bench_async(ch, calls, depth, ns);
 	b.calls = calls;
 	b.depth = depth;
-	b.calls_per_sec = b.elapsed_ns ? calls * 1e9 / static_cast<double>(b.elapsed_ns) : 0;
+	b.calls_per_s = b.elapsed_ns ? calls * 1e9 / static_cast<double>(b.elapsed_ns) : 0;
 	b.latency = latency_of(ns);
 	return b;
 }

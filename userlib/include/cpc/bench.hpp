@@ -28,21 +28,23 @@ Latency latency_of(std::vector<std::uint64_t> &ns);
 
 /// Largest depth cpcctl bench accepts (the largest ring a channel has).
 inline constexpr unsigned bench_depth_max = 256;
+/// Most calls one run makes (each call's latency is kept: 8 bytes a call).
+inline constexpr std::uint64_t bench_calls_max = 10000000;
 
 /// One benchmark run of ping calls on a channel.
 struct CallBench {
 	std::uint64_t calls = 0;
 	unsigned depth = 0;
 	std::uint64_t elapsed_ns = 0;
-	double calls_per_sec = 0;
+	double calls_per_s = 0; ///< calls / elapsed time
 	Latency latency; ///< submit -> completion of each call
 };
 
 /// Makes @calls ping calls on @ch with @depth in flight: depth 1 uses the
 /// synchronous Channel::call() (CPC_IOCTL_CALL on a kernel channel), more
 /// uses io_uring (IORING_OP_URING_CMD, or a bus end's doorbell reads).
-/// Throws cpc::Error (EINVAL for calls 0 or depth outside
-/// 1..bench_depth_max, or the errno of the first failed call).
+/// Throws cpc::Error (EINVAL for calls outside 1..bench_calls_max or depth
+/// outside 1..bench_depth_max, or the errno of the first failed call).
 CallBench bench_calls(Channel &ch, std::uint64_t calls, unsigned depth);
 
 /// Figures of one raw doorbell ping-pong run (debugfs "pingpong").
