@@ -31,7 +31,8 @@ inline constexpr unsigned bench_depth_max = 256;
 /// Most calls one run makes (each call's latency is kept: 8 bytes a call).
 inline constexpr std::uint64_t bench_calls_max = 10000000;
 
-/// One benchmark run of ping calls on a channel.
+/// One benchmark run of ping calls on a channel (a value). The functions
+/// below drive the channel they are given: one thread at a time per channel.
 struct CallBench {
 	std::uint64_t calls = 0;
 	unsigned depth = 0;

@@ -8,6 +8,8 @@
 
 namespace cpc {
 
+/// Owns one descriptor (closed on destruction). Thread safety: one thread at
+/// a time per object, like the descriptor it owns.
 class UniqueFd {
 public:
 	UniqueFd() noexcept = default;

@@ -15,6 +15,8 @@ struct Version {
 	uint32_t minor = 0;
 };
 
+/// The host device (/dev/cpc_host). Thread safety: one HostDevice per
+/// thread; distinct objects may be used from distinct threads.
 class HostDevice {
 public:
 	/// Opens the device (read-write: it is for ioctls that change things);

@@ -56,7 +56,8 @@ struct JobCall {
 	std::chrono::milliseconds timeout{0}; ///< 0: the module's default
 };
 
-/// What a job does; JobEngine::run() drives it.
+/// What a job does; JobEngine::run() drives it. Thread safety: a source is
+/// used by the one thread that runs its engine.
 class JobSource {
 public:
 	virtual ~JobSource() = default;
@@ -146,6 +147,7 @@ JobStats run_job(std::shared_ptr<Channel> ch, JobSource &src, int out_fd, unsign
 /// The bookkeeping of one snapshot export (pure logic, no I/O): which
 /// arguments the next call takes, and whether what the guest answered
 /// continues the export (as described at struct cpc_snapshot_args).
+/// Thread safety: one thread at a time per object.
 class SnapshotPlan {
 public:
 	/// Throws cpc::Error(EINVAL) "snapshot range ..." unless @start and

@@ -17,6 +17,7 @@
 namespace cpc {
 
 /// An AES-256 snapshot key; its bytes are wiped when it goes away.
+/// Thread safety: immutable after construction; const use from any thread.
 class SnapshotKey {
 public:
 	static constexpr std::size_t size = 32;
@@ -74,6 +75,7 @@ struct SnapshotChunk {
 std::vector<SnapshotChunk> parse_snapshot_chunks(std::span<const std::uint8_t> data);
 
 /// Decrypts the chunks of one export, in order, into an image of its range.
+/// Thread safety: one thread at a time per object.
 class SnapshotImage {
 public:
 	/// @base: the image of the export a later incremental export is
