@@ -119,6 +119,15 @@ void alternate(bool qga_first, unsigned n, const std::function<void()> &qga,
 	}
 }
 
+json host_end_counters(cpc::Channel &ch)
+{
+	auto c = ch.status().counters;
+	json j;
+	for (const char *k : {"calls", "nudges", "doorbells", "late", "timeouts", "throttles", "resets"})
+		j[k] = c[k];
+	return j;
+}
+
 std::string us(double ns)
 {
 	char b[32];
@@ -258,8 +267,7 @@ public:
 		j["blocks"] = a_.blocks;
 		// How the calls were served: a nudge is a call found by the
 		// periodic check rather than by a doorbell.
-		for (const char *k : {"calls", "nudges", "doorbells", "late", "timeouts", "throttles", "resets"})
-			j["host_end"][k] = ch_->status().counters[k];
+		j["host_end"] = host_end_counters(*ch_);
 		return j;
 	}
 

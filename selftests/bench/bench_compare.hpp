@@ -4,6 +4,7 @@
 // latency, dormant, spin, report; bench_procs.cpp: the procedure modules'
 // pairs): the options, a timed series, files, formatting.
 
+#include <cpc/channel.hpp>
 #include <cpc/error.hpp>
 
 #include <nlohmann/json.hpp>
@@ -59,6 +60,10 @@ struct Series {
 /// one request outstanding, the two never overlap.
 void alternate(bool qga_first, unsigned n, const std::function<void()> &qga,
 	       const std::function<void()> &cpc);
+
+/// The user-space host end's counters (calls, nudges: calls the periodic
+/// check found without a doorbell, doorbells, late, timeouts, ...).
+json host_end_counters(cpc::Channel &ch);
 
 /// "43 µs", "2.4 ms", "23 ms".
 std::string us(double ns);

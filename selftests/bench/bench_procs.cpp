@@ -142,6 +142,7 @@ public:
 		}
 		j["channel"] = a_.bus;
 		j["blocks"] = a_.blocks;
+		j["host_end"] = host_end_counters(*ch_);
 		j["agree"] = {{"frozen", frozen_cpc_}, {"vcpus", cpus_cpc_}, {"memory_blocks", blocks_cpc_},
 			      {"memory_block_set", block_}};
 		return j;
@@ -310,6 +311,8 @@ void procs_report(std::ostream &o, const json &p)
 		  << us(q.at("p99_ns")) << " | " << num(q.at("calls_per_sec"), "%.0f") << " | **"
 		  << num(r) << "x** |\n";
 	}
+	if (p.contains("host_end"))
+		o << "\nThe host end's counters over these calls: " << p["host_end"].dump() << ".\n";
 	if (p.contains("agree"))
 		o << "\nBoth saw the same guest: " << p["agree"].dump()
 		  << " (filesystems frozen, vCPUs, memory blocks listed; the block set).\n";
