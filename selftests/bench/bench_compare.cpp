@@ -11,6 +11,13 @@
 //       through qemu-ga). One thread, one request outstanding at any time:
 //       the two never overlap. After a warm-up, K blocks alternate which
 //       system goes first so load drift hits both alike.
+//   procs --bus SOCK --qga SOCK --out DIR [--calls N] [--cycles N]
+//         [--blocks K]
+//       the procedure modules against the qemu-ga commands that do the
+//       same (bench_procs.cpp), alike: fsfreeze-status, a fsfreeze +
+//       fsthaw cycle, time-get, time-set, vcpus, memory-blocks,
+//       memory-block-set (no change), fsinfo. Needs the guest's ext4
+//       disk (testbed/run --disk) and a policy allowing them.
 //   dormant --bus SOCK --qemu-pid PID --out DIR [--idle S] [--load S]
 //       CPU time of the guest QEMU's "CPU 1/TCG" (maintenance vCPU) and
 //       "CPU 0/TCG" threads over S s with the host end open and idle, then
@@ -23,6 +30,7 @@
 // Every phase writes DIR/<phase>.json; latency also the CDFs
 // (cdf-<pair>-<system>.dat: microseconds, cumulative fraction). Errors:
 // "cpc-bench-compare: <what>: <why>", exit 1; bad usage exit 2.
+#include "bench_compare.hpp"
 #include "qga_client.hpp"
 
 #include <cpc/bench.hpp>
@@ -46,22 +54,101 @@
 #include <thread>
 #include <vector>
 
+namespace bench {
+
+std::uint64_t ns_since(Clock::time_point t0)
+{
+	return static_cast<std::uint64_t>(
+		std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
+}
+
+void write_file(const std::string &path, const std::string &text)
+{
+	std::ofstream f(path, std::ios::trunc);
+	f << text;
+	f.close();
+	if (!f)
+		throw cpc::Error(EIO, "write " + path);
+}
+
+json read_json(const std::string &path)
+{
+	std::ifstream f(path);
+	if (!f)
+		throw cpc::Error(ENOENT, "read " + path);
+	auto j = json::parse(f, nullptr, false);
+	if (j.is_discarded())
+		throw cpc::Error(EPROTO, "read " + path + ": not JSON");
+	return j;
+}
+
+json Series::summary() const
+{
+	auto s = ns;
+	auto l = cpc::latency_of(s);
+	std::uint64_t sum = 0;
+	for (auto v : ns)
+		sum += v;
+	json j = {{"count", l.count},	  {"min_ns", l.min_ns}, {"median_ns", l.median_ns},
+		  {"p99_ns", l.p99_ns},	  {"max_ns", l.max_ns},
+		  {"calls_per_s", sum ? ns.size() * 1e9 / static_cast<double>(sum) : 0.0}};
+	if (extra)
+		j["status_polls_per_call"] = static_cast<double>(extra) / static_cast<double>(ns.size());
+	return j;
+}
+
+void Series::cdf(const std::string &path) const
+{
+	auto s = ns;
+	std::sort(s.begin(), s.end());
+	std::ostringstream o;
+	o << "# latency_us cumulative_fraction\n";
+	for (std::size_t i = 0; i < s.size(); i++)
+		o << static_cast<double>(s[i]) / 1e3 << " "
+		  << static_cast<double>(i + 1) / static_cast<double>(s.size()) << "\n";
+	write_file(path, o.str());
+}
+
+void alternate(bool qga_first, unsigned n, const std::function<void()> &qga,
+	       const std::function<void()> &cpc)
+{
+	for (int half = 0; half < 2; half++) {
+		bool q = (half == 0) == qga_first;
+		for (unsigned i = 0; i < n; i++)
+			(q ? qga : cpc)();
+	}
+}
+
+json host_end_counters(cpc::Channel &ch)
+{
+	auto c = ch.status().counters;
+	json j;
+	for (const char *k : {"calls", "nudges", "doorbells", "late", "timeouts", "throttles", "resets"})
+		j[k] = c[k];
+	return j;
+}
+
+std::string us(double ns)
+{
+	char b[32];
+	std::snprintf(b, sizeof(b), ns >= 1e7 ? "%.0f ms" : ns >= 1e6 ? "%.1f ms" : "%.0f µs",
+		      ns >= 1e6 ? ns / 1e6 : ns / 1e3);
+	return b;
+}
+
+std::string num(double v, const char *fmt)
+{
+	char b[32];
+	std::snprintf(b, sizeof(b), fmt, v);
+	return b;
+}
+
+} // namespace bench
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
-using json = nlohmann::json;
+using namespace bench;
 using namespace std::chrono_literals;
-
-struct Usage : std::runtime_error {
-	using std::runtime_error::runtime_error;
-};
-
-struct Args {
-	std::string cmd, bus, qga, out, label;
-	long pid = 0;
-	unsigned pings = 1000, calls = 100, blocks = 10, raw = 2000;
-	unsigned idle = 60, load = 60, seconds = 10;
-};
 
 unsigned to_uint(const std::string &opt, const std::string &v)
 {
@@ -101,6 +188,8 @@ Args parse(int argc, char **argv)
 			a.blocks = to_uint(o, v);
 		else if (o == "--raw")
 			a.raw = to_uint(o, v);
+		else if (o == "--cycles")
+			a.cycles = to_uint(o, v);
 		else if (o == "--idle")
 			a.idle = to_uint(o, v);
 		else if (o == "--load")
@@ -120,6 +209,10 @@ Args parse(int argc, char **argv)
 		need(!a.bus.empty() && !a.qga.empty(), "--bus and --qga");
 		need(a.pings >= a.blocks && a.calls >= a.blocks && a.raw >= a.blocks,
 		     "--pings, --calls and --raw of at least --blocks");
+	} else if (a.cmd == "procs") {
+		need(!a.bus.empty() && !a.qga.empty(), "--bus and --qga");
+		need(a.calls >= a.blocks && a.cycles >= a.blocks,
+		     "--calls and --cycles of at least --blocks");
 	} else if (a.cmd == "dormant") {
 		need(!a.bus.empty() && a.pid, "--bus and --qemu-pid");
 	} else if (a.cmd == "spin") {
@@ -129,67 +222,6 @@ Args parse(int argc, char **argv)
 	}
 	return a;
 }
-
-std::uint64_t ns_since(Clock::time_point t0)
-{
-	return static_cast<std::uint64_t>(
-		std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
-}
-
-void write_file(const std::string &path, const std::string &text)
-{
-	std::ofstream f(path, std::ios::trunc);
-	f << text;
-	f.close();
-	if (!f)
-		throw cpc::Error(EIO, "write " + path);
-}
-
-json read_json(const std::string &path)
-{
-	std::ifstream f(path);
-	if (!f)
-		throw cpc::Error(ENOENT, "read " + path);
-	auto j = json::parse(f, nullptr, false);
-	if (j.is_discarded())
-		throw cpc::Error(EPROTO, "read " + path + ": not JSON");
-	return j;
-}
-
-// ---- latency ----
-
-/// One timed series: every sample in ns; summary with calls/s = N / sum.
-struct Series {
-	std::vector<std::uint64_t> ns;
-	std::uint64_t extra = 0; // qga ps: guest-exec-status polls
-
-	json summary() const
-	{
-		auto s = ns;
-		auto l = cpc::latency_of(s);
-		std::uint64_t sum = 0;
-		for (auto v : ns)
-			sum += v;
-		json j = {{"count", l.count},         {"min_ns", l.min_ns}, {"median_ns", l.median_ns},
-			  {"p99_ns", l.p99_ns},       {"max_ns", l.max_ns},
-			  {"calls_per_s", sum ? ns.size() * 1e9 / static_cast<double>(sum) : 0.0}};
-		if (extra)
-			j["status_polls_per_call"] = static_cast<double>(extra) / static_cast<double>(ns.size());
-		return j;
-	}
-
-	void cdf(const std::string &path) const
-	{
-		auto s = ns;
-		std::sort(s.begin(), s.end());
-		std::ostringstream o;
-		o << "# latency_us cumulative_fraction\n";
-		for (std::size_t i = 0; i < s.size(); i++)
-			o << static_cast<double>(s[i]) / 1e3 << " "
-			  << static_cast<double>(i + 1) / static_cast<double>(s.size()) << "\n";
-		write_file(path, o.str());
-	}
-};
 
 class Latency {
 public:
@@ -218,12 +250,12 @@ public:
 		}
 		for (unsigned b = 0; b < a_.blocks; b++) {
 			bool qga_first = b % 2 == 0;
-			pair(qga_first, a_.pings / a_.blocks, [&] { qga_ping(s_["ping-qga"]); },
+			alternate(qga_first, a_.pings / a_.blocks, [&] { qga_ping(s_["ping-qga"]); },
 			     [&] { cpc_ping(s_["ping-cpc"]); });
 			raw_block(a_.raw / a_.blocks);
-			pair(qga_first, a_.calls / a_.blocks, [&] { qga_osinfo(s_["info-qga"]); },
+			alternate(qga_first, a_.calls / a_.blocks, [&] { qga_osinfo(s_["info-qga"]); },
 			     [&] { cpc_info(s_["info-cpc"]); });
-			pair(qga_first, a_.calls / a_.blocks, [&] { qga_ps(s_["ps-qga"]); },
+			alternate(qga_first, a_.calls / a_.blocks, [&] { qga_ps(s_["ps-qga"]); },
 			     [&] { cpc_ps(s_["ps-cpc"]); });
 		}
 		json j;
@@ -235,22 +267,11 @@ public:
 		j["blocks"] = a_.blocks;
 		// How the calls were served: a nudge is a call found by the
 		// periodic check rather than by a doorbell.
-		for (const char *k : {"calls", "nudges", "doorbells", "late", "timeouts", "throttles", "resets"})
-			j["host_end"][k] = ch_->status().counters[k];
+		j["host_end"] = host_end_counters(*ch_);
 		return j;
 	}
 
 private:
-	static void pair(bool qga_first, unsigned n, const std::function<void()> &qga,
-			 const std::function<void()> &cpc)
-	{
-		for (int half = 0; half < 2; half++) {
-			bool q = (half == 0) == qga_first;
-			for (unsigned i = 0; i < n; i++)
-				(q ? qga : cpc)();
-		}
-	}
-
 	// The reflector answers the host end the guest has accepted, i.e.
 	// this one: it is armed after the channel is up.
 	void arm_reflector()
@@ -477,21 +498,6 @@ json spin(const Args &a)
 
 // ---- report ----
 
-std::string us(double ns)
-{
-	char b[32];
-	std::snprintf(b, sizeof(b), ns >= 1e7 ? "%.0f ms" : ns >= 1e6 ? "%.1f ms" : "%.0f µs",
-		      ns >= 1e6 ? ns / 1e6 : ns / 1e3);
-	return b;
-}
-
-std::string num(double v, const char *fmt = "%.1f")
-{
-	char b[32];
-	std::snprintf(b, sizeof(b), fmt, v);
-	return b;
-}
-
 std::string report(const Args &a)
 {
 	std::ostringstream o;
@@ -514,6 +520,11 @@ std::string report(const Args &a)
 		  << " (" << q.at("count") << ") | " << us(q.at("median_ns")) << " | "
 		  << us(q.at("p99_ns")) << " | " << num(q.at("calls_per_s"), "%.0f") << " | **"
 		  << num(r) << "x** |\n";
+	}
+	try {
+		procs_report(o, read_json(a.out + "/procs.json"));
+	} catch (const cpc::Error &e) {
+		o << "\n(procedure modules: not measured: " << e.what() << ")\n";
 	}
 	auto raw = lat.at("ping-raw"), cp = lat.at("ping-cpc");
 	double rr = cp.at("median_ns").get<double>() / raw.at("median_ns").get<double>();
@@ -585,6 +596,8 @@ int main(int argc, char **argv)
 		json j;
 		if (a.cmd == "latency")
 			j = Latency(a).run();
+		else if (a.cmd == "procs")
+			j = procs(a);
 		else if (a.cmd == "dormant")
 			j = dormant(a);
 		else if (a.cmd == "spin")
@@ -601,7 +614,7 @@ int main(int argc, char **argv)
 		return 0;
 	} catch (const Usage &e) {
 		std::cerr << "cpc-bench-compare: " << e.what()
-			  << "\nusage: cpc-bench-compare latency|dormant|spin|report --out DIR ... "
+			  << "\nusage: cpc-bench-compare latency|procs|dormant|spin|report --out DIR ... "
 			     "(see selftests/bench/bench_compare.cpp)\n";
 		return 2;
 	} catch (const std::exception &e) {

@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # make bench, third part: CPC through the user-space host end against
 # qemu-guest-agent in the same guest, in one run (testbed/run --guests 1
-# --qga --local selftests/local/bench-qga.sh --guest
+# --qga --disk 64 --local selftests/local/bench-qga.sh --guest
 # selftests/vm/local-guest.sh). Writes DIR = $CPC_BENCH_OUT (default
 # build/bench-qga): the phases' JSON, the CDFs, results.md (the table in
 # Documentation/results.md) and cpc-vs-qga.png. Sizes: CPC_BENCH_PINGS (1000), CPC_BENCH_QCALLS
-# (100), CPC_BENCH_RAW (2000), CPC_BENCH_IDLE and CPC_BENCH_LOAD (60 s),
-# CPC_BENCH_SPIN (10 s).
+# (100: info, ps and each procedure module pair), CPC_BENCH_CYCLES (20
+# fsfreeze + thaw cycles), CPC_BENCH_RAW (2000), CPC_BENCH_IDLE and
+# CPC_BENCH_LOAD (60 s), CPC_BENCH_SPIN (10 s). The procedure modules' phase
+# needs the guest's disk (--disk) and a policy allowing them.
 set -u
 testbed-ctl wait 1 'local: guest ready' 120 || exit 1
 bus=${CPC_BUSES%% *} qga=${CPC_QGA%% *} pid=${CPC_GUEST_PIDS%% *}
@@ -17,6 +19,8 @@ step() { echo "== $*"; "$@" || { echo "bench: FAILED: $*"; exit 1; }; }
 step cpc-bench-compare latency --bus "$bus" --qga "$qga" --out "$out" \
 	--pings "${CPC_BENCH_PINGS:-1000}" --calls "${CPC_BENCH_QCALLS:-100}" \
 	--raw "${CPC_BENCH_RAW:-2000}" --blocks 10
+step cpc-bench-compare procs --bus "$bus" --qga "$qga" --out "$out" \
+	--calls "${CPC_BENCH_QCALLS:-100}" --cycles "${CPC_BENCH_CYCLES:-20}" --blocks 10
 step cpc-bench-compare dormant --bus "$bus" --qemu-pid "$pid" --out "$out" \
 	--idle "${CPC_BENCH_IDLE:-60}" --load "${CPC_BENCH_LOAD:-60}"
 spin=${CPC_BENCH_SPIN:-10}

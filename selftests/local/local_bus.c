@@ -5,7 +5,8 @@
  * host end, a user-space peer of the guest's ivshmem server (cpcctl ...
  * bus:<socket>), and reaches into the guest only through qemu-guest-agent
  * (cpc-qga). Covers: every procedure and job through the user-space end,
- * the bench and a short run of make bench's driver (cpc-bench-compare),
+ * the bench and a short run of make bench's driver (cpc-bench-compare, its
+ * procedure modules' phase on the guest's disk too),
  * channel show/list/reset, sweep, policy deny, the errors of a
  * bus name (no server, not a cpc bus, a second host end), a host end
  * killed mid-call (the next one takes over, the guest joins its new
@@ -238,6 +239,17 @@ TEST_F(bus, bench_compare_smoke)
 	EXPECT_LE(1, cpc_json_num(out, "\"ps-qga\"", "status_polls_per_call"));
 	EXPECT_LT(0, cpc_json_num(out, "\"info-cpc\"", "median_ns"));
 	EXPECT_TRUE(cpc_path_exists(DIR "/bench/cdf-ps-qga.dat"));
+	/* The procedure modules against qemu-ga (the guest's disk, --disk). */
+	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpc-bench-compare procs --bus %s --qga %s --out "
+			     DIR "/bench --calls 2 --cycles 2 --blocks 2", self->sock, self->qga))
+		TH_LOG("%s", out);
+	ASSERT_LT(0, cpc_read_file(DIR "/bench/procs.json", out, sizeof(out)));
+	EXPECT_EQ(2, cpc_json_num(out, "\"fsfreeze-cycle-cpc\"", "count")) TH_LOG("%s", out);
+	EXPECT_EQ(2, cpc_json_num(out, "\"fsfreeze-cycle-qga\"", "count"));
+	EXPECT_EQ(2, cpc_json_num(out, "\"time-set-qga\"", "count"));
+	EXPECT_LT(0, cpc_json_num(out, "\"fsinfo-cpc\"", "median_ns"));
+	EXPECT_EQ(1, cpc_json_num(out, "\"agree\"", "frozen"));
+	EXPECT_EQ(2, cpc_json_num(out, "\"agree\"", "vcpus"));
 	ASSERT_EQ(0, cpc_run(out, sizeof(out), "cpc-bench-compare dormant --bus %s --qemu-pid %.*s --out "
 			     DIR "/bench --idle 1 --load 1", self->sock,
 			     (int)strcspn(pid, "\n"), pid)) TH_LOG("%s", out);
@@ -251,6 +263,7 @@ TEST_F(bus, bench_compare_smoke)
 	EXPECT_NE(NULL, strstr(out, "guest-ping")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "idle maintenance vCPU")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "raw doorbell round trip")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "`guest-fsfreeze-freeze` + `guest-fsfreeze-thaw`")) TH_LOG("%s", out);
 	/* Bad usage is exit 2, a bus that is not there exit 1. */
 	EXPECT_EQ(2, cpc_run(out, sizeof(out), "cpc-bench-compare latency --out " DIR "/bench"));
 	EXPECT_EQ(1, cpc_run(out, sizeof(out), "cpc-bench-compare dormant --bus " DIR

@@ -75,30 +75,6 @@ void print_ps_table(const std::string &text)
 			    p.value("rss_kb", 0ULL));
 }
 
-/// The opcode of a name the protocol does not have: asks the guest's
-/// procedure table (procs), which lists what the host may call.
-std::uint32_t resolve_proc(cpc::Channel &ch, const std::string &name)
-{
-	cpc::CallRequest r;
-	r.proc = CPC_PROC_PROCS;
-	auto j = nlohmann::json::parse(ch.call(r).text(), nullptr, false);
-	if (!j.is_array())
-		throw cpc::Error(EPROTO, "procs: the guest's procedure table does not parse");
-	for (const auto &e : j) {
-		if (!e.is_object() || !e.contains("name") || !e["name"].is_string() ||
-		    e["name"].get<std::string>() != name || !e.contains("id") ||
-		    !e["id"].is_number_unsigned())
-			continue;
-		auto id = e["id"].get<std::uint64_t>();
-		if (id > CPC_PROC_ID_MAX)
-			throw cpc::Error(EPROTO, "procs: id " + std::to_string(id) + " of '" + name +
-						 "' is out of range");
-		return static_cast<std::uint32_t>(id);
-	}
-	throw cpc::Error(ENOENT, "unknown procedure '" + name + "'",
-			 "the guest allows none by that name (cpcctl call CH procs lists them)");
-}
-
 /// A module's procedure's result: its JSON or text, else ret[].
 void print_module_result(const cpc::CallResult &res, const Global &g)
 {
@@ -156,7 +132,7 @@ int run_call(const CallOpts &o, const Global &g)
 	}
 	req.arg = std::span(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
 	auto ch = cpc::open_channel(o.channel);
-	req.proc = known >= 0 ? static_cast<std::uint32_t>(known) : resolve_proc(*ch, o.proc);
+	req.proc = known >= 0 ? static_cast<std::uint32_t>(known) : cpc::procedure_id(*ch, o.proc);
 	// The channel's data slot bounds a result: refuse an out= larger than
 	// it holds instead of letting the call be cut short; the default
 	// buffer is just no larger than the slot.

@@ -158,6 +158,15 @@ bool is_bus_name(std::string_view name);
 /// attached", ETIMEDOUT, EPROTO).
 std::shared_ptr<Channel> open_channel(const std::string &name, const OpenOptions &opts = {});
 
+/// The id of procedure @name on @ch: a name of the protocol's own table
+/// (procedure_opcode()) without asking; any other name (a procedure
+/// module's) through the guest's procedure table, the procs procedure,
+/// which lists what the host may call now. Throws cpc::Error: ENOENT
+/// "unknown procedure '<name>'" (none by that name that the guest allows),
+/// EPROTO (the table does not parse, an id out of range), or the call's
+/// own error.
+std::uint32_t procedure_id(Channel &ch, const std::string &name);
+
 /// Where list_channels() looks.
 struct ListOptions {
 	std::string sysfs = std::string(host_sysfs_path) + "/channels";
