@@ -12,7 +12,7 @@ TESTBED := $(BUILD)/testbed
 JOBS  ?= $(shell nproc)
 KMOD_DIRS := host-module guest-driver transport proto uapi
 
-.PHONY: all modules modules-testing user payload testbed fuzz fuzz-long testbed-debug check check-debug demo bench lint \
+.PHONY: all modules modules-testing user payload testbed fuzz fuzz-long testbed-debug check check-debug coverage coverage-user demo bench lint \
 	bootstrap clean dist install dkms-src dkms-install dkms-uninstall
 
 all: modules user payload testbed fuzz dist
@@ -84,17 +84,27 @@ testbed-debug: user payload
 	@cp $(CMAKE_BUILD)/userlib/cpcctl $(CMAKE_BUILD)/vm-bin/* $(TESTBED_DEBUG)/bin/
 	testbed/mkinitramfs builtin $(TESTBED_DEBUG)/initramfs.cpio.gz $(TESTBED_DEBUG)/bin $(KMOD_DEBUG) $(PAYLOAD)
 
-# The kselftest scenarios on the debug kernel (DEBUG_SUITES: a run-tests
-# name filter, default all), then the modules' coverage (lcov) in
-# build/coverage.
+# The kselftest scenarios on the debug kernel (DEBUG_SUITES: run-tests name
+# filters, default all), then the modules' coverage (lcov) in build/coverage.
+# A full run starts from no gcov data; DEBUG_SUITES=... replaces only the
+# data of the scenarios it runs, so groups run one after the other add up
+# (make coverage: the report over whatever build/gcov holds).
 DEBUG_SUITES ?=
 DEBUG_TIMEOUT ?= 2400
 check-debug: bootstrap
 	@$(MAKE) --no-print-directory all testbed-debug
-	rm -rf $(BUILD)/gcov
+	$(if $(DEBUG_SUITES),,rm -rf $(BUILD)/gcov)
 	CPC_DEBUG_KERNEL=$(TESTBED_DEBUG) CPC_DEBUG_TIMEOUT=$(DEBUG_TIMEOUT) CPC_GCOV_DIR=$(BUILD)/gcov \
 		scripts/run-tests $(DEBUG_SUITES)
 	scripts/coverage $(BUILD)/gcov $(KMOD_DEBUG) $(BUILD)/coverage
+
+coverage:
+	scripts/coverage $(BUILD)/gcov $(KMOD_DEBUG) $(BUILD)/coverage
+
+# userlib/'s coverage over the unit tests (a --coverage build of its own in
+# build/cmake-cov): build/coverage-user.
+coverage-user: bootstrap
+	scripts/coverage-user $(BUILD)/coverage-user
 
 check: bootstrap
 	@$(MAKE) --no-print-directory all
