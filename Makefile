@@ -11,8 +11,16 @@ CMAKE_BUILD := $(BUILD)/cmake
 TESTBED := $(BUILD)/testbed
 JOBS  ?= $(shell nproc)
 KMOD_DIRS := host-module guest-driver transport proto uapi
+# mirror-sources DIR: DIR becomes a tree of symlinks to the modules' sources
+# only. The source tree also holds the product build's objects and .cmd
+# files: linked too, kbuild would read the product's commands (rebuilding
+# everything each time) and write its own through the links (so the product
+# rebuilt next time), and a rebuilt debug build invalidates all gcov data.
+mirror-sources = mkdir -p $(1) && find $(1) -type l ! -name '*.[chS]' ! -name Kbuild -delete && \
+	cd $(CURDIR) && find Kbuild $(KMOD_DIRS) -type f \( -name '*.[chS]' -o -name Kbuild \) | \
+	while read -r f; do mkdir -p $(1)/$$(dirname $$f) && ln -sfn $(CURDIR)/$$f $(1)/$$f; done
 
-.PHONY: all modules modules-testing user payload testbed fuzz fuzz-long testbed-debug check check-debug demo bench lint \
+.PHONY: all modules modules-testing user payload testbed fuzz fuzz-long testbed-debug check check-debug coverage coverage-user demo bench lint \
 	bootstrap clean dist install dkms-src dkms-install dkms-uninstall
 
 all: modules user payload testbed fuzz dist
@@ -32,8 +40,7 @@ modules:
 KMOD_TESTING := $(BUILD)/kmod-testing
 modules-testing:
 	@test -n "$(KVER)" || { echo "no Debian kernel installed: run scripts/bootstrap" >&2; exit 1; }
-	@mkdir -p $(KMOD_TESTING)
-	@cp -asf $(CURDIR)/Kbuild $(addprefix $(CURDIR)/,$(KMOD_DIRS)) $(KMOD_TESTING)/
+	@$(call mirror-sources,$(KMOD_TESTING))
 	$(MAKE) -C $(KDIR) M=$(KMOD_TESTING) W=1 CPC_TESTING=1 modules
 
 user:
@@ -75,8 +82,8 @@ KMOD_DEBUG := $(BUILD)/kmod-debug
 TESTBED_DEBUG := $(BUILD)/testbed-debug
 testbed-debug: user payload
 	@testbed/debug-kernel/build >/dev/null
-	@mkdir -p $(KMOD_DEBUG) $(TESTBED_DEBUG)
-	@cp -asf $(CURDIR)/Kbuild $(addprefix $(CURDIR)/,$(KMOD_DIRS)) $(KMOD_DEBUG)/
+	@mkdir -p $(TESTBED_DEBUG)
+	@$(call mirror-sources,$(KMOD_DEBUG))
 	$(MAKE) -C $$(testbed/debug-kernel/build --dir)/build M=$(KMOD_DEBUG) W=1 CPC_TESTING=1 GCOV_PROFILE=y modules
 	@ln -sf $$(testbed/debug-kernel/build --dir)/vmlinux $(TESTBED_DEBUG)/vmlinux
 	@ln -sf $$(testbed/debug-kernel/build --dir)/bzImage $(TESTBED_DEBUG)/bzImage
@@ -84,17 +91,27 @@ testbed-debug: user payload
 	@cp $(CMAKE_BUILD)/userlib/cpcctl $(CMAKE_BUILD)/vm-bin/* $(TESTBED_DEBUG)/bin/
 	testbed/mkinitramfs builtin $(TESTBED_DEBUG)/initramfs.cpio.gz $(TESTBED_DEBUG)/bin $(KMOD_DEBUG) $(PAYLOAD)
 
-# The kselftest scenarios on the debug kernel (DEBUG_SUITES: a run-tests
-# name filter, default all), then the modules' coverage (lcov) in
-# build/coverage.
+# The kselftest scenarios on the debug kernel (DEBUG_SUITES: run-tests name
+# filters, default all), then the modules' coverage (lcov) in build/coverage.
+# A full run starts from no gcov data; DEBUG_SUITES=... replaces only the
+# data of the scenarios it runs, so groups run one after the other add up
+# (make coverage: the report over whatever build/gcov holds).
 DEBUG_SUITES ?=
 DEBUG_TIMEOUT ?= 2400
 check-debug: bootstrap
 	@$(MAKE) --no-print-directory all testbed-debug
-	rm -rf $(BUILD)/gcov
+	$(if $(DEBUG_SUITES),,rm -rf $(BUILD)/gcov)
 	CPC_DEBUG_KERNEL=$(TESTBED_DEBUG) CPC_DEBUG_TIMEOUT=$(DEBUG_TIMEOUT) CPC_GCOV_DIR=$(BUILD)/gcov \
 		scripts/run-tests $(DEBUG_SUITES)
 	scripts/coverage $(BUILD)/gcov $(KMOD_DEBUG) $(BUILD)/coverage
+
+coverage:
+	scripts/coverage $(BUILD)/gcov $(KMOD_DEBUG) $(BUILD)/coverage
+
+# userlib/'s coverage over the unit tests (a --coverage build of its own in
+# build/cmake-cov): build/coverage-user.
+coverage-user: bootstrap
+	scripts/coverage-user $(BUILD)/coverage-user
 
 check: bootstrap
 	@$(MAKE) --no-print-directory all

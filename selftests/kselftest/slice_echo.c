@@ -192,7 +192,8 @@ TEST_F(echo, raw_ipi_ping_pong_against_cpc_ping)
 	ASSERT_EQ(0, slice_destroy(self->fd, "s1"));
 }
 
-TEST_F(echo, twenty_cycles_with_calls)
+/* Twenty slice boots: more than the default 30 s on the debug kernel (KASAN, TCG). */
+TEST_F_TIMEOUT(echo, twenty_cycles_with_calls, 180)
 {
 	long long total0 = meminfo_kb("MemTotal:");
 	char out[1024];

@@ -410,7 +410,8 @@ static const char host_tag[] = "cpc-host-data:";
  * (create migrates them away, leaving stale copies behind); the new slice's
  * memory is all zero and the live pages kept their contents.
  */
-TEST_F(slice, create_scrubs_host_data)
+/* 224 MiB written, migrated and scanned: more than 30 s on the debug kernel. */
+TEST_F_TIMEOUT(slice, create_scrubs_host_data, 180)
 {
 	const size_t len = 224 * MiB, psz = sysconf(_SC_PAGESIZE);
 	long long on_dimm = 0, nonzero, tagged, kept_bad = 0;
