@@ -441,11 +441,14 @@ static int channel_open_named(const char *name)
 	return fd;
 }
 
+static bool privileged;	/* this process may open channels */
+
 static int some_chan_fd(void)
 {
 	unsigned int i = below(4);
 
-	if (chan_fd[i] < 0)
+	/* unprivileged: now and then an open that must fail (EPERM) */
+	if (chan_fd[i] < 0 && (privileged || chance(5)))
 		chan_fd[i] = channel_open_named(i ? chan_pool[below(5)] : LB);
 	return chan_fd[i];
 }
@@ -783,8 +786,8 @@ static void uring_batch(void)
 	r = io_uring_submit(&ring);
 	if (r > 0)
 		inflight += r;
-	if (chance(70))
-		reap_uring(chance(50));
+	if (chance(50))
+		reap_uring(chance(30));
 }
 
 static void other_syscall(void)
@@ -897,6 +900,7 @@ static void fuzz_process(uint64_t seed, unsigned int slot, unsigned long gen)
 	uring_calls = mmap(NULL, RING_ENTRIES * sizeof(*uring_calls), PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ring_ok = uring_calls != MAP_FAILED && io_uring_queue_init(RING_ENTRIES, &ring, 0) == 0;
+	privileged = true;	/* root until the mode says otherwise */
 	open_host();
 	some_chan_fd();
 	mode = below(10);
@@ -911,9 +915,12 @@ static void fuzz_process(uint64_t seed, unsigned int slot, unsigned long gen)
 	} else {
 		add(&sh->as_root, 1);
 	}
+	privileged = mode >= 4;
 	ops = 50 + below(400);
 	for (i = 0; i < ops && !get(&sh->quiesce) && !get(&sh->stop); i++)
 		one_op(mode >= 4);
+	if (chance(40))
+		uring_batch();	/* and maybe leave with it in flight */
 	if (inflight && chance(50)) {
 		add(&sh->exits_in_flight, 1);
 		_exit(0);	/* the kernel finishes them without us */
@@ -992,6 +999,17 @@ static int slice_create_real(const char *name, unsigned int cpu, unsigned int bl
 	return ioctl(host_fd, CPC_IOCTL_SLICE_CREATE, &c) ? -errno : 0;
 }
 
+/* Loads the hlt image into slice @name. */
+static void slice_load_real(const char *name)
+{
+	struct cpc_slice_load l = { .size = sizeof(l) };
+
+	snprintf(l.name, sizeof(l.name), "%s", name);
+	l.image_ptr = (uintptr_t)image;
+	l.image_len = image_len;
+	ioctl(host_fd, CPC_IOCTL_SLICE_LOAD, &l);
+}
+
 /* Life cycles of slices real0 (CPU 2) and real1 (CPU 1), steps at random. */
 static void slice_worker(uint64_t seed)
 {
@@ -1024,24 +1042,21 @@ static void slice_worker(uint64_t seed)
 				add(&sh->slices_created, 1);
 			continue;
 		}
-		switch (below(8)) {
-		case 0: {
-			struct cpc_slice_load l = { .size = sizeof(l) };
-
-			snprintf(l.name, sizeof(l.name), "%s", n);
-			l.image_ptr = (uintptr_t)image;
-			l.image_len = image_len;
-			ioctl(host_fd, CPC_IOCTL_SLICE_LOAD, &l);
+		switch (below(10)) {
+		case 0:
+			slice_load_real(n);
 			break;
-		}
 		case 1:
+		case 2:
+		case 3:
+			slice_load_real(n);
 			if (!slice_op(CPC_IOCTL_SLICE_START, n))
 				add(&sh->slice_starts, 1);
 			break;
-		case 2:
+		case 4:
 			slice_op(CPC_IOCTL_SLICE_STOP, n);
 			break;
-		case 3: {
+		case 5: {
 			struct cpc_channel_attach a = { .size = sizeof(a) };
 
 			snprintf(a.channel, sizeof(a.channel), LB);
@@ -1049,13 +1064,15 @@ static void slice_worker(uint64_t seed)
 			ioctl(host_fd, below(2) ? CPC_IOCTL_CHANNEL_ATTACH : CPC_IOCTL_CHANNEL_DETACH, &a);
 			break;
 		}
-		case 4:
+		case 6:
 			if (chance(30))
 				slice_op(CPC_IOCTL_SLICE_LOCK, n);
 			break;
-		default:
+		case 7:
 			if (!slice_op(CPC_IOCTL_SLICE_DESTROY, n))
 				add(&sh->slices_destroyed, 1);
+			break;
+		default:	/* leave it to the fuzzers a while */
 			break;
 		}
 		sleep_ms(below(200));
@@ -1101,7 +1118,7 @@ static bool loaded(const char *mod)
 
 static int unload(const char *mod, unsigned long *ok, unsigned long *refused)
 {
-	int r = syscall(__NR_delete_module, mod, O_NONBLOCK) ? -errno : 0;
+	int r = cpc_module_unload(mod);	/* cpc_guest: its cpc_proc_* first */
 
 	add(r ? refused : ok, 1);
 	return r;
@@ -1118,11 +1135,11 @@ static void reload_worker(uint64_t seed)
 
 	seed_rng(seed, 101, 0);
 	while (!get(&sh->stop)) {
-		sleep_ms(200 + below(600));
+		sleep_ms(500 + below(1500));
 		if (get(&sh->stop))
 			break;
 		round++;
-		if (round % 6 == 0) {
+		if (round % 4 == 0) {
 			double end = now() + 30;
 
 			set(&sh->quiesce, 1);
@@ -1133,7 +1150,7 @@ static void reload_worker(uint64_t seed)
 		}
 		if (!unload("cpc_guest", &sh->guest_unload_ok, &sh->guest_unload_refused))
 			sleep_ms(below(100));
-		if (chance(50) || round % 6 == 0) {
+		if (chance(50) || round % 4 == 0) {
 			if (!unload("cpc_host", &sh->host_unload_ok, &sh->host_unload_refused))
 				load("cpc_host", host_args);
 		}
