@@ -262,14 +262,20 @@ FIXTURE_TEARDOWN(fault)
  * sequence reaches at most SWEEP_FULL of them, else the first SWEEP_HEAD
  * (cpc's own validation and set-up come first) and an even stride over
  * the rest (the memory and CPU hot-plug the slice calls make), SWEEP_FULL
- * runs in all. Returns the number of failures injected.
+ * runs in all. A slice sequence takes seconds on the debug kernel (it
+ * offlines, zeroes and re-adds 128 MiB): SLICE_FULL and SLICE_HEAD there.
+ * Returns the number of failures injected.
  */
 #define SWEEP_FULL	300
 #define SWEEP_HEAD	150
+#define SLICE_FULL	60
+#define SLICE_HEAD	40
 
 static unsigned int sweep(struct __test_metadata *_metadata, struct seq *s,
 			  const char *which, const char *cpus, const char *mem)
 {
+	unsigned int full = s->slices ? SLICE_FULL : SWEEP_FULL;
+	unsigned int head = s->slices ? SLICE_HEAD : SWEEP_HEAD;
 	unsigned int n, k, step, runs = 0, failed = 0, absorbed = 0, missed = 0;
 	unsigned int at[S_DONE + 1] = {}, errs[134] = {};
 	const unsigned int big = 1000000;
@@ -293,9 +299,8 @@ static unsigned int sweep(struct __test_metadata *_metadata, struct seq *s,
 	c = cleanup(s, cpus, mem);
 	ASSERT_EQ(0, c) TH_LOG("%s: cleanup after the clean run: %d", which, c);
 	k = big - left;
-	step = k <= SWEEP_FULL ? 1 : (k - SWEEP_HEAD + SWEEP_FULL - SWEEP_HEAD - 1) /
-				     (SWEEP_FULL - SWEEP_HEAD);
-	for (n = 1; n <= k; n += n < SWEEP_HEAD ? 1 : step) {
+	step = k <= full ? 1 : (k - head + full - head - 1) / (full - head);
+	for (n = 1; n <= k; n += n < head ? 1 : step) {
 		runs++;
 		ASSERT_EQ(0, nth_set(n));
 		st = run_seq(s, &err);
@@ -323,7 +328,7 @@ static unsigned int sweep(struct __test_metadata *_metadata, struct seq *s,
 		if (at[st])
 			len += snprintf(line + len, sizeof(line) - len, " %s:%u", step_name[st], at[st]);
 	TH_LOG("%s: %u points, %u swept (stride %u after %u): %u calls failed (at%s), %u absorbed, %u not reached",
-	       which, k, runs, step, k <= SWEEP_FULL ? k : SWEEP_HEAD, failed,
+	       which, k, runs, step, k <= full ? k : head, failed,
 	       len ? line : " none", absorbed, missed);
 	len = 0;
 	for (c = 1; c < 134; c++)
