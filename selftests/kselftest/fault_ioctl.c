@@ -317,6 +317,8 @@ static unsigned int sweep(struct __test_metadata *_metadata, struct seq *s,
 	step = k <= full ? 1 : full == head ? 0 : (k - head + full - head - 1) / (full - head);
 	for (n = 1; n <= k && (step || n <= head); n += n < head ? 1 : step) {
 		runs++;
+		if (s->slices)	/* seconds each: show where a run stays */
+			TH_LOG("%s: N=%u of %u", which, n, k);
 		fd = nth_arm(n);
 		ASSERT_LE(0, fd);
 		st = run_seq(s, &err);
