@@ -8,6 +8,9 @@
  *               or the guest's "STATUS OUT_LEN".
  *   inject_dup  post the last injected request again, id included.
  *   flood       keep the request ring full (below).
+ *   shm         (loopback channel only) the channel's whole region, raw:
+ *               what a hostile guest end reads and writes. An ivshmem
+ *               channel's region is the transport's debugfs "shm".
  *
  * Their state lives in struct cpc_hchan_test, allocated with the hooks and
  * freed after the channel is dead (cpc_test_chan_remove()).
@@ -232,6 +235,34 @@ static const struct file_operations inject_req_fops = {
 	.llseek = default_llseek,
 };
 
+/*
+ * The loopback region is ordinary kernel memory (vzalloc), fixed for the
+ * channel's life; this file is removed (and waited for) before it is freed.
+ */
+static ssize_t shm_read(struct file *file, char __user *buf, size_t len, loff_t *pos)
+{
+	struct cpc_hchan *ch = file->private_data;
+
+	return simple_read_from_buffer(buf, len, pos, ch->ep.hdr,
+				       ch->ep.layout.region_size);
+}
+
+static ssize_t shm_write(struct file *file, const char __user *buf, size_t len,
+			 loff_t *pos)
+{
+	struct cpc_hchan *ch = file->private_data;
+
+	return simple_write_to_buffer(ch->ep.hdr, ch->ep.layout.region_size, pos,
+				      buf, len);
+}
+
+static const struct file_operations shm_fops = {
+	.open = simple_open,
+	.read = shm_read,
+	.write = shm_write,
+	.llseek = default_llseek,
+};
+
 /**
  * cpc_test_chan_answered() - the guest answered an injected request.
  * @ch:  the channel (lock held).
@@ -265,6 +296,9 @@ void cpc_test_chan_add(struct cpc_hchan *ch)
 	debugfs_create_file("inject_req", 0600, t->dir, ch, &inject_req_fops);
 	debugfs_create_file("inject_dup", 0200, t->dir, ch, &inject_dup_fops);
 	debugfs_create_file("flood", 0600, t->dir, ch, &flood_fops);
+	if (!strcmp(ch->ops->transport, "loopback"))
+		debugfs_create_file_size("shm", 0600, t->dir, ch, &shm_fops,
+					 ch->ep.layout.region_size);
 }
 
 /**

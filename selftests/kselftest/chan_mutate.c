@@ -15,7 +15,7 @@
 
 #include "chan_common.h"
 #include "kselftest_harness.h"
-#include "cpc_ring.h"
+#include "region_mutate.h"
 
 #define MUTATIONS	12000
 #define RECOVER_SECONDS	10
@@ -43,46 +43,6 @@ FIXTURE_TEARDOWN(mutate)
 	close(self->shm);
 }
 
-struct caller {
-	int fd;
-	volatile int stop;
-	long ok, failed;
-};
-
-static void *call_loop(void *arg)
-{
-	struct caller *c = arg;
-	struct cpc_call r;
-	uint64_t v = 1;
-
-	while (!c->stop) {
-		if (chan_call(c->fd, CPC_PROC_PING, v, NULL, 0, 200, &r) == 0 && r.ret[0] == v)
-			c->ok++;
-		else
-			c->failed++;
-		v++;
-	}
-	return NULL;
-}
-
-/* A random offset where the protocol keeps its state (or, rarely, data). */
-static off_t pick_offset(const struct cpc_layout *l, unsigned int *seed)
-{
-	unsigned int r = rand_r(seed) % 100;
-
-	if (r < 45)	/* header: layout fields and both peer states */
-		return rand_r(seed) % sizeof(struct cpc_shm_header);
-	if (r < 75) {	/* the index lines of both rings */
-		off_t ring = rand_r(seed) % 2 ? l->req_off : l->cpl_off;
-
-		return ring + rand_r(seed) % sizeof(struct cpc_ring_idx);
-	}
-	if (r < 90)	/* ring entries */
-		return l->req_off + sizeof(struct cpc_ring_idx) +
-		       rand_r(seed) % (l->data_off - l->req_off - sizeof(struct cpc_ring_idx));
-	return l->data_off + rand_r(seed) % l->data_size;
-}
-
 TEST_F_TIMEOUT(mutate, comes_back_after_random_writes, 300)
 {
 	struct caller c = { .fd = self->fd };
@@ -97,23 +57,7 @@ TEST_F_TIMEOUT(mutate, comes_back_after_random_writes, 300)
 	ASSERT_EQ(0, cpc_layout_compute(&l, chan_shm_size(self->shm)));
 	ASSERT_EQ(0, pthread_create(&t, NULL, call_loop, &c));
 	for (i = 0; i < MUTATIONS; i++) {
-		off_t off = pick_offset(&l, &seed);
-		uint32_t v;
-		uint8_t b;
-
-		switch (rand_r(&seed) % 3) {
-		case 0:		/* a small value: states, plausible indexes */
-			v = rand_r(&seed) % 8;
-			ASSERT_EQ(4, pwrite(self->shm, &v, 4, off & ~3));
-			break;
-		case 1:		/* any 32-bit value */
-			v = rand_r(&seed) ^ ((uint32_t)rand_r(&seed) << 16);
-			ASSERT_EQ(4, pwrite(self->shm, &v, 4, off & ~3));
-			break;
-		default:	/* one byte */
-			b = rand_r(&seed);
-			ASSERT_EQ(1, pwrite(self->shm, &b, 1, off));
-		}
+		ASSERT_EQ(0, mutate_once(self->shm, &l, &seed));
 		if (i % 64 == 0)
 			usleep(1000);
 	}

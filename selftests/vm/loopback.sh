@@ -3,5 +3,5 @@
 # scripts/run-tests); the tests load cpc_guest with loopback=1 maint_cpu=3
 # into the same kernel.
 . /usr/bin/run-selftests.sh
-run_tests cpc-test-loopback cpc-test-chan_local
+run_tests cpc-test-loopback cpc-test-chan_local cpc-test-lb_mutate
 exit $failed

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fault_ioctl - the allocation-failure paths of cpc_host's ioctls and
+ * io_uring command, driven by the kernel's own fault injection through
+ * /proc/thread-self/fail-nth: the Nth fault-injection point this thread
+ * reaches fails, for N = 1, 2, ... up to the points one clean run of the
+ * sequence below reaches (see sweep() for the long ones). Two sweeps: failslab (slab allocations, with
+ * fail_page_alloc skipping GFP_KERNEL ones) and fail_page_alloc (page
+ * allocations of any order, with failslab skipping GFP_KERNEL ones).
+ *
+ * The sequence, in the test's own thread: open /dev/cpc_host; (slice
+ * variant) SLICE_CREATE on CPU 2 and memory block 33, SLICE_FILTER (a
+ * memory window), SLICE_LOAD (a hlt image), CHANNEL_ATTACH and _DETACH of
+ * the loopback channel; CHANNEL_OPEN of the loopback channel, CALL (ping,
+ * with argument and result buffers), the same call as IORING_OP_URING_CMD
+ * (ring set up beforehand), CHANNEL_RESET; (slice variant) SLICE_DESTROY.
+ * The first step that fails must fail with an errno; afterwards, with no
+ * failure pending, everything is cleaned up and the host must be as before:
+ * no slice, every CPU online, the same MemTotal, the channel ready and
+ * answering. The test bed then checks the kernel log and (debug kernel)
+ * kmemleak after unloading both modules.
+ *
+ * Runs in the host VM with cpc_host (loopback_mib=4); loads cpc_guest on
+ * the loopback channel. Needs CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC and
+ * CONFIG_FAULT_INJECTION_DEBUG_FS; skips without them (Debian's kernel).
+ */
+#include <liburing.h>
+
+#include "lb_test.h"
+#include "slice_image.h"
+#include "slice_test.h"
+#include "kselftest_harness.h"
+
+#define FAILSLAB	"/sys/kernel/debug/failslab"
+#define FAILPAGE	"/sys/kernel/debug/fail_page_alloc"
+#define SLICE		"fnth"
+
+static int write_str(const char *path, const char *s)
+{
+	return cpc_write_file(path, s);
+}
+
+/* Fails only @which's GFP_KERNEL allocations; no dumps. */
+static int only(const char *which)
+{
+	bool slab = !strcmp(which, "failslab");
+
+	if (write_str(FAILSLAB "/ignore-gfp-wait", slab ? "N" : "Y") ||
+	    write_str(FAILPAGE "/ignore-gfp-wait", slab ? "Y" : "N") ||
+	    write_str(FAILPAGE "/ignore-gfp-highmem", "N") ||
+	    write_str(FAILPAGE "/min-order", "0") ||
+	    write_str(FAILSLAB "/verbose", "0") || write_str(FAILPAGE "/verbose", "0"))
+		return -1;
+	return 0;
+}
+
+enum step {
+	S_OPEN, S_CREATE, S_FILTER, S_LOAD, S_ATTACH, S_DETACH, S_CHAN_OPEN,
+	S_CALL, S_URING, S_RESET, S_DESTROY, S_DONE
+};
+
+static const char *const step_name[] = {
+	"open", "SLICE_CREATE", "SLICE_FILTER", "SLICE_LOAD", "CHANNEL_ATTACH",
+	"CHANNEL_DETACH", "CHANNEL_OPEN", "CALL", "uring CALL", "CHANNEL_RESET",
+	"SLICE_DESTROY", "done"
+};
+
+struct seq {
+	bool slices;
+	struct io_uring ring;
+	unsigned char *img;
+	size_t img_len;
+	int dev, ch;
+};
+
+static int attach(int dev, unsigned long cmd)
+{
+	struct cpc_channel_attach a = { .size = sizeof(a) };
+
+	snprintf(a.channel, sizeof(a.channel), LB);
+	snprintf(a.slice, sizeof(a.slice), SLICE);
+	return ioctl(dev, cmd, &a) ? errno : 0;
+}
+
+/*
+ * Runs the sequence; returns the step that failed (S_DONE: none) and its
+ * errno in *@err. Leaves fds open in @s for the cleanup.
+ */
+static enum step run_seq(struct seq *s, int *err)
+{
+	static unsigned char arg[64], out[256];
+	struct cpc_call c = {
+		.size = sizeof(c), .proc = CPC_PROC_PING, .timeout_ms = 2000,
+		.args = { 42 }, .arg_ptr = (uintptr_t)arg, .arg_len = sizeof(arg),
+		.out_ptr = (uintptr_t)out, .out_cap = sizeof(out),
+	};
+	struct cpc_channel_open o = { .size = sizeof(o) };
+	struct cpc_channel_reset r = { .size = sizeof(r) };
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	__u32 block = BLOCK_B;
+	int e;
+
+	*err = 0;
+	s->dev = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC);
+	if (s->dev < 0)
+		return *err = errno, S_OPEN;
+	if (s->slices) {
+		struct cpc_slice_create cr;
+
+		slice_req_blocks(&cr, SLICE, 1u << 2, 1, &block);
+		if (ioctl(s->dev, CPC_IOCTL_SLICE_CREATE, &cr))
+			return *err = errno, S_CREATE;
+		e = slice_window(s->dev, SLICE, CPC_FILTER_MEM_WINDOW,
+				 (__u64)BLOCK_B * (128 * MiB), 1 * MiB);
+		if (e)
+			return *err = e, S_FILTER;
+		e = slice_load(s->dev, SLICE, s->img, s->img_len);
+		if (e)
+			return *err = e, S_LOAD;
+		e = attach(s->dev, CPC_IOCTL_CHANNEL_ATTACH);
+		if (e)
+			return *err = e, S_ATTACH;
+		e = attach(s->dev, CPC_IOCTL_CHANNEL_DETACH);
+		if (e)
+			return *err = e, S_DETACH;
+	}
+	snprintf(o.name, sizeof(o.name), LB);
+	s->ch = ioctl(s->dev, CPC_IOCTL_CHANNEL_OPEN, &o);
+	if (s->ch < 0)
+		return *err = errno, S_CHAN_OPEN;
+	if (ioctl(s->ch, CPC_IOCTL_CALL, &c))
+		return *err = errno, S_CALL;
+	sqe = io_uring_get_sqe(&s->ring);
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, s->ch, NULL, 0, 0);
+	sqe->cmd_op = CPC_IOCTL_CALL;
+	((struct cpc_call_uring *)sqe->cmd)->call_ptr = (uintptr_t)&c;
+	e = io_uring_submit(&s->ring);
+	if (e != 1)
+		return *err = e < 0 ? -e : EIO, S_URING;
+	e = io_uring_wait_cqe(&s->ring, &cqe);
+	if (e)
+		return *err = -e, S_URING;
+	e = cqe->res;
+	io_uring_cqe_seen(&s->ring, cqe);
+	if (e)
+		return *err = -e, S_URING;
+	if (ioctl(s->ch, CPC_IOCTL_CHANNEL_RESET, &r))
+		return *err = errno, S_RESET;
+	if (s->slices) {
+		e = slice_destroy(s->dev, SLICE);
+		if (e)
+			return *err = e, S_DESTROY;
+	}
+	return S_DONE;
+}
+
+/*
+ * Arms this thread's fail-nth with @n through a file kept open, so that
+ * opening it is not counted; returns the fd or -errno.
+ */
+static int nth_arm(unsigned int n)
+{
+	char buf[16];
+	int fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	snprintf(buf, sizeof(buf), "%u", n);
+	if (write(fd, buf, strlen(buf)) < 0) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/* Disarms it; returns what was left of N (0: the failure was injected). */
+static long nth_disarm(int fd)
+{
+	char buf[16];
+	ssize_t len = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	buf[len > 0 ? len : 0] = '\0';
+	if (write(fd, "0", 1) < 0 || len <= 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return strtol(buf, NULL, 10);
+}
+
+/* Undoes whatever a sequence left; 0 when the host is as before. */
+static int cleanup(struct seq *s, const char *cpus, const char *mem)
+{
+	char now_cpus[64], now_mem[4096], *p;
+	int fd;
+
+	if (s->ch >= 0)
+		close(s->ch);
+	if (s->dev >= 0)
+		close(s->dev);
+	s->ch = s->dev = -1;
+	fd = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (int t = 0; t < 20 && cpc_path_exists(SLICE_SYSFS "/" SLICE); t++)
+		if (slice_destroy(fd, SLICE) && errno != ENOENT)
+			usleep(100000);
+	close(fd);
+	if (cpc_path_exists(SLICE_SYSFS "/" SLICE))
+		return -2;
+	if (sysfs_str("/sys/devices/system/cpu/online", now_cpus, sizeof(now_cpus)) < 0 ||
+	    strcmp(now_cpus, cpus))
+		return -3;
+	if (cpc_read_file("/proc/meminfo", now_mem, sizeof(now_mem)) < 0)
+		return -4;
+	p = strchr(now_mem, '\n');
+	if (p)
+		*p = '\0';
+	if (strcmp(now_mem, mem))
+		return -5;
+	if (chan_wait_state(LB, "ready", 20))
+		return -6;
+	fd = chan_open(LB);
+	if (fd < 0)
+		return -7;
+	struct cpc_call r;
+	int e = ping(fd, 7, &r);
+
+	close(fd);
+	return e || r.ret[0] != 7 ? -8 : 0;
+}
+
+FIXTURE(fault) {
+	struct seq s;
+	char cpus[64];
+	char mem[4096];
+};
+
+FIXTURE_SETUP(fault)
+{
+	char *p;
+
+	if (!cpc_path_exists(FAILSLAB) || !cpc_path_exists(FAILPAGE) ||
+	    !cpc_path_exists("/proc/thread-self/fail-nth"))
+		SKIP(return, "no failslab / fail_page_alloc / fail-nth");
+	ASSERT_EQ(0, lb_up());
+	ASSERT_EQ(0, io_uring_queue_init(4, &self->s.ring, 0));
+	self->s.img = probe_image(PROBE_HLT, 0, &self->s.img_len);
+	ASSERT_NE(NULL, self->s.img);
+	self->s.dev = self->s.ch = -1;
+	ASSERT_LT(0, sysfs_str("/sys/devices/system/cpu/online", self->cpus, sizeof(self->cpus)));
+	ASSERT_LT(0, cpc_read_file("/proc/meminfo", self->mem, sizeof(self->mem)));
+	p = strchr(self->mem, '\n');
+	if (p)
+		*p = '\0';
+}
+
+FIXTURE_TEARDOWN(fault)
+{
+	if (self->s.img) {
+		cpc_write_file(FAILSLAB "/ignore-gfp-wait", "Y");
+		cpc_write_file(FAILPAGE "/ignore-gfp-wait", "Y");
+		io_uring_queue_exit(&self->s.ring);
+		free(self->s.img);
+	}
+}
+
+/*
+ * Sweeps N over the sequence with @which failing: every point when the
+ * sequence reaches at most SWEEP_FULL of them, else the first SWEEP_HEAD
+ * (cpc's own validation and set-up come first) and an even stride over
+ * the rest (the memory and CPU hot-plug the slice calls make), SWEEP_FULL
+ * runs in all. The slice sequence: only its first SLICE_HEAD points
+ * (SLICE_CREATE's own work, then the CPU and memory hot-remove): each run
+ * takes seconds on the debug kernel, and its last part, SLICE_DESTROY's
+ * add_memory(), fails in the kernel's own code there - KASAN's memory
+ * notifier vmallocs the new memory's shadow (a failure warns with a call
+ * trace) and an online that fails leaves the block offline although
+ * add_memory() succeeded.
+ * Returns the number of failures injected.
+ */
+#define SWEEP_FULL	300
+#define SWEEP_HEAD	150
+#define SLICE_FULL	50
+#define SLICE_HEAD	50
+
+static unsigned int sweep(struct __test_metadata *_metadata, struct seq *s,
+			  const char *which, const char *cpus, const char *mem)
+{
+	unsigned int full = s->slices ? SLICE_FULL : SWEEP_FULL;
+	unsigned int head = s->slices ? SLICE_HEAD : SWEEP_HEAD;
+	unsigned int n, k, step, runs = 0, failed = 0, absorbed = 0, missed = 0;
+	unsigned int at[S_DONE + 1] = {}, errs[134] = {};
+	const unsigned int big = 1000000;
+	char line[1024];
+	size_t len = 0;
+	enum step st;
+	int err, c, fd;
+	long left;
+
+	/* This harness runs the test after a SKIP in its setup. */
+	if (_metadata->skip)
+		return 1;
+	ASSERT_EQ(0, only(which));
+	/* How many injection points one clean sequence reaches. */
+	fd = nth_arm(big);
+	ASSERT_LE(0, fd);
+	st = run_seq(s, &err);
+	left = nth_disarm(fd);
+	ASSERT_LE(0, left);
+	ASSERT_EQ(S_DONE, st) TH_LOG("%s: clean run: %s failed: %s", which, step_name[st],
+				     strerror(err));
+	c = cleanup(s, cpus, mem);
+	ASSERT_EQ(0, c) TH_LOG("%s: cleanup after the clean run: %d", which, c);
+	k = big - left;
+	step = k <= full ? 1 : full == head ? 0 : (k - head + full - head - 1) / (full - head);
+	for (n = 1; n <= k && (step || n <= head); n += n < head ? 1 : step) {
+		runs++;
+		if (s->slices)	/* seconds each: show where a run stays */
+			TH_LOG("%s: N=%u of %u", which, n, k);
+		fd = nth_arm(n);
+		ASSERT_LE(0, fd);
+		st = run_seq(s, &err);
+		left = nth_disarm(fd);
+		ASSERT_LE(0, left);
+		if (left != 0) {
+			/* N not reached (fewer points this time): a clean run */
+			ASSERT_EQ(S_DONE, st) TH_LOG("%s: N=%u not reached but %s failed: %s",
+						     which, n, step_name[st], strerror(err));
+			missed++;
+		} else if (st == S_DONE) {
+			absorbed++;
+		} else {
+			failed++;
+			at[st]++;
+			ASSERT_LT(0, err) TH_LOG("%s: N=%u: %s failed without errno", which, n,
+						 step_name[st]);
+			errs[err < 134 ? err : 133]++;
+		}
+		c = cleanup(s, cpus, mem);
+		ASSERT_EQ(0, c) TH_LOG("%s: N=%u (%s, %s): cleanup %d", which, n, step_name[st],
+				       strerror(err), c);
+	}
+	for (st = S_OPEN; st < S_DONE; st++)
+		if (at[st])
+			len += snprintf(line + len, sizeof(line) - len, " %s:%u", step_name[st], at[st]);
+	TH_LOG("%s: %u points, %u swept (stride %u after %u): %u calls failed (at%s), %u absorbed, %u not reached",
+	       which, k, runs, step, k <= full ? k : head, failed,
+	       len ? line : " none", absorbed, missed);
+	len = 0;
+	for (c = 1; c < 134; c++)
+		if (errs[c])
+			len += snprintf(line + len, sizeof(line) - len, " %s:%u", strerrorname_np(c),
+					errs[c]);
+	TH_LOG("%s: errnos%s", which, len ? line : " none");
+	return failed + absorbed;
+}
+
+TEST_F_TIMEOUT(fault, channel_failslab, 1800)
+{
+	self->s.slices = false;
+	EXPECT_LT(0, sweep(_metadata, &self->s, "failslab", self->cpus, self->mem));
+}
+
+TEST_F_TIMEOUT(fault, channel_fail_page_alloc, 1800)
+{
+	self->s.slices = false;
+	EXPECT_LT(0, sweep(_metadata, &self->s, "fail_page_alloc", self->cpus, self->mem));
+}
+
+TEST_F_TIMEOUT(fault, slice_failslab, 3600)
+{
+	self->s.slices = true;
+	EXPECT_LT(0, sweep(_metadata, &self->s, "failslab", self->cpus, self->mem));
+}
+
+TEST_F_TIMEOUT(fault, slice_fail_page_alloc, 3600)
+{
+	self->s.slices = true;
+	EXPECT_LT(0, sweep(_metadata, &self->s, "fail_page_alloc", self->cpus, self->mem));
+}
+
+TEST_HARNESS_MAIN
