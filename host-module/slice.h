@@ -235,6 +235,7 @@ int cpc_slice_boot_init(void);
 void cpc_slice_boot_exit(void);
 bool cpc_lowmem_available(void);
 int cpc_lowmem_slot_get(struct cpc_slice *s);
+u32 cpc_lowmem_decoy(void);
 u64 cpc_lowmem_slot_phys(const struct cpc_slice *s);
 void cpc_lowmem_slot_put(struct cpc_slice *s);
 int cpc_slice_park_cpu(unsigned int cpu);

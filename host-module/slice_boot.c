@@ -14,7 +14,9 @@
  * between 4 KiB and 640 KiB, at least 64 KiB, fully reserved and disjoint
  * from System RAM, claims it as "cpc_host low memory" and maps it. Without
  * it, slices can be created and loaded but START fails with ENXIO. Layout:
- * R+0 the trampoline page, R+0x1000 four pages of low page tables.
+ * R+0 the trampoline page, R+0x1000 four pages of low page tables,
+ * R+0xf000 the decoy I/O APIC page of Linux slices, from R+64K one 64 KiB
+ * slot per Linux slice (its RAM below 1 MiB).
  *
  * Parking. A CPU offlined with remove_cpu() sits in the kernel's play_dead
  * loop (hlt or mwait); create sends it INIT at once, so it waits for a
@@ -107,6 +109,8 @@ struct cpc_tramp_header {
 /* Low-memory slots for Linux slices: 64 KiB each from R + 64 KiB. */
 #define CPC_LOW_SLOT_OFFSET	SZ_64K
 #define CPC_LOW_SLOT_SIZE	SZ_64K
+/* A page of all ones: the decoy I/O APIC of Linux slices (proto/cpc_linux_boot.c). */
+#define CPC_LOW_DECOY_OFFSET	0xf000
 #define CPC_LOWMEM_END		0xa0000
 /* How long start waits for the stamp; the SDM's INIT wait is 10 ms. */
 #define CPC_START_TIMEOUT_MS	1000
@@ -343,6 +347,22 @@ int cpc_lowmem_slot_get(struct cpc_slice *s)
 		}
 	}
 	return -ENOSPC;
+}
+
+/**
+ * cpc_lowmem_decoy() - the page Linux slices see as their I/O APIC.
+ *
+ * Its registers read all ones, so a slice kernel skips it; it writes at
+ * most the index register (offset 0), which is rewritten here each time.
+ *
+ * Context: cpc_slices_mutex held; low memory claimed.
+ * Return: its physical address (below 1 MiB).
+ */
+u32 cpc_lowmem_decoy(void)
+{
+	lockdep_assert_held(&cpc_slices_mutex);
+	memset(cpc_low.map + CPC_LOW_DECOY_OFFSET, 0xff, PAGE_SIZE);
+	return cpc_low.start + CPC_LOW_DECOY_OFFSET;
 }
 
 /**

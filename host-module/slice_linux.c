@@ -42,16 +42,17 @@
 
 /*
  * What every slice kernel is told (README "Linux slices" explains each):
- * its console is the second UART, polled (earlyprintk ... keep: the 8250
- * driver registers no port, so it never probes the host's UARTs); no I/O
- * APIC (the host's; "noapic" also keeps the MP table's I/O APIC
- * unprogrammed); no PCI config space (pci=off); no all-but-self IPIs
- * (they would reach the host's CPUs); the TSC is trusted (the host
- * already checked it).
+ * its console is the host's second UART, polled (earlyprintk ... keep;
+ * the 8250 driver gets no ports, so it never probes the host's UARTs); no
+ * PCI config space (pci=off); no all-but-self IPIs (they would reach the
+ * host's CPUs); no bounce buffers (no devices, and no memory below 4 GiB
+ * for them); the TSC is trusted (the host checked it) and its frequency
+ * is the host's (tsc_early_khz, added below: the local APIC timer is
+ * calibrated against it, there being no PIT or HPET for the slice).
  */
 #define CPC_LINUX_CMDLINE \
-	"earlyprintk=serial,0x2f8,115200,keep 8250.nr_uarts=0 noapic pci=off " \
-	"no_ipi_broadcast=1 tsc=reliable"
+	"earlyprintk=serial,0x2f8,115200,keep 8250.nr_uarts=0 pci=off " \
+	"no_ipi_broadcast=1 swiotlb=noforce tsc=reliable"
 
 /* Bytes of the slice's memory from offset 0 that are physically contiguous. */
 static u64 cpc_linux_run(const struct cpc_slice *s)
@@ -266,7 +267,7 @@ int cpc_slice_load_linux(struct cpc_slice *s, const struct cpc_slice_load *req)
 	ret = cpc_linux_e820(s, p);
 	if (ret)
 		goto out;
-	if (!cpc_lb_build_acpi(b->acpi, sizeof(b->acpi), p->rsdp, ids, nr)) {
+	if (!cpc_lb_build_acpi(b->acpi, sizeof(b->acpi), p->rsdp, ids, nr, cpc_lowmem_decoy())) {
 		ret = -EINVAL;
 		goto out;
 	}

@@ -13,8 +13,15 @@
  *   collide with the host's). IA-PC boot flags: no VGA, no CMOS RTC, no
  *   8042, no legacy devices.
  * - MADT: the local APIC at 0xfee00000 and one entry per slice CPU (x2APIC
- *   entries for ids above 254); no PCAT_COMPAT (no 8259), no I/O APIC, no
- *   interrupt overrides.
+ *   entries for ids above 254); no PCAT_COMPAT (no 8259), no interrupt
+ *   overrides, and one I/O APIC that is a decoy: a page whose registers
+ *   read all ones, so Linux skips it ("registers return all ones") and has
+ *   none. Without any I/O APIC entry Linux 6.1 would (1) parse the MP
+ *   table it finds in the BIOS area, register the host's real I/O APIC
+ *   and read its registers (index writes racing the host's), and (2) set
+ *   the SCI's trigger mode in the host's 8259 ELCR (ports 0x4d0/0x4d1)
+ *   in acpi_bus_init_irq(); with one, acpi_ioapic is set and it does
+ *   neither.
  * - DSDT: a header without AML (no devices).
  * - XSDT lists the FADT and the MADT; the RSDP (revision 2) points to the
  *   XSDT only (the tables may be above 4 GiB).
@@ -258,10 +265,14 @@ static void lb_seal(u8 *t, u32 len)
  * @apic_ids: physical APIC ids of the slice's CPUs; the first is the boot
  *            CPU.
  * @nr:       how many (1..CPC_LB_MAX_CPUS).
+ * @ioapic_decoy: physical address (page aligned, below 4 GiB) of a page
+ *            that reads all ones, listed as the I/O APIC; 0: none.
  *
- * Return: bytes used, or 0 when @cap is too small or @nr out of range.
+ * Return: bytes used, or 0 when @cap is too small, @nr out of range or
+ * @ioapic_decoy not page aligned.
  */
-size_t cpc_lb_build_acpi(u8 *buf, size_t cap, u64 phys, const u32 *apic_ids, u32 nr)
+size_t cpc_lb_build_acpi(u8 *buf, size_t cap, u64 phys, const u32 *apic_ids, u32 nr,
+			 u32 ioapic_decoy)
 {
 	size_t xsdt = LB_ALIGN16(LB_RSDP_LEN);
 	size_t fadt = LB_ALIGN16(xsdt + LB_HDR_LEN + 2 * 8);
@@ -270,10 +281,12 @@ size_t cpc_lb_build_acpi(u8 *buf, size_t cap, u64 phys, const u32 *apic_ids, u32
 	u8 *e;
 	u32 i;
 
-	if (!nr || nr > CPC_LB_MAX_CPUS || (phys & 15))
+	if (!nr || nr > CPC_LB_MAX_CPUS || (phys & 15) || (ioapic_decoy & 4095))
 		return 0;
 	for (i = 0; i < nr; i++)
 		madt_len += apic_ids[i] > 254 ? 16 : 8;
+	if (ioapic_decoy)
+		madt_len += 12;
 	dsdt = LB_ALIGN16(madt + madt_len);
 	end = dsdt + LB_HDR_LEN;
 	if (end > cap)
@@ -322,6 +335,13 @@ size_t cpc_lb_build_acpi(u8 *buf, size_t cap, u64 phys, const u32 *apic_ids, u32
 			lb_put32(e + 4, 1);		/* enabled */
 			e += 8;
 		}
+	}
+	if (ioapic_decoy) {
+		e[0] = 1;				/* I/O APIC */
+		e[1] = 12;
+		e[2] = 0;				/* I/O APIC id */
+		lb_put32(e + 4, ioapic_decoy);
+		lb_put32(e + 8, 0);			/* global system interrupt base */
 	}
 	lb_seal(buf + madt, (u32)madt_len);
 

@@ -82,7 +82,8 @@ int cpc_lb_parse(const u8 *head, size_t head_len, u64 file_len, struct cpc_lb_ke
 int cpc_lb_e820_add(struct cpc_lb_params *p, u64 addr, u64 size, u32 type);
 void cpc_lb_zero_page(struct boot_params *bp, const u8 *head, const struct cpc_lb_kernel *k,
 		      const struct cpc_lb_params *p);
-size_t cpc_lb_build_acpi(u8 *buf, size_t cap, u64 phys, const u32 *apic_ids, u32 nr);
+size_t cpc_lb_build_acpi(u8 *buf, size_t cap, u64 phys, const u32 *apic_ids, u32 nr,
+			 u32 ioapic_decoy);
 u8 cpc_lb_checksum(const u8 *p, size_t len);
 
 #ifdef __cplusplus

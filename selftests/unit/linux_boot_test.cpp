@@ -210,11 +210,11 @@ bool sums_to_zero(const std::uint8_t *p, std::size_t len)
 	return s == 0;
 }
 
-Tables build(const std::vector<std::uint32_t> &ids)
+Tables build(const std::vector<std::uint32_t> &ids, std::uint32_t decoy = 0x6f000)
 {
 	Tables t{std::vector<std::uint8_t>(CPC_LB_ACPI_MAX, 0xcc), 0x100042000ULL};
 	std::size_t n = cpc_lb_build_acpi(t.buf.data(), t.buf.size(), t.phys, ids.data(),
-					  static_cast<std::uint32_t>(ids.size()));
+					  static_cast<std::uint32_t>(ids.size()), decoy);
 	EXPECT_GT(n, 0u);
 	t.buf.resize(n);
 	return t;
@@ -289,10 +289,15 @@ TEST(LinuxBoot, MadtListsOnlyTheSlicesCpus)
 	EXPECT_EQ(get32(madt + 40), 0u) << "no PCAT_COMPAT";
 	std::uint32_t len = get32(madt + 4);
 	std::vector<std::uint32_t> ids;
+	std::vector<std::uint32_t> ioapics;
 	for (std::uint32_t off = 44; off < len;) {
 		const std::uint8_t *e = madt + off;
 		ASSERT_GE(e[1], 2);
-		if (e[0] == 0) {
+		if (e[0] == 1) {
+			ASSERT_EQ(e[1], 12);
+			EXPECT_EQ(get32(e + 8), 0u) << "GSI base";
+			ioapics.push_back(get32(e + 4));
+		} else if (e[0] == 0) {
 			EXPECT_EQ(get32(e + 4) & 1, 1u);
 			ids.push_back(e[3]);
 		} else if (e[0] == 9) {
@@ -304,16 +309,24 @@ TEST(LinuxBoot, MadtListsOnlyTheSlicesCpus)
 		off += e[1];
 	}
 	EXPECT_EQ(ids, (std::vector<std::uint32_t>{2, 3, 300}));
+	// Only the decoy: Linux finds all-ones registers there and has no I/O
+	// APIC, instead of reading the host's through the MP table.
+	EXPECT_EQ(ioapics, (std::vector<std::uint32_t>{0x6f000}));
+	Tables none = build({2}, 0);
+	const std::uint8_t *m = find(none, "APIC");
+	ASSERT_NE(m, nullptr);
+	EXPECT_EQ(get32(m + 4), 44u + 8);
 }
 
 TEST(LinuxBoot, AcpiRefusesWhatDoesNotFit)
 {
 	std::vector<std::uint8_t> buf(CPC_LB_ACPI_MAX);
 	std::vector<std::uint32_t> ids(CPC_LB_MAX_CPUS + 1, 300);
-	EXPECT_EQ(cpc_lb_build_acpi(buf.data(), buf.size(), 0x1000, ids.data(), 0), 0u);
-	EXPECT_EQ(cpc_lb_build_acpi(buf.data(), buf.size(), 0x1000, ids.data(), CPC_LB_MAX_CPUS + 1), 0u);
-	EXPECT_EQ(cpc_lb_build_acpi(buf.data(), buf.size(), 0x1008, ids.data(), 1), 0u);
-	EXPECT_EQ(cpc_lb_build_acpi(buf.data(), 200, 0x1000, ids.data(), 1), 0u);
+	EXPECT_EQ(cpc_lb_build_acpi(buf.data(), buf.size(), 0x1000, ids.data(), 0, 0), 0u);
+	EXPECT_EQ(cpc_lb_build_acpi(buf.data(), buf.size(), 0x1000, ids.data(), CPC_LB_MAX_CPUS + 1, 0), 0u);
+	EXPECT_EQ(cpc_lb_build_acpi(buf.data(), buf.size(), 0x1008, ids.data(), 1, 0), 0u);
+	EXPECT_EQ(cpc_lb_build_acpi(buf.data(), buf.size(), 0x1000, ids.data(), 1, 0x6f800), 0u);
+	EXPECT_EQ(cpc_lb_build_acpi(buf.data(), 200, 0x1000, ids.data(), 1, 0), 0u);
 	// The most the MADT can hold (x2APIC entries) fits in CPC_LB_ACPI_MAX.
-	EXPECT_GT(cpc_lb_build_acpi(buf.data(), buf.size(), 0x1000, ids.data(), CPC_LB_MAX_CPUS), 0u);
+	EXPECT_GT(cpc_lb_build_acpi(buf.data(), buf.size(), 0x1000, ids.data(), CPC_LB_MAX_CPUS, 0x6f000), 0u);
 }
