@@ -388,7 +388,7 @@ struct cpc_slice_filter {
 /** CPC_SLICE_LOAD_LINUX - &struct cpc_slice_load flag: the image is a Linux bzImage. */
 #define CPC_SLICE_LOAD_LINUX 0x1U
 /** CPC_SLICE_CMDLINE_MAX - longest command line CPC_SLICE_LOAD_LINUX takes. */
-#define CPC_SLICE_CMDLINE_MAX 1024
+#define CPC_SLICE_CMDLINE_MAX 2048
 /** CPC_SLICE_INITRD_MAX - largest initrd CPC_SLICE_LOAD_LINUX takes. */
 #define CPC_SLICE_INITRD_MAX (512ULL << 20)
 
