@@ -8,7 +8,7 @@
 . /usr/share/cpc/slice_lib.sh
 n=0 pass=0 fail=0
 echo "TAP version 13"
-echo "1..24"
+echo "1..26"
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok $n $2"; else fail=$((fail + 1)); echo "not ok $n $2"; fi; }
 out=/tmp/lx.out err=/tmp/lx.err
 run() {	# NAME cmd...: expects exit 0
@@ -20,10 +20,14 @@ run() {	# NAME cmd...: expects exit 0
 	ok $rc "$name"
 }
 memtotal() { sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
+# The host's 8259 edge/level control registers (ports 0x4d0-0x4d1): a
+# slice kernel that believes it has no I/O APIC rewrites them at boot.
+elcr() { dd if=/dev/port bs=1 skip=$((0x4d0)) count=2 2>/dev/null | od -An -tx1 | tr -d ' \n'; }
 
 cpus0=$(cat /sys/devices/system/cpu/online)
 mem0=$(memtotal)
-echo "# host: CPUs $cpus0, MemTotal $mem0 kB"
+elcr0=$(elcr)
+echo "# host: CPUs $cpus0, MemTotal $mem0 kB, ELCR $elcr0"
 for round in 1 2; do
 	run "create ($round)" cpcctl slice create lx --cpus 3 --mem 256M
 	t0=$(date +%s)
@@ -39,6 +43,8 @@ for round in 1 2; do
 	ok $r "it sees the slice's memory (${kb:-?} kB) ($round)"
 	r=0; [ "$(cat /sys/devices/system/cpu/online)" = 0-2 ] || r=1
 	ok $r "CPU 3 is not the host's while the slice runs ($round)"
+	r=0; [ -n "$elcr0" ] && [ "$(elcr)" = "$elcr0" ] || { echo "# host ELCR $(elcr), was $elcr0"; r=1; }
+	ok $r "the host's ELCR is untouched ($round)"
 	run "stop ($round)" cpcctl slice stop lx
 	run "destroy ($round)" cpcctl slice destroy lx
 	r=0; [ "$(cat /sys/devices/system/cpu/online)" = "$cpus0" ] || r=1; ok $r "every CPU back ($round)"
