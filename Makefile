@@ -60,7 +60,7 @@ testbed: modules modules-testing user payload
 
 # The libFuzzer harnesses (fuzz/, Debian's clang, ASan + UBSan) in
 # build/fuzz; make check runs each for FUZZ_SECONDS (suite "fuzz"),
-# make fuzz-long for FUZZ_RUNS executions each (the README's counts).
+# make fuzz-long for FUZZ_RUNS executions each (Documentation/results.md).
 FUZZ_RUNS ?= 1000000
 fuzz:
 	scripts/fuzz build
@@ -114,7 +114,7 @@ bench: bootstrap
 lint: bootstrap
 	@scripts/lint
 
-# Installation (README: "Install on a KVM host"). `make install` builds a
+# Installation (Documentation/install.md). `make install` builds a
 # second CMake tree without static linking and without tests (libcpc.so,
 # libcpc.a, the tools) and installs it under $(DESTDIR)$(PREFIX).
 VERSION := $(shell cat $(CURDIR)/VERSION)

@@ -141,5 +141,6 @@ int cpc_buf_init(struct cpc_buf *b, u32 cap);
 __printf(2, 3) void cpc_buf_printf(struct cpc_buf *b, const char *fmt, ...);
 void cpc_buf_json_str(struct cpc_buf *b, const char *s);
 int cpc_buf_finish(struct cpc_buf *b, struct cpc_proc_call *call);
+int cpc_buf_end(struct cpc_buf *b, struct cpc_proc_call *call, int err);
 
 #endif /* CPC_GUEST_CPC_PROC_H */

@@ -100,3 +100,25 @@ int cpc_buf_finish(struct cpc_buf *b, struct cpc_proc_call *call)
 	return ret;
 }
 EXPORT_SYMBOL_GPL(cpc_buf_finish);
+
+/**
+ * cpc_buf_end() - end a procedure's buffer with its outcome.
+ * @b:    the buffer.
+ * @call: the call.
+ * @err:  the procedure's error so far (0 or -errno).
+ *
+ * On @err nothing is reported and the buffer is freed; otherwise as
+ * cpc_buf_finish().
+ *
+ * Return: @err, or cpc_buf_finish()'s result.
+ */
+int cpc_buf_end(struct cpc_buf *b, struct cpc_proc_call *call, int err)
+{
+	int ret;
+
+	if (err)
+		b->overflow = true;	/* report nothing */
+	ret = cpc_buf_finish(b, call);
+	return err ?: ret;
+}
+EXPORT_SYMBOL_GPL(cpc_buf_end);

@@ -52,12 +52,7 @@ static int cpc_ps_run(struct cpc_proc_call *call)
 	}
 	rcu_read_unlock();
 	cpc_buf_printf(&b, "]\n");
-	if (ret) {
-		b.overflow = true;	/* report nothing */
-		cpc_buf_finish(&b, call);
-		return ret;
-	}
-	ret = cpc_buf_finish(&b, call);
+	ret = cpc_buf_end(&b, call, ret);
 	if (!ret)
 		call->ret[0] = n;
 	return ret;

@@ -567,14 +567,18 @@ int cpc_hchan_post(struct cpc_hchan *ch, const struct cpc_request *req,
 	int ret;
 
 	cpc_req_encode(&wire, req);
-	ret = cpc_ring_push(&ch->ep.req, &wire);
-
-	if (ret) {
+	ret = cpc_ep_post(&ch->ep, &wire);
+	if (ret < 0) {
 		/* More requests in the ring than in flight: the guest lied. */
 		cpc_hchan_break(ch, CPC_BAD_INDEX, req->id);
 		return -ECONNRESET;
 	}
-	if (cpc_ring_publish(&ch->ep.req)) {
+	/*
+	 * A lost doorbell is found by the periodic check: bring it to within
+	 * CPC_HCHAN_POLL_DOWN (an idle channel checks once a second).
+	 */
+	cpc_hchan_poll_soon(ch);
+	if (ret) {
 		if (mediated)
 			cpc_chan_ring_mediated(ch);
 		else

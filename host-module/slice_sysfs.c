@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * slice_sysfs.c - the slice part of /sys/kernel/cpc_host/ (tree documented
- * in README.md, "sysfs"):
+ * in Documentation/kernel-interfaces.md, "sysfs"):
  *
  *   available/{cpus,memory_blocks,mem_bytes,block_size}
  *   last_scrub

@@ -546,6 +546,28 @@ bool cpc_ep_poll_nudge(struct cpc_endpoint *ep)
 }
 
 /**
+ * cpc_ep_post() - the host posts a request on the request ring.
+ * @ep:  the host end.
+ * @req: the request, encoded for the wire.
+ *
+ * Also takes the progress mark the periodic check judges the guest by
+ * (cpc_ep_poll_nudge()): a doorbell lost now is nudged at the next check,
+ * not the one after (the mark the last check left may predate requests the
+ * guest consumed since).
+ *
+ * Return: 1 when the guest must be rung, 0 when not, -1 when the ring is
+ * full although the caller holds a free slot: the guest moved the
+ * consumer index (break the channel with CPC_BAD_INDEX).
+ */
+int cpc_ep_post(struct cpc_endpoint *ep, const struct cpc_req *req)
+{
+	if (cpc_ring_push(&ep->req, req))
+		return -1;
+	ep->nudge_cons = cpc_rd32(ep->req.idx->cons);
+	return cpc_ring_publish(&ep->req) ? 1 : 0;
+}
+
+/**
  * cpc_ep_data() - address of a validated offset in the data area.
  * @ep:  the end.
  * @off: offset inside the data area, already checked against

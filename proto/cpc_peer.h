@@ -50,7 +50,7 @@ struct cpc_doorbell {
  *              (cpc_ep_peer_answered()); valid once @peer_known.
  * @peer_known: @peer_proven is valid.
  * @nudge_cons: the other end's request-ring consumer index at the last
- *              periodic check (cpc_ep_poll_nudge()).
+ *              periodic check (cpc_ep_poll_nudge()) or post (cpc_ep_post()).
  * @nudge_wait: periodic checks since the last nudge.
  * @nudge_every: checks between nudges (doubles up to CPC_NUDGE_MAX_CHECKS).
  * @req:        view of the request ring.
@@ -115,6 +115,7 @@ bool cpc_ep_running(const struct cpc_endpoint *ep);
 u32 cpc_ep_peer_state(const struct cpc_endpoint *ep);
 u32 cpc_ep_peer_features(const struct cpc_endpoint *ep);
 bool cpc_ep_poll_nudge(struct cpc_endpoint *ep);
+int cpc_ep_post(struct cpc_endpoint *ep, const struct cpc_req *req);
 u32 cpc_ep_peer_doorbell(const struct cpc_endpoint *ep, u32 *vector);
 unsigned int cpc_ep_peer_doorbells(const struct cpc_endpoint *ep,
 				   struct cpc_doorbell out[2]);

@@ -249,7 +249,7 @@ static int cpc_fsfreeze_run(struct cpc_proc_call *call)
 	struct cpc_buf b;
 	char *list = NULL;
 	unsigned int secs;
-	int ret, fin;
+	int ret;
 
 	if (want > CPC_FSFREEZE_MAX_S)
 		return -EINVAL;
@@ -301,11 +301,7 @@ static int cpc_fsfreeze_run(struct cpc_proc_call *call)
 	call->ret[1] = secs;
 out_unlock:
 	mutex_unlock(&cpc_fsfreeze_lock);
-	if (ret)
-		b.overflow = true;	/* report nothing */
-	fin = cpc_buf_finish(&b, call);
-	if (!ret)
-		ret = fin;
+	ret = cpc_buf_end(&b, call, ret);
 out_set:
 	cpc_set_release(set);
 	kfree(set);

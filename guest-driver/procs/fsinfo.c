@@ -66,12 +66,7 @@ static int cpc_fsinfo_run(struct cpc_proc_call *call)
 	cpc_buf_printf(&b, "[");
 	ret = cpc_mounts_walk(cpc_fsinfo_one, &w);
 	cpc_buf_printf(&b, "]\n");
-	if (ret)
-		b.overflow = true;	/* report nothing */
-	if (!ret)
-		ret = cpc_buf_finish(&b, call);
-	else
-		cpc_buf_finish(&b, call);
+	ret = cpc_buf_end(&b, call, ret);
 	if (!ret)
 		call->ret[0] = w.n;
 	return ret;

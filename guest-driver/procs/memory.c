@@ -151,12 +151,7 @@ static int cpc_mem_blocks_run(struct cpc_proc_call *call)
 			       removable[0] == '1' ? "true" : "false");
 	}
 	cpc_buf_printf(&b, "]\n");
-	if (ret)
-		b.overflow = true;	/* report nothing */
-	if (!ret)
-		ret = cpc_buf_finish(&b, call);
-	else
-		cpc_buf_finish(&b, call);
+	ret = cpc_buf_end(&b, call, ret);
 	if (!ret) {
 		call->ret[0] = l.n;
 		call->ret[1] = bs;

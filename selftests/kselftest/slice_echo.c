@@ -7,7 +7,7 @@
  * doorbells (EPERM, counted) and lets them through again; stop takes the
  * channel away; 20 create-load-start-call-stop-destroy cycles with the
  * CPUs back and used; the raw IPI ping-pong and start-to-first-answer
- * figures (logged for the README). Runs in the test-bed host VM.
+ * figures (logged for Documentation/results.md). Runs in the test-bed host VM.
  */
 #define _GNU_SOURCE
 #include <sched.h>

@@ -3,8 +3,8 @@
 # qemu-guest-agent in the same guest, in one run (testbed/run --guests 1
 # --qga --local selftests/local/bench-qga.sh --guest
 # selftests/vm/local-guest.sh). Writes DIR = $CPC_BENCH_OUT (default
-# build/bench-qga): the phases' JSON, the CDFs, results.md (the README's
-# table) and cpc-vs-qga.png. Sizes: CPC_BENCH_PINGS (1000), CPC_BENCH_QCALLS
+# build/bench-qga): the phases' JSON, the CDFs, results.md (the table in
+# Documentation/results.md) and cpc-vs-qga.png. Sizes: CPC_BENCH_PINGS (1000), CPC_BENCH_QCALLS
 # (100), CPC_BENCH_RAW (2000), CPC_BENCH_IDLE and CPC_BENCH_LOAD (60 s),
 # CPC_BENCH_SPIN (10 s).
 set -u

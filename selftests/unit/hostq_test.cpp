@@ -27,7 +27,7 @@ TEST(HostQ, SlotSizeIsTheDataAreaShareRoundedTo64)
 	Table t;
 	EXPECT_EQ(256u, t.q.entries);
 	EXPECT_EQ((t.l.data_size / 256) & ~63u, t.q.slot_size);
-	EXPECT_EQ(65344u, t.q.slot_size); // README: max_out on a 16 MiB bus
+	EXPECT_EQ(65344u, t.q.slot_size); // Documentation/cpc.md: max_out on a 16 MiB bus
 	EXPECT_EQ(0u, t.q.inflight);
 }
 

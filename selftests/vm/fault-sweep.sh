@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# Not a scripts/run-tests scenario yet (see README, "Debug kernel"): on the
+# Not a scripts/run-tests scenario yet (see Documentation/results.md,
+# "Debug kernel"): on the
 # debug kernel, every slab allocation of both modules' load is failed once
 # through failslab's fail-nth (cpc-test-fault_sweep; it skips on a kernel
 # without failslab):

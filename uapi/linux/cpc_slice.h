@@ -56,7 +56,8 @@
  *
  * Nothing above is isolation: the code runs at CPL 0 and may load any page
  * tables. On x86 without core-slicing hardware the memory filters are not
- * enforced on the slice's CPUs (see README.md, "What enforces a filter").
+ * enforced on the slice's CPUs (see
+ * Documentation/core-slicing.md, "What enforces a filter").
  */
 #ifndef _UAPI_LINUX_CPC_SLICE_H
 #define _UAPI_LINUX_CPC_SLICE_H

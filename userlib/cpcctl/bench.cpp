@@ -7,7 +7,7 @@
 //
 // The anchor runs by default when it can: a kernel channel's debugfs
 // "pingpong" file exists, or a bus guest's reflector answers this host end
-// (the guest must have armed its reflector, see README); --anchor makes it
+// (the guest must have armed its reflector, see Documentation/cpcctl.md); --anchor makes it
 // mandatory, --no-anchor skips it.
 #include "commands.hpp"
 

@@ -19,7 +19,7 @@ namespace cpcctl {
 /// cpcctl's version (--version, cpcctl version).
 inline constexpr const char *version = CPC_VERSION;	// VERSION, through CMake
 
-/// The exit statuses of every command (README, "Exit status").
+/// The exit statuses of every command (Documentation/cpcctl.md, "Exit status").
 enum Exit : int {
 	exit_ok = 0,       ///< everything asked for was done
 	exit_failed = 1,   ///< the operation failed (nothing or not all was done)

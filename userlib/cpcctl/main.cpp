@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // cpcctl: command-line front end of libcpc. Errors are printed as
-// "cpcctl: <what>: <why>"; the exit status is one of enum Exit (README,
+// "cpcctl: <what>: <why>"; the exit status is one of enum Exit (Documentation/cpcctl.md,
 // "Exit status"), decided here for every command.
 #include "commands.hpp"
 

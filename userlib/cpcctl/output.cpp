@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// cpcctl's one rule for output files (see README, "Output files"): an
+// cpcctl's one rule for output files (see
+// Documentation/cpcctl.md, "Output files"): an
 // existing file is refused unless --force; "-" is standard output where a
 // command allows it; everything is written through cpc::OutputFile.
 #include "commands.hpp"

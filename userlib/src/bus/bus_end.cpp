@@ -349,16 +349,14 @@ Clock::time_point BusEnd::next_wake() const
 /* cpc_hchan_post() */
 int BusEnd::post(const cpc_req &req)
 {
-	if (cpc_ring_push(&ep_.req, &req)) {
+	int post = cpc_ep_post(&ep_, &req);
+
+	if (post < 0) {
 		/* More requests in the ring than in flight: the guest lied. */
 		brk(CPC_BAD_INDEX, req.id);
 		return ECONNRESET;
 	}
-	/* The nudge judges the guest's progress from here: a doorbell lost
-	 * now is nudged at the next check, not the one after (the mark the
-	 * check left may predate calls the guest has consumed since). */
-	ep_.nudge_cons = cpc_rd32(ep_.req.idx->cons);
-	if (cpc_ring_publish(&ep_.req))
+	if (post)
 		ring_guest();
 	return 0;
 }
