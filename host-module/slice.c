@@ -680,6 +680,7 @@ int cpc_slice_destroy(struct cpc_slice *s)
 	if (ret)
 		return ret;
 	cpc_slice_bus_free(s);
+	cpc_lowmem_slot_put(s);
 	/* Channels attached to the slice go back to unmediated doorbells. */
 	cpc_hchan_slice_gone(s);
 

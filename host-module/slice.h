@@ -134,6 +134,10 @@ struct cpc_slice_bus {
  * @image_loaded: an image is in the slice's memory (LOAD; STOP clears it).
  * @image_entry:  its entry point (offset in the image).
  * @image_mem_size: its size in memory.
+ * @image_linux: the image is a Linux kernel (@image_entry is then the
+ *               physical address of its 64-bit entry point).
+ * @low_slot:    the low-memory slot a Linux slice holds until destroy,
+ *               plus one (0: none).
  * @starts:      successful STARTs so far.
  * @start_ns:    how long the last START took (INIT to the stamp).
  * @bus:         the slice bus while it runs.
@@ -167,6 +171,8 @@ struct cpc_slice {
 	bool image_loaded;
 	u64 image_entry;
 	u64 image_mem_size;
+	bool image_linux;
+	unsigned int low_slot;
 	u64 starts;
 	u64 start_ns;
 	struct cpc_slice_bus bus;
@@ -228,6 +234,10 @@ const char *cpc_slice_state_name(enum cpc_slice_state state);
 int cpc_slice_boot_init(void);
 void cpc_slice_boot_exit(void);
 bool cpc_lowmem_available(void);
+int cpc_lowmem_slot_get(struct cpc_slice *s);
+u32 cpc_lowmem_decoy(void);
+u64 cpc_lowmem_slot_phys(const struct cpc_slice *s);
+void cpc_lowmem_slot_put(struct cpc_slice *s);
 int cpc_slice_park_cpu(unsigned int cpu);
 int cpc_slice_stop_cpus(struct cpc_slice *s);
 int cpc_slice_start(struct cpc_slice *s);
@@ -245,6 +255,10 @@ void cpc_slice_bus_free(struct cpc_slice *s);
 
 /* slice_image.c */
 int cpc_slice_load(struct cpc_slice *s, const struct cpc_slice_load *req);
+int cpc_slice_fill(struct cpc_slice *s, u64 off, const void __user *src, u64 len);
+
+/* slice_linux.c */
+int cpc_slice_load_linux(struct cpc_slice *s, const struct cpc_slice_load *req);
 
 /* slice_ioctl.c */
 long cpc_slice_ioctl(unsigned int cmd, void __user *argp);

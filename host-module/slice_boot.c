@@ -14,7 +14,9 @@
  * between 4 KiB and 640 KiB, at least 64 KiB, fully reserved and disjoint
  * from System RAM, claims it as "cpc_host low memory" and maps it. Without
  * it, slices can be created and loaded but START fails with ENXIO. Layout:
- * R+0 the trampoline page, R+0x1000 four pages of low page tables.
+ * R+0 the trampoline page, R+0x1000 four pages of low page tables,
+ * R+0xf000 the decoy I/O APIC page of Linux slices, from R+64K one 64 KiB
+ * slot per Linux slice (its RAM below 1 MiB).
  *
  * Parking. A CPU offlined with remove_cpu() sits in the kernel's play_dead
  * loop (hlt or mwait); create sends it INIT at once, so it waits for a
@@ -104,6 +106,11 @@ struct cpc_tramp_header {
 #define CPC_LOW_PT_OFFSET	0x1000
 #define CPC_LOW_PT_PAGES	4
 #define CPC_LOWMEM_MIN		SZ_64K
+/* Low-memory slots for Linux slices: 64 KiB each from R + 64 KiB. */
+#define CPC_LOW_SLOT_OFFSET	SZ_64K
+#define CPC_LOW_SLOT_SIZE	SZ_64K
+/* A page of all ones: the decoy I/O APIC of Linux slices (proto/cpc_linux_boot.c). */
+#define CPC_LOW_DECOY_OFFSET	0xf000
 #define CPC_LOWMEM_END		0xa0000
 /* How long start waits for the stamp; the SDM's INIT wait is 10 ms. */
 #define CPC_START_TIMEOUT_MS	1000
@@ -118,6 +125,8 @@ static struct {
 } cpc_low;
 
 static u32 cpc_start_token;
+/* Slots held by Linux slices (bit i: slot i); cpc_slices_mutex. */
+static unsigned long cpc_low_slots;
 
 /* ---- the local APIC's interrupt command register ------------------------ */
 
@@ -310,6 +319,79 @@ bool cpc_lowmem_available(void)
 	return cpc_low.claimed;
 }
 
+/**
+ * cpc_lowmem_slot_get() - give a slice one of the low-memory slots.
+ * @s: the slice (keeps a slot it has).
+ *
+ * A Linux kernel needs RAM below 1 MiB for its own real-mode trampoline
+ * (it panics without it); the slot is that RAM in the slice's e820 map.
+ *
+ * Context: cpc_slices_mutex held.
+ * Return: 0, -ENXIO (no low memory) or -ENOSPC (every slot held).
+ */
+int cpc_lowmem_slot_get(struct cpc_slice *s)
+{
+	unsigned int i, n;
+
+	lockdep_assert_held(&cpc_slices_mutex);
+	if (!cpc_low.claimed)
+		return -ENXIO;
+	if (s->low_slot)
+		return 0;
+	n = (cpc_low.size - CPC_LOW_SLOT_OFFSET) / CPC_LOW_SLOT_SIZE;
+	for (i = 0; i < n && i < BITS_PER_LONG; i++) {
+		if (!(cpc_low_slots & BIT(i))) {
+			cpc_low_slots |= BIT(i);
+			s->low_slot = i + 1;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+/**
+ * cpc_lowmem_decoy() - the page Linux slices see as their I/O APIC.
+ *
+ * Its registers read all ones, so a slice kernel skips it; it writes at
+ * most the index register (offset 0), which is rewritten here each time.
+ *
+ * Context: cpc_slices_mutex held; low memory claimed.
+ * Return: its physical address (below 1 MiB).
+ */
+u32 cpc_lowmem_decoy(void)
+{
+	lockdep_assert_held(&cpc_slices_mutex);
+	memset(cpc_low.map + CPC_LOW_DECOY_OFFSET, 0xff, PAGE_SIZE);
+	return cpc_low.start + CPC_LOW_DECOY_OFFSET;
+}
+
+/**
+ * cpc_lowmem_slot_phys() - physical address of a slice's low-memory slot.
+ * @s: the slice; holds a slot.
+ *
+ * Return: the address; the slot is CPC_LOW_SLOT_SIZE bytes.
+ */
+u64 cpc_lowmem_slot_phys(const struct cpc_slice *s)
+{
+	return cpc_low.start + CPC_LOW_SLOT_OFFSET + (u64)(s->low_slot - 1) * CPC_LOW_SLOT_SIZE;
+}
+
+/**
+ * cpc_lowmem_slot_put() - scrub and release a slice's slot (if it holds one).
+ * @s: the slice; its CPUs are stopped.
+ *
+ * Context: cpc_slices_mutex held.
+ */
+void cpc_lowmem_slot_put(struct cpc_slice *s)
+{
+	lockdep_assert_held(&cpc_slices_mutex);
+	if (!s->low_slot)
+		return;
+	memset(cpc_low.map + (cpc_lowmem_slot_phys(s) - cpc_low.start), 0, CPC_LOW_SLOT_SIZE);
+	cpc_low_slots &= ~BIT(s->low_slot - 1);
+	s->low_slot = 0;
+}
+
 /* ---- page tables ------------------------------------------------------------ */
 
 /* A pool of zeroed page-table pages at @phys, mapped at @base. */
@@ -430,6 +512,21 @@ static int cpc_slice_build_tables(struct cpc_slice *s, void *area, u64 bus_phys,
 	ret = cpc_pt_map(&pt, cpc_low.start, cpc_low.start, _PAGE_PRESENT, false);
 	if (ret)
 		return ret;
+	if (s->image_linux) {
+		/*
+		 * Linux's decompressor reads the BIOS data area (page 0) and
+		 * runs a 32-bit trampoline in the top of its low RAM (the
+		 * slot) before it loads page tables of its own.
+		 */
+		u64 slot = cpc_lowmem_slot_phys(s);
+
+		ret = cpc_pt_map(&pt, 0, 0, _PAGE_PRESENT | _PAGE_NX, false);
+		if (!ret)
+			ret = cpc_pt_map_range(&pt, slot, slot, CPC_LOW_SLOT_SIZE,
+					       _PAGE_PRESENT | _PAGE_RW);
+		if (ret)
+			return ret;
+	}
 	ret = cpc_pt_map(&pt, APIC_DEFAULT_PHYS_BASE, APIC_DEFAULT_PHYS_BASE,
 			 _PAGE_PRESENT | _PAGE_RW | _PAGE_PCD | _PAGE_PWT | _PAGE_NX, false);
 	if (ret)
@@ -488,7 +585,7 @@ static void cpc_slice_fill_info(struct cpc_slice *s, struct cpc_slice_info *info
 }
 
 /* The trampoline page and the low tables that map only it. */
-static int cpc_low_prepare(u64 cr3_slice, u64 entry, u64 rdi, u64 rsp, u32 token)
+static int cpc_low_prepare(u64 cr3_slice, u64 entry, u64 rdi, u64 rsi, u64 rsp, u32 token)
 {
 	size_t len = cpc_tramp_end - cpc_tramp_start;
 	struct cpc_tramp_header *h = cpc_low.map + CPC_TRAMP_HEADER_OFFSET;
@@ -511,7 +608,7 @@ static int cpc_low_prepare(u64 cr3_slice, u64 entry, u64 rdi, u64 rsp, u32 token
 	h->cr3_slice = cr3_slice;
 	h->entry = entry;
 	h->rdi = rdi;
-	h->rsi = 0;
+	h->rsi = rsi;
 	h->rsp = rsp;
 	h->jmp32_off = r + (cpc_tramp_start32 - cpc_tramp_start);
 	h->jmp32_sel = 0x08;
@@ -625,10 +722,15 @@ int cpc_slice_start(struct cpc_slice *s)
 	cpc_slice_fill_info(s, area + CPC_SLICE_INFO_OFFSET, cpu_physical_id(cpu),
 			    bus_phys, bus_len);
 	token = ++cpc_start_token ?: ++cpc_start_token;
-	ret = cpc_low_prepare(s->blocks[0].start + CPC_SLICE_PT_OFFSET,
-			      CPC_SLICE_LINEAR_VA + CPC_SLICE_IMAGE_OFFSET + s->image_entry,
-			      CPC_SLICE_LINEAR_VA + CPC_SLICE_INFO_OFFSET,
-			      CPC_SLICE_LINEAR_VA + CPC_SLICE_STACK_TOP, token);
+	if (s->image_linux)	/* the 64-bit boot protocol: identity addresses */
+		ret = cpc_low_prepare(s->blocks[0].start + CPC_SLICE_PT_OFFSET, s->image_entry, 0,
+				      s->blocks[0].start + CPC_SLICE_LINUX_BOOT_PARAMS,
+				      s->blocks[0].start + CPC_SLICE_STACK_TOP, token);
+	else
+		ret = cpc_low_prepare(s->blocks[0].start + CPC_SLICE_PT_OFFSET,
+				      CPC_SLICE_LINEAR_VA + CPC_SLICE_IMAGE_OFFSET + s->image_entry,
+				      CPC_SLICE_LINEAR_VA + CPC_SLICE_INFO_OFFSET, 0,
+				      CPC_SLICE_LINEAR_VA + CPC_SLICE_STACK_TOP, token);
 	if (ret)
 		goto out_bus;
 	/* Everything the CPU reads is in memory before the STARTUP. */

@@ -18,11 +18,18 @@
 
 #include "slice.h"
 
-/*
- * Copies @len bytes from @src (user, or NULL: zeroes) to slice offset @off,
- * at most 2 MiB per mapping, never across a block boundary.
+/**
+ * cpc_slice_fill() - copy user memory into the slice's memory.
+ * @s:   the slice.
+ * @off: offset in the slice's memory.
+ * @src: user address, or NULL: zeroes.
+ * @len: bytes.
+ *
+ * At most 2 MiB per mapping, never across a block boundary.
+ *
+ * Return: 0, -EINTR (fatal signal), -ENOMEM (cannot map) or -EFAULT.
  */
-static int cpc_slice_fill(struct cpc_slice *s, u64 off, const void __user *src, u64 len)
+int cpc_slice_fill(struct cpc_slice *s, u64 off, const void __user *src, u64 len)
 {
 	u64 bs = cpc_slice_block_size();
 
@@ -114,6 +121,8 @@ int cpc_slice_load(struct cpc_slice *s, const struct cpc_slice_load *req)
 	int ret;
 
 	lockdep_assert_held(&cpc_slices_mutex);
+	if (req->flags & CPC_SLICE_LOAD_LINUX)
+		return cpc_slice_load_linux(s, req);
 	if (s->state == CPC_SLICE_DESTROYING || s->state == CPC_SLICE_RUNNING)
 		return -EBUSY;
 	if (req->image_len < sizeof(h))
@@ -147,6 +156,7 @@ int cpc_slice_load(struct cpc_slice *s, const struct cpc_slice_load *req)
 		return ret;
 	s->image_entry = h.entry;
 	s->image_mem_size = h.mem_size;
+	s->image_linux = false;
 	s->image_loaded = true;
 	pr_info("slice %s: image loaded (%llu bytes, %llu in memory, entry +0x%llx)\n",
 		s->name, h.file_size, h.mem_size, h.entry);

@@ -155,8 +155,11 @@ static long cpc_ioctl_load(void __user *argp)
 	ret = cpc_copy_in(&req, sizeof(req), argp);
 	if (ret)
 		return ret;
-	if (req.flags || memchr_inv(req.reserved, 0, sizeof(req.reserved)) ||
+	if ((req.flags & ~CPC_SLICE_LOAD_LINUX) || req.reserved ||
 	    cpc_slice_check_name(req.name, sizeof(req.name)))
+		return -EINVAL;
+	if (!(req.flags & CPC_SLICE_LOAD_LINUX) &&
+	    (req.initrd_ptr || req.initrd_len || req.cmdline_ptr || req.cmdline_len))
 		return -EINVAL;
 	return cpc_with_slice(req.name, cpc_op_load, &req);
 }

@@ -318,11 +318,20 @@ TEST_F(run, load_errnos)
 	EXPECT_EQ(EINVAL, slice_load(self->fd, "s1", img, len - 1));	/* not file_size */
 	EXPECT_EQ(EFAULT, slice_load(self->fd, "s1", NULL, len));
 	slice_load_req(&r, "s1", img, len);
-	r.flags = 1;
+	r.flags = 2;							/* unknown flag */
 	EXPECT_EQ(-1, ioctl(self->fd, CPC_IOCTL_SLICE_LOAD, &r));
 	EXPECT_EQ(EINVAL, errno);
 	slice_load_req(&r, "s1", img, len);
-	r.reserved[3] = 1;
+	r.reserved = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, CPC_IOCTL_SLICE_LOAD, &r));
+	EXPECT_EQ(EINVAL, errno);
+	/* Initrd and command line only with CPC_SLICE_LOAD_LINUX. */
+	slice_load_req(&r, "s1", img, len);
+	r.initrd_len = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, CPC_IOCTL_SLICE_LOAD, &r));
+	EXPECT_EQ(EINVAL, errno);
+	slice_load_req(&r, "s1", img, len);
+	r.cmdline_ptr = (uintptr_t)img;
 	EXPECT_EQ(-1, ioctl(self->fd, CPC_IOCTL_SLICE_LOAD, &r));
 	EXPECT_EQ(EINVAL, errno);
 	slice_load_req(&r, "s1", img, len);

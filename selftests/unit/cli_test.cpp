@@ -233,6 +233,10 @@ TEST(CliUsage, UnknownCommandsSaySoAndPointToHelp)
 		{"guest key sett f", 2,
 		 "cpcctl: guest key sett: unknown command (see 'cpcctl guest key --help')\n"},
 		{"slice", 2, "cpcctl: A subcommand is required (see 'cpcctl slice --help')\n"},
+		{"slice boot x", 2, "cpcctl: --kernel is required (see 'cpcctl slice boot --help')\n"},
+		{"slice boot x --kernel /nonexistent", 1, "cpcctl: /nonexistent: No such file or directory\n"},
+		{"slice boot x --kernel /dev/null --initrd /nonexistent", 1,
+		 "cpcctl: /nonexistent: No such file or directory\n"},
 		{"job snapshot ch --out x --start 0x1000", 2,
 		 "cpcctl: --start requires --size (see 'cpcctl job snapshot --help')\n"},
 	});
@@ -271,6 +275,7 @@ TEST(CliUsage, MissingModuleSaidTheSameWayEverywhere)
 		{"slice show x", 1, sys.c_str()},
 		{"slice create x --cpus 2 --mem 1G", 1, dev.c_str()},
 		{"slice destroy x", 1, dev.c_str()},
+		{"slice boot x --kernel /dev/null", 1, dev.c_str()},
 		{"call ch ping", 1, dev.c_str()},
 		{"channel reset ch", 1, dev.c_str()},
 		{"channel attach ch sl", 1, dev.c_str()},

@@ -385,15 +385,31 @@ struct cpc_slice_filter {
  */
 #define CPC_IOCTL_SLICE_FILTER _IOW(CPC_IOC_MAGIC, 0x13, struct cpc_slice_filter)
 
+/** CPC_SLICE_LOAD_LINUX - &struct cpc_slice_load flag: the image is a Linux bzImage. */
+#define CPC_SLICE_LOAD_LINUX 0x1U
+/** CPC_SLICE_CMDLINE_MAX - longest command line CPC_SLICE_LOAD_LINUX takes. */
+#define CPC_SLICE_CMDLINE_MAX 2048
+/** CPC_SLICE_INITRD_MAX - largest initrd CPC_SLICE_LOAD_LINUX takes. */
+#define CPC_SLICE_INITRD_MAX (512ULL << 20)
+
 /**
  * struct cpc_slice_load - argument of CPC_IOCTL_SLICE_LOAD.
- * @size:      (in) sizeof(struct cpc_slice_load) as the caller knows it.
- * @flags:     (in) must be zero.
- * @name:      (in) name of the slice.
- * @image_ptr: (in) user address of the image (&struct
- *             cpc_slice_image_header first, see linux/cpc_slice.h).
- * @image_len: (in) its length in bytes: the header's file_size.
- * @reserved:  (in) must be zero.
+ * @size:        (in) sizeof(struct cpc_slice_load) as the caller knows it.
+ * @flags:       (in) 0 or CPC_SLICE_LOAD_LINUX.
+ * @name:        (in) name of the slice.
+ * @image_ptr:   (in) user address of the image: a slice image (&struct
+ *               cpc_slice_image_header first, see linux/cpc_slice.h), or
+ *               with CPC_SLICE_LOAD_LINUX a Linux bzImage.
+ * @image_len:   (in) its length in bytes (a slice image: the header's
+ *               file_size).
+ * @initrd_ptr:  (in) CPC_SLICE_LOAD_LINUX: user address of an initrd, or
+ *               0; else must be zero.
+ * @initrd_len:  (in) its length (0: no initrd; at most
+ *               CPC_SLICE_INITRD_MAX).
+ * @cmdline_ptr: (in) CPC_SLICE_LOAD_LINUX: user address of the command
+ *               line (without NUL), or 0; else must be zero.
+ * @cmdline_len: (in) its length (at most CPC_SLICE_CMDLINE_MAX).
+ * @reserved:    (in) must be zero.
  */
 struct cpc_slice_load {
 	__u32 size;
@@ -401,7 +417,11 @@ struct cpc_slice_load {
 	char name[CPC_SLICE_NAME_MAX];
 	__u64 image_ptr;
 	__u64 image_len;
-	__u64 reserved[4];
+	__u64 initrd_ptr;
+	__u64 initrd_len;
+	__u64 cmdline_ptr;
+	__u32 cmdline_len;
+	__u32 reserved;
 };
 
 /**
@@ -413,23 +433,49 @@ struct cpc_slice_load {
  * are zeroed. Allowed in states created, locked and stopped. A load that
  * fails leaves the slice without an image.
  *
+ * With CPC_SLICE_LOAD_LINUX the image is a Linux kernel (bzImage, boot
+ * protocol 2.14 or later, 64-bit, relocatable, loadable above 4 GiB):
+ * cpc_host copies its protected-mode part to the first offset from 16 MiB
+ * that is aligned as the kernel asks, the initrd to the end of the slice's
+ * lowest contiguous memory, and builds the zero page, the e820 map and
+ * ACPI tables describing only the slice (linux/cpc_slice.h, "Linux
+ * slices"). The command line is cpc_host's defaults followed by
+ * @cmdline_ptr (a later option overrides an earlier one). The slice gets
+ * one of the low-memory slots below 1 MiB (the kernel's own real-mode
+ * trampoline must be there) until it is destroyed.
+ *
  * Context: process context, CAP_SYS_ADMIN.
  *
  * Return: 0 on success, -1 with errno set on failure:
  *
  * =======  ===========================================================
  * EPERM    the caller lacks CAP_SYS_ADMIN
- * EFAULT   the argument or the image is not readable
- * EINVAL   @size too small, @flags or @reserved not zero, bad @name;
- *          @image_len below the header size or not the header's
- *          file_size; mem_size below file_size
- * E2BIG    @size larger than known and the extra bytes are not zero
+ * EFAULT   the argument, the image, the initrd or the command line is
+ *          not readable
+ * EINVAL   @size too small, unknown @flags, @reserved not zero, bad
+ *          @name; @image_len below the header size or not the header's
+ *          file_size; mem_size below file_size; without
+ *          CPC_SLICE_LOAD_LINUX: initrd or command-line fields not zero;
+ *          with it: @initrd_len without @initrd_ptr (or the reverse),
+ *          @cmdline_len above CPC_SLICE_CMDLINE_MAX or without
+ *          @cmdline_ptr, a NUL in the command line
+ * E2BIG    @size larger than known and the extra bytes are not zero; the
+ *          command line with cpc_host's defaults longer than the kernel
+ *          takes
  * ENOEXEC  not a slice image: wrong magic, version, header_size or
  *          load_offset, reserved not zero, or the entry point is not
- *          inside the image
+ *          inside the image; with CPC_SLICE_LOAD_LINUX: not a bzImage
+ *          cpc_host can boot (see above)
  * EFBIG    @image_len above CPC_SLICE_IMAGE_MAX, or the image (its
  *          mem_size at CPC_SLICE_IMAGE_OFFSET) does not fit in the
- *          slice's memory mapped at CPC_SLICE_LINEAR_VA
+ *          slice's memory mapped at CPC_SLICE_LINEAR_VA; a kernel's
+ *          init_size plus the initrd (@initrd_len at most
+ *          CPC_SLICE_INITRD_MAX) do not fit in the slice's lowest
+ *          contiguous memory
+ * ENXIO    CPC_SLICE_LOAD_LINUX: the host reserved no low memory
+ *          (cpc_host's lowmem parameter)
+ * ENOSPC   CPC_SLICE_LOAD_LINUX: every low-memory slot is held by
+ *          another Linux slice
  * ENOENT   no slice has this @name
  * EBUSY    the slice is running or being destroyed
  * ENOMEM   the slice's memory cannot be mapped

@@ -43,6 +43,17 @@
  *   host's). x2APIC mode when the host uses it (IA32_APIC_BASE bit 10),
  *   else xAPIC MMIO at @lapic_phys. The TSC keeps counting: never write it.
  *
+ * Linux slices (CPC_IOCTL_SLICE_LOAD with CPC_SLICE_LOAD_LINUX): the entry
+ * follows Linux's 64-bit boot protocol instead: RIP = the protected-mode
+ * kernel's load address + 0x200, RSI = physical address of the zero page
+ * (CPC_SLICE_LINUX_BOOT_PARAMS), RSP = the boot stack's top at its
+ * physical address, RDI = 0; the page tables above also map page 0 (read
+ * only: Linux's decompressor reads the BIOS data area) and the slice's
+ * low-memory slot below 1 MiB (read-write-execute: the decompressor runs
+ * a 32-bit trampoline there). The e820 map lists that slot and the slice's
+ * memory from offset 2 MiB as RAM and the first 2 MiB (info page, page
+ * tables, stack, zero page, command line, ACPI tables) as reserved.
+ *
  * Nothing above is isolation: the code runs at CPL 0 and may load any page
  * tables. On x86 without core-slicing hardware the memory filters are not
  * enforced on the slice's CPUs (see
@@ -69,6 +80,16 @@
 #define CPC_SLICE_STACK_TOP 0x40000
 /** CPC_SLICE_IMAGE_OFFSET - where an image is loaded (version 1). */
 #define CPC_SLICE_IMAGE_OFFSET 0x200000
+/** CPC_SLICE_LINUX_BOOT_PARAMS - Linux slices: offset of the zero page. */
+#define CPC_SLICE_LINUX_BOOT_PARAMS 0x40000
+/** CPC_SLICE_LINUX_CMDLINE - Linux slices: offset of the command line (4 KiB). */
+#define CPC_SLICE_LINUX_CMDLINE 0x41000
+/** CPC_SLICE_LINUX_ACPI - Linux slices: offset of the ACPI tables (RSDP first, 4 KiB). */
+#define CPC_SLICE_LINUX_ACPI 0x42000
+/** CPC_SLICE_LINUX_RAM - Linux slices: the slice's RAM starts at this offset. */
+#define CPC_SLICE_LINUX_RAM 0x200000
+/** CPC_SLICE_LINUX_KERNEL - Linux slices: lowest load offset of the kernel. */
+#define CPC_SLICE_LINUX_KERNEL 0x1000000
 /** CPC_SLICE_IMAGE_MAX - largest image file CPC_IOCTL_SLICE_LOAD takes. */
 #define CPC_SLICE_IMAGE_MAX (64ULL << 20)
 

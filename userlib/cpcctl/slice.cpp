@@ -404,6 +404,25 @@ void add_slice_commands(CLI::App &app, Global &g)
 		});
 	}
 
+	{
+		struct Opts {
+			std::string name, kernel, initrd, cmdline;
+		};
+		auto o = std::make_shared<Opts>();
+		auto *sub = slice->add_subcommand("boot", "boot a Linux kernel (bzImage) on the slice");
+		sub->add_option("NAME", o->name, "slice name")->required();
+		sub->add_option("--kernel", o->kernel, "the kernel (e.g. /usr/lib/cpc/slice-vmlinuz)")->required();
+		sub->add_option("--initrd", o->initrd, "its initrd (e.g. /usr/lib/cpc/slice-initrd.img)");
+		sub->add_option("--cmdline", o->cmdline, "command line, after cpc_host's defaults");
+		add_json_flag(sub, g);
+		on_run(sub, [o, &g] {
+			cpc::SliceManager m;
+			m.load_linux(o->name, o->kernel, o->initrd, o->cmdline);
+			m.start(o->name);
+			return output(g, m.show(o->name));
+		});
+	}
+
 	// destroy
 	{
 		auto name = std::make_shared<std::string>();

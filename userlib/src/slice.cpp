@@ -208,6 +208,44 @@ void SliceManager::load(const std::string &name, const std::string &path)
 	}
 }
 
+void SliceManager::load_linux(const std::string &name, const std::string &kernel,
+			      const std::string &initrd, const std::string &cmdline)
+{
+	std::vector<std::uint8_t> image = read_file(kernel);
+	std::vector<std::uint8_t> rd;
+	if (!initrd.empty())
+		rd = read_file(initrd);
+	cpc_slice_load r{};
+	r.size = sizeof(r);
+	r.flags = CPC_SLICE_LOAD_LINUX;
+	set_name(r.name, name);
+	r.image_ptr = reinterpret_cast<std::uintptr_t>(image.data());
+	r.image_len = image.size();
+	if (!rd.empty()) {
+		r.initrd_ptr = reinterpret_cast<std::uintptr_t>(rd.data());
+		r.initrd_len = rd.size();
+	}
+	if (!cmdline.empty()) {
+		r.cmdline_ptr = reinterpret_cast<std::uintptr_t>(cmdline.data());
+		r.cmdline_len = static_cast<std::uint32_t>(cmdline.size());
+	}
+	if (::ioctl(dev(), CPC_IOCTL_SLICE_LOAD, &r) < 0) {
+		int err = errno;
+		std::string why;
+		if (err == ENOEXEC)
+			why = ": not a bzImage cpc_host can boot (boot protocol 2.14+, 64-bit, relocatable)";
+		else if (err == EFBIG)
+			why = ": the kernel and initrd do not fit in the slice's contiguous memory";
+		else if (err == E2BIG)
+			why = ": the command line is too long";
+		else if (err == ENXIO)
+			why = ": the host reserved no low memory (cpc_host lowmem=)";
+		else if (err == ENOSPC)
+			why = ": every low-memory slot is held by another Linux slice";
+		throw Error(err, "load " + kernel + " into slice " + name + why);
+	}
+}
+
 void SliceManager::start(const std::string &name)
 {
 	cpc_slice_ref r{};

@@ -94,6 +94,11 @@ public:
 	void filter(const std::string &name, const FilterChange &change);
 	/// Copies the slice image in file @path into the slice's memory.
 	void load(const std::string &name, const std::string &path);
+	/// Copies a Linux kernel (bzImage at @kernel), an optional initrd and
+	/// command line into the slice's memory, with the zero page and ACPI
+	/// tables cpc_host builds (CPC_SLICE_LOAD_LINUX).
+	void load_linux(const std::string &name, const std::string &kernel,
+			const std::string &initrd, const std::string &cmdline);
 	/// Runs the loaded image on the slice's first CPU.
 	void start(const std::string &name);
 	/// Stops whatever runs on the slice's CPUs (INIT).

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * slice_linux - CPC_IOCTL_SLICE_LOAD with CPC_SLICE_LOAD_LINUX: every errno
+ * of the Linux load path (a bzImage, an initrd, a command line), the
+ * low-memory slots (one per Linux slice until destroy; ENOSPC when all
+ * are held, ENXIO without low memory), and the slice info in sysfs after
+ * a load. Booting the kernel itself is the slice-linux scenario
+ * (selftests/vm/slice-linux.sh). Runs in the test-bed host VM (CPUs 0-3,
+ * memory blocks 32-33, lowmem=0x60000,192K: two slots).
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "slice_test.h"
+#include "slice_image.h"
+#include "kselftest_harness.h"
+
+#define VMLINUZ "/usr/lib/cpc/slice-vmlinuz"
+
+static unsigned char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
+		buf = malloc(n);
+		if (buf && fread(buf, 1, n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		}
+		*len = n;
+	}
+	fclose(f);
+	return buf;
+}
+
+static int slice_attr_is(const char *name, const char *file, const char *want)
+{
+	char buf[32];
+
+	return slice_attr(name, file, buf, sizeof(buf)) > 0 && !strcmp(buf, want);
+}
+
+static void linux_req(struct cpc_slice_load *r, const char *name, const void *img, size_t len)
+{
+	slice_load_req(r, name, img, len);
+	r->flags = CPC_SLICE_LOAD_LINUX;
+}
+
+/* Returns 0 or errno. */
+static int load(int fd, struct cpc_slice_load *r)
+{
+	return ioctl(fd, CPC_IOCTL_SLICE_LOAD, r) ? errno : 0;
+}
+
+static int load_linux(int fd, const char *name, const void *img, size_t len)
+{
+	struct cpc_slice_load r;
+
+	linux_req(&r, name, img, len);
+	return load(fd, &r);
+}
+
+static int reload_module(int *fd, const char *args)
+{
+	close(*fd);
+	*fd = -1;
+	if (cpc_module_unload("cpc_host") || cpc_module_load("cpc_host", args))
+		return -1;
+	*fd = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC);
+	return *fd < 0 ? -1 : 0;
+}
+
+FIXTURE(lx) {
+	int fd;
+	unsigned char *kernel;
+	size_t kernel_len;
+};
+
+FIXTURE_SETUP(lx)
+{
+	self->kernel = read_all(VMLINUZ, &self->kernel_len);
+	ASSERT_NE(NULL, self->kernel);
+	self->fd = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	slice_cleanup_all(self->fd);
+}
+
+FIXTURE_TEARDOWN(lx)
+{
+	if (self->fd >= 0) {
+		slice_cleanup_all(self->fd);
+		close(self->fd);
+	}
+	free(self->kernel);
+}
+
+TEST_F(lx, request_errnos)
+{
+	struct cpc_slice_load r;
+	static char cmdline[CPC_SLICE_CMDLINE_MAX + 1];
+	unsigned char *zeros = calloc(1, 4096);
+
+	ASSERT_NE(NULL, zeros);
+	ASSERT_EQ(0, slice_create(self->fd, "s1", 0x8, 128 * MiB));
+	EXPECT_EQ(ENOENT, load_linux(self->fd, "nosuch", self->kernel, self->kernel_len));
+	/* Initrd: a pointer needs a length and the reverse. */
+	linux_req(&r, "s1", self->kernel, self->kernel_len);
+	r.initrd_ptr = (uintptr_t)self->kernel;
+	EXPECT_EQ(EINVAL, load(self->fd, &r));
+	linux_req(&r, "s1", self->kernel, self->kernel_len);
+	r.initrd_len = 4096;
+	EXPECT_EQ(EINVAL, load(self->fd, &r));
+	/* Command line: too long, length without pointer, a NUL inside. */
+	linux_req(&r, "s1", self->kernel, self->kernel_len);
+	r.cmdline_ptr = (uintptr_t)cmdline;
+	r.cmdline_len = CPC_SLICE_CMDLINE_MAX + 1;
+	EXPECT_EQ(EINVAL, load(self->fd, &r));
+	linux_req(&r, "s1", self->kernel, self->kernel_len);
+	r.cmdline_len = 4;
+	EXPECT_EQ(EINVAL, load(self->fd, &r));
+	linux_req(&r, "s1", self->kernel, self->kernel_len);
+	r.cmdline_ptr = (uintptr_t)"ab\0cd";
+	r.cmdline_len = 5;
+	EXPECT_EQ(EINVAL, load(self->fd, &r));
+	/* Shorter than a setup header. */
+	EXPECT_EQ(EINVAL, load_linux(self->fd, "s1", self->kernel, 1023));
+	/* Sizes refused before anything is read. */
+	EXPECT_EQ(EFBIG, load_linux(self->fd, "s1", self->kernel, CPC_SLICE_IMAGE_MAX + 1));
+	linux_req(&r, "s1", self->kernel, self->kernel_len);
+	r.initrd_ptr = (uintptr_t)self->kernel;
+	r.initrd_len = CPC_SLICE_INITRD_MAX + 1;
+	EXPECT_EQ(EFBIG, load(self->fd, &r));
+	/* Unreadable memory. */
+	EXPECT_EQ(EFAULT, load_linux(self->fd, "s1", (void *)8, self->kernel_len));
+	linux_req(&r, "s1", self->kernel, self->kernel_len);
+	r.cmdline_ptr = 8;
+	r.cmdline_len = 4;
+	EXPECT_EQ(EFAULT, load(self->fd, &r));
+	/* Not a bzImage. */
+	EXPECT_EQ(ENOEXEC, load_linux(self->fd, "s1", zeros, 4096));
+	/* The caller's command line after cpc_host's is longer than the kernel takes. */
+	memset(cmdline, 'a', CPC_SLICE_CMDLINE_MAX);
+	linux_req(&r, "s1", self->kernel, self->kernel_len);
+	r.cmdline_ptr = (uintptr_t)cmdline;
+	r.cmdline_len = CPC_SLICE_CMDLINE_MAX;
+	EXPECT_EQ(E2BIG, load(self->fd, &r));
+	/* 64 MiB of init_size from 16 MiB and a 100 MiB initrd: not in 128 MiB. */
+	linux_req(&r, "s1", self->kernel, self->kernel_len);
+	r.initrd_ptr = (uintptr_t)self->kernel;
+	r.initrd_len = 100 * MiB;
+	EXPECT_EQ(EFBIG, load(self->fd, &r));
+	/* Nothing of the above loaded an image. */
+	EXPECT_TRUE(slice_attr_is("s1", "image", "none"));
+	free(zeros);
+}
+
+TEST_F(lx, load_then_busy_while_running)
+{
+	struct cpc_slice_load r;
+	const char *cmd = "quiet";
+
+	ASSERT_EQ(0, slice_create(self->fd, "s1", 0x8, 128 * MiB));
+	linux_req(&r, "s1", self->kernel, self->kernel_len);
+	r.cmdline_ptr = (uintptr_t)cmd;
+	r.cmdline_len = strlen(cmd);
+	ASSERT_EQ(0, load(self->fd, &r));
+	EXPECT_TRUE(slice_attr_is("s1", "image", "loaded"));
+	ASSERT_EQ(0, slice_start(self->fd, "s1"));
+	EXPECT_EQ(EBUSY, load_linux(self->fd, "s1", self->kernel, self->kernel_len));
+	EXPECT_EQ(0, slice_stop(self->fd, "s1"));
+	/* A stopped slice takes a new kernel. */
+	EXPECT_EQ(0, load_linux(self->fd, "s1", self->kernel, self->kernel_len));
+	EXPECT_EQ(0, slice_destroy(self->fd, "s1"));
+	EXPECT_EQ(1, cpu_online(3));
+}
+
+TEST_F(lx, one_slot_per_linux_slice_until_destroy)
+{
+	char args[600];
+
+	/* 128 KiB of low memory: the trampoline's 64 KiB and one slot. */
+	snprintf(args, sizeof(args), "%s lowmem=0x60000,128K", cpc_boot_modargs());
+	ASSERT_EQ(0, reload_module(&self->fd, args));
+	ASSERT_EQ(0, slice_create(self->fd, "s1", 0x4, 128 * MiB));
+	ASSERT_EQ(0, slice_create(self->fd, "s2", 0x8, 128 * MiB));
+	EXPECT_EQ(0, load_linux(self->fd, "s1", self->kernel, self->kernel_len));
+	/* Loading again keeps s1's slot. */
+	EXPECT_EQ(0, load_linux(self->fd, "s1", self->kernel, self->kernel_len));
+	EXPECT_EQ(ENOSPC, load_linux(self->fd, "s2", self->kernel, self->kernel_len));
+	EXPECT_TRUE(slice_attr_is("s2", "image", "none"));
+	EXPECT_EQ(0, slice_destroy(self->fd, "s1"));
+	EXPECT_EQ(0, load_linux(self->fd, "s2", self->kernel, self->kernel_len));
+	EXPECT_EQ(0, slice_destroy(self->fd, "s2"));
+	ASSERT_EQ(0, reload_module(&self->fd, cpc_boot_modargs()));
+}
+
+TEST_F(lx, no_low_memory_is_enxio)
+{
+	ASSERT_EQ(0, reload_module(&self->fd, ""));
+	ASSERT_EQ(0, slice_create(self->fd, "s1", 0x8, 128 * MiB));
+	EXPECT_EQ(ENXIO, load_linux(self->fd, "s1", self->kernel, self->kernel_len));
+	EXPECT_EQ(0, slice_destroy(self->fd, "s1"));
+	ASSERT_EQ(0, reload_module(&self->fd, cpc_boot_modargs()));
+}
+
+TEST_HARNESS_MAIN
