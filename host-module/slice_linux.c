@@ -41,7 +41,8 @@
 #include "slice.h"
 
 /*
- * What every slice kernel is told (README "Linux slices" explains each):
+ * What every slice kernel is told (Documentation/core-slicing.md, "Linux on
+ * a slice", explains each):
  * its console is the host's second UART, polled (earlyprintk ... keep;
  * the 8250 driver gets no ports, so it never probes the host's UARTs); no
  * PCI config space (pci=off); no all-but-self IPIs (they would reach the
