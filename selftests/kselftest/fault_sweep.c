@@ -189,6 +189,9 @@ FIXTURE_TEARDOWN(fault)
  */
 TEST_F_TIMEOUT(fault, host_load, 1800)
 {
+	/* This harness runs the test after a SKIP in its setup. */
+	if (_metadata->skip)
+		return;
 	EXPECT_GT(sweep(_metadata, "cpc_host", "", "doorbell_cpu=x"), 0);
 	ASSERT_TRUE(loaded("cpc_host"));
 	ASSERT_EQ(0, cpc_module_unload("cpc_host"));
@@ -197,6 +200,9 @@ TEST_F_TIMEOUT(fault, host_load, 1800)
 /* cpc_guest on cpc_host's loopback device: its probe and channel. */
 TEST_F_TIMEOUT(fault, guest_load_on_loopback, 1800)
 {
+	/* This harness runs the test after a SKIP in its setup. */
+	if (_metadata->skip)
+		return;
 	ASSERT_EQ(0, cpc_module_load("cpc_host", "loopback_mib=4"));
 	EXPECT_GT(sweep(_metadata, "cpc_guest", "loopback=1 maint_cpu=3", "maint_cpu=x"), 0);
 	ASSERT_TRUE(loaded("cpc_guest"));

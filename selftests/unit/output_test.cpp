@@ -155,6 +155,21 @@ TEST_P(Output, StandardOutputOnlyWhereAllowed)
 }
 
 /// Runs @child in a forked process; returns its wait status.
+/*
+ * A shell that ignores SIGINT (a background job, nohup) passes that on to
+ * the suite, and OutputFile rightly leaves an ignored signal alone: these
+ * tests need the default action, set before any OutputFile exists (its
+ * handlers are installed once per process and inherited by the children).
+ */
+const bool signals_at_default = [] {
+	for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+		struct sigaction a {};
+		if (::sigaction(sig, nullptr, &a) == 0 && a.sa_handler == SIG_IGN)
+			::signal(sig, SIG_DFL);
+	}
+	return true;
+}();
+
 int in_child(const std::function<void()> &child)
 {
 	pid_t pid = ::fork();
@@ -202,9 +217,6 @@ TEST_P(Output, SignalMidWriteLeavesNothing)
 		auto p = policy(sig == SIGTERM);
 		std::string path = d.path("out");
 		int st = in_child([&] {
-			/* A shell that ignores SIGINT (a background job, nohup)
-			 * passes that on: an ignored signal is left ignored. */
-			::signal(sig, SIG_DFL);
 			cpc::OutputFile f(path, p);
 			f.write(std::string(100000, 'x'));
 			::kill(::getpid(), sig);

@@ -415,6 +415,8 @@ void add_slice_commands(CLI::App &app, Global &g)
 		sub->add_option("--initrd", o->initrd, "its initrd (e.g. /usr/lib/cpc/slice-initrd.img)");
 		sub->add_option("--cmdline", o->cmdline, "command line, after cpc_host's defaults");
 		add_json_flag(sub, g);
+		add_examples(sub, {"cpcctl slice boot s1 --kernel /usr/lib/cpc/slice-vmlinuz "
+				   "--initrd /usr/lib/cpc/slice-initrd.img --cmdline quiet"});
 		on_run(sub, [o, &g] {
 			cpc::SliceManager m;
 			m.load_linux(o->name, o->kernel, o->initrd, o->cmdline);
