@@ -35,6 +35,7 @@
 #define LB_HEADER	0x202
 #define LB_VERSION	0x206
 #define LB_LOADFLAGS	0x211
+#define LB_KVERSION	0x20e
 #define LB_KALIGN	0x230
 #define LB_RELOC	0x234
 #define LB_XLOADFLAGS	0x236
@@ -67,7 +68,8 @@ static u32 lb_get32(const u8 *p)
  * least 4 KiB and an init_size that holds the protected-mode part.
  *
  * Return: 0, -EINVAL when @head_len is too short for the header, or
- * -ENOEXEC when it is not such a kernel.
+ * -ENOEXEC when it is not such a kernel. A version string pointer
+ * outside the setup code is not an error: @k->version_off is 0 then.
  */
 int cpc_lb_parse(const u8 *head, size_t head_len, u64 file_len, struct cpc_lb_kernel *k)
 {
@@ -105,7 +107,37 @@ int cpc_lb_parse(const u8 *head, size_t head_len, u64 file_len, struct cpc_lb_ke
 	k->cmdline_size = lb_get32(head + LB_CMDLINE_SIZE);
 	if (!k->cmdline_size)
 		return -ENOEXEC;
+	/* The version string lies in the setup code; anything else is ignored. */
+	k->version_off = lb_get16(head + LB_KVERSION);
+	if (k->version_off)
+		k->version_off += LB_JUMP;
+	if (k->version_off < hdr_end || k->version_off >= k->setup_size)
+		k->version_off = 0;
 	return 0;
+}
+
+/**
+ * cpc_lb_version() - a printable copy of a kernel version string.
+ * @src:  the bytes at the bzImage's version_off (cpc_lb_kernel).
+ * @len:  how many of them there are.
+ * @out:  where the copy goes, NUL-terminated.
+ * @cap:  bytes at @out (at least 1).
+ *
+ * Copies up to the first NUL, the end of @src or @cap - 1 bytes; a byte
+ * that is not printable ASCII becomes '?', so the string is safe to show.
+ *
+ * Return: the length of the copy.
+ */
+size_t cpc_lb_version(const u8 *src, size_t len, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	while (n < len && n + 1 < cap && src[n]) {
+		out[n] = src[n] >= 0x20 && src[n] < 0x7f ? (char)src[n] : '?';
+		n++;
+	}
+	out[n] = '\0';
+	return n;
 }
 
 /**

@@ -491,7 +491,10 @@ struct cpc_slice_load {
  * the trampoline into the host's reserved low memory (module parameter
  * lowmem), sends INIT, STARTUP, STARTUP to the CPU and waits up to one
  * second until the trampoline reports that it jumps to the image's entry
- * point. The other CPUs of the slice stay parked in wait-for-SIPI. On
+ * point. The other CPUs of the slice stay parked in wait-for-SIPI: a
+ * Linux kernel started on a slice of several CPUs brings them up itself
+ * (INIT and STARTUP to its own real-mode trampoline in the slice's
+ * low-memory slot), so its IPI mask must hold every CPU of the slice. On
  * failure the CPU is sent INIT again and the state is unchanged.
  *
  * Context: process context, CAP_SYS_ADMIN; takes about 10 ms (the INIT
@@ -500,7 +503,9 @@ struct cpc_slice_load {
  * Return: 0 on success, -1 with errno set on failure:
  *
  * =========  =========================================================
- * EPERM      the caller lacks CAP_SYS_ADMIN
+ * EPERM      the caller lacks CAP_SYS_ADMIN; a Linux kernel on a slice of
+ *            several CPUs whose IPI mask leaves one of them out (it could
+ *            not start or interrupt its own CPUs)
  * EFAULT     the argument pointer is not readable
  * EINVAL     @size too small, @flags or @reserved not zero, bad @name
  * E2BIG      @size larger than known and the extra bytes are not zero
