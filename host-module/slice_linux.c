@@ -22,7 +22,8 @@
  * The command line starts with what the slice kernel must be told to
  * leave the host's devices alone (CPC_LINUX_CMDLINE below, and
  * tsc_early_khz); the caller's command line follows, so a later option
- * overrides an earlier one.
+ * overrides an earlier one, except panic=: a value other than 0 is
+ * refused (cpc_lb_cmdline_panic_ok()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -265,6 +266,12 @@ int cpc_slice_load_linux(struct cpc_slice *s, const struct cpc_slice_load *req)
 	cmdline = cpc_linux_cmdline(user, k.cmdline_size, &ret);
 	if (!cmdline)
 		goto out;
+	if (!cpc_lb_cmdline_panic_ok(cmdline)) {
+		pr_info_ratelimited("load %s: panic= other than 0: the slice kernel's restart would reset the machine\n",
+				    s->name);
+		ret = -EINVAL;
+		goto out;
+	}
 
 	/* Kernel from 16 MiB (aligned), initrd at the end of the run. */
 	run = cpc_linux_run(s);

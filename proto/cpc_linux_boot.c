@@ -213,6 +213,67 @@ void cpc_lb_zero_page(struct boot_params *bp, const u8 *head, const struct cpc_l
 		bp->e820_table[i] = p->e820[i];
 }
 
+static bool lb_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Does [@v, @end) read as 0 to the kernel's kstrtoint (base 0)? */
+static bool lb_is_zero(const char *v, const char *end)
+{
+	if (v < end && (*v == '+' || *v == '-'))
+		v++;
+	if (end - v > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
+		v += 2;
+	if (v == end)
+		return false;
+	for (; v < end; v++)
+		if (*v != '0')
+			return false;
+	return true;
+}
+
+/**
+ * cpc_lb_cmdline_panic_ok() - does a command line keep a panic from restarting?
+ * @cmdline: a NUL-terminated kernel command line.
+ *
+ * A Linux kernel booted with panic=N, N not 0, restarts N seconds after a
+ * panic (at once if N < 0), and on a slice its restart resets the whole
+ * machine (keyboard controller, port 0xcf9, triple fault). Every panic=
+ * parameter before a "--" (what follows is init's) must be 0; quotes
+ * around the parameter or its value are looked through, and any value
+ * that is not plainly zero counts as a restart.
+ *
+ * Return: true when no panic= parameter has another value.
+ */
+bool cpc_lb_cmdline_panic_ok(const char *cmdline)
+{
+	const char *c = cmdline, *t, *e, *v;
+
+	while (*c) {
+		while (lb_space(*c))
+			c++;
+		t = c;
+		while (*c && !lb_space(*c))
+			c++;
+		e = c;
+		if (e - t == 2 && t[0] == '-' && t[1] == '-')
+			break;
+		if (t < e && *t == '"')
+			t++;
+		if (e > t && e[-1] == '"')
+			e--;
+		if (e - t < 6 || memcmp(t, "panic=", 6))
+			continue;
+		v = t + 6;
+		if (v < e && *v == '"')
+			v++;
+		if (!lb_is_zero(v, e))
+			return false;
+	}
+	return true;
+}
+
 /* ---- ACPI ------------------------------------------------------------------ */
 
 #define LB_HDR_LEN		36

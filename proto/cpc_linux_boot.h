@@ -92,6 +92,7 @@ size_t cpc_lb_build_acpi(u8 *buf, size_t cap, u64 phys, const u32 *apic_ids, u32
 			 u32 ioapic_decoy);
 u8 cpc_lb_checksum(const u8 *p, size_t len);
 size_t cpc_lb_version(const u8 *src, size_t len, char *out, size_t cap);
+bool cpc_lb_cmdline_panic_ok(const char *cmdline);
 
 #ifdef __cplusplus
 }

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * slice_linux - CPC_IOCTL_SLICE_LOAD with CPC_SLICE_LOAD_LINUX: every errno
- * of the Linux load path (a bzImage, an initrd, a command line), the
- * low-memory slots (one per Linux slice until destroy; ENOSPC when all
- * are held, ENXIO without low memory), and the slice info in sysfs after
- * a load (image: "linux VERSION"), and the IPI mask a two-CPU Linux slice
- * needs. Booting the kernel itself is the slice-linux scenario
+ * of the Linux load path (a bzImage, an initrd, a command line; panic=
+ * other than 0 is EINVAL), the low-memory slots (one per Linux slice until
+ * destroy; ENOSPC when all are held, ENXIO without low memory), the slice
+ * info in sysfs after a load (image: "linux VERSION"), and the IPI mask a
+ * two-CPU Linux slice needs. Booting the kernel itself is the slice-linux scenario
  * (selftests/vm/slice-linux.sh). Runs in the test-bed host VM (CPUs 0-3,
  * memory blocks 32-33, lowmem=0x60000,192K: two slots).
  */
@@ -151,6 +151,11 @@ TEST_F(lx, request_errnos)
 	r.cmdline_ptr = (uintptr_t)cmdline;
 	r.cmdline_len = CPC_SLICE_CMDLINE_MAX;
 	EXPECT_EQ(E2BIG, load(self->fd, &r));
+	/* panic= other than 0: the slice kernel's restart would reset the machine. */
+	linux_req(&r, "s1", self->kernel, self->kernel_len);
+	r.cmdline_ptr = (uintptr_t)"quiet panic=10";
+	r.cmdline_len = strlen("quiet panic=10");
+	EXPECT_EQ(EINVAL, load(self->fd, &r));
 	/* 64 MiB of init_size from 16 MiB and a 100 MiB initrd: not in 128 MiB. */
 	linux_req(&r, "s1", self->kernel, self->kernel_len);
 	r.initrd_ptr = (uintptr_t)self->kernel;
@@ -212,7 +217,8 @@ TEST_F(lx, two_cpus_need_both_in_the_ipi_mask)
 TEST_F(lx, load_then_busy_while_running)
 {
 	struct cpc_slice_load r;
-	const char *cmd = "quiet";
+	/* panic=0, and a panic= after "--" (init's), are fine. */
+	const char *cmd = "quiet panic=0 -- panic=5";
 	char want[256];
 
 	ASSERT_EQ(0, slice_create(self->fd, "s1", 0x8, 128 * MiB));

@@ -368,3 +368,23 @@ TEST(LinuxBoot, AcpiRefusesWhatDoesNotFit)
 	// The most the MADT can hold (x2APIC entries) fits in CPC_LB_ACPI_MAX.
 	EXPECT_GT(cpc_lb_build_acpi(buf.data(), buf.size(), 0x1000, ids.data(), CPC_LB_MAX_CPUS, 0x6f000), 0u);
 }
+
+TEST(LinuxBoot, CommandLineMustNotLetAPanicRestart)
+{
+	// cpc_host's defaults carry panic=0; a later panic= wins in Linux.
+	EXPECT_TRUE(cpc_lb_cmdline_panic_ok(""));
+	EXPECT_TRUE(cpc_lb_cmdline_panic_ok("earlyprintk=serial panic=0 quiet"));
+	EXPECT_TRUE(cpc_lb_cmdline_panic_ok("panic=0 panic=00 panic=+0 panic=-0 panic=0x0"));
+	EXPECT_TRUE(cpc_lb_cmdline_panic_ok("panic=0 \"panic=0\" panic=\"0\""));
+	EXPECT_TRUE(cpc_lb_cmdline_panic_ok("panic=0 -- panic=5"));		// init's, not the kernel's
+	EXPECT_TRUE(cpc_lb_cmdline_panic_ok("panic_on_warn=1 oops=panic xpanic=3"));
+	EXPECT_FALSE(cpc_lb_cmdline_panic_ok("panic=0 panic=10"));
+	EXPECT_FALSE(cpc_lb_cmdline_panic_ok("panic=-1"));
+	EXPECT_FALSE(cpc_lb_cmdline_panic_ok("panic=0\tpanic=1"));
+	EXPECT_FALSE(cpc_lb_cmdline_panic_ok("\"panic=1\""));
+	EXPECT_FALSE(cpc_lb_cmdline_panic_ok("panic=\"7\""));
+	EXPECT_FALSE(cpc_lb_cmdline_panic_ok("panic="));			// not plainly zero
+	EXPECT_FALSE(cpc_lb_cmdline_panic_ok("panic=0x"));
+	EXPECT_FALSE(cpc_lb_cmdline_panic_ok("panic=abc"));
+	EXPECT_FALSE(cpc_lb_cmdline_panic_ok("--x panic=2"));			// "--x" is no separator
+}

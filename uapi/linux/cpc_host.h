@@ -458,7 +458,9 @@ struct cpc_slice_load {
  *          CPC_SLICE_LOAD_LINUX: initrd or command-line fields not zero;
  *          with it: @initrd_len without @initrd_ptr (or the reverse),
  *          @cmdline_len above CPC_SLICE_CMDLINE_MAX or without
- *          @cmdline_ptr, a NUL in the command line
+ *          @cmdline_ptr, a NUL in the command line, a panic= parameter
+ *          other than 0 (the slice kernel's restart would reset the
+ *          whole machine)
  * E2BIG    @size larger than known and the extra bytes are not zero; the
  *          command line with cpc_host's defaults longer than the kernel
  *          takes
