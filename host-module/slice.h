@@ -136,8 +136,12 @@ struct cpc_slice_bus {
  * @image_mem_size: its size in memory.
  * @image_linux: the image is a Linux kernel (@image_entry is then the
  *               physical address of its 64-bit entry point).
+ * @image_kernel: its version string from the bzImage header ("" when it
+ *               names none); written under @lock too (sysfs copies it).
  * @low_slot:    the low-memory slot a Linux slice holds until destroy,
  *               plus one (0: none).
+ * @entry_cr3:   the page tables the last START entered the image with
+ *               (debugfs entry_cr3 in test builds).
  * @starts:      successful STARTs so far.
  * @start_ns:    how long the last START took (INIT to the stamp).
  * @bus:         the slice bus while it runs.
@@ -172,7 +176,9 @@ struct cpc_slice {
 	u64 image_entry;
 	u64 image_mem_size;
 	bool image_linux;
+	char image_kernel[128];	/* CPC_LB_VERSION_MAX */
 	unsigned int low_slot;
+	u64 entry_cr3;
 	u64 starts;
 	u64 start_ns;
 	struct cpc_slice_bus bus;
@@ -184,6 +190,14 @@ struct cpc_slice {
 	u64 pp_avg_ns;
 	u64 pp_max_ns;
 };
+
+/*
+ * Linux slices: the page tables their kernel enters with take the bottom of
+ * the low-memory slot (slice_boot.c); the rest of the slot is its RAM.
+ */
+#define CPC_LINUX_ENTRY_PT_SIZE	0x8000
+/* Linux slices: the 64-bit entry point's offset in the kernel (boot protocol). */
+#define CPC_SLICE_LINUX_ENTRY	0x200
 
 extern struct mutex cpc_slices_mutex;
 extern struct list_head cpc_slices;
@@ -238,6 +252,7 @@ int cpc_lowmem_slot_get(struct cpc_slice *s);
 u32 cpc_lowmem_decoy(void);
 u64 cpc_lowmem_slot_phys(const struct cpc_slice *s);
 void cpc_lowmem_slot_put(struct cpc_slice *s);
+unsigned int cpc_lowmem_slots_free(void);
 int cpc_slice_park_cpu(unsigned int cpu);
 int cpc_slice_stop_cpus(struct cpc_slice *s);
 int cpc_slice_start(struct cpc_slice *s);

@@ -16,7 +16,8 @@
  * it, slices can be created and loaded but START fails with ENXIO. Layout:
  * R+0 the trampoline page, R+0x1000 four pages of low page tables,
  * R+0xf000 the decoy I/O APIC page of Linux slices, from R+64K one 64 KiB
- * slot per Linux slice (its RAM below 1 MiB).
+ * slot per Linux slice: the page tables its kernel enters with
+ * (CPC_LINUX_ENTRY_PT_SIZE), then its RAM below 1 MiB.
  *
  * Parking. A CPU offlined with remove_cpu() sits in the kernel's play_dead
  * loop (hlt or mwait); create sends it INIT at once, so it waits for a
@@ -319,6 +320,25 @@ bool cpc_lowmem_available(void)
 	return cpc_low.claimed;
 }
 
+/* Low-memory slots there are (at most one per bit of cpc_low_slots). */
+static unsigned int cpc_lowmem_slots(void)
+{
+	return min_t(u64, (cpc_low.size - CPC_LOW_SLOT_OFFSET) / CPC_LOW_SLOT_SIZE, BITS_PER_LONG);
+}
+
+/**
+ * cpc_lowmem_slots_free() - low-memory slots no Linux slice holds.
+ *
+ * Context: any; a snapshot (sysfs available/low_slots).
+ * Return: how many, 0 without low memory.
+ */
+unsigned int cpc_lowmem_slots_free(void)
+{
+	if (!cpc_low.claimed)
+		return 0;
+	return cpc_lowmem_slots() - hweight_long(READ_ONCE(cpc_low_slots));
+}
+
 /**
  * cpc_lowmem_slot_get() - give a slice one of the low-memory slots.
  * @s: the slice (keeps a slot it has).
@@ -338,10 +358,10 @@ int cpc_lowmem_slot_get(struct cpc_slice *s)
 		return -ENXIO;
 	if (s->low_slot)
 		return 0;
-	n = (cpc_low.size - CPC_LOW_SLOT_OFFSET) / CPC_LOW_SLOT_SIZE;
-	for (i = 0; i < n && i < BITS_PER_LONG; i++) {
+	n = cpc_lowmem_slots();
+	for (i = 0; i < n; i++) {
 		if (!(cpc_low_slots & BIT(i))) {
-			cpc_low_slots |= BIT(i);
+			WRITE_ONCE(cpc_low_slots, cpc_low_slots | BIT(i));
 			s->low_slot = i + 1;
 			return 0;
 		}
@@ -388,7 +408,7 @@ void cpc_lowmem_slot_put(struct cpc_slice *s)
 	if (!s->low_slot)
 		return;
 	memset(cpc_low.map + (cpc_lowmem_slot_phys(s) - cpc_low.start), 0, CPC_LOW_SLOT_SIZE);
-	cpc_low_slots &= ~BIT(s->low_slot - 1);
+	WRITE_ONCE(cpc_low_slots, cpc_low_slots & ~BIT(s->low_slot - 1));
 	s->low_slot = 0;
 }
 
@@ -512,21 +532,6 @@ static int cpc_slice_build_tables(struct cpc_slice *s, void *area, u64 bus_phys,
 	ret = cpc_pt_map(&pt, cpc_low.start, cpc_low.start, _PAGE_PRESENT, false);
 	if (ret)
 		return ret;
-	if (s->image_linux) {
-		/*
-		 * Linux's decompressor reads the BIOS data area (page 0) and
-		 * runs a 32-bit trampoline in the top of its low RAM (the
-		 * slot) before it loads page tables of its own.
-		 */
-		u64 slot = cpc_lowmem_slot_phys(s);
-
-		ret = cpc_pt_map(&pt, 0, 0, _PAGE_PRESENT | _PAGE_NX, false);
-		if (!ret)
-			ret = cpc_pt_map_range(&pt, slot, slot, CPC_LOW_SLOT_SIZE,
-					       _PAGE_PRESENT | _PAGE_RW);
-		if (ret)
-			return ret;
-	}
 	ret = cpc_pt_map(&pt, APIC_DEFAULT_PHYS_BASE, APIC_DEFAULT_PHYS_BASE,
 			 _PAGE_PRESENT | _PAGE_RW | _PAGE_PCD | _PAGE_PWT | _PAGE_NX, false);
 	if (ret)
@@ -534,6 +539,49 @@ static int cpc_slice_build_tables(struct cpc_slice *s, void *area, u64 bus_phys,
 	if (bus_len)
 		ret = cpc_pt_map_range(&pt, bus_phys, bus_phys, bus_len,
 				       _PAGE_PRESENT | _PAGE_RW | _PAGE_NX);
+	return ret;
+}
+
+/*
+ * The page tables a Linux kernel enters with, at the bottom of the slice's
+ * low-memory slot (reserved in its e820 map): below 4 GiB, where a CR3
+ * that 32-bit code keeps or loads must be. Linux's decompressor turns
+ * paging off and on again in a 32-bit trampoline; before 6.1.7x (upstream
+ * before 6.6) it kept the loader's CR3 across that, which on hardware
+ * holds only 32 bits outside long mode. They map, identity, only what runs
+ * before the decompressor loads tables of its own: page 0 read-only (the
+ * BIOS data area it reads), the trampoline page read-only, the slot's RAM
+ * (its 32-bit trampoline goes to the top), the slice's first 2 MiB
+ * (stack, zero page, command line, ACPI tables; no execute) and the slice
+ * up to the end of the kernel's init_size.
+ */
+static int cpc_linux_build_tables(struct cpc_slice *s, u64 *cr3)
+{
+	u64 slot = cpc_lowmem_slot_phys(s), base = s->blocks[0].start;
+	u64 end = ALIGN(s->image_entry - CPC_SLICE_LINUX_ENTRY + s->image_mem_size, SZ_2M);
+	struct cpc_pt pt = {
+		.base = cpc_low.map + (slot - cpc_low.start),
+		.phys = slot,
+		.used = 1,
+		.max = CPC_LINUX_ENTRY_PT_SIZE / PAGE_SIZE,
+	};
+	int ret;
+
+	memset(pt.base, 0, CPC_LINUX_ENTRY_PT_SIZE);
+	ret = cpc_pt_map(&pt, 0, 0, _PAGE_PRESENT | _PAGE_NX, false);
+	if (!ret)
+		ret = cpc_pt_map(&pt, cpc_low.start, cpc_low.start, _PAGE_PRESENT, false);
+	if (!ret)
+		ret = cpc_pt_map_range(&pt, slot + CPC_LINUX_ENTRY_PT_SIZE,
+				       slot + CPC_LINUX_ENTRY_PT_SIZE,
+				       CPC_LOW_SLOT_SIZE - CPC_LINUX_ENTRY_PT_SIZE,
+				       _PAGE_PRESENT | _PAGE_RW);
+	if (!ret)
+		ret = cpc_pt_map(&pt, base, base, _PAGE_PRESENT | _PAGE_RW | _PAGE_NX, true);
+	if (!ret)
+		ret = cpc_pt_map_range(&pt, base + SZ_2M, base + SZ_2M, end - base - SZ_2M,
+				       _PAGE_PRESENT | _PAGE_RW);
+	*cr3 = slot;
 	return ret;
 }
 
@@ -687,7 +735,7 @@ int cpc_slice_start(struct cpc_slice *s)
 {
 	struct cpc_tramp_header *h;
 	unsigned int cpu;
-	u64 bus_phys, bus_len;
+	u64 bus_phys, bus_len, cr3;
 	ktime_t t0;
 	void *area;
 	u32 token;
@@ -700,6 +748,17 @@ int cpc_slice_start(struct cpc_slice *s)
 		return -ENOEXEC;
 	if (!cpc_low.claimed)
 		return -ENXIO;
+	/*
+	 * A Linux kernel brings up its other CPUs itself (INIT and STARTUP to
+	 * its trampoline in the slot) and interrupts them from then on: its
+	 * IPI mask must let it (the filters are stable under the mutex).
+	 */
+	if (s->image_linux && cpumask_weight(s->cpus) > 1 &&
+	    !cpumask_subset(s->cpus, s->filters.ipi_cpus)) {
+		pr_info_ratelimited("start %s: its IPI mask leaves out some of its CPUs, which its kernel must start and interrupt\n",
+				    s->name);
+		return -EPERM;
+	}
 	cpu = cpumask_first(s->offlined);
 	if (WARN_ON_ONCE(cpu >= nr_cpu_ids))
 		return -EINVAL;
@@ -714,7 +773,12 @@ int cpc_slice_start(struct cpc_slice *s)
 	}
 	bus_phys = s->bus.phys;
 	bus_len = s->bus.len;
-	ret = cpc_slice_build_tables(s, area, bus_phys, bus_len);
+	if (s->image_linux) {
+		ret = cpc_linux_build_tables(s, &cr3);
+	} else {
+		ret = cpc_slice_build_tables(s, area, bus_phys, bus_len);
+		cr3 = s->blocks[0].start + CPC_SLICE_PT_OFFSET;
+	}
 	if (ret) {
 		pr_info_ratelimited("start %s: page tables do not fit\n", s->name);
 		goto out_bus;
@@ -723,11 +787,11 @@ int cpc_slice_start(struct cpc_slice *s)
 			    bus_phys, bus_len);
 	token = ++cpc_start_token ?: ++cpc_start_token;
 	if (s->image_linux)	/* the 64-bit boot protocol: identity addresses */
-		ret = cpc_low_prepare(s->blocks[0].start + CPC_SLICE_PT_OFFSET, s->image_entry, 0,
+		ret = cpc_low_prepare(cr3, s->image_entry, 0,
 				      s->blocks[0].start + CPC_SLICE_LINUX_BOOT_PARAMS,
 				      s->blocks[0].start + CPC_SLICE_STACK_TOP, token);
 	else
-		ret = cpc_low_prepare(s->blocks[0].start + CPC_SLICE_PT_OFFSET,
+		ret = cpc_low_prepare(cr3,
 				      CPC_SLICE_LINEAR_VA + CPC_SLICE_IMAGE_OFFSET + s->image_entry,
 				      CPC_SLICE_LINEAR_VA + CPC_SLICE_INFO_OFFSET, 0,
 				      CPC_SLICE_LINEAR_VA + CPC_SLICE_STACK_TOP, token);
@@ -752,6 +816,7 @@ int cpc_slice_start(struct cpc_slice *s)
 	}
 	s->start_ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
 	s->starts++;
+	s->entry_cr3 = cr3;
 	spin_lock_irq(&s->lock);
 	s->state = CPC_SLICE_RUNNING;
 	s->bus_saved = s->filters.bus;

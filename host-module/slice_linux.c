@@ -16,12 +16,14 @@
  *   >= 16 MiB          the protected-mode kernel (kernel_alignment)
  *   end of the lowest contiguous run: the initrd
  *
- * plus the slice's 64 KiB low-memory slot below 1 MiB as RAM.
+ * plus the slice's 64 KiB low-memory slot below 1 MiB: the page tables
+ * the kernel enters with (CPC_LINUX_ENTRY_PT_SIZE, reserved), then RAM.
  *
  * The command line starts with what the slice kernel must be told to
  * leave the host's devices alone (CPC_LINUX_CMDLINE below, and
  * tsc_early_khz); the caller's command line follows, so a later option
- * overrides an earlier one.
+ * overrides an earlier one, except panic=: a value other than 0 is
+ * refused (cpc_lb_cmdline_panic_ok()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -49,11 +51,14 @@
  * host's CPUs); no bounce buffers (no devices, and no memory below 4 GiB
  * for them); the TSC is trusted (the host checked it) and its frequency
  * is the host's (tsc_early_khz, added below: the local APIC timer is
- * calibrated against it, there being no PIT or HPET for the slice).
+ * calibrated against it, there being no PIT or HPET for the slice); a
+ * panic never restarts the machine (panic=0: the kernel's restart paths
+ * pulse the host's keyboard controller or port 0xcf9, which resets the
+ * whole machine, not the slice).
  */
 #define CPC_LINUX_CMDLINE \
 	"earlyprintk=serial,0x2f8,115200,keep 8250.nr_uarts=0 pci=off " \
-	"no_ipi_broadcast=1 swiotlb=noforce tsc=reliable"
+	"no_ipi_broadcast=1 swiotlb=noforce tsc=reliable panic=0"
 
 /* Bytes of the slice's memory from offset 0 that are physically contiguous. */
 static u64 cpc_linux_run(const struct cpc_slice *s)
@@ -74,7 +79,12 @@ static int cpc_linux_e820(struct cpc_slice *s, struct cpc_lb_params *p)
 	unsigned int i;
 	int ret;
 
-	ret = cpc_lb_e820_add(p, cpc_lowmem_slot_phys(s), SZ_64K, CPC_E820_RAM);
+	/* The slot: the entry's page tables (reserved), then RAM. */
+	ret = cpc_lb_e820_add(p, cpc_lowmem_slot_phys(s), CPC_LINUX_ENTRY_PT_SIZE,
+			      CPC_E820_RESERVED);
+	if (!ret)
+		ret = cpc_lb_e820_add(p, cpc_lowmem_slot_phys(s) + CPC_LINUX_ENTRY_PT_SIZE,
+				      SZ_64K - CPC_LINUX_ENTRY_PT_SIZE, CPC_E820_RAM);
 	if (!ret)
 		ret = cpc_lb_e820_add(p, base, CPC_SLICE_LINUX_RAM, CPC_E820_RESERVED);
 	if (!ret)
@@ -142,6 +152,28 @@ static int cpc_linux_write_boot(struct cpc_slice *s, const struct cpc_linux_boot
 	memcpy(map, b, sizeof(*b));
 	memunmap(map);
 	return 0;
+}
+
+/*
+ * The kernel's version string from its setup code into @s->image_kernel
+ * ("" when the header names none or it cannot be read).
+ */
+static void cpc_linux_version(struct cpc_slice *s, const struct cpc_lb_kernel *k,
+			      const u8 __user *img, u64 img_len)
+{
+	char raw[CPC_LB_VERSION_MAX], ver[CPC_LB_VERSION_MAX];
+	size_t len = 0;
+
+	BUILD_BUG_ON(sizeof(s->image_kernel) != CPC_LB_VERSION_MAX);
+	if (k->version_off) {
+		len = min_t(u64, sizeof(raw), img_len - k->version_off);
+		if (copy_from_user(raw, img + k->version_off, len))
+			len = 0;
+	}
+	cpc_lb_version(raw, len, ver, sizeof(ver));
+	spin_lock_irq(&s->lock);
+	strscpy(s->image_kernel, ver, sizeof(s->image_kernel));
+	spin_unlock_irq(&s->lock);
 }
 
 /* Checks the request's initrd and command-line fields. */
@@ -234,6 +266,12 @@ int cpc_slice_load_linux(struct cpc_slice *s, const struct cpc_slice_load *req)
 	cmdline = cpc_linux_cmdline(user, k.cmdline_size, &ret);
 	if (!cmdline)
 		goto out;
+	if (!cpc_lb_cmdline_panic_ok(cmdline)) {
+		pr_info_ratelimited("load %s: panic= other than 0: the slice kernel's restart would reset the machine\n",
+				    s->name);
+		ret = -EINVAL;
+		goto out;
+	}
 
 	/* Kernel from 16 MiB (aligned), initrd at the end of the run. */
 	run = cpc_linux_run(s);
@@ -278,6 +316,8 @@ int cpc_slice_load_linux(struct cpc_slice *s, const struct cpc_slice_load *req)
 	if (ret)
 		goto out;
 
+	cpc_linux_version(s, &k, img, req->image_len);
+	BUILD_BUG_ON(CPC_SLICE_LINUX_ENTRY != CPC_LB_ENTRY64);
 	s->image_entry = p->kernel + CPC_LB_ENTRY64;
 	s->image_mem_size = k.init_size;
 	s->image_linux = true;

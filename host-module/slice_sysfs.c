@@ -3,7 +3,7 @@
  * slice_sysfs.c - the slice part of /sys/kernel/cpc_host/ (tree documented
  * in Documentation/kernel-interfaces.md, "sysfs"):
  *
- *   available/{cpus,memory_blocks,mem_bytes,block_size}
+ *   available/{cpus,memory_blocks,mem_bytes,block_size,low_slots}
  *   last_scrub
  *   slices/<name>/{cpus,memory,memory_blocks,mem_bytes,state,locked,
  *                  image,starts,start_ns,doorbells_in,
@@ -120,9 +120,22 @@ static ssize_t locked_show(struct kobject *kobj, struct kobj_attribute *attr, ch
 	return sysfs_emit(buf, "%d\n", READ_ONCE(to_slice(kobj)->filters.locked));
 }
 
+/* "none", "loaded" (a slice image) or "linux VERSION" (a Linux kernel). */
 static ssize_t image_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%s\n", READ_ONCE(to_slice(kobj)->image_loaded) ? "loaded" : "none");
+	struct cpc_slice *s = to_slice(kobj);
+	char ver[sizeof(s->image_kernel)];
+	bool is_linux;
+
+	if (!READ_ONCE(s->image_loaded))
+		return sysfs_emit(buf, "none\n");
+	spin_lock_irq(&s->lock);
+	is_linux = READ_ONCE(s->image_linux);
+	strscpy(ver, s->image_kernel, sizeof(ver));
+	spin_unlock_irq(&s->lock);
+	if (!is_linux)
+		return sysfs_emit(buf, "loaded\n");
+	return sysfs_emit(buf, "linux%s%s\n", *ver ? " " : "", ver);
 }
 
 static ssize_t starts_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
@@ -434,6 +447,12 @@ static ssize_t block_size_show(struct kobject *kobj, struct kobj_attribute *attr
 	return sysfs_emit(buf, "%llu\n", cpc_slice_block_size());
 }
 
+static ssize_t low_slots_show(struct kobject *kobj, struct kobj_attribute *attr,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%u\n", cpc_lowmem_slots_free());
+}
+
 static ssize_t last_scrub_show(struct kobject *kobj, struct kobj_attribute *attr,
 			       char *buf)
 {
@@ -448,6 +467,7 @@ static struct kobj_attribute avail_memory_blocks_attr =
 static struct kobj_attribute avail_mem_bytes_attr =
 	__ATTR(mem_bytes, 0400, avail_mem_bytes_show, NULL);
 static struct kobj_attribute avail_block_size_attr = __ATTR_RO(block_size);
+static struct kobj_attribute avail_low_slots_attr = __ATTR_RO(low_slots);
 static struct kobj_attribute last_scrub_attr = __ATTR_RO(last_scrub);
 
 static struct attribute *cpc_avail_attrs[] = {
@@ -455,6 +475,7 @@ static struct attribute *cpc_avail_attrs[] = {
 	&avail_memory_blocks_attr.attr,
 	&avail_mem_bytes_attr.attr,
 	&avail_block_size_attr.attr,
+	&avail_low_slots_attr.attr,
 	NULL
 };
 

@@ -11,6 +11,9 @@
  *       through cpc_mediate_send()) to the slice's first CPU, one at a
  *       time, each answered by slice-echo with an IPI to the host doorbell;
  *       reading gives "ROUNDS AVG_NS MAX_NS" of the last run.
+ *   /sys/kernel/debug/cpc_host/slices/<name>/entry_cr3  the page tables
+ *       the last start entered the image with (a Linux slice's are in its
+ *       low-memory slot, below 4 GiB).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -220,6 +223,7 @@ void cpc_test_slice_add(struct cpc_slice *s)
 				 cpc_slice_mem_bytes(s));
 	debugfs_create_file("send", 0200, s->debugfs, s, &cpc_slice_send_fops);
 	debugfs_create_file("ipi_pingpong", 0600, s->debugfs, s, &cpc_slice_pp_fops);
+	debugfs_create_x64("entry_cr3", 0400, s->debugfs, &s->entry_cr3);
 }
 
 /**

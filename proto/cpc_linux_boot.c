@@ -35,6 +35,7 @@
 #define LB_HEADER	0x202
 #define LB_VERSION	0x206
 #define LB_LOADFLAGS	0x211
+#define LB_KVERSION	0x20e
 #define LB_KALIGN	0x230
 #define LB_RELOC	0x234
 #define LB_XLOADFLAGS	0x236
@@ -67,7 +68,8 @@ static u32 lb_get32(const u8 *p)
  * least 4 KiB and an init_size that holds the protected-mode part.
  *
  * Return: 0, -EINVAL when @head_len is too short for the header, or
- * -ENOEXEC when it is not such a kernel.
+ * -ENOEXEC when it is not such a kernel. A version string pointer
+ * outside the setup code is not an error: @k->version_off is 0 then.
  */
 int cpc_lb_parse(const u8 *head, size_t head_len, u64 file_len, struct cpc_lb_kernel *k)
 {
@@ -105,7 +107,37 @@ int cpc_lb_parse(const u8 *head, size_t head_len, u64 file_len, struct cpc_lb_ke
 	k->cmdline_size = lb_get32(head + LB_CMDLINE_SIZE);
 	if (!k->cmdline_size)
 		return -ENOEXEC;
+	/* The version string lies in the setup code; anything else is ignored. */
+	k->version_off = lb_get16(head + LB_KVERSION);
+	if (k->version_off)
+		k->version_off += LB_JUMP;
+	if (k->version_off < hdr_end || k->version_off >= k->setup_size)
+		k->version_off = 0;
 	return 0;
+}
+
+/**
+ * cpc_lb_version() - a printable copy of a kernel version string.
+ * @src:  the bytes at the bzImage's version_off (cpc_lb_kernel).
+ * @len:  how many of them there are.
+ * @out:  where the copy goes, NUL-terminated.
+ * @cap:  bytes at @out (at least 1).
+ *
+ * Copies up to the first NUL, the end of @src or @cap - 1 bytes; a byte
+ * that is not printable ASCII becomes '?', so the string is safe to show.
+ *
+ * Return: the length of the copy.
+ */
+size_t cpc_lb_version(const u8 *src, size_t len, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	while (n < len && n + 1 < cap && src[n]) {
+		out[n] = src[n] >= 0x20 && src[n] < 0x7f ? (char)src[n] : '?';
+		n++;
+	}
+	out[n] = '\0';
+	return n;
 }
 
 /**
@@ -179,6 +211,67 @@ void cpc_lb_zero_page(struct boot_params *bp, const u8 *head, const struct cpc_l
 	bp->e820_entries = (u8)p->nr_e820;
 	for (i = 0; i < p->nr_e820; i++)
 		bp->e820_table[i] = p->e820[i];
+}
+
+static bool lb_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Does [@v, @end) read as 0 to the kernel's kstrtoint (base 0)? */
+static bool lb_is_zero(const char *v, const char *end)
+{
+	if (v < end && (*v == '+' || *v == '-'))
+		v++;
+	if (end - v > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
+		v += 2;
+	if (v == end)
+		return false;
+	for (; v < end; v++)
+		if (*v != '0')
+			return false;
+	return true;
+}
+
+/**
+ * cpc_lb_cmdline_panic_ok() - does a command line keep a panic from restarting?
+ * @cmdline: a NUL-terminated kernel command line.
+ *
+ * A Linux kernel booted with panic=N, N not 0, restarts N seconds after a
+ * panic (at once if N < 0), and on a slice its restart resets the whole
+ * machine (keyboard controller, port 0xcf9, triple fault). Every panic=
+ * parameter before a "--" (what follows is init's) must be 0; quotes
+ * around the parameter or its value are looked through, and any value
+ * that is not plainly zero counts as a restart.
+ *
+ * Return: true when no panic= parameter has another value.
+ */
+bool cpc_lb_cmdline_panic_ok(const char *cmdline)
+{
+	const char *c = cmdline, *t, *e, *v;
+
+	while (*c) {
+		while (lb_space(*c))
+			c++;
+		t = c;
+		while (*c && !lb_space(*c))
+			c++;
+		e = c;
+		if (e - t == 2 && t[0] == '-' && t[1] == '-')
+			break;
+		if (t < e && *t == '"')
+			t++;
+		if (e > t && e[-1] == '"')
+			e--;
+		if (e - t < 6 || memcmp(t, "panic=", 6))
+			continue;
+		v = t + 6;
+		if (v < e && *v == '"')
+			v++;
+		if (!lb_is_zero(v, e))
+			return false;
+	}
+	return true;
 }
 
 /* ---- ACPI ------------------------------------------------------------------ */

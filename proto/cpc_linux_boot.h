@@ -29,6 +29,8 @@ extern "C" {
 #define CPC_LB_ENTRY64 0x200
 /** CPC_LB_ACPI_MAX - bytes cpc_lb_build_acpi() needs at most. */
 #define CPC_LB_ACPI_MAX 4096
+/** CPC_LB_VERSION_MAX - bytes of a kernel version string kept, NUL included. */
+#define CPC_LB_VERSION_MAX 128
 /** CPC_LB_MAX_CPUS - CPUs the MADT lists at most. */
 #define CPC_LB_MAX_CPUS 64
 
@@ -48,6 +50,9 @@ extern "C" {
  * @init_size:        bytes the kernel needs from its load address while
  *                    it decompresses and starts.
  * @cmdline_size:     longest command line it takes (without the NUL).
+ * @version_off:      file offset of its kernel version string (the
+ *                    header's kernel_version + 0x200, inside the setup
+ *                    code), or 0 when the header names none.
  */
 struct cpc_lb_kernel {
 	u32 setup_size;
@@ -56,6 +61,7 @@ struct cpc_lb_kernel {
 	u32 kernel_alignment;
 	u32 init_size;
 	u32 cmdline_size;
+	u32 version_off;
 };
 
 /**
@@ -85,6 +91,8 @@ void cpc_lb_zero_page(struct boot_params *bp, const u8 *head, const struct cpc_l
 size_t cpc_lb_build_acpi(u8 *buf, size_t cap, u64 phys, const u32 *apic_ids, u32 nr,
 			 u32 ioapic_decoy);
 u8 cpc_lb_checksum(const u8 *p, size_t len);
+size_t cpc_lb_version(const u8 *src, size_t len, char *out, size_t cap);
+bool cpc_lb_cmdline_panic_ok(const char *cmdline);
 
 #ifdef __cplusplus
 }

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * slice_linux - CPC_IOCTL_SLICE_LOAD with CPC_SLICE_LOAD_LINUX: every errno
- * of the Linux load path (a bzImage, an initrd, a command line), the
- * low-memory slots (one per Linux slice until destroy; ENOSPC when all
- * are held, ENXIO without low memory), and the slice info in sysfs after
- * a load. Booting the kernel itself is the slice-linux scenario
+ * of the Linux load path (a bzImage, an initrd, a command line; panic=
+ * other than 0 is EINVAL), the low-memory slots (one per Linux slice until
+ * destroy; ENOSPC when all are held, ENXIO without low memory), the slice
+ * info in sysfs after a load (image: "linux VERSION"), and the IPI mask a
+ * two-CPU Linux slice needs. Booting the kernel itself is the slice-linux scenario
  * (selftests/vm/slice-linux.sh). Runs in the test-bed host VM (CPUs 0-3,
  * memory blocks 32-33, lowmem=0x60000,192K: two slots).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/utsname.h>
 
 #include "slice_test.h"
 #include "slice_image.h"
@@ -40,7 +42,7 @@ static unsigned char *read_all(const char *path, size_t *len)
 
 static int slice_attr_is(const char *name, const char *file, const char *want)
 {
-	char buf[32];
+	char buf[256];
 
 	return slice_attr(name, file, buf, sizeof(buf)) > 0 && !strcmp(buf, want);
 }
@@ -149,6 +151,11 @@ TEST_F(lx, request_errnos)
 	r.cmdline_ptr = (uintptr_t)cmdline;
 	r.cmdline_len = CPC_SLICE_CMDLINE_MAX;
 	EXPECT_EQ(E2BIG, load(self->fd, &r));
+	/* panic= other than 0: the slice kernel's restart would reset the machine. */
+	linux_req(&r, "s1", self->kernel, self->kernel_len);
+	r.cmdline_ptr = (uintptr_t)"quiet panic=10";
+	r.cmdline_len = strlen("quiet panic=10");
+	EXPECT_EQ(EINVAL, load(self->fd, &r));
 	/* 64 MiB of init_size from 16 MiB and a 100 MiB initrd: not in 128 MiB. */
 	linux_req(&r, "s1", self->kernel, self->kernel_len);
 	r.initrd_ptr = (uintptr_t)self->kernel;
@@ -159,17 +166,68 @@ TEST_F(lx, request_errnos)
 	free(zeros);
 }
 
+/* "linux " and the version string the bzImage header points to (0x20e). */
+static void expected_image(const unsigned char *k, size_t len, char *buf, size_t size)
+{
+	size_t off = 0x200 + (k[0x20e] | k[0x20f] << 8);
+
+	snprintf(buf, size, "linux %.*s", (int)strnlen((const char *)k + off, len - off),
+		 (const char *)k + off);
+}
+
+TEST_F(lx, image_names_the_kernel)
+{
+	char want[256];
+	struct utsname u;
+
+	ASSERT_EQ(0, slice_create(self->fd, "s1", 0x8, 128 * MiB));
+	ASSERT_EQ(0, load_linux(self->fd, "s1", self->kernel, self->kernel_len));
+	expected_image(self->kernel, self->kernel_len, want, sizeof(want));
+	TH_LOG("image: %s", want);
+	EXPECT_TRUE(slice_attr_is("s1", "image", want));
+	/* The test bed's slice kernel is the one the host VM runs. */
+	ASSERT_EQ(0, uname(&u));
+	EXPECT_EQ(0, strncmp(want + 6, u.release, strlen(u.release)));
+	EXPECT_EQ(0, slice_destroy(self->fd, "s1"));
+}
+
+/*
+ * A Linux kernel on two CPUs starts the second itself and interrupts it:
+ * a mask without it is refused before anything runs.
+ */
+TEST_F(lx, two_cpus_need_both_in_the_ipi_mask)
+{
+	struct cpc_slice_filter f;
+	char buf[64];
+
+	ASSERT_EQ(0, slice_create(self->fd, "s2", 0x6, 128 * MiB));
+	ASSERT_EQ(0, load_linux(self->fd, "s2", self->kernel, self->kernel_len));
+	slice_filter_init(&f, "s2", CPC_FILTER_IPI);
+	slice_set_cpu(f.cpus, 1);
+	f.flags = CPC_FILTER_IPI_MANAGER;
+	ASSERT_EQ(0, slice_filter(self->fd, &f));
+	EXPECT_EQ(EPERM, slice_start(self->fd, "s2"));
+	ASSERT_LT(0, slice_attr("s2", "state", buf, sizeof(buf)));
+	EXPECT_STREQ("created", buf);
+	EXPECT_EQ(0, slice_destroy(self->fd, "s2"));
+	EXPECT_EQ(1, cpu_online(1));
+	EXPECT_EQ(1, cpu_online(2));
+}
+
 TEST_F(lx, load_then_busy_while_running)
 {
 	struct cpc_slice_load r;
-	const char *cmd = "quiet";
+	/* panic=0, and a panic= after "--" (init's), are fine. */
+	const char *cmd = "quiet panic=0 -- panic=5";
+	char want[256];
 
 	ASSERT_EQ(0, slice_create(self->fd, "s1", 0x8, 128 * MiB));
 	linux_req(&r, "s1", self->kernel, self->kernel_len);
 	r.cmdline_ptr = (uintptr_t)cmd;
 	r.cmdline_len = strlen(cmd);
 	ASSERT_EQ(0, load(self->fd, &r));
-	EXPECT_TRUE(slice_attr_is("s1", "image", "loaded"));
+	expected_image(self->kernel, self->kernel_len, want, sizeof(want));
+	EXPECT_TRUE(slice_attr_is("s1", "image", want));
 	ASSERT_EQ(0, slice_start(self->fd, "s1"));
 	EXPECT_EQ(EBUSY, load_linux(self->fd, "s1", self->kernel, self->kernel_len));
 	EXPECT_EQ(0, slice_stop(self->fd, "s1"));

@@ -124,6 +124,44 @@ TEST(LinuxBoot, ParsesTheDebianKernel)
 	ASSERT_EQ(parse(f, &k), 0);
 	EXPECT_GE(k.version, 0x020e);
 	EXPECT_GE(k.init_size, f.size() - k.setup_size);
+	// Its version string starts with the release uname -r prints.
+	ASSERT_NE(k.version_off, 0u);
+	char ver[CPC_LB_VERSION_MAX];
+	cpc_lb_version(&f[k.version_off], f.size() - k.version_off, ver, sizeof(ver));
+	std::string release = kernels.front().filename().string().substr(8);
+	EXPECT_EQ(std::string(ver).rfind(release + " ", 0), 0u) << ver;
+}
+
+TEST(LinuxBoot, VersionStringOffsetIsCheckedAndCopiedPrintable)
+{
+	auto f = fake_bzimage();
+	cpc_lb_kernel k{};
+	ASSERT_EQ(parse(f, &k), 0);
+	EXPECT_EQ(k.version_off, 0u);			// the header names none
+	put16(&f[0x20e], 0x300);			// file offset 0x500, in the setup code
+	std::memcpy(&f[0x500], "6.1.0 (a\x01" "b)", 12);	// with its NUL
+	ASSERT_EQ(parse(f, &k), 0);
+	EXPECT_EQ(k.version_off, 0x500u);
+	char ver[CPC_LB_VERSION_MAX];
+	EXPECT_EQ(cpc_lb_version(&f[0x500], 64, ver, sizeof(ver)), 11u);
+	EXPECT_STREQ(ver, "6.1.0 (a?b)");
+	// Cut by the bytes there are and by the room in the copy.
+	EXPECT_EQ(cpc_lb_version(&f[0x500], 3, ver, sizeof(ver)), 3u);
+	EXPECT_STREQ(ver, "6.1");
+	EXPECT_EQ(cpc_lb_version(&f[0x500], 64, ver, 4), 3u);
+	EXPECT_STREQ(ver, "6.1");
+	EXPECT_EQ(cpc_lb_version(&f[0x500], 0, ver, sizeof(ver)), 0u);
+	EXPECT_STREQ(ver, "");
+	// Pointing into the header or past the setup code: none.
+	put16(&f[0x20e], 0x10);
+	ASSERT_EQ(parse(f, &k), 0);
+	EXPECT_EQ(k.version_off, 0u);
+	put16(&f[0x20e], 17 * 512 - 0x200);
+	ASSERT_EQ(parse(f, &k), 0);
+	EXPECT_EQ(k.version_off, 0u);
+	put16(&f[0x20e], 17 * 512 - 0x200 - 1);
+	ASSERT_EQ(parse(f, &k), 0);
+	EXPECT_EQ(k.version_off, 17u * 512 - 1);
 }
 
 TEST(LinuxBoot, E820MergesAndOrders)
@@ -329,4 +367,24 @@ TEST(LinuxBoot, AcpiRefusesWhatDoesNotFit)
 	EXPECT_EQ(cpc_lb_build_acpi(buf.data(), 200, 0x1000, ids.data(), 1, 0), 0u);
 	// The most the MADT can hold (x2APIC entries) fits in CPC_LB_ACPI_MAX.
 	EXPECT_GT(cpc_lb_build_acpi(buf.data(), buf.size(), 0x1000, ids.data(), CPC_LB_MAX_CPUS, 0x6f000), 0u);
+}
+
+TEST(LinuxBoot, CommandLineMustNotLetAPanicRestart)
+{
+	// cpc_host's defaults carry panic=0; a later panic= wins in Linux.
+	EXPECT_TRUE(cpc_lb_cmdline_panic_ok(""));
+	EXPECT_TRUE(cpc_lb_cmdline_panic_ok("earlyprintk=serial panic=0 quiet"));
+	EXPECT_TRUE(cpc_lb_cmdline_panic_ok("panic=0 panic=00 panic=+0 panic=-0 panic=0x0"));
+	EXPECT_TRUE(cpc_lb_cmdline_panic_ok("panic=0 \"panic=0\" panic=\"0\""));
+	EXPECT_TRUE(cpc_lb_cmdline_panic_ok("panic=0 -- panic=5"));		// init's, not the kernel's
+	EXPECT_TRUE(cpc_lb_cmdline_panic_ok("panic_on_warn=1 oops=panic xpanic=3"));
+	EXPECT_FALSE(cpc_lb_cmdline_panic_ok("panic=0 panic=10"));
+	EXPECT_FALSE(cpc_lb_cmdline_panic_ok("panic=-1"));
+	EXPECT_FALSE(cpc_lb_cmdline_panic_ok("panic=0\tpanic=1"));
+	EXPECT_FALSE(cpc_lb_cmdline_panic_ok("\"panic=1\""));
+	EXPECT_FALSE(cpc_lb_cmdline_panic_ok("panic=\"7\""));
+	EXPECT_FALSE(cpc_lb_cmdline_panic_ok("panic="));			// not plainly zero
+	EXPECT_FALSE(cpc_lb_cmdline_panic_ok("panic=0x"));
+	EXPECT_FALSE(cpc_lb_cmdline_panic_ok("panic=abc"));
+	EXPECT_FALSE(cpc_lb_cmdline_panic_ok("--x panic=2"));			// "--x" is no separator
 }

@@ -458,7 +458,9 @@ struct cpc_slice_load {
  *          CPC_SLICE_LOAD_LINUX: initrd or command-line fields not zero;
  *          with it: @initrd_len without @initrd_ptr (or the reverse),
  *          @cmdline_len above CPC_SLICE_CMDLINE_MAX or without
- *          @cmdline_ptr, a NUL in the command line
+ *          @cmdline_ptr, a NUL in the command line, a panic= parameter
+ *          other than 0 (the slice kernel's restart would reset the
+ *          whole machine)
  * E2BIG    @size larger than known and the extra bytes are not zero; the
  *          command line with cpc_host's defaults longer than the kernel
  *          takes
@@ -491,7 +493,10 @@ struct cpc_slice_load {
  * the trampoline into the host's reserved low memory (module parameter
  * lowmem), sends INIT, STARTUP, STARTUP to the CPU and waits up to one
  * second until the trampoline reports that it jumps to the image's entry
- * point. The other CPUs of the slice stay parked in wait-for-SIPI. On
+ * point. The other CPUs of the slice stay parked in wait-for-SIPI: a
+ * Linux kernel started on a slice of several CPUs brings them up itself
+ * (INIT and STARTUP to its own real-mode trampoline in the slice's
+ * low-memory slot), so its IPI mask must hold every CPU of the slice. On
  * failure the CPU is sent INIT again and the state is unchanged.
  *
  * Context: process context, CAP_SYS_ADMIN; takes about 10 ms (the INIT
@@ -500,7 +505,9 @@ struct cpc_slice_load {
  * Return: 0 on success, -1 with errno set on failure:
  *
  * =========  =========================================================
- * EPERM      the caller lacks CAP_SYS_ADMIN
+ * EPERM      the caller lacks CAP_SYS_ADMIN; a Linux kernel on a slice of
+ *            several CPUs whose IPI mask leaves one of them out (it could
+ *            not start or interrupt its own CPUs)
  * EFAULT     the argument pointer is not readable
  * EINVAL     @size too small, @flags or @reserved not zero, bad @name
  * E2BIG      @size larger than known and the extra bytes are not zero

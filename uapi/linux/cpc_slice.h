@@ -47,12 +47,19 @@
  * follows Linux's 64-bit boot protocol instead: RIP = the protected-mode
  * kernel's load address + 0x200, RSI = physical address of the zero page
  * (CPC_SLICE_LINUX_BOOT_PARAMS), RSP = the boot stack's top at its
- * physical address, RDI = 0; the page tables above also map page 0 (read
- * only: Linux's decompressor reads the BIOS data area) and the slice's
- * low-memory slot below 1 MiB (read-write-execute: the decompressor runs
- * a 32-bit trampoline there). The e820 map lists that slot and the slice's
- * memory from offset 2 MiB as RAM and the first 2 MiB (info page, page
- * tables, stack, zero page, command line, ACPI tables) as reserved.
+ * physical address, RDI = 0; CR3 = page tables at the bottom of the
+ * slice's 64 KiB low-memory slot below 1 MiB (32 KiB, below 4 GiB as a
+ * CR3 32-bit code keeps must be) that map, identity: page 0 read-only
+ * (Linux's decompressor reads the BIOS data area), the trampoline page
+ * read-only, the rest of the slot read-write-execute (the decompressor
+ * runs a 32-bit trampoline at its top), the slice's first 2 MiB
+ * read-write, NX, and the slice up to the end of the kernel's init_size
+ * read-write-execute; nothing else (the kernel loads its own tables at
+ * once). The e820 map lists the slot's upper 32 KiB and the slice's memory
+ * from offset 2 MiB as RAM, and the slot's tables and the slice's first
+ * 2 MiB (info page, stack, zero page, command line, ACPI tables) as
+ * reserved. The slice's other CPUs wait for the STARTUP its kernel sends
+ * them (to its own trampoline in the slot's RAM).
  *
  * Nothing above is isolation: the code runs at CPL 0 and may load any page
  * tables. On x86 without core-slicing hardware the memory filters are not
