@@ -15,12 +15,15 @@
  *   /sys/kernel/cpc_host never waits, not even while a slice destroy holds
  *   the slice manager's mutex;
  * - a synchronous call is not interrupted by the task's own io_uring
- *   completions (task work, not a signal).
+ *   completions (task work, not a signal);
+ * - a call whose struct is read-only is made and answered, but its results
+ *   cannot be delivered: EFAULT, and the channel holds nothing of it.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 
@@ -474,6 +477,32 @@ TEST_F(local, sync_call_survives_own_uring_completions)
 	}
 	io_uring_queue_exit(&ring);
 	TH_LOG("20 rounds, %d synchronous calls interrupted", eintr);
+}
+
+/*
+ * CPC_IOCTL_CALL reads its struct (readable), the guest answers, then the
+ * status, out_len and ret words cannot be written back: EFAULT. The call
+ * was served all the same, and its slot is free again.
+ */
+TEST_F(local, results_to_read_only_struct_are_efault)
+{
+	long long served = local_guest_num("served");
+	struct cpc_call *c, r;
+
+	c = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, c);
+	*c = (struct cpc_call){ .size = sizeof(*c), .proc = CPC_PROC_PING, .args = { 7 },
+				.timeout_ms = 5000 };
+	ASSERT_EQ(0, mprotect(c, 4096, PROT_READ));
+	EXPECT_EQ(-1, ioctl(self->ch, CPC_IOCTL_CALL, c));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, c->status);
+	EXPECT_EQ(0, c->ret[0]);
+	EXPECT_EQ(served + 1, local_guest_num("served"));
+	EXPECT_EQ(0, chan_sysfs_num(LB, "inflight"));
+	ASSERT_EQ(0, ping(self->ch, 8, &r));
+	EXPECT_EQ(8, r.ret[0]);
+	munmap(c, 4096);
 }
 
 TEST_HARNESS_MAIN

@@ -27,8 +27,20 @@
 #define CALL_MS		(3 * CPC_NUDGE_MAX_CHECKS * 100 + 1000)
 #define LB_SHM		"/sys/kernel/debug/cpc_host/channels/" LB "/shm"
 
-/* Both ends' counters, for the log of a failure. */
-static void ends_log(struct __test_metadata *_metadata, const char *when)
+/* One ring's shared indexes, for the log of a failure. */
+static void ring_log(struct __test_metadata *_metadata, const char *name, int shm, u32 off)
+{
+	struct cpc_ring_idx idx;
+
+	if (pread(shm, &idx, sizeof(idx), off) != sizeof(idx))
+		return;
+	TH_LOG("  %s ring: prod %u (event %u), cons %u (event %u)", name, idx.prod,
+	       idx.prod_event, idx.cons, idx.cons_event);
+}
+
+/* Both ends' counters and the rings' indexes, for the log of a failure. */
+static void ends_log(struct __test_metadata *_metadata, const char *when, int shm,
+		     const struct cpc_layout *l)
 {
 	char st[32] = "", gst[32] = "";
 
@@ -40,6 +52,8 @@ static void ends_log(struct __test_metadata *_metadata, const char *when)
 	       chan_sysfs_num(LB, "doorbells_ignored"), chan_sysfs_num(LB, "nudges"),
 	       chan_sysfs_num(LB, "resets"), chan_sysfs_num(LB, "throttled"), gst,
 	       local_guest_num("wakeups"), local_guest_num("served"));
+	ring_log(_metadata, "request", shm, l->req_off);
+	ring_log(_metadata, "completion", shm, l->cpl_off);
 }
 
 FIXTURE(lbmut) {
@@ -107,10 +121,10 @@ TEST_F_TIMEOUT(lbmut, comes_back_after_random_writes, 600)
 		if (ret) {
 			double t1 = cpc_now();
 
-			ends_log(_metadata, "after the failed call");
+			ends_log(_metadata, "after the failed call", self->shm, &l);
 			ret = chan_call(self->fd, CPC_PROC_PING, 1000 + i, NULL, 0, 10000, &r);
 			TH_LOG("the same call again: %s after %.2f s", strerror(-ret), cpc_now() - t1);
-			ends_log(_metadata, "then");
+			ends_log(_metadata, "then", self->shm, &l);
 			ret = -ETIMEDOUT;
 		}
 		ASSERT_EQ(0, ret) TH_LOG("call %d after the writes: %s", i, strerror(-ret));

@@ -419,18 +419,20 @@ TEST_F(err, filter_errors)
 
 /*
  * A child destroys a slice of 256 MiB (scrubbing takes about a second under
- * TCG, with the slice mutex held); meanwhile each of destroy, lock and
- * filter on another slice waits for the mutex and is interrupted.
+ * TCG, with the slice mutex held); meanwhile each of destroy, lock, filter
+ * and create on another slice waits for the mutex and is interrupted.
  */
 TEST_F(err, wait_interrupted)
 {
 	const unsigned long cmds[] = {
 		CPC_IOCTL_SLICE_DESTROY, CPC_IOCTL_SLICE_LOCK, CPC_IOCTL_SLICE_FILTER,
+		CPC_IOCTL_SLICE_CREATE,
 	};
 	int status, eintr = 0;
 	pid_t pid;
 
 	for (unsigned int i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct cpc_slice_create c;
 		struct cpc_slice_filter f;
 		struct cpc_slice_ref ref;
 		void *arg = &ref;
@@ -441,6 +443,10 @@ TEST_F(err, wait_interrupted)
 			slice_filter_init(&f, "other", CPC_FILTER_CACHE_WAYS);
 			f.addr = 3;
 			arg = &f;
+		} else if (cmds[i] == CPC_IOCTL_SLICE_CREATE) {
+			/* Valid: only the wait for the mutex can fail it. */
+			slice_req(&c, "other", 0x2, 128 * MiB);
+			arg = &c;
 		}
 		ASSERT_EQ(0, slice_create(self->fd, "t", 0xe, 256 * MiB));
 		pid = slice_destroy_busy(self->fd, "t");
@@ -455,7 +461,7 @@ TEST_F(err, wait_interrupted)
 		EXPECT_TRUE(wait_block_online(BLOCK_A));
 		EXPECT_TRUE(wait_block_online(BLOCK_B));
 	}
-	EXPECT_EQ(3, eintr);
+	EXPECT_EQ(4, eintr);
 }
 
 /* ---- unknown ioctls ---- */
