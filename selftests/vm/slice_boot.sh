@@ -9,17 +9,6 @@
 n=0 pass=0 fail=0
 echo "TAP version 13"
 echo "1..26"
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok $n $2"; else fail=$((fail + 1)); echo "not ok $n $2"; fi; }
-out=/tmp/lx.out err=/tmp/lx.err
-run() {	# NAME cmd...: expects exit 0
-	name=$1
-	shift
-	"$@" > $out 2> $err
-	rc=$?
-	[ "$rc" = 0 ] || { echo "# $*: exit $rc"; sed 's/^/# /' $err; }
-	ok $rc "$name"
-}
-memtotal() { sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
 # The host's 8259 edge/level control registers (ports 0x4d0-0x4d1): a
 # slice kernel that believes it has no I/O APIC rewrites them at boot.
 elcr() { dd if=/dev/port bs=1 skip=$((0x4d0)) count=2 2>/dev/null | od -An -tx1 | tr -d ' \n'; }
