@@ -7,7 +7,8 @@
 # the channel slice:lx on the slice's CPU 0 over real IPIs. From the host,
 # with cpcctl: ping, info (the slice's CPUs and MemTotal), ps (its /init),
 # log, vcpus, reclaim and return (ranges of the slice's memory), a
-# snapshot of the slice's testbuf decrypted with the owner's key; the IPI
+# snapshot of the slice's testbuf decrypted with the owner's key; the cost
+# of a ping over the slice bus (cpcctl bench, printed); the IPI
 # mask without the manager (EPERM, counted; calls work again once it is
 # back); stopped and booted again (a new bus) with a policy that denies
 # log (EPERM); then destroy gives everything back.
@@ -98,6 +99,10 @@ r=0; cmp $dir/want $dir/s.img || r=1; ok $r "the image is what the slice's /init
 fails "a range that is not the slice's RAM: ERANGE" \
 	"cpcctl: call snapshot on $ch: Numerical result out of range" \
 	cpcctl job snapshot $ch --out $dir/x.snp --start 0x1000000 --size 64K
+
+# What a call over the slice bus costs (TCG: slow, but the numbers of one run compare).
+run "bench: 500 pings, one at a time" cpcctl bench $ch --calls 500 --depth 1 --no-anchor --json
+echo "# slice bus: $(grep -E '"(calls_per_s|median_ns|p99_ns)"' $out | tr -d ' ,\n')"
 
 # The IPI mask without the manager: no doorbell to the slice (before lock).
 ref0=$(cat $sdir/filters/ipi_refused)
