@@ -403,6 +403,7 @@ static struct kobj_type cpc_gchan_ktype = {
  * @region: the shared region.
  * @size:   its size in bytes.
  * @own_id: this end's doorbell id on the transport.
+ * @own_vector: this end's doorbell vector (0 where the id says it all).
  * @ring:   the transport's doorbell to the host.
  * @tp:     the transport's object, for @ring.
  *
@@ -410,7 +411,7 @@ static struct kobj_type cpc_gchan_ktype = {
  * failure.
  */
 struct cpc_gchan *cpc_gchan_create(const char *name, void *region, size_t size,
-				   u32 own_id, cpc_gchan_ring_fn ring, void *tp)
+				   u32 own_id, u32 own_vector, cpc_gchan_ring_fn ring, void *tp)
 {
 	struct cpc_gchan *ch;
 	int ret;
@@ -436,7 +437,7 @@ struct cpc_gchan *cpc_gchan_create(const char *name, void *region, size_t size,
 	cpc_test_chan_add(ch);
 
 	mutex_lock(&cpc_gchan_lock);
-	cpc_ep_set_doorbell(&ch->ep, own_id, 0);
+	cpc_ep_set_doorbell(&ch->ep, own_id, own_vector);
 	cpc_ep_guest_reset(&ch->ep);
 	list_add_tail(&ch->node, &cpc_gchans);
 	mutex_unlock(&cpc_gchan_lock);
@@ -495,7 +496,7 @@ int cpc_gchan_probe(struct cpc_ivshmem *ivs)
 	struct cpc_gchan *ch;
 
 	ch = cpc_gchan_create(pci_name(ivs->pdev), ivs->shm, ivs->shm_size,
-			      ivs->own_id, cpc_gchan_ivshmem_ring, ivs);
+			      ivs->own_id, 0, cpc_gchan_ivshmem_ring, ivs);
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
 	cpc_ivshmem_set_owner(ivs, ch, &ch->ep);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * channel.h - the guest end of a CPC channel: one per bound ivshmem device,
- * or the loopback channel (loopback.c).
+ * or the loopback channel (loopback.c), or a slice's bus (slice_bus.c).
  *
  * Lock order (cpc_guest): cpc_gchan_lock (the channel list; held by the
  * maintenance thread while it serves channels, and by probe/remove) is the
@@ -74,7 +74,7 @@ struct cpc_gchan {
 extern struct mutex cpc_gchan_lock;
 
 struct cpc_gchan *cpc_gchan_create(const char *name, void *region, size_t size,
-				   u32 own_id, cpc_gchan_ring_fn ring, void *tp);
+				   u32 own_id, u32 own_vector, cpc_gchan_ring_fn ring, void *tp);
 void cpc_gchan_destroy(struct cpc_gchan *ch);
 int cpc_gchan_probe(struct cpc_ivshmem *ivs);
 void cpc_gchan_remove(struct cpc_ivshmem *ivs);
@@ -90,6 +90,11 @@ void cpc_gchan_sysfs_exit(void);
 bool cpc_glb_enabled(void);
 int cpc_glb_start(struct kobject *root);
 void cpc_glb_stop(void);
+
+/* slice_bus.c: the slice-bus transport's guest side. */
+bool cpc_gsb_enabled(void);
+int cpc_gsb_start(struct kobject *root);
+void cpc_gsb_stop(void);
 
 /* vcpu.c: the maintenance vCPU. */
 int cpc_vcpu_start(struct kobject *root);

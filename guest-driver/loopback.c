@@ -123,7 +123,7 @@ static void cpc_glb_try_attach(void)
 		return;		/* no loopback channel, or another guest */
 	}
 	ch = cpc_gchan_create("loopback", cpc_glb_region.shm, cpc_glb_region.size,
-			      CPC_LOOPBACK_GUEST_ID, cpc_glb_ring, NULL);
+			      CPC_LOOPBACK_GUEST_ID, 0, cpc_glb_ring, NULL);
 	if (IS_ERR(ch)) {
 		cpc_glb_region.detach(&cpc_glb_guest);
 		symbol_put(cpc_loopback_attach);

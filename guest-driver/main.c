@@ -5,7 +5,9 @@
  *
  * This file ties the module together: the sysfs root /sys/kernel/cpc_guest/,
  * the debugfs root and the transport: ivshmem devices, or with loopback=1
- * cpc_host's loopback channel in the same kernel (loopback.c).
+ * cpc_host's loopback channel in the same kernel (loopback.c), or with
+ * slice_info=<phys> (a Linux kernel on a slice) the slice's bus
+ * (slice_bus.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -50,6 +52,10 @@ static int __init cpc_guest_init(void)
 {
 	int ret;
 
+	if (cpc_glb_enabled() && cpc_gsb_enabled()) {
+		pr_err("loopback=1 and slice_info= exclude each other\n");
+		return -EINVAL;
+	}
 	cpc_guest_kobj = kobject_create_and_add("cpc_guest", kernel_kobj);
 	if (!cpc_guest_kobj)
 		return -ENOMEM;
@@ -79,9 +85,11 @@ static int __init cpc_guest_init(void)
 	cpc_guest_ivshmem.debugfs_root = cpc_guest_debugfs;
 	/* Only the maintenance vCPU takes CPC interrupts. */
 	cpc_guest_ivshmem.irq_cpu = cpc_vcpu_cpu();
-	/* loopback=1: the loopback channel only; no ivshmem device. */
+	/* loopback=1 or slice_info=: that channel only; no ivshmem device. */
 	if (cpc_glb_enabled())
 		ret = cpc_glb_start(cpc_guest_kobj);
+	else if (cpc_gsb_enabled())
+		ret = cpc_gsb_start(cpc_guest_kobj);
 	else
 		ret = cpc_ivshmem_register(&cpc_guest_ivshmem, "cpc_guest_ivshmem");
 	if (ret)
@@ -115,6 +123,8 @@ static void __exit cpc_guest_exit(void)
 	cpc_vcpu_stop();
 	if (cpc_glb_enabled())
 		cpc_glb_stop();
+	else if (cpc_gsb_enabled())
+		cpc_gsb_stop();
 	else
 		cpc_ivshmem_unregister(&cpc_guest_ivshmem);
 	cpc_vcpu_release();

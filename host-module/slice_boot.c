@@ -50,6 +50,7 @@
 
 #include <linux/cpc_slice.h>
 
+#include "../transport/doorbell.h"
 #include "slice.h"
 #include "slice_tramp.h"
 #include "test_hooks.h"
@@ -131,26 +132,10 @@ static unsigned long cpc_low_slots;
 
 /* ---- the local APIC's interrupt command register ------------------------ */
 
-/*
- * Sends one IPI to physical APIC id @apicid (physical destination mode
- * whatever the host's APIC driver uses) and returns the error status the
- * local APIC reports for it (0: accepted).
- */
+/* One IPI to physical APIC id @apicid (transport/doorbell.c): ESR, 0 = ok. */
 static u32 cpc_icr(u32 apicid, u32 low)
 {
-	unsigned long flags;
-	u32 esr;
-
-	/* ICR2 and ICR must not be split by an interrupt that sends an IPI. */
-	local_irq_save(flags);
-	apic_write(APIC_ESR, 0);
-	apic->wait_icr_idle();
-	apic->icr_write(low, apicid);
-	apic->wait_icr_idle();
-	apic_write(APIC_ESR, 0);
-	esr = apic_read(APIC_ESR) & 0xef;
-	local_irq_restore(flags);
-	return esr;
+	return cpc_db_send_ipi(apicid, low);
 }
 
 /**

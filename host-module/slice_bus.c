@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * slice_bus.c - the slice bus of a running slice: 1 MiB of host memory
+ * slice_bus.c - the slice bus of a running slice: 4 MiB of host memory
  * shared with the code on the slice's CPUs, laid out as a CPC channel
  * (proto/, the same layout as every channel) named "slice:<name>", with
  * real IPIs as doorbells in both directions.
  *
  * Slice -> host: cpc_host allocates one ordinary interrupt per running
- * slice from a child domain of the x86 vector domain, on CPU doorbell_cpu
+ * slice from a child domain of the x86 vector domain
+ * (transport/doorbell.c, shared with cpc_guest), on CPU doorbell_cpu
  * (module parameter, default 0), and publishes the pair (physical APIC id
  * of that CPU, vector) in the CPC header and the info page; the slice
  * sends a fixed IPI to it. The handler queues the channel's work. When
@@ -37,6 +38,7 @@
 #include <asm/irqdomain.h>
 #include <asm/smp.h>
 
+#include "../transport/doorbell.h"
 #include "channel.h"
 #include "slice.h"
 
@@ -44,37 +46,15 @@ static unsigned int doorbell_cpu;
 module_param(doorbell_cpu, uint, 0444);
 MODULE_PARM_DESC(doorbell_cpu, "CPU that takes doorbells from slices (default 0)");
 
-#define CPC_SLICE_BUS_ORDER	8	/* 1 MiB */
+/*
+ * 4 MiB, the largest block the page allocator gives: every channel has 256
+ * request slots, so a 1 MiB bus left each call 3.7 KiB of data, less than
+ * one snapshot record (a page and its header): snapshot failed with ENOSPC.
+ */
+#define CPC_SLICE_BUS_ORDER	10
 #define CPC_SLICE_CHAN_PREFIX	"slice:"
 
-static struct fwnode_handle *cpc_db_fwnode;
-static struct irq_domain *cpc_db_domain;
-
-static struct irq_chip cpc_db_chip = {
-	.name = "cpc-doorbell",
-	.irq_ack = irq_chip_ack_parent,
-	.irq_set_affinity = irq_chip_set_affinity_parent,
-	.irq_retrigger = irq_chip_retrigger_hierarchy,
-};
-
-static int cpc_db_alloc(struct irq_domain *d, unsigned int virq, unsigned int nr, void *arg)
-{
-	unsigned int i;
-	int ret;
-
-	ret = irq_domain_alloc_irqs_parent(d, virq, nr, arg);
-	if (ret)
-		return ret;
-	for (i = 0; i < nr; i++)
-		irq_domain_set_info(d, virq + i, virq + i, &cpc_db_chip, NULL,
-				    handle_edge_irq, NULL, "edge");
-	return 0;
-}
-
-static const struct irq_domain_ops cpc_db_ops = {
-	.alloc = cpc_db_alloc,
-	.free = irq_domain_free_irqs_common,
-};
+static struct cpc_db_domain cpc_slice_db_domain;
 
 /* A doorbell from the slice: serve its channel (or drop it, by the mask). */
 static irqreturn_t cpc_slice_db_irq(int irq, void *data)
@@ -118,7 +98,7 @@ static void cpc_slice_bus_ring(struct cpc_hchan *ch, u32 id, u32 vector)
 
 	if (!id && !vector)
 		return;		/* nothing published yet */
-	if (cpu >= nr_cpu_ids || vector < FIRST_EXTERNAL_VECTOR || vector > 0xfe) {
+	if (cpu >= nr_cpu_ids || vector < CPC_DB_VECTOR_MIN || vector > CPC_DB_VECTOR_MAX) {
 		atomic64_inc(&s->bad_doorbell);
 		pr_notice_ratelimited("slice %s published doorbell (APIC id %u, vector %u): not its CPU or not a vector; not sent\n",
 				      s->name, id, vector);
@@ -131,7 +111,7 @@ static void cpc_slice_bus_ring(struct cpc_hchan *ch, u32 id, u32 vector)
 		atomic64_inc(&s->ipi_refused);
 		return;
 	}
-	if (cpc_slice_send_ipi(id, APIC_DM_FIXED | vector))
+	if (cpc_db_send_ipi(id, APIC_DM_FIXED | vector))
 		pr_notice_ratelimited("slice %s: doorbell IPI to APIC id %u: APIC error\n",
 				      s->name, id);
 }
@@ -153,44 +133,25 @@ static const struct cpc_hchan_ops cpc_slice_bus_ops = {
 
 static void cpc_slice_bus_free_irq(struct cpc_slice *s)
 {
-	free_irq(s->bus.virq, s);
-	irq_dispose_mapping(s->bus.virq);
+	struct cpc_db_irq db = { .virq = s->bus.virq };
+
+	cpc_db_irq_free(&db, s);
 	s->bus.virq = 0;
 }
 
 /* The doorbell interrupt of @s on doorbell_cpu: fills s->bus.host_*. */
 static int cpc_slice_bus_alloc_irq(struct cpc_slice *s)
 {
-	struct irq_alloc_info info;
-	struct irq_data *d;
-	unsigned int cpu;
-	int virq, ret;
+	struct cpc_db_irq db;
+	int ret;
 
-	memset(&info, 0, sizeof(info));
-	info.mask = cpumask_of(doorbell_cpu);
-	virq = __irq_domain_alloc_irqs(cpc_db_domain, -1, 1, NUMA_NO_NODE, &info, false, NULL);
-	if (virq < 0)
-		return virq;
-	s->bus.virq = virq;
-	ret = request_irq(virq, cpc_slice_db_irq, IRQF_NOBALANCING, "cpc-slice", s);
-	if (ret) {
-		irq_dispose_mapping(virq);
-		s->bus.virq = 0;
+	ret = cpc_db_irq_request(&cpc_slice_db_domain, doorbell_cpu, cpc_slice_db_irq,
+				 "cpc-slice", s, &db);
+	if (ret)
 		return ret;
-	}
-	ret = irq_set_affinity(virq, cpumask_of(doorbell_cpu));
-	if (ret) {
-		cpc_slice_bus_free_irq(s);
-		return ret;
-	}
-	d = irq_get_irq_data(virq);
-	s->bus.host_vector = irqd_cfg(d)->vector;
-	/*
-	 * Not irqd_cfg()->dest_apicid: under the flat APIC driver that is a
-	 * logical id (1 << cpu); the slice sends in physical mode.
-	 */
-	cpu = cpumask_first(irq_data_get_effective_affinity_mask(d));
-	s->bus.host_apic_id = cpu_physical_id(cpu);
+	s->bus.virq = db.virq;
+	s->bus.host_apic_id = db.apic_id;
+	s->bus.host_vector = db.vector;
 	return 0;
 }
 
@@ -217,9 +178,9 @@ int cpc_slice_bus_up(struct cpc_slice *s)
 	lockdep_assert_held(&cpc_slices_mutex);
 	if (snprintf(name, sizeof(name), CPC_SLICE_CHAN_PREFIX "%s", s->name) >= sizeof(name))
 		return -ENAMETOOLONG;
-	if (!cpc_db_domain || doorbell_cpu >= nr_cpu_ids || !cpu_online(doorbell_cpu))
+	if (!cpc_slice_db_domain.domain || doorbell_cpu >= nr_cpu_ids || !cpu_online(doorbell_cpu))
 		return -ENXIO;
-	pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, CPC_SLICE_BUS_ORDER);
+	pages = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, CPC_SLICE_BUS_ORDER);
 	if (!pages)
 		return -ENOMEM;
 	s->bus.pages = pages;
@@ -295,23 +256,10 @@ void cpc_slice_bus_free(struct cpc_slice *s)
 
 int cpc_slice_bus_init(void)
 {
-	cpc_db_fwnode = irq_domain_alloc_named_fwnode("cpc-doorbell");
-	if (!cpc_db_fwnode)
-		return -ENOMEM;
-	cpc_db_domain = irq_domain_create_hierarchy(x86_vector_domain, 0, 0, cpc_db_fwnode,
-						    &cpc_db_ops, NULL);
-	if (!cpc_db_domain) {
-		irq_domain_free_fwnode(cpc_db_fwnode);
-		cpc_db_fwnode = NULL;
-		return -ENOMEM;
-	}
-	return 0;
+	return cpc_db_domain_create(&cpc_slice_db_domain, "cpc-slice-doorbell");
 }
 
 void cpc_slice_bus_exit(void)
 {
-	irq_domain_remove(cpc_db_domain);
-	irq_domain_free_fwnode(cpc_db_fwnode);
-	cpc_db_domain = NULL;
-	cpc_db_fwnode = NULL;
+	cpc_db_domain_remove(&cpc_slice_db_domain);
 }

@@ -55,6 +55,10 @@
  * panic never restarts the machine (panic=0: the kernel's restart paths
  * pulse the host's keyboard controller or port 0xcf9, which resets the
  * whole machine, not the slice).
+ * cpc_guest.slice_info= (added below) is the physical address of the
+ * slice's info page, where a cpc_guest in the slice kernel finds the
+ * slice bus (guest-driver/slice_bus.c); kmod's modprobe reads it from
+ * /proc/cmdline, insmod must be given it.
  */
 #define CPC_LINUX_CMDLINE \
 	"earlyprintk=serial,0x2f8,115200,keep 8250.nr_uarts=0 pci=off " \
@@ -96,7 +100,7 @@ static int cpc_linux_e820(struct cpc_slice *s, struct cpc_lb_params *p)
 }
 
 /* The command line: the defaults, then the caller's (@user, NUL-free). */
-static char *cpc_linux_cmdline(const char *user, u32 max, int *err)
+static char *cpc_linux_cmdline(const struct cpc_slice *s, const char *user, u32 max, int *err)
 {
 	char *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	int n;
@@ -105,7 +109,8 @@ static char *cpc_linux_cmdline(const char *user, u32 max, int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
-	n = snprintf(buf, PAGE_SIZE, "%s tsc_early_khz=%u%s%s", CPC_LINUX_CMDLINE, tsc_khz,
+	n = snprintf(buf, PAGE_SIZE, "%s tsc_early_khz=%u cpc_guest.slice_info=0x%llx%s%s",
+		     CPC_LINUX_CMDLINE, tsc_khz, s->blocks[0].start + CPC_SLICE_INFO_OFFSET,
 		     *user ? " " : "", user);
 	if (n < 0 || n >= (int)PAGE_SIZE || (u32)n > max) {
 		kfree(buf);
@@ -263,7 +268,7 @@ int cpc_slice_load_linux(struct cpc_slice *s, const struct cpc_slice_load *req)
 	user = cpc_linux_user_cmdline(req, &ret);
 	if (!user)
 		goto out;
-	cmdline = cpc_linux_cmdline(user, k.cmdline_size, &ret);
+	cmdline = cpc_linux_cmdline(s, user, k.cmdline_size, &ret);
 	if (!cmdline)
 		goto out;
 	if (!cpc_lb_cmdline_panic_ok(cmdline)) {

@@ -1,10 +1,30 @@
 # SPDX-License-Identifier: GPL-2.0
 # Sourced by scenario scripts in the host VM (installed as
-# /usr/share/cpc/slice_lib.sh): waiting for what a Linux slice prints.
+# /usr/share/cpc/slice_lib.sh): TAP helpers and waiting for what a Linux
+# slice prints.
 #
 # testbed/run copies the lines a slice's /init prints ("CPC-SLICE: ...")
 # and a slice kernel's "Kernel panic" from the slice console (the host
 # VM's COM2) to the host VM's console input as "slice-console: LINE".
+
+# TAP: the caller prints the plan; the counts start here.
+n=0 pass=0 fail=0
+# ok RC NAME: one test point, passed when RC is 0.
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok $n $2"; else fail=$((fail + 1)); echo "not ok $n $2"; fi; }
+out=/tmp/lx.out err=/tmp/lx.err
+# run NAME cmd...: one test point, passed when cmd exits 0 (its output in
+# $out, its errors in $err).
+run() {
+	name=$1
+	shift
+	"$@" > $out 2> $err
+	rc=$?
+	[ "$rc" = 0 ] || { echo "# $*: exit $rc"; sed 's/^/# /' $err; }
+	ok $rc "$name"
+}
+# has REGEX: 0 when the last run's output matches (else it is shown).
+has() { grep -qE -- "$1" $out || { echo "# missing '$1' in:"; sed 's/^/# /' $out | head -20; return 1; }; }
+memtotal() { sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
 
 # slice_console_wait REGEX SECONDS: reads console input until a
 # slice-console line matches REGEX (it is printed, and kept in
@@ -41,17 +61,3 @@ slice_mem_count() {
 	tr -d '\000' < "/sys/kernel/debug/cpc_host/slices/$1/mem" | grep -aoF -- "$2" | wc -l
 }
 
-# TAP: ok STATUS NAME (counts in $n, $pass, $fail); run NAME CMD...
-# expects CMD to exit 0 (its output in $out, its errors in $err).
-n=0 pass=0 fail=0
-out=/tmp/slice.out err=/tmp/slice.err
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok $n $2"; else fail=$((fail + 1)); echo "not ok $n $2"; fi; }
-run() {
-	name=$1
-	shift
-	"$@" > $out 2> $err
-	rc=$?
-	[ "$rc" = 0 ] || { echo "# $*: exit $rc"; sed 's/^/# /' $err; }
-	ok $rc "$name"
-}
-memtotal() { sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo; }

@@ -521,7 +521,8 @@ struct cpc_slice_load {
  *            channel "slice:<name>" would not fit
  * ENOSPC     the slice's memory needs more page tables than fit
  *            between CPC_SLICE_PT_OFFSET and CPC_SLICE_PT_END
- * ENOMEM     the slice's memory cannot be mapped
+ * ENOMEM     the slice's memory cannot be mapped, or no free 4 MiB block
+ *            for the slice bus
  * EIO        the local APIC reported an error sending INIT or STARTUP
  * ETIMEDOUT  the CPU did not reach the entry point within one second
  * EINTR      a signal arrived while waiting for another slice operation
