@@ -5,9 +5,5 @@
 run_tests cpc-test-slice_linux
 echo "### slice_boot.sh"
 sh /usr/share/cpc/slice_boot.sh || failed=1
-echo "### host view after the Linux slices"
-cat /sys/devices/system/cpu/online
-grep MemTotal /proc/meminfo
-[ "$(cat /sys/devices/system/cpu/online)" = 0-3 ] || failed=1
-[ -z "$(ls /sys/kernel/cpc_host/slices)" ] || failed=1
+host_view_restored "the Linux slices" 0-3
 exit $failed

@@ -6,19 +6,10 @@
 # each time its /init reports one CPU and about the slice's memory, then
 # stop and destroy give every CPU and byte back.
 . /usr/share/cpc/slice_lib.sh
-n=0 pass=0 fail=0
-echo "TAP version 13"
-echo "1..26"
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok $n $2"; else fail=$((fail + 1)); echo "not ok $n $2"; fi; }
+. /usr/share/cpc/tap.sh
+tap_plan 26
 out=/tmp/lx.out err=/tmp/lx.err
-run() {	# NAME cmd...: expects exit 0
-	name=$1
-	shift
-	"$@" > $out 2> $err
-	rc=$?
-	[ "$rc" = 0 ] || { echo "# $*: exit $rc"; sed 's/^/# /' $err; }
-	ok $rc "$name"
-}
+run() { tap_run 0 "$@"; }	# NAME cmd...: expects exit 0
 memtotal() { sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
 # The host's 8259 edge/level control registers (ports 0x4d0-0x4d1): a
 # slice kernel that believes it has no I/O APIC rewrites them at boot.
@@ -52,5 +43,4 @@ for round in 1 2; do
 	ok $r "MemTotal back ($round)"
 	r=0; taskset -c 3 sh -c 'exit 0' || r=1; ok $r "CPU 3 runs host tasks again ($round)"
 done
-echo "# $pass passed, $fail failed"
-[ "$fail" = 0 ]
+tap_done
