@@ -91,7 +91,7 @@ static void guest_left(struct __test_metadata *_metadata, const char *name, bool
 	EXPECT_NE(NULL, strstr(out, "Transport endpoint is not connected")) TH_LOG("%s", out);
 }
 
-TEST_F(down, poweroff_answers_then_the_guest_powers_off)
+TEST_F_TIMEOUT(down, poweroff_answers_then_the_guest_powers_off, 300)
 {
 	char out[8192], log[512];
 
@@ -114,11 +114,15 @@ TEST_F(down, poweroff_answers_then_the_guest_powers_off)
 	EXPECT_EQ(0, guest_up(self->name));
 }
 
-TEST_F(down, halt_answers_then_the_guest_halts)
+TEST_F_TIMEOUT(down, halt_answers_then_the_guest_halts, 300)
 {
 	char out[8192], log[512];
 	pid_t qemu;
 
+	/* The poweroff test boots the guest again; if it failed first, boot it here. */
+	if (cpc_run(out, sizeof(out), "testbed-ctl start 1") == 0)
+		ASSERT_EQ(0, cpc_run(out, sizeof(out), "testbed-ctl wait 1 'local: guest ready' 120"))
+			TH_LOG("%s", out);
 	ASSERT_EQ(0, guest_up(self->name));
 	ASSERT_EQ(0, guest_log(log, sizeof(log)));
 	qemu = guest_pid();
