@@ -17,8 +17,6 @@
  * with 300 ms to spare. Before that reset a call could wait
  * CPC_NUDGE_MAX_CHECKS checks (1.6 s) and more (seen: one timed out at 5.8 s).
  */
-#include <pthread.h>
-
 #include "lb_test.h"
 #include "cpc_peer.h"
 #include "region_mutate.h"
@@ -71,21 +69,13 @@ TEST_F_TIMEOUT(lbmut, comes_back_after_random_writes, 600)
 	struct cpc_layout l;
 	struct cpc_call r;
 	char state[64];
-	pthread_t t;
 	double t0, slowest = 0;
 	int i;
 
 	ASSERT_EQ(4 << 20, chan_shm_size(self->shm));
 	ASSERT_EQ(0, cpc_layout_compute(&l, chan_shm_size(self->shm)));
-	ASSERT_EQ(0, pthread_create(&t, NULL, call_loop, &c));
 	t0 = cpc_now();
-	for (i = 0; i < MUTATIONS; i++) {
-		ASSERT_EQ(0, mutate_once(self->shm, &l, &seed));
-		if (i % 64 == 0)
-			usleep(1000);
-	}
-	c.stop = 1;
-	pthread_join(t, NULL);
+	ASSERT_EQ(0, mutate_storm(self->shm, &l, seed, MUTATIONS, &c));
 	TH_LOG("%d random writes in %.1f s; meanwhile %ld calls answered, %ld failed; host: %lld resets, %lld broken, %lld nudges; guest: %lld broken",
 	       MUTATIONS, cpc_now() - t0, c.ok, c.failed, chan_sysfs_num(LB, "resets"),
 	       chan_sysfs_num(LB, "broken"), chan_sysfs_num(LB, "nudges"),
