@@ -125,16 +125,36 @@ void cpc_ep_set_doorbell(struct cpc_endpoint *ep, u32 id, u32 vector)
 	cpc_wr32(own(ep)->vector, vector);
 }
 
+/*
+ * The nudge back-off (cpc_ep_poll_nudge()) starts over: the next periodic
+ * check that finds the other end behind rings it. Called whenever this end
+ * gives the other something new to react to - it (re)starts, completes the
+ * handshake, repairs its published block or its ring indexes, or posts a
+ * request on an idle ring - so that a back-off grown while the other end
+ * was silent (a peer not there yet, a storm of hostile writes) never delays
+ * the first call after the channel came back.
+ */
+static void cpc_ep_nudge_restart(struct cpc_endpoint *ep)
+{
+	ep->nudge_cons = cpc_rd32(ep->req.idx->cons);
+	ep->nudge_wait = 0;
+	ep->nudge_every = 1;
+}
+
 /**
  * cpc_ep_publish() - publish this end's state (and everything else of its
  * block, from the private copies).
  * @ep:    the end.
  * @state: enum cpc_peer_state_value.
+ *
+ * Every state change and every repair of the block passes here: the nudge
+ * back-off starts over.
  */
 void cpc_ep_publish(struct cpc_endpoint *ep, u32 state)
 {
 	struct cpc_peer_state *me = own(ep);
 
+	cpc_ep_nudge_restart(ep);
 	ep->state = state;
 	cpc_wr32(me->generation, ep->generation);
 	cpc_wr32(me->peer_generation, ep->peer_generation);
@@ -385,8 +405,10 @@ enum cpc_ep_event cpc_ep_step(struct cpc_endpoint *ep)
 		ev = cpc_ep_step_guest(ep, st, gen, peer_gen, feat);
 	/* Staying in RUN with the other end: own indexes as they should be. */
 	if (ev == CPC_EP_NONE && ep->state == CPC_STATE_RUN &&
-	    cpc_ep_repair_indexes(ep))
+	    cpc_ep_repair_indexes(ep)) {
+		cpc_ep_nudge_restart(ep);
 		repaired = true;
+	}
 	return ev == CPC_EP_NONE && repaired ? CPC_EP_CHANGED : ev;
 }
 
@@ -523,8 +545,10 @@ static bool cpc_ep_needs_nudge(struct cpc_endpoint *ep)
  * requests wait and none was consumed since the last check, this answers
  * true at checks 1, 3, 7, ... - the gap doubling up to
  * CPC_NUDGE_MAX_CHECKS checks - so a missing peer costs a doorbell every
- * few seconds at most. An idle channel in RUN never needs one: it costs
- * nothing.
+ * few seconds at most. The count starts over at check 1 whenever this end
+ * (re)starts, completes the handshake, repairs what it publishes, or posts
+ * a request on an idle ring (cpc_ep_nudge_restart()). An idle channel in
+ * RUN never needs one: it costs nothing.
  *
  * Return: true when the caller should ring the other end now.
  */
@@ -553,7 +577,7 @@ bool cpc_ep_poll_nudge(struct cpc_endpoint *ep)
  * Also takes the progress mark the periodic check judges the guest by
  * (cpc_ep_poll_nudge()): a doorbell lost now is nudged at the next check,
  * not the one after (the mark the last check left may predate requests the
- * guest consumed since).
+ * guest consumed since); on an idle ring the back-off starts over too.
  *
  * Return: 1 when the guest must be rung, 0 when not, -1 when the ring is
  * full although the caller holds a free slot: the guest moved the
@@ -561,6 +585,9 @@ bool cpc_ep_poll_nudge(struct cpc_endpoint *ep)
  */
 int cpc_ep_post(struct cpc_endpoint *ep, const struct cpc_req *req)
 {
+	/* Nothing waited: this request starts a new wait. */
+	if (cpc_rd32(ep->req.idx->cons) == ep->req.mine)
+		cpc_ep_nudge_restart(ep);
 	if (cpc_ring_push(&ep->req, req))
 		return -1;
 	ep->nudge_cons = cpc_rd32(ep->req.idx->cons);

@@ -50,9 +50,12 @@ struct cpc_doorbell {
  *              (cpc_ep_peer_answered()); valid once @peer_known.
  * @peer_known: @peer_proven is valid.
  * @nudge_cons: the other end's request-ring consumer index at the last
- *              periodic check (cpc_ep_poll_nudge()) or post (cpc_ep_post()).
+ *              periodic check (cpc_ep_poll_nudge()), post (cpc_ep_post())
+ *              or restart of the back-off.
  * @nudge_wait: periodic checks since the last nudge.
- * @nudge_every: checks between nudges (doubles up to CPC_NUDGE_MAX_CHECKS).
+ * @nudge_every: checks between nudges (doubles up to CPC_NUDGE_MAX_CHECKS;
+ *              back to 1 whenever this end publishes its block or repairs
+ *              its indexes, and on a post to an idle ring).
  * @req:        view of the request ring.
  * @cpl:        view of the completion ring.
  *

@@ -128,6 +128,19 @@ json host_end_counters(cpc::Channel &ch)
 	return j;
 }
 
+json phase_summary(const std::map<std::string, Series> &series, const Args &a, cpc::Channel &ch)
+{
+	json j;
+	for (const auto &[k, s] : series) {
+		j[k] = s.summary();
+		s.cdf(a.out + "/cdf-" + k + ".dat");
+	}
+	j["channel"] = a.bus;
+	j["blocks"] = a.blocks;
+	j["host_end"] = host_end_counters(ch);
+	return j;
+}
+
 std::string us(double ns)
 {
 	char b[32];
@@ -258,17 +271,7 @@ public:
 			alternate(qga_first, a_.calls / a_.blocks, [&] { qga_ps(s_["ps-qga"]); },
 			     [&] { cpc_ps(s_["ps-cpc"]); });
 		}
-		json j;
-		for (auto &[k, s] : s_) {
-			j[k] = s.summary();
-			s.cdf(a_.out + "/cdf-" + k + ".dat");
-		}
-		j["channel"] = a_.bus;
-		j["blocks"] = a_.blocks;
-		// How the calls were served: a nudge is a call found by the
-		// periodic check rather than by a doorbell.
-		j["host_end"] = host_end_counters(*ch_);
-		return j;
+		return phase_summary(s_, a_, *ch_);
 	}
 
 private:

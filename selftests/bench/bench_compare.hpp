@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -64,6 +65,12 @@ void alternate(bool qga_first, unsigned n, const std::function<void()> &qga,
 /// The user-space host end's counters (calls, nudges: calls the periodic
 /// check found without a doorbell, doorbells, late, timeouts, ...).
 json host_end_counters(cpc::Channel &ch);
+
+/// A phase's JSON: every series' summary under its name (its CDF written to
+/// @a.out/cdf-NAME.dat), the channel, the blocks, and how the host end
+/// served the calls (host_end_counters(): a nudge is a call found by the
+/// periodic check rather than by a doorbell).
+json phase_summary(const std::map<std::string, Series> &series, const Args &a, cpc::Channel &ch);
 
 /// "43 µs", "2.4 ms", "23 ms".
 std::string us(double ns);

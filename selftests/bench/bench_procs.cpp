@@ -135,14 +135,7 @@ public:
 							 std::to_string(cpus_cpc_) + " / " + std::to_string(cpus_qga_) +
 							 ", memory blocks " + std::to_string(blocks_cpc_) + " / " +
 							 std::to_string(blocks_qga_));
-		json j;
-		for (auto &[k, s] : s_) {
-			j[k] = s.summary();
-			s.cdf(a_.out + "/cdf-" + k + ".dat");
-		}
-		j["channel"] = a_.bus;
-		j["blocks"] = a_.blocks;
-		j["host_end"] = host_end_counters(*ch_);
+		json j = phase_summary(s_, a_, *ch_);
 		j["agree"] = {{"frozen", frozen_cpc_}, {"vcpus", cpus_cpc_}, {"memory_blocks", blocks_cpc_},
 			      {"memory_block_set", block_}};
 		return j;

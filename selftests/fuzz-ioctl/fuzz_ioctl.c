@@ -1108,14 +1108,6 @@ static int guest_load(void)
 	return r;
 }
 
-static bool loaded(const char *mod)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/sys/module/%s", mod);
-	return cpc_path_exists(path);
-}
-
 static int unload(const char *mod, unsigned long *ok, unsigned long *refused)
 {
 	int r = cpc_module_unload(mod);	/* cpc_guest: its cpc_proc_* first */
@@ -1154,9 +1146,9 @@ static void reload_worker(uint64_t seed)
 			if (!unload("cpc_host", &sh->host_unload_ok, &sh->host_unload_refused))
 				load("cpc_host", host_args);
 		}
-		if (!loaded("cpc_host"))
+		if (!cpc_module_loaded("cpc_host"))
 			load("cpc_host", host_args);
-		if (!loaded("cpc_guest"))
+		if (!cpc_module_loaded("cpc_guest"))
 			guest_load();
 		set(&sh->quiesce, 0);
 	}
@@ -1266,11 +1258,11 @@ int main(int argc, char **argv)
 	snprintf(host_args, sizeof(host_args), "%s", cpc_boot_modargs());
 	read_line("/sys/devices/system/cpu/online", NULL, cpus_before, sizeof(cpus_before));
 	read_line("/proc/meminfo", "MemTotal:", mem_before, sizeof(mem_before));
-	if (!loaded("cpc_host") && load("cpc_host", host_args)) {
+	if (!cpc_module_loaded("cpc_host") && load("cpc_host", host_args)) {
 		printf("fuzz-ioctl: FAIL cannot load cpc_host\n");
 		return 1;
 	}
-	if (!loaded("cpc_guest"))
+	if (!cpc_module_loaded("cpc_guest"))
 		guest_load();
 	if (ping_ok(20)) {
 		printf("fuzz-ioctl: FAIL loopback channel does not answer before fuzzing\n");
@@ -1329,9 +1321,9 @@ int main(int argc, char **argv)
 	double secs = now() - start;
 
 	/* The end state: both modules loaded, no slice, the channel answers. */
-	if (!loaded("cpc_host"))
+	if (!cpc_module_loaded("cpc_host"))
 		load("cpc_host", host_args);
-	if (!loaded("cpc_guest"))
+	if (!cpc_module_loaded("cpc_guest"))
 		guest_load();
 	if (destroy_all_slices()) {
 		printf("fuzz-ioctl: FAIL a slice cannot be destroyed\n");

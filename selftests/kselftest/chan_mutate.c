@@ -11,8 +11,6 @@
  * Once the writes stop, both ends must be in RUN and answer correctly
  * within seconds, without any module being reloaded.
  */
-#include <pthread.h>
-
 #include "chan_common.h"
 #include "kselftest_harness.h"
 #include "region_mutate.h"
@@ -50,19 +48,11 @@ TEST_F_TIMEOUT(mutate, comes_back_after_random_writes, 300)
 	unsigned int seed = 0xc0ffee;
 	struct cpc_call r;
 	char chan[64], path[192], state[64];
-	pthread_t t;
 	double t0;
 	int i;
 
 	ASSERT_EQ(0, cpc_layout_compute(&l, chan_shm_size(self->shm)));
-	ASSERT_EQ(0, pthread_create(&t, NULL, call_loop, &c));
-	for (i = 0; i < MUTATIONS; i++) {
-		ASSERT_EQ(0, mutate_once(self->shm, &l, &seed));
-		if (i % 64 == 0)
-			usleep(1000);
-	}
-	c.stop = 1;
-	pthread_join(t, NULL);
+	ASSERT_EQ(0, mutate_storm(self->shm, &l, seed, MUTATIONS, &c));
 	TH_LOG("%d random writes; meanwhile %ld calls answered, %ld failed; host: %lld resets, %lld broken, %lld nudges",
 	       MUTATIONS, c.ok, c.failed, chan_sysfs_num(self->name, "resets"),
 	       chan_sysfs_num(self->name, "broken"), chan_sysfs_num(self->name, "nudges"));

@@ -72,6 +72,15 @@ static inline int cpc_path_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
+/* Is module @name loaded? */
+static inline int cpc_module_loaded(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return cpc_path_exists(path);
+}
+
 /*
  * Unloads module @name without waiting; returns 0 or -errno. cpc_guest goes
  * with its procedure modules (cpc_proc_*), which depend on it: they are

@@ -26,6 +26,7 @@
  */
 #include <liburing.h>
 
+#include "fail_nth.h"
 #include "lb_test.h"
 #include "slice_image.h"
 #include "slice_test.h"
@@ -155,40 +156,6 @@ static enum step run_seq(struct seq *s, int *err)
 	return S_DONE;
 }
 
-/*
- * Arms this thread's fail-nth with @n through a file kept open, so that
- * opening it is not counted; returns the fd or -errno.
- */
-static int nth_arm(unsigned int n)
-{
-	char buf[16];
-	int fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	snprintf(buf, sizeof(buf), "%u", n);
-	if (write(fd, buf, strlen(buf)) < 0) {
-		close(fd);
-		return -errno;
-	}
-	return fd;
-}
-
-/* Disarms it; returns what was left of N (0: the failure was injected). */
-static long nth_disarm(int fd)
-{
-	char buf[16];
-	ssize_t len = pread(fd, buf, sizeof(buf) - 1, 0);
-
-	buf[len > 0 ? len : 0] = '\0';
-	if (write(fd, "0", 1) < 0 || len <= 0) {
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return strtol(buf, NULL, 10);
-}
-
 /* Undoes whatever a sequence left; 0 when the host is as before. */
 static int cleanup(struct seq *s, const char *cpus, const char *mem)
 {
@@ -242,7 +209,7 @@ FIXTURE_SETUP(fault)
 	char *p;
 
 	if (!cpc_path_exists(FAILSLAB) || !cpc_path_exists(FAILPAGE) ||
-	    !cpc_path_exists("/proc/thread-self/fail-nth"))
+	    !cpc_path_exists(FAIL_NTH))
 		SKIP(return, "no failslab / fail_page_alloc / fail-nth");
 	ASSERT_EQ(0, lb_up());
 	ASSERT_EQ(0, io_uring_queue_init(4, &self->s.ring, 0));
@@ -304,10 +271,10 @@ static unsigned int sweep(struct __test_metadata *_metadata, struct seq *s,
 		return 1;
 	ASSERT_EQ(0, only(which));
 	/* How many injection points one clean sequence reaches. */
-	fd = nth_arm(big);
+	fd = fail_nth_arm(big);
 	ASSERT_LE(0, fd);
 	st = run_seq(s, &err);
-	left = nth_disarm(fd);
+	left = fail_nth_disarm(fd);
 	ASSERT_LE(0, left);
 	ASSERT_EQ(S_DONE, st) TH_LOG("%s: clean run: %s failed: %s", which, step_name[st],
 				     strerror(err));
@@ -319,10 +286,10 @@ static unsigned int sweep(struct __test_metadata *_metadata, struct seq *s,
 		runs++;
 		if (s->slices)	/* seconds each: show where a run stays */
 			TH_LOG("%s: N=%u of %u", which, n, k);
-		fd = nth_arm(n);
+		fd = fail_nth_arm(n);
 		ASSERT_LE(0, fd);
 		st = run_seq(s, &err);
-		left = nth_disarm(fd);
+		left = fail_nth_disarm(fd);
 		ASSERT_LE(0, left);
 		if (left != 0) {
 			/* N not reached (fewer points this time): a clean run */

@@ -14,6 +14,7 @@
  * without them (Debian's kernel).
  */
 #include "cpc_test.h"
+#include "fail_nth.h"
 #include "kselftest_harness.h"
 
 #define FAILSLAB "/sys/kernel/debug/failslab"
@@ -37,45 +38,27 @@ static int write_str(const char *path, const char *s)
 static int load_failing_nth(const char *mod, const char *params, unsigned int n,
 			    bool *injected)
 {
-	char path[256], buf[32];
+	char path[256];
 	int ko, nth, ret = 0;
-	ssize_t len;
+	long left;
 
 	snprintf(path, sizeof(path), "%s/%s.ko", cpc_module_dir(), mod);
 	ko = open(path, O_RDONLY | O_CLOEXEC);
 	if (ko < 0)
 		return -errno;
-	nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	nth = fail_nth_arm(n);
 	if (nth < 0) {
-		ret = -errno;
 		close(ko);
-		return ret;
-	}
-	snprintf(buf, sizeof(buf), "%u", n);
-	if (write(nth, buf, strlen(buf)) < 0) {
-		ret = -errno;
-		goto out;
+		return nth;
 	}
 	if (syscall(__NR_finit_module, ko, params, 0) < 0)
 		ret = -errno;
-	/* Reads 0 once the failure was injected, else what was left. */
-	len = pread(nth, buf, sizeof(buf) - 1, 0);
-	buf[len > 0 ? len : 0] = '\0';
-	*injected = len > 0 && strtoul(buf, NULL, 10) == 0;
-	if (write(nth, "0", 1) < 0 && ret == 0)
-		ret = -errno;
-out:
-	close(nth);
+	left = fail_nth_disarm(nth);
+	*injected = left == 0;
+	if (left < 0 && ret == 0)
+		ret = -EIO;
 	close(ko);
 	return ret;
-}
-
-static bool loaded(const char *mod)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/module/%s", mod);
-	return cpc_path_exists(path);
 }
 
 /*
@@ -90,33 +73,27 @@ static bool loaded(const char *mod)
  */
 static int before_params_allocs(const char *mod, const char *bad_param, unsigned int *count)
 {
-	char path[256], buf[32];
+	char path[256];
 	int ko, nth, ret = 0;
-	ssize_t n;
+	long left;
 	const unsigned int big = 1000000;
 
 	snprintf(path, sizeof(path), "%s/%s.ko", cpc_module_dir(), mod);
 	ko = open(path, O_RDONLY | O_CLOEXEC);
 	if (ko < 0)
 		return -errno;
-	nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	nth = fail_nth_arm(big);
 	if (nth < 0) {
-		ret = -errno;
 		close(ko);
-		return ret;
+		return nth;
 	}
-	snprintf(buf, sizeof(buf), "%u", big);
-	if (write(nth, buf, strlen(buf)) < 0)
-		ret = -errno;
-	else if (syscall(__NR_finit_module, ko, bad_param, 0) == 0 || errno != EINVAL)
+	if (syscall(__NR_finit_module, ko, bad_param, 0) == 0 || errno != EINVAL)
 		ret = -EPROTO;
-	n = pread(nth, buf, sizeof(buf) - 1, 0);
-	buf[n > 0 ? n : 0] = '\0';
-	if (write(nth, "0", 1) < 0 && !ret)
-		ret = -errno;
+	left = fail_nth_disarm(nth);
+	if (left < 0 && !ret)
+		ret = -EIO;
 	if (!ret)
-		*count = big - strtoul(buf, NULL, 10);
-	close(nth);
+		*count = big - left;
 	close(ko);
 	return ret;
 }
@@ -147,7 +124,7 @@ static unsigned int sweep(struct __test_metadata *_metadata, const char *mod,
 			ASSERT_EQ(0, cpc_module_unload(mod)) TH_LOG("%s: unload after absorbed failure %u", mod, n);
 		} else {
 			failed++;
-			ASSERT_FALSE(loaded(mod)) TH_LOG("%s: failed load %u (%d) left the module", mod, n, ret);
+			ASSERT_FALSE(cpc_module_loaded(mod)) TH_LOG("%s: failed load %u (%d) left the module", mod, n, ret);
 			ASSERT_TRUE(ret == -ENOMEM || ret == -ENODEV || ret == -EINVAL || ret == -EBUSY ||
 				    ret == -EEXIST || ret == -ENOSPC || ret == -EFAULT)
 				TH_LOG("%s: failure %u: unexpected %d", mod, n, ret);
@@ -165,21 +142,21 @@ FIXTURE(fault) {
 
 FIXTURE_SETUP(fault)
 {
-	if (!cpc_path_exists(FAILSLAB) || !cpc_path_exists("/proc/thread-self/fail-nth"))
+	if (!cpc_path_exists(FAILSLAB) || !cpc_path_exists(FAIL_NTH))
 		SKIP(return, "no failslab / fail-nth (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)");
 	/* GFP_KERNEL allocations too (the default skips them); no dumps. */
 	ASSERT_EQ(0, write_str(FAILSLAB "/ignore-gfp-wait", "N"));
 	ASSERT_EQ(0, write_str(FAILSLAB "/verbose", "0"));
 	snprintf(self->host_args, sizeof(self->host_args), "%s", cpc_boot_modargs());
-	if (loaded("cpc_guest"))
+	if (cpc_module_loaded("cpc_guest"))
 		ASSERT_EQ(0, cpc_module_unload("cpc_guest"));
-	if (loaded("cpc_host"))
+	if (cpc_module_loaded("cpc_host"))
 		ASSERT_EQ(0, cpc_module_unload("cpc_host"));
 }
 
 FIXTURE_TEARDOWN(fault)
 {
-	if (!loaded("cpc_host"))
+	if (!cpc_module_loaded("cpc_host"))
 		cpc_module_load("cpc_host", self->host_args);
 }
 
@@ -193,7 +170,7 @@ TEST_F_TIMEOUT(fault, host_load, 1800)
 	if (_metadata->skip)
 		return;
 	EXPECT_GT(sweep(_metadata, "cpc_host", "", "doorbell_cpu=x"), 0);
-	ASSERT_TRUE(loaded("cpc_host"));
+	ASSERT_TRUE(cpc_module_loaded("cpc_host"));
 	ASSERT_EQ(0, cpc_module_unload("cpc_host"));
 }
 
@@ -205,7 +182,7 @@ TEST_F_TIMEOUT(fault, guest_load_on_loopback, 1800)
 		return;
 	ASSERT_EQ(0, cpc_module_load("cpc_host", "loopback_mib=4"));
 	EXPECT_GT(sweep(_metadata, "cpc_guest", "loopback=1 maint_cpu=3", "maint_cpu=x"), 0);
-	ASSERT_TRUE(loaded("cpc_guest"));
+	ASSERT_TRUE(cpc_module_loaded("cpc_guest"));
 	ASSERT_EQ(0, cpc_module_unload("cpc_guest"));
 	ASSERT_EQ(0, cpc_module_unload("cpc_host"));
 }

@@ -8,6 +8,7 @@
 #ifndef CPC_REGION_MUTATE_H
 #define CPC_REGION_MUTATE_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -74,6 +75,30 @@ static inline int mutate_once(int shm, const struct cpc_layout *l, unsigned int 
 		b = rand_r(seed);
 		return pwrite(shm, &b, 1, off) == 1 ? 0 : -1;
 	}
+}
+
+/*
+ * The storm: @n random writes into the region of raw shm file @shm (a 1 ms
+ * pause every 64) while a thread pings through @c->fd; then the thread
+ * stops, its counts in *@c. Returns 0, or -1 when the thread did not start
+ * or a write failed.
+ */
+static inline int mutate_storm(int shm, const struct cpc_layout *l, unsigned int seed, int n,
+			       struct caller *c)
+{
+	pthread_t t;
+	int i, ret = 0;
+
+	if (pthread_create(&t, NULL, call_loop, c))
+		return -1;
+	for (i = 0; i < n && !ret; i++) {
+		ret = mutate_once(shm, l, &seed);
+		if (i % 64 == 0)
+			usleep(1000);
+	}
+	c->stop = 1;
+	pthread_join(t, NULL);
+	return ret;
 }
 
 #endif /* CPC_REGION_MUTATE_H */

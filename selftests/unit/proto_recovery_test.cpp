@@ -271,6 +271,114 @@ TEST(Recovery, NudgesBackOff)
 	EXPECT_EQ((std::vector<int>{1, 3, 7, 15, 31, 47, 63}), at);
 }
 
+/*
+ * The back-off of the nudges (up to CPC_NUDGE_MAX_CHECKS checks apart)
+ * grows while the guest shows no progress. Once the channel comes back -
+ * the guest joins, the host repairs its block or its ring index after a
+ * hostile write, a call goes out on an idle ring after the guest's block
+ * was repaired - it starts over: a call whose doorbell is lost then is
+ * nudged at the very next check, not up to 16 checks later (lb_mutate saw
+ * 2.6 s after a storm of writes before this).
+ */
+int checks_to_answer(World &w)
+{
+	long before = w.answered;
+
+	for (int i = 1; i <= kMaxRounds; i++) {
+		w.host_service(true);
+		w.deliver();
+		if (w.answered > before)
+			return i;
+	}
+	return -1;
+}
+
+/* @n periodic checks in which every doorbell is lost. */
+void silent_checks(World &w, int n)
+{
+	w.loss = 1;
+	for (int i = 0; i < n; i++) {
+		w.host_service(true);
+		w.deliver();
+	}
+	w.loss = 0;
+}
+
+/* A call whose doorbell is lost. */
+void call_unheard(World &w)
+{
+	w.loss = 1;
+	w.host_call();
+	w.loss = 0;
+	ASSERT_TRUE(w.call_out);
+}
+
+/* Both ends run, no call in flight. */
+void idle_up(World &w)
+{
+	w.up();
+	while (w.call_out)
+		w.round();
+	ASSERT_TRUE(w.both_run());
+}
+
+TEST(Recovery, NudgeBackOffStartsOverWhenTheChannelComesBack)
+{
+	enum { kGuestJoinsLate, kHostBlockRepaired, kHostIndexRepaired, kGuestBlockRepaired };
+	const char *names[] = {"guest joins late", "host block repaired", "host index repaired",
+			       "guest block repaired"};
+
+	for (int how = kGuestJoinsLate; how <= kGuestBlockRepaired; how++) {
+		SCOPED_TRACE(names[how]);
+		World w;
+
+		switch (how) {
+		case kGuestJoinsLate:
+			/* The host waits alone, then the guest loads. */
+			cpc_ep_host_reset(&w.host);
+			silent_checks(w, 64);
+			ASSERT_EQ(CPC_NUDGE_MAX_CHECKS, w.host.nudge_every);
+			cpc_ep_guest_reset(&w.guest);
+			w.guest_rung = true;
+			w.deliver();
+			ASSERT_TRUE(w.both_run());
+			call_unheard(w);
+			break;
+		case kHostBlockRepaired:
+		case kHostIndexRepaired:
+			/* A call waits unheard, then a hostile write hits the host's
+			 * block or its producer index; the doorbell the repair rings
+			 * is lost as well. */
+			idle_up(w);
+			call_unheard(w);
+			silent_checks(w, 64);
+			ASSERT_EQ(CPC_NUDGE_MAX_CHECKS, w.host.nudge_every);
+			if (how == kHostBlockRepaired)
+				hdr(w)->host.vector = htole32(77);
+			else
+				req_idx(w)->prod = htole32(le32toh(req_idx(w)->prod) - 1);
+			w.loss = 1;
+			w.host_service(false);
+			w.loss = 0;
+			ASSERT_EQ(0u, le32toh(hdr(w)->host.vector));
+			ASSERT_EQ(w.host.req.batch_start, le32toh(req_idx(w)->prod));
+			break;
+		case kGuestBlockRepaired:
+			/* A hostile write shows the guest READY: the host nudges it
+			 * in vain until the guest repairs its block; then a call. */
+			idle_up(w);
+			hdr(w)->guest.state = htole32(CPC_STATE_READY);
+			silent_checks(w, 64);
+			ASSERT_EQ(CPC_NUDGE_MAX_CHECKS, w.host.nudge_every);
+			ASSERT_EQ(CPC_EP_CHANGED, cpc_ep_step(&w.guest));
+			ASSERT_TRUE(w.both_run());
+			call_unheard(w);
+			break;
+		}
+		EXPECT_EQ(1, checks_to_answer(w));
+	}
+}
+
 TEST(Recovery, GenerationZeroIsNeverUsed)
 {
 	World w;

@@ -130,7 +130,7 @@ struct World {
 			ring_guest();
 	}
 
-	/* A caller: one ping in flight at a time (cpc_hchan_submit()). */
+	/* A caller: one ping in flight at a time (cpc_hchan_post()). */
 	void host_call()
 	{
 		if (!cpc_ep_running(&host) || call_out)
@@ -141,16 +141,17 @@ struct World {
 		r.args[0] = r.id ^ kMagic;
 		cpc_req w{};
 		cpc_req_encode(&w, &r);
-		int ret = cpc_ring_push(&host.req, &w);
-		if (ret == -ENOSPC)
+		/* A full ring (the guest moved its index) just waits here. */
+		if (cpc_ring_space(&host.req) == 0)
 			return;
-		if (ret) {
+		int ret = cpc_ep_post(&host, &w);
+		if (ret < 0) {
 			host_break();
 			return;
 		}
 		call_out = true;
 		call_id = r.id;
-		if (cpc_ring_publish(&host.req))
+		if (ret)
 			ring_guest();
 	}
 

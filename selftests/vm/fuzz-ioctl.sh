@@ -13,29 +13,20 @@ if [ -e /sys/kernel/debug/kmemleak ]; then
 	calls=10000 secs=1800
 fi
 echo "### cpc-fuzz-ioctl"
-echo "TAP version 13"
-echo "1..3"
-pass=0 fail=0
-result() {
-	if [ "$1" = 0 ]; then
-		echo "ok $2"; pass=$((pass + 1))
-	else
-		echo "not ok $2"; fail=$((fail + 1))
-	fi
-}
+. /usr/share/cpc/tap.sh
+tap_plan 3
 cpus=$(cat /sys/devices/system/cpu/online)
 mem=$(grep MemTotal /proc/meminfo)
 cpc-fuzz-ioctl --calls "$calls" --seconds "$secs"
-result $? "fuzz-ioctl.run ($calls calls)"
+ok $? "fuzz-ioctl.run ($calls calls)"
 [ "$(cat /sys/devices/system/cpu/online)" = "$cpus" ] && [ "$(grep MemTotal /proc/meminfo)" = "$mem" ] &&
 	[ -z "$(ls /sys/kernel/cpc_host/slices)" ]
-result $? "fuzz-ioctl.host_view_restored"
+ok $? "fuzz-ioctl.host_view_restored"
 # After the fuzzer: on the debug kernel the slice sweep may not end (open).
 echo "### cpc-test-fault_ioctl"
 cpc-test-fault_ioctl
 fault=$?
 for m in $(grep -o '^cpc_proc_[a-z_]*' /proc/modules); do rmmod "$m"; done
 rmmod cpc_guest && rmmod cpc_host && [ ! -d /sys/module/cpc_host ]
-result $? "fuzz-ioctl.modules_unload"
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
-[ "$fail" = 0 ] && [ "$fault" = 0 ]
+ok $? "fuzz-ioctl.modules_unload"
+tap_done && [ "$fault" = 0 ]

@@ -6,19 +6,10 @@
 # time-get, vcpus, and shutdown (reboot): answered first, then the guest
 # goes down (the host sees the channel reset) and comes back ready with
 # a new generation. The guest's script announces the reboot to the test bed.
-n=0 pass=0 fail=0
-echo "TAP version 13"
-echo "1..15"
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok $n $2"; else fail=$((fail + 1)); echo "not ok $n $2"; fi; }
+. /usr/share/cpc/tap.sh
+tap_plan 15
 out=/tmp/x.out err=/tmp/x.err
-run() {	# NAME cmd...: must exit 0
-	name=$1
-	shift
-	"$@" > $out 2> $err
-	rc=$?
-	[ "$rc" = 0 ] || { echo "# $*: exit $rc"; sed 's/^/# /' $err; }
-	ok $rc "$name"
-}
+run() { tap_run 0 "$@"; }	# NAME cmd...: must exit 0
 has() { grep -q -- "$1" $out || { echo "# missing $1 in:"; sed 's/^/# /' $out; return 1; }; }
 ch=$(ls /sys/kernel/cpc_host/channels | grep '^ivshmem-' | head -1)
 state() { cat /sys/kernel/cpc_host/channels/$ch/state; }
@@ -45,5 +36,4 @@ g0=$(gen)
 run "shutdown reboot answers" cpcctl call "$ch" shutdown arg0=2
 wait_state waiting 60; ok $? "the guest went away (channel waiting)"
 wait_state ready 180; r=$?; [ "$(gen)" -gt "$g0" ] || r=1; ok $r "the guest came back (generation $g0 -> $(gen))"
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
-[ "$fail" = 0 ]
+tap_done

@@ -8,3 +8,13 @@ run_tests() {
 		"$t" || failed=1
 	done
 }
+# host_view_restored WHAT CPULIST: after the slice tests (WHAT), prints the
+# host's online CPUs and MemTotal and remembers a failure unless CPULIST is
+# online and no slice is left.
+host_view_restored() {
+	echo "### host view after $1"
+	cat /sys/devices/system/cpu/online
+	grep MemTotal /proc/meminfo
+	[ "$(cat /sys/devices/system/cpu/online)" = "$2" ] || failed=1
+	[ -z "$(ls /sys/kernel/cpc_host/slices)" ] || failed=1
+}

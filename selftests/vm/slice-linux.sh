@@ -11,9 +11,5 @@ echo "### slice_life.sh"
 sh /usr/share/cpc/slice_life.sh || failed=1
 echo "### slice_cpc.sh"
 sh /usr/share/cpc/slice_cpc.sh || failed=1
-echo "### host view after the Linux slices"
-cat /sys/devices/system/cpu/online
-grep MemTotal /proc/meminfo
-[ "$(cat /sys/devices/system/cpu/online)" = 0-3 ] || failed=1
-[ -z "$(ls /sys/kernel/cpc_host/slices)" ] || failed=1
+host_view_restored "the Linux slices" 0-3
 exit $failed

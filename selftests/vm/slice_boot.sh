@@ -8,8 +8,7 @@
 # the host's CPUs, MemTotal, managed pages per zone and cpc_host's
 # available/ files are what they were, and its free memory within 2 MiB.
 . /usr/share/cpc/slice_lib.sh
-echo "TAP version 13"
-echo "1..38"
+tap_plan 38
 sys=/sys/kernel/cpc_host
 # The host's 8259 edge/level control registers (ports 0x4d0-0x4d1): a
 # slice kernel that believes it has no I/O APIC rewrites them at boot.
@@ -77,5 +76,4 @@ r=0; cmp -s /tmp/before /tmp/after || { diff /tmp/before /tmp/after | sed 's/^/#
 ok $r "CPUs, MemTotal, managed pages, cpc_host's available/ as before ($(wc -l < /tmp/after) values)"
 r=0; [ $((free0 - free1)) -lt 2048 ] || r=1
 ok $r "free memory within 2 MiB of before ($((free0 - free1)) kB less)"
-echo "# $pass passed, $fail failed"
-[ "$fail" = 0 ]
+tap_done

@@ -3,21 +3,10 @@
 # cpc-test-slice_cli: the cpcctl slice front end in the host VM (TAP):
 # create/list/show/filter/lock/load/start/stop/run/destroy, --json keys,
 # and errors printed as "cpcctl: <what>: <why>" with a non-zero exit.
-n=0 pass=0 fail=0
-echo "TAP version 13"
-echo "1..48"
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok $n $2"; else fail=$((fail + 1)); echo "not ok $n $2"; fi; }
+. /usr/share/cpc/tap.sh
+tap_plan 48
 out=/tmp/cli.out err=/tmp/cli.err
-# run WANT_RC NAME cmd...: WANT_RC a number or "fail" (any non-zero).
-run() {
-	want=$1 name=$2
-	shift 2
-	"$@" > $out 2> $err
-	rc=$?
-	if [ "$want" = fail ]; then [ "$rc" -ne 0 ] && r=0 || r=1; else [ "$rc" = "$want" ] && r=0 || r=1; fi
-	[ "$r" = 0 ] || { echo "# $*: exit $rc"; sed 's/^/# /' $err; }
-	ok $r "$name"
-}
+run() { tap_run "$@"; }	# WANT_RC NAME cmd...: WANT_RC a number or "fail"
 has() { grep -q -- "$1" "$2"; }
 
 run 0 create cpcctl slice create demo --cpus 2-3 --mem 128M --json
@@ -81,5 +70,4 @@ r=0; has '"state": "running"' $out && has '"starts": 2' $out || r=1; ok $r "run 
 run 0 "destroy a running slice" cpcctl slice destroy run1
 [ "$(cat /sys/devices/system/cpu/online)" = 0-3 ] && r=0 || r=1
 ok $r "all CPUs back online"
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
-[ "$fail" = 0 ]
+tap_done

@@ -13,8 +13,7 @@
 # back); stopped and booted again (a new bus) with a policy that denies
 # log (EPERM); then destroy gives everything back.
 . /usr/share/cpc/slice_lib.sh
-echo "TAP version 13"
-echo "1..49"
+tap_plan 49
 ch=slice:lx
 sdir=/sys/kernel/cpc_host/slices/lx
 dir=/tmp/slice-cpc key=/tmp/slice-cpc/owner.key
@@ -158,5 +157,4 @@ r=0; [ "$(cat /sys/devices/system/cpu/online)" = "$cpus0" ] || r=1; ok $r "every
 r=0; [ "$(memtotal)" = "$mem0" ] || { echo "# MemTotal $(memtotal) kB, was $mem0"; r=1; }
 ok $r "MemTotal back"
 r=0; taskset -c 3 sh -c 'exit 0' || r=1; ok $r "CPU 3 runs host tasks again"
-echo "# $pass passed, $fail failed"
-[ "$fail" = 0 ] && [ "$n" = 49 ]
+tap_done && [ "$n" = 49 ]

@@ -7,21 +7,11 @@
 # and a slice kernel's "Kernel panic" from the slice console (the host
 # VM's COM2) to the host VM's console input as "slice-console: LINE".
 
-# TAP: the caller prints the plan; the counts start here.
-n=0 pass=0 fail=0
-# ok RC NAME: one test point, passed when RC is 0.
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok $n $2"; else fail=$((fail + 1)); echo "not ok $n $2"; fi; }
+. /usr/share/cpc/tap.sh
+# TAP (tap.sh): tap_plan N, ok RC NAME, tap_done. run NAME cmd...: one
+# check, passed when cmd exits 0 (its output in $out, its errors in $err).
 out=/tmp/lx.out err=/tmp/lx.err
-# run NAME cmd...: one test point, passed when cmd exits 0 (its output in
-# $out, its errors in $err).
-run() {
-	name=$1
-	shift
-	"$@" > $out 2> $err
-	rc=$?
-	[ "$rc" = 0 ] || { echo "# $*: exit $rc"; sed 's/^/# /' $err; }
-	ok $rc "$name"
-}
+run() { tap_run 0 "$@"; }
 # has REGEX: 0 when the last run's output matches (else it is shown).
 has() { grep -qE -- "$1" $out || { echo "# missing '$1' in:"; sed 's/^/# /' $out | head -20; return 1; }; }
 memtotal() { sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo; }

@@ -8,8 +8,7 @@
 # host tasks, MemTotal back, the pattern each left in its memory gone. Both
 # kernels entered with page tables in their low-memory slots.
 . /usr/share/cpc/slice_lib.sh
-echo "TAP version 13"
-echo "1..36"
+tap_plan 36
 sys=/sys/kernel/cpc_host
 pattern=cpc-slice-pattern-42	# what testbed/slice-init writes
 boot() {	# NAME KNOB
@@ -81,5 +80,4 @@ run "re-slice both blocks" cpcctl slice create scan --cpus 3 --mem 256M
 c=$(slice_mem_count scan $pattern)
 r=0; [ "$c" = 0 ] || r=1; ok $r "the pattern is gone ($c copies)"
 run "destroy the re-slice" cpcctl slice destroy scan
-echo "# $pass passed, $fail failed"
-[ "$fail" = 0 ]
+tap_done

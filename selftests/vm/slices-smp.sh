@@ -4,8 +4,5 @@
 # only the host may give, and what cpcctl says about each.
 . /usr/bin/run-selftests.sh
 run_tests cpc-test-slice_topology
-echo "### host view after the slice tests"
-cat /sys/devices/system/cpu/online
-[ "$(cat /sys/devices/system/cpu/online)" = 0-5 ] || failed=1
-[ -z "$(ls /sys/kernel/cpc_host/slices)" ] || failed=1
+host_view_restored "the slice tests" 0-5
 exit $failed

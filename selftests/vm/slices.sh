@@ -4,9 +4,5 @@
 . /usr/bin/run-selftests.sh
 run_tests cpc-test-slice_lifecycle cpc-test-slice_filters cpc-test-slice_errors cpc-test-slice_run cpc-test-slice_echo cpc-test-slice_cli
 # Whatever happened above, the host must have all its CPUs and memory back.
-echo "### host view after the slice tests"
-cat /sys/devices/system/cpu/online
-grep MemTotal /proc/meminfo
-[ "$(cat /sys/devices/system/cpu/online)" = 0-3 ] || failed=1
-[ -z "$(ls /sys/kernel/cpc_host/slices)" ] || failed=1
+host_view_restored "the slice tests" 0-3
 exit $failed

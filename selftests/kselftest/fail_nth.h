@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fail_nth.h - the kernel's per-thread fault injection
+ * (/proc/thread-self/fail-nth: the Nth fault-injection point this thread
+ * reaches fails), armed through a file kept open so that opening it is not
+ * counted. Shared by fault_sweep (module loads) and fault_ioctl (the ioctl
+ * paths).
+ */
+#ifndef CPC_FAIL_NTH_H
+#define CPC_FAIL_NTH_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FAIL_NTH "/proc/thread-self/fail-nth"
+
+/* Arms this thread's fail-nth with @n; returns the fd or -errno. */
+static inline int fail_nth_arm(unsigned int n)
+{
+	char buf[16];
+	int fd = open(FAIL_NTH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	snprintf(buf, sizeof(buf), "%u", n);
+	if (write(fd, buf, strlen(buf)) < 0) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/*
+ * Disarms it and closes @fd; returns what was left of N (0: the failure was
+ * injected), or -1 when it could not be read or disarmed.
+ */
+static inline long fail_nth_disarm(int fd)
+{
+	char buf[16];
+	ssize_t len = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	buf[len > 0 ? len : 0] = '\0';
+	if (write(fd, "0", 1) < 0 || len <= 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return strtol(buf, NULL, 10);
+}
+
+#endif /* CPC_FAIL_NTH_H */
