@@ -22,7 +22,7 @@
  * doorbell this end publishes. The handler wakes the maintenance thread.
  *
  * sysfs /sys/kernel/cpc_guest/slice_bus/: window ("<phys> <len>"),
- * doorbell ("<APIC id> <vector>" of this end), doorbells_in (handled on
+ * local_doorbell ("<APIC id> <vector>" of this end), doorbells_in (handled on
  * the maintenance CPU), doorbells_elsewhere (on another CPU: stays 0),
  * doorbells_out, bad_doorbells (the host published no usable vector),
  * apic_errors (the local APIC refused an IPI).
@@ -164,7 +164,7 @@ static ssize_t cpc_gsb_window_show(struct kobject *k, char *buf, int arg)
 	return sysfs_emit(buf, "0x%llx %llu\n", cpc_gsb_phys, cpc_gsb_len);
 }
 
-static ssize_t cpc_gsb_doorbell_show(struct kobject *k, char *buf, int arg)
+static ssize_t cpc_gsb_local_doorbell_show(struct kobject *k, char *buf, int arg)
 {
 	return sysfs_emit(buf, "%u %u\n", cpc_gsb_db.apic_id, cpc_gsb_db.vector);
 }
@@ -172,7 +172,7 @@ static ssize_t cpc_gsb_doorbell_show(struct kobject *k, char *buf, int arg)
 #define CPC_GSB_ATTR(_name, _show, _arg) CPC_ATTR(cpc_gsb_attr, _name, _show, _arg)
 
 CPC_GSB_ATTR(window, cpc_gsb_window_show, 0);
-CPC_GSB_ATTR(doorbell, cpc_gsb_doorbell_show, 0);
+CPC_GSB_ATTR(local_doorbell, cpc_gsb_local_doorbell_show, 0);
 CPC_GSB_ATTR(doorbells_in, cpc_gsb_count_show, CPC_GSB_IN);
 CPC_GSB_ATTR(doorbells_elsewhere, cpc_gsb_count_show, CPC_GSB_ELSEWHERE);
 CPC_GSB_ATTR(doorbells_out, cpc_gsb_count_show, CPC_GSB_OUT);
@@ -181,7 +181,7 @@ CPC_GSB_ATTR(apic_errors, cpc_gsb_count_show, CPC_GSB_APIC_ERR);
 
 static struct attribute *cpc_gsb_attrs[] = {
 	&cpc_gsb_attr_window.attr,
-	&cpc_gsb_attr_doorbell.attr,
+	&cpc_gsb_attr_local_doorbell.attr,
 	&cpc_gsb_attr_doorbells_in.attr,
 	&cpc_gsb_attr_doorbells_elsewhere.attr,
 	&cpc_gsb_attr_doorbells_out.attr,
