@@ -27,6 +27,12 @@ stats() {
 	     /"calls_per_s"/ { gsub(/[",]/, "", $2); c = $2 }
 	     END { if (m != "" && p != "" && c != "") print m, p, c }'
 }
+# kmark WORD: a line in the host's kernel log; ksince WORD TEXT: seconds
+# (printk clock) from mark WORD to the last line with TEXT (the host end
+# logs "NAME: channel up" when a peer's end comes up).
+kmark() { echo "cpc-bench: $1" > /dev/kmsg; }
+ktime() { dmesg | grep -F "$1" | tail -n1 | sed 's/^\[ *\([0-9.]*\)\].*/\1/'; }
+ksince() { awk -v a="$(ktime "cpc-bench: $1")" -v b="$(ktime "$2")" 'BEGIN { if (a == "" || b == "") print "nan"; else printf "%.2f", b - a }'; }
 # answer CHANNEL: pings CHANNEL every 0.1 s until it answers (by $end).
 answer() {
 	until cpcctl call "$1" ping --timeout 100 > /dev/null 2>&1; do
@@ -46,9 +52,11 @@ while [ "$(cat $cdir/generation)" = "$gen" ] && [ "$(cat $cdir/state)" = ready ]
 	sleep 0.1
 done
 read -r v0 _ < /proc/uptime
+kmark vm-reset
 end=$(($(date +%s) + 300))
 answer "$chan" || exit 1
 read -r v1 _ < /proc/uptime
+vup=$(ksince vm-reset "$chan: channel up")
 
 end=$(($(date +%s) + 120))
 cpcctl slice create e1 --cpus 3 --mem 128M > /dev/null || exit 1
@@ -80,11 +88,13 @@ cpcctl slice destroy e1 > /dev/null || exit 1
 cpcctl slice create lx --cpus 3 --mem 256M > /dev/null || exit 1
 end=$(($(date +%s) + 300))
 read -r l0 _ < /proc/uptime
+kmark slice-boot
 cpcctl slice boot lx --kernel /usr/lib/cpc/slice-vmlinuz \
 	--initrd /usr/lib/cpc/slice-initrd.img > /dev/null || exit 1
 read -r lb _ < /proc/uptime
 answer slice:lx || exit 1
 read -r l1 _ < /proc/uptime
+lup=$(ksince slice-boot "slice:lx: channel up")
 lx=$(cpcctl bench slice:lx --calls "$calls" --no-anchor --json | stats)
 ivs=$(cpcctl bench "$chan" --calls "$calls" --no-anchor --json | stats)
 cpcctl slice destroy lx > /dev/null || exit 1
@@ -92,7 +102,7 @@ cpcctl slice destroy lx > /dev/null || exit 1
 awk -v a="$raw_avg" -v m="$raw_max" -v n="$rounds" -v r="$raw_med" -v r99="$raw_p99" \
     -v e="$echo_med" -v lx="$lx" -v iv="$ivs" -v c="$calls" -v st="$start_ns" \
     -v t0="$t0" -v t1="$t1" -v l0="$l0" -v lb="$lb" -v l1="$l1" \
-    -v v0="$v0" -v v1="$v1" 'BEGIN {
+    -v v0="$v0" -v v1="$v1" -v vup="$vup" -v lup="$lup" 'BEGIN {
 	split(lx, s); split(iv, i)
 	printf "bench: raw IPI ping-pong host<->slice CPU: median %.1f us, p99 %.1f us (2000 single rounds); one run of %d: avg %.1f us, max %.1f us\n", r / 1e3, r99 / 1e3, n, a / 1e3, m / 1e3
 	printf "bench: CPC ping over the slice bus to slice-echo: median %.1f us = %.2fx raw\n", e / 1e3, e / r
@@ -102,4 +112,5 @@ awk -v a="$raw_avg" -v m="$raw_max" -v n="$rounds" -v r="$raw_med" -v r99="$raw_
 	printf "bench: slice-echo start (INIT to entry) %.1f ms; start to first answer %.0f ms\n", st / 1e6, (t1 - t0) * 1e3
 	printf "bench: Linux on the slice: cpcctl slice boot to first answer %.2f s (the boot command returned after %.2f s)\n", l1 - l0, lb - l0
 	printf "bench: Linux in the guest VM (QEMU TCG): reset to first answer %.2f s = %.2fx the slice\n", v1 - v0, (v1 - v0) / (l1 - l0)
+	printf "bench: the host end logged channel up %.2f s after the slice boot began, %.2f s after the VM reset was seen (host printk clock)\n", lup, vup
 }'
