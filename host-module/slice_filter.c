@@ -259,6 +259,17 @@ int cpc_slice_filter(struct cpc_slice *s, const struct cpc_slice_filter *f)
 			}
 			cpumask_set_cpu(cpu, mask);
 		}
+		/*
+		 * A running Linux kernel on several CPUs interrupts its own
+		 * CPUs (the check cpc_slice_start() makes before it starts).
+		 */
+		if (s->state == CPC_SLICE_RUNNING && s->image_linux &&
+		    cpumask_weight(s->cpus) > 1 && !cpumask_subset(s->cpus, mask)) {
+			pr_info_ratelimited("slice %s: its running kernel interrupts all its CPUs; the IPI mask must keep them\n",
+					    s->name);
+			free_cpumask_var(mask);
+			return -EBUSY;
+		}
 		spin_lock_irq(&s->lock);
 		cpumask_copy(fs->ipi_cpus, mask);
 		fs->ipi_manager = f->flags & CPC_FILTER_IPI_MANAGER;

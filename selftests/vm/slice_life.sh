@@ -8,7 +8,7 @@
 # host tasks, MemTotal back, the pattern each left in its memory gone. Both
 # kernels entered with page tables in their low-memory slots.
 . /usr/share/cpc/slice_lib.sh
-tap_plan 36
+tap_plan 39
 sys=/sys/kernel/cpc_host
 pattern=cpc-slice-pattern-42	# what testbed/slice-init writes
 boot() {	# NAME KNOB
@@ -44,6 +44,15 @@ boot lx2 spin
 r=0; slice_console_wait 'CPC-SLICE: init' 240 || r=1; ok $r "lx2 ran its /init"
 r=0; echo "$slice_line" | grep -q 'nproc=2 ' || r=1; ok $r "lx2 brought up its second CPU (nproc=2)"
 r=0; slice_console_wait 'CPC-SLICE: spinning on 2 CPUs' 60 || r=1; ok $r "lx2 spins on both CPUs"
+# While it runs, its IPI mask may not drop one of its CPUs (EBUSY); the
+# manager may still leave it.
+r=0; cpcctl slice filter lx2 --ipi 1,manager > $out 2> $err && r=1
+sed 's/^/# /' $err
+grep -q 'Device or resource busy' $err || r=1
+[ "$(cat $sys/slices/lx2/filters/ipi_cpus)" = 1-2 ] || r=1
+ok $r "the running 2-CPU kernel's IPI mask cannot drop CPU 2 (EBUSY, mask $(cat $sys/slices/lx2/filters/ipi_cpus))"
+run "the manager can still leave its IPI mask" cpcctl slice filter lx2 --ipi 1-2
+run "and come back" cpcctl slice filter lx2 --ipi 1-2,manager
 
 for s in lx1 lx2; do
 	r=0; [ "$(cat $sys/slices/$s/state)" = running ] || r=1; ok $r "$s running"

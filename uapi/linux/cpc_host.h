@@ -377,7 +377,9 @@ struct cpc_slice_filter {
  * ENODEV  no PCI device has this @bdf
  * EEXIST  the window or device is already in this slice's set
  * EBUSY   the device is held by another slice, or the slice is being
- *         destroyed
+ *         destroyed; BUS_WINDOW or CLEAR while the slice runs; an IPI
+ *         mask that leaves out a CPU of a running Linux kernel on
+ *         several CPUs (it interrupts its own CPUs)
  * ENOSPC  CPC_SLICE_MAX_WINDOWS windows or CPC_SLICE_MAX_DEVICES
  *         devices already
  * EINTR   a signal arrived while waiting for another slice operation
