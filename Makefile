@@ -88,6 +88,7 @@ testbed-debug: user payload
 	$(MAKE) -C $$(testbed/debug-kernel/build --dir)/build M=$(KMOD_DEBUG) W=1 CPC_TESTING=1 GCOV_PROFILE=y modules
 	@ln -sf $$(testbed/debug-kernel/build --dir)/vmlinux $(TESTBED_DEBUG)/vmlinux
 	@ln -sf $$(testbed/debug-kernel/build --dir)/bzImage $(TESTBED_DEBUG)/bzImage
+	@cp testbed/debug-kernel/cmdline $(TESTBED_DEBUG)/cmdline
 	@mkdir -p $(TESTBED_DEBUG)/bin && rm -f $(TESTBED_DEBUG)/bin/*
 	@cp $(CMAKE_BUILD)/userlib/cpcctl $(CMAKE_BUILD)/vm-bin/* $(TESTBED_DEBUG)/bin/
 	testbed/mkinitramfs builtin $(TESTBED_DEBUG)/initramfs.cpio.gz $(TESTBED_DEBUG)/bin $(KMOD_DEBUG) $(PAYLOAD)
