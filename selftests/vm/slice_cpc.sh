@@ -11,9 +11,10 @@
 # of a ping over the slice bus (cpcctl bench, printed); the IPI
 # mask without the manager (EPERM, counted; calls work again once it is
 # back); stopped and booted again (a new bus) with a policy that denies
-# log (EPERM); then destroy gives everything back.
+# log (EPERM); cpc_guest unloaded and loaded again inside that slice
+# (ENOTCONN meanwhile, a new generation); then destroy gives everything back.
 . /usr/share/cpc/slice_lib.sh
-tap_plan 49
+tap_plan 56
 ch=slice:lx
 sdir=/sys/kernel/cpc_host/slices/lx
 dir=/tmp/slice-cpc key=/tmp/slice-cpc/owner.key
@@ -143,7 +144,7 @@ r=0; cpcctl channel list | grep -q "$ch" && r=1; ok $r "$ch is gone while stoppe
 t0=$(uptime_cs)
 run "boot again, the owner's policy without log" cpcctl slice boot lx \
 	--kernel /usr/lib/cpc/slice-vmlinuz --initrd /usr/lib/cpc/slice-initrd.img \
-	--cmdline "cpc.modargs=allow=info cpc.procs=log"
+	--cmdline "cpc.modargs=allow=info cpc.procs=log cpc_test=reload"
 r=0; first_answer 240 || r=1; ok $r "the new slice kernel answers ($((t1 - t0))0 ms after boot)"
 run "channel list" cpcctl channel list --json
 r=0; has "\"name\": \"$ch\"" && has '"state": "ready"' || r=1; ok $r "$ch is ready again"
@@ -151,10 +152,36 @@ fails "log: denied by the owner's policy in the slice" \
 	"cpcctl: call log on $ch: Operation not permitted" cpcctl call $ch log
 run "info is allowed" cpcctl call $ch info --json
 
+# cpc_guest unloaded and loaded again inside the slice (its /init does it,
+# cpc_test=reload: 15 s after it is ready, then 10 s away): the host end
+# waits, new calls fail with ENOTCONN, the slice kernel lives on, and the
+# channel comes back with a new generation.
+cdir=/sys/kernel/cpc_host/channels/$ch
+state_wait() {	# STATE SECONDS: 0 when $cdir/state is STATE within SECONDS
+	i=0
+	while [ "$(cat $cdir/state 2>/dev/null)" != "$1" ] && [ $i -lt $(($2 * 5)) ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	[ "$(cat $cdir/state 2>/dev/null)" = "$1" ] || { echo "# $ch: $(cat $cdir/state 2>/dev/null), not $1"; return 1; }
+}
+gen0=$(cat $cdir/generation)
+r=0; state_wait waiting 60 || r=1; ok $r "cpc_guest unloaded in the slice: $ch waiting"
+fails "ping while it is away: ENOTCONN" \
+	"cpcctl: call ping on $ch: Transport endpoint is not connected" cpcctl call $ch ping
+r=0; state_wait ready 60 || r=1; ok $r "cpc_guest loaded again: $ch ready"
+r=0; [ "$(cat $cdir/generation)" -gt "$gen0" ] || r=1
+ok $r "a new generation ($gen0 -> $(cat $cdir/generation))"
+run "ping after the reload" cpcctl call $ch ping value=11
+# (log is denied by this boot's policy: info tells the kernel's age)
+run "info after the reload" cpcctl call $ch info --json
+up=$(sed -n 's/.*"uptime_s": *\([0-9]*\).*/\1/p' $out)
+r=0; [ "${up:-0}" -ge 25 ] || r=1; ok $r "the same slice kernel lived on (up ${up:-?} s: 15 + 10 s of the reload)"
+
 run "destroy" cpcctl slice destroy lx
 r=0; cpcctl channel list | grep -q "$ch" && r=1; ok $r "$ch is gone"
 r=0; [ "$(cat /sys/devices/system/cpu/online)" = "$cpus0" ] || r=1; ok $r "every CPU back"
 r=0; [ "$(memtotal)" = "$mem0" ] || { echo "# MemTotal $(memtotal) kB, was $mem0"; r=1; }
 ok $r "MemTotal back"
 r=0; taskset -c 3 sh -c 'exit 0' || r=1; ok $r "CPU 3 runs host tasks again"
-tap_done && [ "$n" = 49 ]
+tap_done && [ "$n" = 56 ]
