@@ -7,18 +7,14 @@
 # goes down (the host sees the channel reset) and comes back ready with
 # a new generation. The guest's script announces the reboot to the test bed.
 . /usr/share/cpc/tap.sh
+. /usr/share/cpc/chan_lib.sh
 tap_plan 15
 out=/tmp/x.out err=/tmp/x.err
 run() { tap_run 0 "$@"; }	# NAME cmd...: must exit 0
 has() { grep -q -- "$1" $out || { echo "# missing $1 in:"; sed 's/^/# /' $out; return 1; }; }
 ch=$(ls /sys/kernel/cpc_host/channels | grep '^ivshmem-' | head -1)
-state() { cat /sys/kernel/cpc_host/channels/$ch/state; }
-gen() { cat /sys/kernel/cpc_host/channels/$ch/generation; }
-wait_state() {	# STATE SECONDS
-	i=0
-	while [ "$(state)" != "$1" ] && [ $i -lt $(($2 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
-	[ "$(state)" = "$1" ]
-}
+gen() { chan_gen "$ch"; }
+wait_state() { chan_state_wait "$ch" "$@"; }	# STATE SECONDS
 wait_state ready 120; ok $? "channel $ch ready"
 
 run "fsinfo by name" cpcctl call "$ch" fsinfo

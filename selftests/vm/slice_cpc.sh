@@ -14,6 +14,7 @@
 # log (EPERM); cpc_guest unloaded and loaded again inside that slice
 # (ENOTCONN meanwhile, a new generation); then destroy gives everything back.
 . /usr/share/cpc/slice_lib.sh
+. /usr/share/cpc/chan_lib.sh
 tap_plan 56
 ch=slice:lx
 sdir=/sys/kernel/cpc_host/slices/lx
@@ -156,22 +157,13 @@ run "info is allowed" cpcctl call $ch info --json
 # cpc_test=reload: 15 s after it is ready, then 10 s away): the host end
 # waits, new calls fail with ENOTCONN, the slice kernel lives on, and the
 # channel comes back with a new generation.
-cdir=/sys/kernel/cpc_host/channels/$ch
-state_wait() {	# STATE SECONDS: 0 when $cdir/state is STATE within SECONDS
-	i=0
-	while [ "$(cat $cdir/state 2>/dev/null)" != "$1" ] && [ $i -lt $(($2 * 5)) ]; do
-		sleep 0.2
-		i=$((i + 1))
-	done
-	[ "$(cat $cdir/state 2>/dev/null)" = "$1" ] || { echo "# $ch: $(cat $cdir/state 2>/dev/null), not $1"; return 1; }
-}
-gen0=$(cat $cdir/generation)
-r=0; state_wait waiting 60 || r=1; ok $r "cpc_guest unloaded in the slice: $ch waiting"
+gen0=$(chan_gen $ch)
+r=0; chan_state_wait $ch waiting 60 || r=1; ok $r "cpc_guest unloaded in the slice: $ch waiting"
 fails "ping while it is away: ENOTCONN" \
 	"cpcctl: call ping on $ch: Transport endpoint is not connected" cpcctl call $ch ping
-r=0; state_wait ready 60 || r=1; ok $r "cpc_guest loaded again: $ch ready"
-r=0; [ "$(cat $cdir/generation)" -gt "$gen0" ] || r=1
-ok $r "a new generation ($gen0 -> $(cat $cdir/generation))"
+r=0; chan_state_wait $ch ready 60 || r=1; ok $r "cpc_guest loaded again: $ch ready"
+r=0; [ "$(chan_gen $ch)" -gt "$gen0" ] || r=1
+ok $r "a new generation ($gen0 -> $(chan_gen $ch))"
 run "ping after the reload" cpcctl call $ch ping value=11
 # (log is denied by this boot's policy: info tells the kernel's age)
 run "info after the reload" cpcctl call $ch info --json
