@@ -41,6 +41,7 @@
 #include "../transport/doorbell.h"
 #include "channel.h"
 #include "slice.h"
+#include "test_hooks.h"
 
 static unsigned int doorbell_cpu;
 module_param(doorbell_cpu, uint, 0444);
@@ -180,7 +181,8 @@ int cpc_slice_bus_up(struct cpc_slice *s)
 		return -ENAMETOOLONG;
 	if (!cpc_slice_db_domain.domain || doorbell_cpu >= nr_cpu_ids || !cpu_online(doorbell_cpu))
 		return -ENXIO;
-	pages = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, CPC_SLICE_BUS_ORDER);
+	pages = cpc_test_alloc_fault() ? NULL :
+		alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, CPC_SLICE_BUS_ORDER);
 	if (!pages)
 		return -ENOMEM;
 	s->bus.pages = pages;

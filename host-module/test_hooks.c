@@ -5,9 +5,10 @@
  * test hooks (slice_test.c, chan_test.c) hang their files in:
  *
  *   /sys/kernel/debug/cpc_host/fail_alloc   the N-th allocation of the
- *       channel open and call paths from now on fails as if memory had run
- *       out (then 0 again); each allocation site counts as one, in the
- *       order a call makes them: how the tests reach every ENOMEM unwind.
+ *       channel open and call paths and of a slice start's bus block from
+ *       now on fails as if memory had run out (then 0 again); each
+ *       allocation site counts as one, in the order a call makes them: how
+ *       the tests reach every ENOMEM unwind.
  *   /sys/kernel/debug/cpc_host/fail_step    side-effect step N of the next
  *       slice create (each CPU taken offline, each block removed, each
  *       block scrubbed) or destroy (each block re-added, each CPU brought

@@ -19,6 +19,7 @@
 #include "kselftest_harness.h"
 
 #define SKIP_STARTUP "/sys/kernel/debug/cpc_host/skip_startup"
+#define FAIL_ALLOC "/sys/kernel/debug/cpc_host/fail_alloc"
 
 FIXTURE(run) {
 	int fd;
@@ -396,6 +397,14 @@ TEST_F(run, start_and_stop_errnos)
 	EXPECT_EQ(ETIMEDOUT, slice_start(self->fd, "s1"));
 	EXPECT_TRUE(state_is("s1", "created"));
 	EXPECT_TRUE(image_is("s1", "loaded"));
+
+	/* No free 4 MiB block for the slice bus: ENOMEM, state unchanged. */
+	ASSERT_EQ(0, cpc_write_file(FAIL_ALLOC, "1"));
+	EXPECT_EQ(ENOMEM, slice_start(self->fd, "s1"));
+	EXPECT_TRUE(state_is("s1", "created"));
+	EXPECT_TRUE(image_is("s1", "loaded"));
+	EXPECT_NE(0, access("/sys/kernel/cpc_host/channels/slice:s1", F_OK));	/* no channel */
+	EXPECT_EQ(0, cpu_online(3));					/* still the slice's */
 
 	ASSERT_EQ(0, slice_start(self->fd, "s1"));
 	EXPECT_EQ(EBUSY, slice_start(self->fd, "s1"));		/* running */
