@@ -204,6 +204,7 @@ extern struct list_head cpc_slices;
 extern struct cpumask cpc_sliced_cpus;
 extern atomic64_t cpc_last_scrub_bytes;
 extern atomic64_t cpc_last_scrub_ns;
+extern atomic64_t cpc_blocks_returned_offline;
 
 /* slice.c */
 int cpc_slices_init(struct kobject *root);
