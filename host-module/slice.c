@@ -241,9 +241,11 @@ static int cpc_slice_readd_block(struct cpc_slice_block *b)
 	}
 	b->removed = false;
 	if (!pfn_to_online_page(PHYS_PFN(b->start))) {
+		u64 id = div64_u64(b->start, bs);	/* the memory block device */
+
 		atomic64_inc(&cpc_blocks_returned_offline);
 		pr_warn_ratelimited("memory block %llu (0x%llx) given back offline (auto-online off, or onlining failed): echo online_movable > /sys/devices/system/memory/memory%llu/state\n",
-				    div64_u64(b->start, bs), b->start, div64_u64(b->start, bs));
+				    id, b->start, id);
 	}
 	return 0;
 }

@@ -162,15 +162,6 @@ static enum step run_seq(struct seq *s, int *err)
 	return S_DONE;
 }
 
-#define RETURNED_OFFLINE "/sys/kernel/cpc_host/blocks_returned_offline"
-
-static long long returned_offline(void)
-{
-	char buf[32];
-
-	return sysfs_str(RETURNED_OFFLINE, buf, sizeof(buf)) < 0 ? -1 : strtoll(buf, NULL, 10);
-}
-
 /*
  * Undoes whatever a sequence left; 0 when the host is as before. A failure
  * injected into the kernel's own onlining of a block SLICE_DESTROY re-added
@@ -199,8 +190,8 @@ static int cleanup(struct seq *s, const char *cpus, const char *mem, long long o
 	if (cpc_path_exists(SLICE_SYSFS "/" SLICE))
 		return -2;
 	if (returned_offline() != offline0 && !strcmp(block_state(BLOCK_B, st, sizeof(st)), "offline")) {
-		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%u/state", BLOCK_B);
-		if (cpc_write_file(path, "online_movable") || !wait_block_online(BLOCK_B))
+		if (cpc_write_file(block_state_path(BLOCK_B, path, sizeof(path)), "online_movable") ||
+		    !wait_block_online(BLOCK_B))
 			return -9;
 		++*onlined;
 	}

@@ -457,15 +457,8 @@ TEST_F_TIMEOUT(slice, create_scrubs_host_data, 180)
 	EXPECT_TRUE(wait_block_online(BLOCK_A));
 	EXPECT_TRUE(wait_block_online(BLOCK_B));
 }
+
 #define AUTO_ONLINE "/sys/devices/system/memory/auto_online_blocks"
-#define RETURNED_OFFLINE "/sys/kernel/cpc_host/blocks_returned_offline"
-
-static long long returned_offline(void)
-{
-	char buf[32];
-
-	return sysfs_str(RETURNED_OFFLINE, buf, sizeof(buf)) < 0 ? -1 : strtoll(buf, NULL, 10);
-}
 
 /*
  * A block the kernel does not online after destroy's add_memory() (here:
@@ -479,7 +472,7 @@ TEST_F(slice, destroy_counts_blocks_given_back_offline)
 	struct cpc_slice_create r;
 	char policy[32], st[32], state[64];
 
-	snprintf(state, sizeof(state), "/sys/devices/system/memory/memory%u/state", BLOCK_B);
+	block_state_path(BLOCK_B, state, sizeof(state));
 	ASSERT_LE(0, n0);
 	ASSERT_LT(0, sysfs_str(AUTO_ONLINE, policy, sizeof(policy)));
 	ASSERT_STRNE("offline", policy);
@@ -502,7 +495,6 @@ TEST_F(slice, destroy_counts_blocks_given_back_offline)
 	EXPECT_EQ(n0 + 1, returned_offline());
 	EXPECT_EQ(total, meminfo_kb("MemTotal:"));
 }
-
 
 #define FAIL_STEP "/sys/kernel/debug/cpc_host/fail_step"
 
