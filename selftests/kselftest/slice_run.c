@@ -425,6 +425,63 @@ TEST_F(run, start_and_stop_errnos)
 	free(img);
 }
 
+/* CPC_IOCTL_SLICE_CONSOLE on @name into @buf; fills @c. */
+static int console_read(int fd, const char *name, struct cpc_slice_console *c, char *buf,
+			unsigned int len)
+{
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->buf_ptr = (uintptr_t)buf;
+	c->buf_len = len;
+	return ioctl(fd, CPC_IOCTL_SLICE_CONSOLE, c) ? errno : 0;
+}
+
+/* Every errno of CPC_IOCTL_SLICE_CONSOLE but a ring's (slice_cpc.sh). */
+TEST_F(run, console_errnos)
+{
+	static char buf[CPC_SLICE_CONSOLE_MAX];
+	struct cpc_slice_console c;
+	unsigned char *img;
+	size_t len;
+
+	EXPECT_EQ(ENOENT, console_read(self->fd, "nosuch", &c, buf, sizeof(buf)));
+	ASSERT_EQ(0, slice_create(self->fd, "s1", 0x8, 128 * MiB));
+	/* Created, not running: no bus. */
+	EXPECT_EQ(ENXIO, console_read(self->fd, "s1", &c, buf, sizeof(buf)));
+	EXPECT_EQ(EFAULT, ioctl(self->fd, CPC_IOCTL_SLICE_CONSOLE, NULL) ? errno : 0);
+	EXPECT_EQ(EINVAL, console_read(self->fd, "s1", &c, buf, 0));
+	EXPECT_EQ(EINVAL, console_read(self->fd, "s1", &c, buf, CPC_SLICE_CONSOLE_MAX + 1));
+	console_read(self->fd, "s1", &c, buf, sizeof(buf));
+	c.flags = 1;
+	EXPECT_EQ(EINVAL, ioctl(self->fd, CPC_IOCTL_SLICE_CONSOLE, &c) ? errno : 0);
+	c.flags = 0;
+	c.reserved[3] = 1;
+	EXPECT_EQ(EINVAL, ioctl(self->fd, CPC_IOCTL_SLICE_CONSOLE, &c) ? errno : 0);
+	c.reserved[3] = 0;
+	c.lost = 1;	/* an out field, must be zero in */
+	EXPECT_EQ(EINVAL, ioctl(self->fd, CPC_IOCTL_SLICE_CONSOLE, &c) ? errno : 0);
+	c.lost = 0;
+	c.size = 8;
+	EXPECT_EQ(EINVAL, ioctl(self->fd, CPC_IOCTL_SLICE_CONSOLE, &c) ? errno : 0);
+	c.name[0] = '/';
+	c.size = sizeof(c);
+	EXPECT_EQ(EINVAL, ioctl(self->fd, CPC_IOCTL_SLICE_CONSOLE, &c) ? errno : 0);
+	/* An image that sets no ring up (not cpc_guest): ENXIO while it runs. */
+	img = probe_image(PROBE_SPIN, 0, &len);
+	ASSERT_NE(NULL, img);
+	ASSERT_EQ(0, slice_load(self->fd, "s1", img, len));
+	ASSERT_EQ(0, slice_start(self->fd, "s1"));
+	EXPECT_EQ(ENXIO, console_read(self->fd, "s1", &c, buf, sizeof(buf)));
+	/* An unknown slice ioctl number. */
+	EXPECT_EQ(ENOTTY, ioctl(self->fd, _IOWR(CPC_IOC_MAGIC, 0x1f, struct cpc_slice_console), &c)
+		  ? errno : 0);
+	ASSERT_EQ(0, slice_stop(self->fd, "s1"));
+	EXPECT_EQ(ENXIO, console_read(self->fd, "s1", &c, buf, sizeof(buf)));
+	EXPECT_EQ(0, slice_destroy(self->fd, "s1"));
+	free(img);
+}
+
 TEST_F(run, start_without_low_memory_is_enxio)
 {
 	unsigned char *img;
