@@ -167,7 +167,8 @@ static ssize_t bad_doorbell_show(struct kobject *kobj, struct kobj_attribute *at
 
 static ssize_t console_lost_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lld\n", atomic64_read(&to_slice(kobj)->console_lost));
+	/* A hostile head makes it huge: unsigned. */
+	return sysfs_emit(buf, "%llu\n", (u64)atomic64_read(&to_slice(kobj)->console_lost));
 }
 
 static ssize_t console_bad_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
