@@ -7,7 +7,8 @@
  *   last_scrub, blocks_returned_offline
  *   slices/<name>/{cpus,memory,memory_blocks,mem_bytes,state,locked,
  *                  image,starts,start_ns,doorbells_in,
- *                  doorbells_in_refused,bad_doorbell}
+ *                  doorbells_in_refused,bad_doorbell,console_lost,
+ *                  console_bad}
  *   slices/<name>/filters/{mem_windows,bus_window,cache_ways,
  *                          cache_ways_enforced,ipi_cpus,ipi_manager,
  *                          devices,ipi_sent,ipi_refused}
@@ -164,7 +165,20 @@ static ssize_t bad_doorbell_show(struct kobject *kobj, struct kobj_attribute *at
 	return sysfs_emit(buf, "%lld\n", atomic64_read(&to_slice(kobj)->bad_doorbell));
 }
 
+static ssize_t console_lost_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	/* A hostile head makes it huge: unsigned. */
+	return sysfs_emit(buf, "%llu\n", (u64)atomic64_read(&to_slice(kobj)->console_lost));
+}
+
+static ssize_t console_bad_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&to_slice(kobj)->console_bad));
+}
+
 static struct kobj_attribute slice_cpus_attr = __ATTR_RO(cpus);
+static struct kobj_attribute slice_console_lost_attr = __ATTR_RO(console_lost);
+static struct kobj_attribute slice_console_bad_attr = __ATTR_RO(console_bad);
 static struct kobj_attribute slice_doorbells_in_attr = __ATTR_RO(doorbells_in);
 static struct kobj_attribute slice_doorbells_in_refused_attr = __ATTR_RO(doorbells_in_refused);
 static struct kobj_attribute slice_bad_doorbell_attr = __ATTR_RO(bad_doorbell);
@@ -190,6 +204,8 @@ static struct attribute *cpc_slice_attrs[] = {
 	&slice_doorbells_in_attr.attr,
 	&slice_doorbells_in_refused_attr.attr,
 	&slice_bad_doorbell_attr.attr,
+	&slice_console_lost_attr.attr,
+	&slice_console_bad_attr.attr,
 	NULL
 };
 
