@@ -232,9 +232,12 @@ static int cpc_cpu_prepare(unsigned int cpu)
 static int cpc_slice_readd_block(struct cpc_slice_block *b)
 {
 	u64 bs = cpc_slice_block_size();
+	unsigned int nth;
 	int ret;
 
+	nth = cpc_test_fault_pause();	/* see test_hooks.c */
 	ret = add_memory(b->nid, b->start, bs, MHP_NONE);
+	cpc_test_fault_resume(nth);
 	if (ret) {
 		pr_err("re-adding memory 0x%llx failed: %d\n", b->start, ret);
 		return ret;

@@ -23,6 +23,7 @@
 
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
+#include <linux/sched.h>
 
 #include "test_hooks.h"
 #include "test_hooks_int.h"
@@ -74,6 +75,45 @@ bool cpc_test_skip_startup(void)
 	cpc_skip_startup = 0;
 	pr_info("injected: no STARTUP for this slice start\n");
 	return true;
+}
+
+/**
+ * cpc_test_fault_pause() - hold back the kernel's fail-nth for this task.
+ *
+ * The fault sweep (cpc-test-fault_ioctl) fails the N-th allocation of a
+ * task through /proc/thread-self/fail-nth; nothing limits that to cpc's
+ * own call sites on x86_64 (no stack-trace filter there). Inside the
+ * kernel's add_memory() such a failure is swallowed, and in one place
+ * turned into a use-after-free: firmware_map_add_hotplug() puts its entry
+ * on the firmware memmap list, then add_sysfs_fw_map_entry() frees it
+ * when kobject_add() fails, list entry and all (Linux 6.1); the next
+ * firmware_map_remove() walks freed memory. The slice code calls
+ * add_memory() between this and cpc_test_fault_resume(): its own
+ * handling of an add_memory() failure is driven by fail_step instead.
+ *
+ * Return: what was left of this task's fail-nth (0: not armed).
+ */
+unsigned int cpc_test_fault_pause(void)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	unsigned int nth = READ_ONCE(current->fail_nth);
+
+	WRITE_ONCE(current->fail_nth, 0);
+	return nth;
+#else
+	return 0;
+#endif
+}
+
+/**
+ * cpc_test_fault_resume() - re-arm what cpc_test_fault_pause() held back.
+ * @nth: its return value.
+ */
+void cpc_test_fault_resume(unsigned int nth)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	WRITE_ONCE(current->fail_nth, nth);
+#endif
 }
 
 /**

@@ -22,6 +22,8 @@ int cpc_test_init(struct dentry *debugfs_root);
 bool cpc_test_alloc_fault(void);
 bool cpc_test_fail_step(unsigned int *step);
 bool cpc_test_skip_startup(void);
+unsigned int cpc_test_fault_pause(void);
+void cpc_test_fault_resume(unsigned int nth);
 void cpc_test_slice_add(struct cpc_slice *s);
 void cpc_test_slice_remove(struct cpc_slice *s);
 void cpc_test_chan_add(struct cpc_hchan *ch);
@@ -32,6 +34,8 @@ static inline int cpc_test_init(struct dentry *debugfs_root) { return 0; }
 static inline bool cpc_test_alloc_fault(void) { return false; }
 static inline bool cpc_test_fail_step(unsigned int *step) { return false; }
 static inline bool cpc_test_skip_startup(void) { return false; }
+static inline unsigned int cpc_test_fault_pause(void) { return 0; }
+static inline void cpc_test_fault_resume(unsigned int nth) { }
 static inline void cpc_test_slice_add(struct cpc_slice *s) { }
 static inline void cpc_test_slice_remove(struct cpc_slice *s) { }
 static inline void cpc_test_chan_add(struct cpc_hchan *ch) { }

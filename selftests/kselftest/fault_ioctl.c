@@ -17,7 +17,8 @@
  * The first step that fails must fail with an errno; afterwards, with no
  * failure pending, everything is cleaned up and the host must be as before:
  * no slice, every CPU online, the same MemTotal, the channel ready and
- * answering. The test bed then checks the kernel log and (debug kernel)
+ * answering, and (slice variant) the firmware memory map listing the
+ * block again (/sys/firmware/memmap). The test bed then checks the kernel log and (debug kernel)
  * kmemleak after unloading both modules.
  *
  * Runs in the host VM with cpc_host (loopback_mib=4); loads cpc_guest on
@@ -30,6 +31,7 @@
 #include "lb_test.h"
 #include "slice_image.h"
 #include "slice_test.h"
+#include <dirent.h>
 #include "kselftest_harness.h"
 
 #define FAILSLAB	"/sys/kernel/debug/failslab"
@@ -45,6 +47,38 @@ static int write_str(const char *path, const char *s)
 static void kmsg(const char *what)
 {
 	cpc_write_file("/dev/kmsg", what);
+}
+
+/*
+ * Does /sys/firmware/memmap list @block as hot-added System RAM (an entry
+ * of exactly its range)? SLICE_CREATE removes that entry with the block and
+ * SLICE_DESTROY's add_memory() adds it back; the kernel frees it without
+ * listing it when its sysfs directory cannot be made (6.1's
+ * add_sysfs_fw_map_entry()), which cpc_host's test build keeps fail-nth
+ * out of (cpc_test_fault_pause()).
+ */
+static bool memmap_lists(unsigned int block)
+{
+	unsigned long long lo = (unsigned long long)block * 128 * MiB, hi = lo + 128 * MiB - 1;
+	char path[300], start[32], end[32];
+	DIR *d = opendir("/sys/firmware/memmap");
+	struct dirent *e;
+	bool found = false;
+
+	while (d && !found && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/firmware/memmap/%s/start", e->d_name);
+		if (sysfs_str(path, start, sizeof(start)) < 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/firmware/memmap/%s/end", e->d_name);
+		if (sysfs_str(path, end, sizeof(end)) < 0)
+			continue;
+		found = strtoull(start, NULL, 16) == lo && strtoull(end, NULL, 16) == hi;
+	}
+	if (d)
+		closedir(d);
+	return found;
 }
 
 /* Fails only @which's GFP_KERNEL allocations; no dumps. */
@@ -195,6 +229,8 @@ static int cleanup(struct seq *s, const char *cpus, const char *mem, long long o
 			return -9;
 		++*onlined;
 	}
+	if (s->slices && !memmap_lists(BLOCK_B))
+		return -10;
 	if (sysfs_str("/sys/devices/system/cpu/online", now_cpus, sizeof(now_cpus)) < 0 ||
 	    strcmp(now_cpus, cpus))
 		return -3;
