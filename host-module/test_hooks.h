@@ -2,7 +2,8 @@
 /*
  * test_hooks.h - cpc_host's test hooks: debugfs files that inject faults,
  * play a hostile host or touch raw memory (fail_alloc, fail_step, skip_startup,
- * slices/<name>/{mem,send}, channels/<name>/{inject_req,inject_dup,flood}).
+ * slices/<name>/{mem,send}, channels/<name>/{inject_req,inject_dup,flood}),
+ * and keep the kernel's fail-nth out of add_memory() (cpc_test_fault_pause).
  * They exist only in a test build (make CPC_TESTING=1, the modules the test
  * bed boots: test_hooks.c, slice_test.c, chan_test.c); in a product build
  * every hook here is an empty inline and no such file is created.
