@@ -1174,7 +1174,7 @@ TEST(unload_returns_reclaimed_memory)
 	ASSERT_EQ(0, cpc_module_unload("cpc_guest"));
 	after = meminfo("MemAvailable:");
 	EXPECT_LE(40 * MiB, after - during);
-	ASSERT_EQ(0, cpc_module_load("cpc_guest", NULL));
+	ASSERT_EQ(0, cpc_module_load("cpc_guest", cpc_boot_modargs()));
 	EXPECT_EQ(0, reclaimed());
 	/* the key did not survive */
 	fd = open(INVOKE, O_RDWR);
