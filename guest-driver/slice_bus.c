@@ -21,6 +21,15 @@
  * its end) on the maintenance CPU; (its physical APIC id, vector) is the
  * doorbell this end publishes. The handler wakes the maintenance thread.
  *
+ * Console: the last CPC_SLICE_CONSOLE_SIZE bytes of the window are the
+ * console ring (uapi/linux/cpc_slice.h), the channel is the rest. A printk
+ * console ("cpcslice", CON_PRINTBUFFER: the log from before this module
+ * loaded is replayed) copies every byte into it and publishes head with
+ * release ordering: no lock, no doorbell, no sleep (the console lock makes
+ * it the only writer; it may run in any context, panic included). The host
+ * reads it (CPC_IOCTL_SLICE_CONSOLE, cpcctl slice console). Unregistered
+ * before the window is unmapped.
+ *
  * sysfs /sys/kernel/cpc_guest/slice_bus/: window ("<phys> <len>"),
  * local_doorbell ("<APIC id> <vector>" of this end), doorbells_in (handled on
  * the maintenance CPU), doorbells_elsewhere (on another CPU: stays 0),
@@ -30,6 +39,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/console.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/kobject.h>
@@ -44,6 +54,7 @@
 #include <linux/cpc_slice.h>
 
 #include "../transport/doorbell.h"
+#include "cpc_console.h"
 #include "../transport/sysfs.h"
 #include "channel.h"
 
@@ -53,7 +64,7 @@ MODULE_PARM_DESC(slice_info,
 		 "physical address of the slice info page: serve the slice bus (set by cpc_host)");
 
 /* Smallest and largest bus window this end takes. */
-#define CPC_GSB_MIN	SZ_64K
+#define CPC_GSB_MIN	(SZ_64K + CPC_SLICE_CONSOLE_SIZE)
 #define CPC_GSB_MAX	SZ_1G
 #define CPC_GSB_PREFIX	"slice:"
 
@@ -63,6 +74,10 @@ static void *cpc_gsb_shm;
 static u64 cpc_gsb_phys, cpc_gsb_len;
 static struct cpc_gchan *cpc_gsb_chan;
 static struct kobject *cpc_gsb_kobj;
+
+static struct cpc_slice_console_ring *cpc_gsb_con_ring;
+static u8 *cpc_gsb_con_data;
+static u64 cpc_gsb_con_head;	/* this end's own copy: never read back */
 
 enum { CPC_GSB_IN, CPC_GSB_ELSEWHERE, CPC_GSB_OUT, CPC_GSB_BAD, CPC_GSB_APIC_ERR, CPC_GSB_NR };
 static atomic64_t cpc_gsb_count[CPC_GSB_NR];
@@ -105,6 +120,32 @@ static void cpc_gsb_ring(struct cpc_gchan *ch, u32 id, u32 vector)
 		atomic64_inc(&cpc_gsb_count[CPC_GSB_APIC_ERR]);
 		pr_notice_ratelimited("%s: doorbell IPI to APIC id %u: APIC error\n", ch->name, id);
 	}
+}
+
+/* printk console: under the console lock (one writer), any context. */
+static void cpc_gsb_con_write(struct console *con, const char *s, unsigned int n)
+{
+	cpc_gsb_con_head = cpc_console_write(cpc_gsb_con_ring, cpc_gsb_con_data,
+					     cpc_gsb_con_head, s, n);
+}
+
+static struct console cpc_gsb_console = {
+	.name = "cpcslice",
+	.write = cpc_gsb_con_write,
+	.flags = CON_ENABLED | CON_PRINTBUFFER,
+	.index = -1,
+};
+
+/* Sets the ring up at the end of the mapped window and registers the console. */
+static void cpc_gsb_con_start(void)
+{
+	u8 *base = (u8 *)cpc_gsb_shm + cpc_gsb_len - CPC_SLICE_CONSOLE_SIZE;
+
+	cpc_gsb_con_ring = (struct cpc_slice_console_ring *)base;
+	cpc_gsb_con_data = base + CPC_SLICE_CONSOLE_HEADER;
+	cpc_gsb_con_head = 0;
+	cpc_console_ring_init(cpc_gsb_con_ring);
+	register_console(&cpc_gsb_console);
 }
 
 /*
@@ -205,6 +246,10 @@ static const struct kobj_type cpc_gsb_ktype = {
 /* Everything cpc_gsb_start() set up, in reverse; each part may be absent. */
 static void cpc_gsb_teardown(void)
 {
+	if (cpc_gsb_con_ring) {
+		unregister_console(&cpc_gsb_console);	/* no write() after this */
+		cpc_gsb_con_ring = NULL;
+	}
 	if (cpc_gsb_chan) {
 		cpc_gchan_destroy(cpc_gsb_chan);	/* RESET to the host */
 		cpc_gsb_chan = NULL;
@@ -248,6 +293,7 @@ int cpc_gsb_start(struct kobject *root)
 	cpc_gsb_shm = memremap(cpc_gsb_phys, cpc_gsb_len, MEMREMAP_WB);
 	if (!cpc_gsb_shm)
 		goto err;
+	cpc_gsb_con_start();
 	ret = cpc_db_domain_create(&cpc_gsb_domain, "cpc-guest-doorbell");
 	if (ret)
 		goto err;
@@ -256,7 +302,8 @@ int cpc_gsb_start(struct kobject *root)
 				 NULL, &cpc_gsb_db);
 	if (ret)
 		goto err;
-	ch = cpc_gchan_create(name, cpc_gsb_shm, cpc_gsb_len, cpc_gsb_db.apic_id,
+	ch = cpc_gchan_create(name, cpc_gsb_shm, cpc_gsb_len - CPC_SLICE_CONSOLE_SIZE,
+			      cpc_gsb_db.apic_id,
 			      cpc_gsb_db.vector, cpc_gsb_ring, NULL);
 	if (IS_ERR(ch)) {
 		ret = PTR_ERR(ch);

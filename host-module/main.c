@@ -74,6 +74,7 @@ static long cpc_host_ioctl(struct file *file, unsigned int cmd,
 	case CPC_IOCTL_SLICE_LOAD:
 	case CPC_IOCTL_SLICE_START:
 	case CPC_IOCTL_SLICE_STOP:
+	case CPC_IOCTL_SLICE_CONSOLE:
 		return cpc_slice_ioctl(cmd, argp);
 	case CPC_IOCTL_CHANNEL_OPEN:
 		return cpc_host_channel_open(argp);

@@ -38,6 +38,7 @@
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
@@ -64,6 +65,8 @@ static enum cpuhp_state cpc_cpuhp_state;
 /* Last scrub (create or destroy), for the benchmark (sysfs last_scrub). */
 atomic64_t cpc_last_scrub_bytes;
 atomic64_t cpc_last_scrub_ns;
+/* Blocks destroy gave back that were not online right after (sysfs). */
+atomic64_t cpc_blocks_returned_offline;
 
 u64 cpc_slice_block_size(void)
 {
@@ -220,18 +223,30 @@ static int cpc_cpu_prepare(unsigned int cpu)
 /*
  * Gives a block back as what it was when the slice took it: plain System
  * RAM (the only kind create accepts), firmware-visible, onlined by the
- * host's memory hot-plug policy.
+ * host's memory hot-plug policy. add_memory() ignores a failure to online
+ * (a memory notifier refusing, an allocation of the hot-plug failing) and
+ * a host may have auto-online off: a block that is not online afterwards
+ * is the host's again but not in use, so it is counted
+ * (blocks_returned_offline) and the log says how to online it.
  */
 static int cpc_slice_readd_block(struct cpc_slice_block *b)
 {
+	u64 bs = cpc_slice_block_size();
 	int ret;
 
-	ret = add_memory(b->nid, b->start, cpc_slice_block_size(), MHP_NONE);
+	ret = add_memory(b->nid, b->start, bs, MHP_NONE);
 	if (ret) {
 		pr_err("re-adding memory 0x%llx failed: %d\n", b->start, ret);
 		return ret;
 	}
 	b->removed = false;
+	if (!pfn_to_online_page(PHYS_PFN(b->start))) {
+		u64 id = div64_u64(b->start, bs);	/* the memory block device */
+
+		atomic64_inc(&cpc_blocks_returned_offline);
+		pr_warn_ratelimited("memory block %llu (0x%llx) given back offline (auto-online off, or onlining failed): echo online_movable > /sys/devices/system/memory/memory%llu/state\n",
+				    id, b->start, id);
+	}
 	return 0;
 }
 

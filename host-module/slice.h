@@ -186,6 +186,8 @@ struct cpc_slice {
 	atomic64_t ipi_in;
 	atomic64_t ipi_in_refused;
 	atomic64_t bad_doorbell;
+	atomic64_t console_lost;
+	atomic64_t console_bad;
 	u64 pp_rounds;
 	u64 pp_avg_ns;
 	u64 pp_max_ns;
@@ -204,6 +206,7 @@ extern struct list_head cpc_slices;
 extern struct cpumask cpc_sliced_cpus;
 extern atomic64_t cpc_last_scrub_bytes;
 extern atomic64_t cpc_last_scrub_ns;
+extern atomic64_t cpc_blocks_returned_offline;
 
 /* slice.c */
 int cpc_slices_init(struct kobject *root);
@@ -267,6 +270,7 @@ void cpc_slice_bus_exit(void);
 int cpc_slice_bus_up(struct cpc_slice *s);
 void cpc_slice_bus_down(struct cpc_slice *s);
 void cpc_slice_bus_free(struct cpc_slice *s);
+int cpc_slice_console_read(struct cpc_slice *s, struct cpc_slice_console *c, u8 *buf);
 
 /* slice_image.c */
 int cpc_slice_load(struct cpc_slice *s, const struct cpc_slice_load *req);

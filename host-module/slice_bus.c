@@ -191,7 +191,9 @@ int cpc_slice_bus_up(struct cpc_slice *s)
 	ret = cpc_slice_bus_alloc_irq(s);
 	if (ret)
 		goto err_pages;
-	ch = cpc_hchan_create(name, page_address(pages), s->bus.len, s->bus.host_apic_id,
+	/* The console ring (uapi/linux/cpc_slice.h) is the end of the window. */
+	ch = cpc_hchan_create(name, page_address(pages), s->bus.len - CPC_SLICE_CONSOLE_SIZE,
+			      s->bus.host_apic_id,
 			      &cpc_slice_bus_ops, s);
 	if (IS_ERR(ch)) {
 		ret = PTR_ERR(ch);

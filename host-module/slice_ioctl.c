@@ -8,6 +8,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -164,6 +165,43 @@ static long cpc_ioctl_load(void __user *argp)
 	return cpc_with_slice(req.name, cpc_op_load, &req);
 }
 
+struct cpc_console_arg {
+	struct cpc_slice_console *c;
+	u8 *buf;
+};
+
+static int cpc_op_console(struct cpc_slice *s, const void *arg)
+{
+	const struct cpc_console_arg *a = arg;
+
+	return cpc_slice_console_read(s, a->c, a->buf);
+}
+
+static long cpc_ioctl_console(void __user *argp)
+{
+	struct cpc_slice_console c;
+	struct cpc_console_arg a = { .c = &c };
+	long ret;
+
+	ret = cpc_copy_in(&c, sizeof(c), argp);
+	if (ret)
+		return ret;
+	if (c.flags || c.len || c.lost || c.head || memchr_inv(c.reserved, 0, sizeof(c.reserved)) ||
+	    !c.buf_len || c.buf_len > CPC_SLICE_CONSOLE_MAX ||
+	    cpc_slice_check_name(c.name, sizeof(c.name)))
+		return -EINVAL;
+	a.buf = kvmalloc(c.buf_len, GFP_KERNEL);
+	if (!a.buf)
+		return -ENOMEM;
+	/* Copied under the mutex (keeps the bus), to user space after it. */
+	ret = cpc_with_slice(c.name, cpc_op_console, &a);
+	if (!ret && (copy_to_user(u64_to_user_ptr(c.buf_ptr), a.buf, c.len) ||
+		     copy_to_user(argp, &c, sizeof(c))))
+		ret = -EFAULT;
+	kvfree(a.buf);
+	return ret;
+}
+
 /**
  * cpc_slice_ioctl() - dispatch one CPC_IOCTL_SLICE_* command.
  * @cmd:  the command.
@@ -182,11 +220,12 @@ long cpc_slice_ioctl(unsigned int cmd, void __user *argp)
 	case CPC_IOCTL_SLICE_LOAD:
 	case CPC_IOCTL_SLICE_START:
 	case CPC_IOCTL_SLICE_STOP:
+	case CPC_IOCTL_SLICE_CONSOLE:
 		break;
 	default:
 		return -ENOTTY;
 	}
-	/* Every slice ioctl changes state. */
+	/* Every slice ioctl changes state or reads the slice's console. */
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 
@@ -203,6 +242,8 @@ long cpc_slice_ioctl(unsigned int cmd, void __user *argp)
 		return cpc_ioctl_ref(argp, cpc_op_start);
 	case CPC_IOCTL_SLICE_STOP:
 		return cpc_ioctl_ref(argp, cpc_op_stop);
+	case CPC_IOCTL_SLICE_CONSOLE:
+		return cpc_ioctl_console(argp);
 	default:
 		return cpc_ioctl_filter(argp);
 	}

@@ -4,10 +4,11 @@
  * in Documentation/kernel-interfaces.md, "sysfs"):
  *
  *   available/{cpus,memory_blocks,mem_bytes,block_size,low_slots}
- *   last_scrub
+ *   last_scrub, blocks_returned_offline
  *   slices/<name>/{cpus,memory,memory_blocks,mem_bytes,state,locked,
  *                  image,starts,start_ns,doorbells_in,
- *                  doorbells_in_refused,bad_doorbell}
+ *                  doorbells_in_refused,bad_doorbell,console_lost,
+ *                  console_bad}
  *   slices/<name>/filters/{mem_windows,bus_window,cache_ways,
  *                          cache_ways_enforced,ipi_cpus,ipi_manager,
  *                          devices,ipi_sent,ipi_refused}
@@ -164,7 +165,20 @@ static ssize_t bad_doorbell_show(struct kobject *kobj, struct kobj_attribute *at
 	return sysfs_emit(buf, "%lld\n", atomic64_read(&to_slice(kobj)->bad_doorbell));
 }
 
+static ssize_t console_lost_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	/* A hostile head makes it huge: unsigned. */
+	return sysfs_emit(buf, "%llu\n", (u64)atomic64_read(&to_slice(kobj)->console_lost));
+}
+
+static ssize_t console_bad_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&to_slice(kobj)->console_bad));
+}
+
 static struct kobj_attribute slice_cpus_attr = __ATTR_RO(cpus);
+static struct kobj_attribute slice_console_lost_attr = __ATTR_RO(console_lost);
+static struct kobj_attribute slice_console_bad_attr = __ATTR_RO(console_bad);
 static struct kobj_attribute slice_doorbells_in_attr = __ATTR_RO(doorbells_in);
 static struct kobj_attribute slice_doorbells_in_refused_attr = __ATTR_RO(doorbells_in_refused);
 static struct kobj_attribute slice_bad_doorbell_attr = __ATTR_RO(bad_doorbell);
@@ -190,6 +204,8 @@ static struct attribute *cpc_slice_attrs[] = {
 	&slice_doorbells_in_attr.attr,
 	&slice_doorbells_in_refused_attr.attr,
 	&slice_bad_doorbell_attr.attr,
+	&slice_console_lost_attr.attr,
+	&slice_console_bad_attr.attr,
 	NULL
 };
 
@@ -369,7 +385,7 @@ void cpc_slice_put(struct cpc_slice *s)
 	kobject_put(&s->kobj);
 }
 
-/* ---- available/ and last_scrub ----------------------------------------- */
+/* ---- available/, last_scrub, blocks_returned_offline ------------------ */
 
 static ssize_t avail_cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
 			       char *buf)
@@ -460,6 +476,12 @@ static ssize_t last_scrub_show(struct kobject *kobj, struct kobj_attribute *attr
 			  atomic64_read(&cpc_last_scrub_ns));
 }
 
+static ssize_t blocks_returned_offline_show(struct kobject *kobj,
+					    struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&cpc_blocks_returned_offline));
+}
+
 static struct kobj_attribute avail_cpus_attr = __ATTR(cpus, 0444, avail_cpus_show, NULL);
 /* These two scan every memory block under cpc_slices_mutex: root only. */
 static struct kobj_attribute avail_memory_blocks_attr =
@@ -469,6 +491,8 @@ static struct kobj_attribute avail_mem_bytes_attr =
 static struct kobj_attribute avail_block_size_attr = __ATTR_RO(block_size);
 static struct kobj_attribute avail_low_slots_attr = __ATTR_RO(low_slots);
 static struct kobj_attribute last_scrub_attr = __ATTR_RO(last_scrub);
+static struct kobj_attribute blocks_returned_offline_attr =
+	__ATTR_RO(blocks_returned_offline);
 
 static struct attribute *cpc_avail_attrs[] = {
 	&avail_cpus_attr.attr,
@@ -484,6 +508,16 @@ static const struct attribute_group cpc_avail_group = {
 	.attrs = cpc_avail_attrs,
 };
 
+static struct attribute *cpc_root_attrs[] = {
+	&last_scrub_attr.attr,
+	&blocks_returned_offline_attr.attr,
+	NULL
+};
+
+static const struct attribute_group cpc_root_group = {
+	.attrs = cpc_root_attrs,
+};
+
 int cpc_slice_sysfs_init(struct kobject *root)
 {
 	int ret;
@@ -491,7 +525,7 @@ int cpc_slice_sysfs_init(struct kobject *root)
 	ret = sysfs_create_group(root, &cpc_avail_group);
 	if (ret)
 		return ret;
-	ret = sysfs_create_file(root, &last_scrub_attr.attr);
+	ret = sysfs_create_group(root, &cpc_root_group);
 	if (ret)
 		goto err_group;
 	cpc_slices_kobj = kobject_create_and_add("slices", root);
@@ -503,7 +537,7 @@ int cpc_slice_sysfs_init(struct kobject *root)
 	return 0;
 
 err_file:
-	sysfs_remove_file(root, &last_scrub_attr.attr);
+	sysfs_remove_group(root, &cpc_root_group);
 err_group:
 	sysfs_remove_group(root, &cpc_avail_group);
 	return ret;
@@ -512,6 +546,6 @@ err_group:
 void cpc_slice_sysfs_exit(void)
 {
 	kobject_put(cpc_slices_kobj);
-	sysfs_remove_file(cpc_root_kobj, &last_scrub_attr.attr);
+	sysfs_remove_group(cpc_root_kobj, &cpc_root_group);
 	sysfs_remove_group(cpc_root_kobj, &cpc_avail_group);
 }

@@ -274,8 +274,10 @@ void slice_main(const struct cpc_slice_info *page)
 	status.apic_id = apic_id();
 	status.state = SLICE_ST_RUNNING;
 
-	if (!(info.flags & CPC_SLICE_INFO_BUS) ||
-	    cpc_ep_init(&ep, (void *)(uintptr_t)info.bus_phys, info.bus_len, false)) {
+	/* The channel is the bus window less the console ring at its end. */
+	if (!(info.flags & CPC_SLICE_INFO_BUS) || info.bus_len < CPC_SLICE_CONSOLE_SIZE ||
+	    cpc_ep_init(&ep, (void *)(uintptr_t)info.bus_phys,
+			info.bus_len - CPC_SLICE_CONSOLE_SIZE, false)) {
 		/* Nothing to serve: a heartbeat the host can watch. */
 		for (;;) {
 			status.beats++;

@@ -458,6 +458,44 @@ TEST_F_TIMEOUT(slice, create_scrubs_host_data, 180)
 	EXPECT_TRUE(wait_block_online(BLOCK_B));
 }
 
+#define AUTO_ONLINE "/sys/devices/system/memory/auto_online_blocks"
+
+/*
+ * A block the kernel does not online after destroy's add_memory() (here:
+ * the host's auto-online policy off) is the host's again, counted in
+ * blocks_returned_offline; onlining it by hand gives MemTotal back.
+ */
+TEST_F(slice, destroy_counts_blocks_given_back_offline)
+{
+	long long total = meminfo_kb("MemTotal:"), n0 = returned_offline();
+	__u32 b = BLOCK_B;
+	struct cpc_slice_create r;
+	char policy[32], st[32], state[64];
+
+	block_state_path(BLOCK_B, state, sizeof(state));
+	ASSERT_LE(0, n0);
+	ASSERT_LT(0, sysfs_str(AUTO_ONLINE, policy, sizeof(policy)));
+	ASSERT_STRNE("offline", policy);
+	slice_req_blocks(&r, "s1", 0x2, 1, &b);
+	ASSERT_EQ(0, ioctl(self->fd, CPC_IOCTL_SLICE_CREATE, &r));
+	ASSERT_EQ(0, cpc_write_file(AUTO_ONLINE, "offline"));
+	EXPECT_EQ(0, slice_destroy(self->fd, "s1"));
+	EXPECT_EQ(0, cpc_write_file(AUTO_ONLINE, policy));
+	EXPECT_STREQ("offline", block_state(BLOCK_B, st, sizeof(st)));
+	EXPECT_EQ(n0 + 1, returned_offline());
+	EXPECT_EQ(total - (long long)(128 * MiB / 1024), meminfo_kb("MemTotal:"));
+	EXPECT_EQ(0, cpc_write_file(state, "online_movable"));
+	EXPECT_TRUE(wait_block_online(BLOCK_B));
+	EXPECT_EQ(total, meminfo_kb("MemTotal:"));
+	/* With the policy back, a destroy counts nothing. */
+	slice_req_blocks(&r, "s1", 0x2, 1, &b);
+	ASSERT_EQ(0, ioctl(self->fd, CPC_IOCTL_SLICE_CREATE, &r));
+	EXPECT_EQ(0, slice_destroy(self->fd, "s1"));
+	EXPECT_TRUE(wait_block_online(BLOCK_B));
+	EXPECT_EQ(n0 + 1, returned_offline());
+	EXPECT_EQ(total, meminfo_kb("MemTotal:"));
+}
+
 #define FAIL_STEP "/sys/kernel/debug/cpc_host/fail_step"
 
 static void expect_host_whole(struct __test_metadata *_metadata, long long total)

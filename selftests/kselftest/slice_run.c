@@ -5,7 +5,8 @@
  * ABI (registers, control registers, info page, local APIC), stop (INIT)
  * stops a CPU spinning or halted with interrupts off, destroy gives every
  * CPU back usable and the memory zeroed; the state machine in sysfs; every
- * errno of LOAD, START and STOP; unload refused while a slice runs; 20
+ * errno of LOAD, START, STOP and CONSOLE; a hostile console ring (a huge
+ * head: lost bytes, no oops); unload refused while a slice runs; 20
  * create-load-start-stop-destroy cycles in one boot. Runs in the test-bed
  * host VM (CPUs 0-3, APIC id = CPU number; memory blocks 32-33).
  */
@@ -422,6 +423,146 @@ TEST_F(run, start_and_stop_errnos)
 	EXPECT_TRUE(state_is("abcdefghijklmnopqrstuvwxyz", "created"));
 	EXPECT_EQ(0, slice_destroy(self->fd, "abcdefghijklmnopqrstuvwxyz"));
 	EXPECT_EQ(1, cpu_online(3));
+	free(img);
+}
+
+/*
+ * A hostile console ring: an image that fills the data area of the ring at
+ * the end of its bus window (info page: bus_phys at 1384, bus_len at 1392)
+ * with 'A', sets the header up and claims 2^64 - 1 bytes written, then
+ * spins.
+ */
+__asm__(
+	".pushsection .rodata.cpc_hostile, \"a\"\n"
+	".globl cpc_hostile_start, cpc_hostile_end\n"
+	"cpc_hostile_start:\n"
+	"	movq 1384(%rdi), %rbx\n"
+	"	addq 1392(%rdi), %rbx\n"
+	"	subq $0x11000, %rbx\n"
+	"	leaq 0x1000(%rbx), %rdx\n"
+	"	movl $0x10000, %ecx\n"
+	"1:	movb $0x41, (%rdx)\n"
+	"	incq %rdx\n"
+	"	decl %ecx\n"
+	"	jnz 1b\n"
+	"	movl $1, 8(%rbx)\n"
+	"	movl $0x10000, 12(%rbx)\n"
+	"	movq $-1, 16(%rbx)\n"
+	"	movabsq $0x534e4f4353435043, %rax\n"
+	"	movq %rax, 0(%rbx)\n"
+	"2:	pause\n"
+	"	jmp 2b\n"
+	"cpc_hostile_end:\n"
+	".popsection\n");
+
+extern const unsigned char cpc_hostile_start[], cpc_hostile_end[];
+
+_Static_assert(offsetof(struct cpc_slice_info, bus_phys) == 1384, "info page layout");
+_Static_assert(offsetof(struct cpc_slice_info, bus_len) == 1392, "info page layout");
+_Static_assert(CPC_SLICE_CONSOLE_SIZE == 0x11000 && CPC_SLICE_CONSOLE_HEADER == 0x1000 &&
+	       CPC_SLICE_CONSOLE_DATA == 0x10000 &&
+	       CPC_SLICE_CONSOLE_MAGIC == 0x534e4f4353435043ULL, "console ring layout");
+
+/* CPC_IOCTL_SLICE_CONSOLE on @name into @buf; fills @c. */
+static int console_read(int fd, const char *name, struct cpc_slice_console *c, char *buf,
+			unsigned int len)
+{
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->buf_ptr = (uintptr_t)buf;
+	c->buf_len = len;
+	return ioctl(fd, CPC_IOCTL_SLICE_CONSOLE, c) ? errno : 0;
+}
+
+/* Every errno of CPC_IOCTL_SLICE_CONSOLE but a ring's (slice_cpc.sh). */
+TEST_F(run, console_errnos)
+{
+	static char buf[CPC_SLICE_CONSOLE_MAX];
+	struct cpc_slice_console c;
+	unsigned char *img;
+	size_t len;
+
+	EXPECT_EQ(ENOENT, console_read(self->fd, "nosuch", &c, buf, sizeof(buf)));
+	ASSERT_EQ(0, slice_create(self->fd, "s1", 0x8, 128 * MiB));
+	/* Created, not running: no bus. */
+	EXPECT_EQ(ENXIO, console_read(self->fd, "s1", &c, buf, sizeof(buf)));
+	EXPECT_EQ(EFAULT, ioctl(self->fd, CPC_IOCTL_SLICE_CONSOLE, NULL) ? errno : 0);
+	EXPECT_EQ(EINVAL, console_read(self->fd, "s1", &c, buf, 0));
+	EXPECT_EQ(EINVAL, console_read(self->fd, "s1", &c, buf, CPC_SLICE_CONSOLE_MAX + 1));
+	console_read(self->fd, "s1", &c, buf, sizeof(buf));
+	c.flags = 1;
+	EXPECT_EQ(EINVAL, ioctl(self->fd, CPC_IOCTL_SLICE_CONSOLE, &c) ? errno : 0);
+	c.flags = 0;
+	c.reserved[3] = 1;
+	EXPECT_EQ(EINVAL, ioctl(self->fd, CPC_IOCTL_SLICE_CONSOLE, &c) ? errno : 0);
+	c.reserved[3] = 0;
+	c.lost = 1;	/* an out field, must be zero in */
+	EXPECT_EQ(EINVAL, ioctl(self->fd, CPC_IOCTL_SLICE_CONSOLE, &c) ? errno : 0);
+	c.lost = 0;
+	c.size = 8;
+	EXPECT_EQ(EINVAL, ioctl(self->fd, CPC_IOCTL_SLICE_CONSOLE, &c) ? errno : 0);
+	c.name[0] = '/';
+	c.size = sizeof(c);
+	EXPECT_EQ(EINVAL, ioctl(self->fd, CPC_IOCTL_SLICE_CONSOLE, &c) ? errno : 0);
+	/* An image that sets no ring up (not cpc_guest): ENXIO while it runs. */
+	img = probe_image(PROBE_SPIN, 0, &len);
+	ASSERT_NE(NULL, img);
+	ASSERT_EQ(0, slice_load(self->fd, "s1", img, len));
+	ASSERT_EQ(0, slice_start(self->fd, "s1"));
+	EXPECT_EQ(ENXIO, console_read(self->fd, "s1", &c, buf, sizeof(buf)));
+	/* An unknown slice ioctl number. */
+	EXPECT_EQ(ENOTTY, ioctl(self->fd, _IOWR(CPC_IOC_MAGIC, 0x1f, struct cpc_slice_console), &c)
+		  ? errno : 0);
+	ASSERT_EQ(0, slice_stop(self->fd, "s1"));
+	EXPECT_EQ(ENXIO, console_read(self->fd, "s1", &c, buf, sizeof(buf)));
+	EXPECT_EQ(0, slice_destroy(self->fd, "s1"));
+	free(img);
+}
+
+/* A slice that claims 2^64 - 1 bytes: the host reads one ring, counts the rest lost. */
+TEST_F(run, console_hostile_head)
+{
+	static char buf[CPC_SLICE_CONSOLE_MAX];
+	struct cpc_slice_console c;
+	size_t code = cpc_hostile_end - cpc_hostile_start;
+	size_t n = sizeof(struct cpc_slice_image_header) + code;
+	size_t probe_len;
+	unsigned char *img = probe_image(PROBE_SPIN, 0, &probe_len);
+	double end = cpc_now() + 5;
+	char lost[32];
+	int err;
+
+	ASSERT_NE(NULL, img);
+	/* The probe's header, the hostile code as its entry. */
+	image_header(img)->file_size = n;
+	image_header(img)->mem_size = n;
+	memcpy(img + sizeof(struct cpc_slice_image_header), cpc_hostile_start, code);
+	ASSERT_EQ(0, slice_create(self->fd, "s1", 0x8, 128 * MiB));
+	ASSERT_EQ(0, slice_load(self->fd, "s1", img, n));
+	ASSERT_EQ(0, slice_start(self->fd, "s1"));
+	while ((err = console_read(self->fd, "s1", &c, buf, sizeof(buf))) == ENXIO &&
+	       cpc_now() < end)
+		usleep(10000);
+	ASSERT_EQ(0, err);
+	EXPECT_EQ(CPC_SLICE_CONSOLE_MAX, c.len);
+	EXPECT_EQ(~0ULL, c.head);
+	EXPECT_EQ(~0ULL, c.pos);
+	EXPECT_EQ(~0ULL - CPC_SLICE_CONSOLE_DATA, c.lost);
+	EXPECT_EQ(NULL, memchr(buf, 0, sizeof(buf)));
+	EXPECT_EQ('A', buf[0]);
+	EXPECT_EQ('A', buf[sizeof(buf) - 1]);
+	/* Caught up: nothing more, nothing lost. */
+	c.len = 0;
+	c.lost = 0;
+	c.head = 0;
+	EXPECT_EQ(0, ioctl(self->fd, CPC_IOCTL_SLICE_CONSOLE, &c) ? errno : 0);
+	EXPECT_EQ(0, c.len);
+	EXPECT_EQ(0, c.lost);
+	ASSERT_LT(0, slice_attr("s1", "console_lost", lost, sizeof(lost)));
+	EXPECT_EQ(0, strcmp(lost, "18446744073709486079"));	/* 2^64 - 1 - 65536 */
+	ASSERT_EQ(0, slice_stop(self->fd, "s1"));
+	EXPECT_EQ(0, slice_destroy(self->fd, "s1"));
 	free(img);
 }
 

@@ -139,15 +139,30 @@ static inline int cpu_online(unsigned int cpu)
 	return buf[0] == '1';
 }
 
+/* The sysfs state file of memory block @block. */
+static inline const char *block_state_path(unsigned int block, char *path, size_t size)
+{
+	snprintf(path, size, "/sys/devices/system/memory/memory%u/state", block);
+	return path;
+}
+
 /* "online", "offline" or "" when the block does not exist. */
 static inline const char *block_state(unsigned int block, char *buf, size_t size)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%u/state", block);
-	if (sysfs_str(path, buf, size) < 0)
+	if (sysfs_str(block_state_path(block, path, sizeof(path)), buf, size) < 0)
 		buf[0] = '\0';
 	return buf;
+}
+
+/* cpc_host's count of blocks destroy gave back offline, or -1. */
+static inline long long returned_offline(void)
+{
+	char buf[32];
+
+	return sysfs_str("/sys/kernel/cpc_host/blocks_returned_offline", buf, sizeof(buf)) < 0 ?
+	       -1 : strtoll(buf, NULL, 10);
 }
 
 static inline long long meminfo_kb(const char *key)

@@ -276,6 +276,8 @@ TEST(CliUsage, MissingModuleSaidTheSameWayEverywhere)
 		{"slice create x --cpus 2 --mem 1G", 1, dev.c_str()},
 		{"slice destroy x", 1, dev.c_str()},
 		{"slice boot x --kernel /dev/null", 1, dev.c_str()},
+		{"slice console x", 1, dev.c_str()},
+		{"slice console x --follow", 1, dev.c_str()},
 		{"call ch ping", 1, dev.c_str()},
 		{"channel reset ch", 1, dev.c_str()},
 		{"channel attach ch sl", 1, dev.c_str()},

@@ -13,9 +13,12 @@
 # back); stopped and booted again (a new bus) with a policy that denies
 # log (EPERM); cpc_guest unloaded and loaded again inside that slice
 # (ENOTCONN meanwhile, a new generation); then destroy gives everything back.
+# The slice's console ring (cpcctl slice console): the kernel's banner
+# replayed from before cpc_guest loaded and /init's lines after it;
+# --follow ends by itself when the slice stops; ENOENT/ENXIO from cpcctl.
 . /usr/share/cpc/slice_lib.sh
 . /usr/share/cpc/chan_lib.sh
-tap_plan 56
+tap_plan 63
 ch=slice:lx
 sdir=/sys/kernel/cpc_host/slices/lx
 dir=/tmp/slice-cpc key=/tmp/slice-cpc/owner.key
@@ -86,6 +89,20 @@ ok $r "cpc_guest serves $ch on the slice's CPU 0"
 r=0; echo "$slice_line" | grep -q " params=refused " || r=1
 ok $r "cpc_guest refused slice_info= unaligned, naming RAM, and with loopback=1"
 tb=$(echo "$slice_line" | sed -n 's/.*testbuf=\(0x[0-9a-f]*\) 65536.*/\1/p')
+# The console ring: cpc_guest's console replays the log from before it
+# loaded (CON_PRINTBUFFER) and copies every later line.
+run "console" cpcctl slice console lx
+cp $out $dir/console
+r=0; has '^\[ *0\.0+\] Linux version ' || r=1
+ok $r "console: the kernel's banner, from before cpc_guest loaded"
+r=0; has "CPC-SLICE: cpc_guest ready: $ch " || r=1
+ok $r "console: /init's line after cpc_guest loaded"
+r=0; [ -s $dir/console ] && [ "$(cat $sdir/console_lost)" = 0 ] && [ "$(cat $sdir/console_bad)" = 0 ] || r=1
+ok $r "console: nothing lost or bad (ring of 64 KiB, $(wc -c < $dir/console) bytes read)"
+cpcctl slice console lx --follow > $dir/follow 2> $dir/follow.err &
+follow=$!
+fails "console of no such slice: ENOENT" \
+	"cpcctl: console of slice nosuch: No such file or directory" cpcctl slice console nosuch
 run "channel list shows it ready" cpcctl channel list --json
 r=0; has "\"name\": \"$ch\"" && has '"state": "ready"' && has '"transport": "slice"' || r=1
 ok $r "$ch: ready, transport slice"
@@ -142,6 +159,12 @@ ok $r "doorbells from the slice: $(cat $sdir/doorbells_in), bad ones: $(cat $sdi
 # A stopped slice boots again, on a new bus, with a policy that denies log.
 run "stop" cpcctl slice stop lx
 r=0; cpcctl channel list | grep -q "$ch" && r=1; ok $r "$ch is gone while stopped"
+r=0; wait $follow || r=1
+grep -q 'Linux version' $dir/follow && cmp -s /dev/null $dir/follow.err || r=1
+ok $r "console --follow printed the log and ended (exit 0) when the slice stopped"
+fails "console of a stopped slice: ENXIO" \
+	"cpcctl: console of slice lx: no console ring (not running, or no cpc_guest in it yet): No such device or address" \
+	cpcctl slice console lx
 t0=$(uptime_cs)
 run "boot again, the owner's policy without log" cpcctl slice boot lx \
 	--kernel /usr/lib/cpc/slice-vmlinuz --initrd /usr/lib/cpc/slice-initrd.img \
@@ -176,4 +199,4 @@ r=0; [ "$(cat /sys/devices/system/cpu/online)" = "$cpus0" ] || r=1; ok $r "every
 r=0; [ "$(memtotal)" = "$mem0" ] || { echo "# MemTotal $(memtotal) kB, was $mem0"; r=1; }
 ok $r "MemTotal back"
 r=0; taskset -c 3 sh -c 'exit 0' || r=1; ok $r "CPU 3 runs host tasks again"
-tap_done && [ "$n" = 56 ]
+tap_done && [ "$n" = 63 ]

@@ -11,6 +11,7 @@
 #define _UAPI_LINUX_CPC_HOST_H
 
 #include <linux/cpc_proto.h>
+#include <linux/cpc_slice.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -557,6 +558,37 @@ struct cpc_slice_load {
  * ======  ============================================================
  */
 #define CPC_IOCTL_SLICE_STOP _IOW(CPC_IOC_MAGIC, 0x16, struct cpc_slice_ref)
+
+/**
+ * CPC_IOCTL_SLICE_CONSOLE - read a running slice's console ring (the end
+ * of its bus window, see uapi/linux/cpc_slice.h) from @pos on.
+ *
+ * The ring is the slice's (untrusted): its head is read once, the bytes
+ * from max(@pos, head - CPC_SLICE_CONSOLE_DATA) up to head (at most
+ * @buf_len) are copied, then head is read again and the bytes the slice
+ * overwrote meanwhile are dropped and counted in @lost. A @pos beyond
+ * head (the slice kernel restarted) reads from the oldest byte held.
+ * Reading does not change the slice.
+ *
+ * Context: process context, CAP_SYS_ADMIN.
+ *
+ * Return: 0 on success (@len may be 0: nothing new), -1 with errno set:
+ *
+ * ======  ============================================================
+ * EPERM   the caller lacks CAP_SYS_ADMIN
+ * EFAULT  the argument or @buf_ptr is not readable/writable
+ * EINVAL  @size too small, @flags or @reserved not zero, bad @name,
+ *         @buf_len 0 or above CPC_SLICE_CONSOLE_MAX
+ * E2BIG   @size larger than known and the extra bytes are not zero
+ * ENOENT  no slice has this @name
+ * ENXIO   the slice has no bus (not running), or the slice has not set
+ *         up its console ring (no cpc_guest with the console on it yet,
+ *         or a bad magic/version)
+ * EINTR   a signal arrived while waiting for another slice operation
+ * ENOMEM  no memory for the bounce buffer
+ * ======  ============================================================
+ */
+#define CPC_IOCTL_SLICE_CONSOLE _IOWR(CPC_IOC_MAGIC, 0x17, struct cpc_slice_console)
 
 /* ------------------------------------------------------------------------
  * CPC channels (ioctl numbers 0x40-0x5f)

@@ -214,6 +214,81 @@ struct cpc_slice_info {
 };
 
 /*
+ * The slice console ring: the last CPC_SLICE_CONSOLE_SIZE bytes of the
+ * slice-bus window (bus_len in the info page); the CPC channel is the rest
+ * of the window, [0, bus_len - CPC_SLICE_CONSOLE_SIZE). cpc_guest in a
+ * Linux slice registers a printk console that writes into it (the boot log
+ * from before it loaded is replayed); the host reads it with
+ * CPC_IOCTL_SLICE_CONSOLE (cpcctl slice console). A page of header, then a
+ * data area of CPC_SLICE_CONSOLE_DATA bytes (a power of two): byte number
+ * p of the console's output is at data offset p % CPC_SLICE_CONSOLE_DATA,
+ * valid while p >= @head - CPC_SLICE_CONSOLE_DATA.
+ */
+/** CPC_SLICE_CONSOLE_MAGIC - "CPCSCONS" read as a little-endian u64. */
+#define CPC_SLICE_CONSOLE_MAGIC 0x534e4f4353435043ULL
+/** CPC_SLICE_CONSOLE_VERSION - version of &struct cpc_slice_console_ring. */
+#define CPC_SLICE_CONSOLE_VERSION 1
+/** CPC_SLICE_CONSOLE_HEADER - bytes of the ring's header (one page). */
+#define CPC_SLICE_CONSOLE_HEADER 0x1000
+/** CPC_SLICE_CONSOLE_DATA - bytes of the ring's data area (power of two). */
+#define CPC_SLICE_CONSOLE_DATA 0x10000
+/** CPC_SLICE_CONSOLE_SIZE - bytes of the ring at the end of the bus window. */
+#define CPC_SLICE_CONSOLE_SIZE (CPC_SLICE_CONSOLE_HEADER + CPC_SLICE_CONSOLE_DATA)
+
+/**
+ * struct cpc_slice_console_ring - header of the slice console ring,
+ * written by the slice only (untrusted by the host).
+ * @magic:     CPC_SLICE_CONSOLE_MAGIC once the slice set the ring up.
+ * @version:   CPC_SLICE_CONSOLE_VERSION.
+ * @data_size: CPC_SLICE_CONSOLE_DATA (the host uses its own constant).
+ * @head:      bytes written since the ring was set up (monotonic),
+ *             published with release ordering after the bytes.
+ * @flags:     zero (none defined).
+ * @reserved:  zero.
+ */
+struct cpc_slice_console_ring {
+	__u64 magic;
+	__u32 version;
+	__u32 data_size;
+	__u64 head;
+	__u32 flags;
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+
+/** CPC_SLICE_CONSOLE_MAX - bytes one CPC_IOCTL_SLICE_CONSOLE returns at most. */
+#define CPC_SLICE_CONSOLE_MAX CPC_SLICE_CONSOLE_DATA
+
+/**
+ * struct cpc_slice_console - argument of CPC_IOCTL_SLICE_CONSOLE.
+ * @size:     (in) sizeof(struct cpc_slice_console) as the caller knows it.
+ * @flags:    (in) must be zero.
+ * @name:     (in) name of the slice.
+ * @pos:      (in) console byte position to read from (0: everything the
+ *            ring holds); (out) position after the last byte returned:
+ *            pass it to the next call.
+ * @buf_ptr:  (in) user address of the buffer for the bytes.
+ * @buf_len:  (in) its size, 1..CPC_SLICE_CONSOLE_MAX.
+ * @len:      (out) bytes written to the buffer.
+ * @lost:     (out) bytes from @pos on that the ring no longer held
+ *            (overwritten before or while they were read): skipped.
+ * @head:     (out) the slice's head as read (bytes written in all).
+ * @reserved: (in) must be zero; (out) zero.
+ */
+struct cpc_slice_console {
+	__u32 size;
+	__u32 flags;
+	char name[32];
+	__u64 pos;
+	__u64 buf_ptr;
+	__u32 buf_len;
+	__u32 len;
+	__u64 lost;
+	__u64 head;
+	__u64 reserved[4];
+};
+
+/*
  * The slice-echo payload's vectors (/usr/lib/cpc/slice-echo): it publishes
  * CPC_SLICE_ECHO_DOORBELL_VECTOR as its doorbell in the CPC header, and
  * answers CPC_SLICE_ECHO_RAW_PING_VECTOR at once with a fixed IPI to the

@@ -65,6 +65,8 @@ std::unique_ptr<cpc::OutputFile> open_output(const std::string &path, bool force
 
 void add_version_commands(CLI::App &app, Global &g);
 void add_slice_commands(CLI::App &app, Global &g);
+/// `slice console` (slice_console.cpp), on the `slice` command.
+void add_slice_console_command(CLI::App *slice);
 void add_channel_commands(CLI::App &app, Global &g);
 void add_call_commands(CLI::App &app, Global &g);
 void add_guest_commands(CLI::App &app, Global &g);

@@ -172,7 +172,7 @@ cpc::FilterChange parse_ipi(const std::string &text)
 
 void add_slice_commands(CLI::App &app, Global &g)
 {
-	auto *slice = app.add_subcommand("slice", "create, filter, lock, load, start, stop and destroy core slices");
+	auto *slice = app.add_subcommand("slice", "create, filter, lock, load, start, stop, destroy core slices; their console");
 	slice->require_subcommand(1);
 
 	// create
@@ -424,6 +424,8 @@ void add_slice_commands(CLI::App &app, Global &g)
 			return output(g, m.show(o->name));
 		});
 	}
+
+	add_slice_console_command(slice);
 
 	// destroy
 	{

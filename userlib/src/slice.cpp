@@ -273,6 +273,28 @@ void SliceManager::stop(const std::string &name)
 	}
 }
 
+ConsoleRead SliceManager::console(const std::string &name, std::uint64_t pos)
+{
+	ConsoleRead r;
+	r.bytes.resize(CPC_SLICE_CONSOLE_MAX);
+	cpc_slice_console c{};
+	c.size = sizeof(c);
+	set_name(c.name, name);
+	c.pos = pos;
+	c.buf_ptr = reinterpret_cast<std::uintptr_t>(r.bytes.data());
+	c.buf_len = CPC_SLICE_CONSOLE_MAX;
+	if (::ioctl(dev(), CPC_IOCTL_SLICE_CONSOLE, &c) < 0) {
+		int err = errno;
+		throw Error(err, "console of slice " + name +
+				     (err == ENXIO ? ": no console ring (not running, or no cpc_guest in it yet)" : ""));
+	}
+	r.bytes.resize(c.len);
+	r.pos = c.pos;
+	r.lost = c.lost;
+	r.head = c.head;
+	return r;
+}
+
 void SliceManager::filter(const std::string &name, const FilterChange &c)
 {
 	cpc_slice_filter f{};

@@ -78,6 +78,14 @@ struct FilterChange {
 	std::uint32_t bdf = 0;		///< Device
 };
 
+/// One read of a slice's console ring (CPC_IOCTL_SLICE_CONSOLE).
+struct ConsoleRead {
+	std::string bytes;	  ///< what the ring held from the position asked
+	std::uint64_t pos = 0;	  ///< position to pass to the next read
+	std::uint64_t lost = 0;	  ///< bytes the ring no longer held (skipped)
+	std::uint64_t head = 0;	  ///< bytes the slice wrote in all
+};
+
 /// Slices: changes through the device's ioctls (opened on the first one,
 /// so that the read-only views - list(), show(), available() - need only
 /// sysfs, no write access to the device). Errors: cpc::Error; a module
@@ -103,6 +111,9 @@ public:
 	void start(const std::string &name);
 	/// Stops whatever runs on the slice's CPUs (INIT).
 	void stop(const std::string &name);
+	/// Reads the slice's console ring from @pos on (0: all it holds), at
+	/// most CPC_SLICE_CONSOLE_MAX bytes. ENXIO: not running or no ring yet.
+	ConsoleRead console(const std::string &name, std::uint64_t pos);
 
 	std::vector<SliceInfo> list() const;
 	/// Throws cpc::Error ENOENT "slice '<name>': No such ..." when absent.

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+// Unit tests of proto/cpc_console.c, the slice console ring's writer (the
+// slice's cpc_guest console) and reader (cpc_host, CPC_IOCTL_SLICE_CONSOLE):
+// reading from a position, wrap-around, positions the ring no longer holds
+// (lost), a writer that restarted, and hostile heads (huge, backwards).
+#include <gtest/gtest.h>
+
+extern "C" {
+#include "cpc_console.h"
+}
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <thread>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr std::uint32_t kData = CPC_SLICE_CONSOLE_DATA;
+
+struct Console : ::testing::Test {
+	std::vector<std::uint8_t> mem = std::vector<std::uint8_t>(CPC_SLICE_CONSOLE_SIZE, 0xee);
+	cpc_slice_console_ring *ring = reinterpret_cast<cpc_slice_console_ring *>(mem.data());
+	std::uint8_t *data = mem.data() + CPC_SLICE_CONSOLE_HEADER;
+	std::uint64_t head = 0;
+	struct cpc_console_read r{};
+
+	void SetUp() override { cpc_console_ring_init(ring); }
+	void write(const std::string &s)
+	{
+		head = cpc_console_write(ring, data, head, s.data(), static_cast<std::uint32_t>(s.size()));
+	}
+	std::string read(std::uint64_t pos, std::uint32_t len = kData)
+	{
+		std::vector<std::uint8_t> buf(len);
+		cpc_console_read(ring, data, pos, buf.data(), len, &r);
+		return std::string(buf.begin(), buf.begin() + r.len);
+	}
+};
+
+TEST_F(Console, InitValidOnlyWithMagicVersionAndSize)
+{
+	EXPECT_TRUE(cpc_console_ring_valid(ring));
+	EXPECT_EQ(0u, ring->head);
+	ring->data_size = kData / 2;
+	EXPECT_FALSE(cpc_console_ring_valid(ring));
+	cpc_console_ring_init(ring);
+	ring->version = 2;
+	EXPECT_FALSE(cpc_console_ring_valid(ring));
+	cpc_console_ring_init(ring);
+	ring->magic = 0;
+	EXPECT_FALSE(cpc_console_ring_valid(ring));
+}
+
+TEST_F(Console, ReadsFromAPositionAndFollows)
+{
+	EXPECT_EQ("", read(0));
+	EXPECT_EQ(0u, r.pos);
+	write("Linux version 6.1\n");
+	write("second line\n");
+	EXPECT_EQ("Linux version 6.1\nsecond line\n", read(0));
+	EXPECT_EQ(head, r.pos);
+	EXPECT_EQ(head, r.head);
+	EXPECT_EQ(0u, r.lost);
+	std::uint64_t pos = r.pos;
+	write("third\n");
+	EXPECT_EQ("third\n", read(pos));
+	EXPECT_EQ("sec", read(18, 3)); // a short buffer: the rest comes next time
+	EXPECT_EQ(21u, r.pos);
+}
+
+TEST_F(Console, WrapsAndCountsWhatTheRingNoLongerHolds)
+{
+	std::string all;
+	for (int i = 0; all.size() < 3 * kData + 123; i++) {
+		std::string line = "line " + std::to_string(i) + "\n";
+		all += line;
+		write(line);
+	}
+	ASSERT_EQ(all.size(), head);
+	std::string got = read(0);
+	EXPECT_EQ(all.substr(all.size() - kData), got);
+	EXPECT_EQ(all.size() - kData, r.lost);
+	EXPECT_EQ(head, r.pos);
+	// From a position still held: nothing lost, across the wrap.
+	got = read(head - 100);
+	EXPECT_EQ(all.substr(all.size() - 100), got);
+	EXPECT_EQ(0u, r.lost);
+}
+
+TEST_F(Console, OneWriteLargerThanTheRingKeepsItsEnd)
+{
+	std::string big(kData + 5000, 'a');
+	for (std::size_t i = 0; i < big.size(); i++)
+		big[i] = static_cast<char>('a' + i % 26);
+	write(big);
+	EXPECT_EQ(big.size(), head);
+	EXPECT_EQ(big.substr(5000), read(0));
+	EXPECT_EQ(5000u, r.lost);
+}
+
+TEST_F(Console, PositionBeyondHeadReadsFromTheOldest)
+{
+	write("after a restart\n");
+	EXPECT_EQ("after a restart\n", read(1000000));
+	EXPECT_EQ(0u, r.lost);
+	EXPECT_EQ(head, r.pos);
+}
+
+TEST_F(Console, HostileHugeHeadCostsOnlyLostBytes)
+{
+	write("x");
+	ring->head = ~0ull; // the slice says it wrote 2^64-1 bytes
+	std::string got = read(1);
+	EXPECT_EQ(kData, got.size());
+	EXPECT_EQ(~0ull - kData - 1, r.lost);
+	EXPECT_EQ(~0ull, r.pos);
+	EXPECT_FALSE(r.bad);
+	EXPECT_EQ("", read(~0ull)); // caught up
+	EXPECT_EQ(0u, r.lost);
+}
+
+TEST_F(Console, HostileSmallBufferNearHugeHead)
+{
+	ring->head = ~0ull - 3;
+	EXPECT_EQ(10u, read(0, 10).size());
+	EXPECT_EQ(~0ull - 3 - kData + 10, r.pos);
+}
+
+// A writer overwriting the ring while it is read: every byte returned is
+// the one written at its position (byte p is p % 251); what was overwritten
+// during the copy is counted lost, never returned.
+TEST_F(Console, ConcurrentWriterNeverYieldsOverwrittenBytes)
+{
+	std::atomic<bool> stop{false};
+	std::thread writer([&] {
+		std::string chunk;
+		std::uint64_t h = 0;
+		for (std::uint32_t n = 1; !stop.load(std::memory_order_relaxed); n = n % 4000 + 1) {
+			chunk.resize(n);
+			for (std::uint32_t i = 0; i < n; i++)
+				chunk[i] = static_cast<char>((h + i) % 251);
+			h = cpc_console_write(ring, data, h, chunk.data(), n);
+		}
+	});
+	std::uint64_t reads = 0, lost = 0, wrong = 0;
+	auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+	while (std::chrono::steady_clock::now() < end) {
+		std::string got = read(0); // from the oldest: the writer's next victim
+		std::uint64_t start = r.pos - r.len;
+		for (std::uint32_t i = 0; i < r.len; i++)
+			wrong += static_cast<std::uint8_t>(got[i]) != (start + i) % 251;
+		lost += r.lost;
+		reads++;
+	}
+	stop = true;
+	writer.join();
+	EXPECT_EQ(0u, wrong) << reads << " reads";
+	EXPECT_LT(0u, lost);
+}
+
+} // namespace
