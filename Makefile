@@ -61,7 +61,7 @@ testbed: modules modules-testing user payload
 	@rm -f $(TESTBED)/bin/*
 	@cp $(CMAKE_BUILD)/userlib/cpcctl $(CMAKE_BUILD)/vm-bin/* $(TESTBED)/bin/
 	testbed/mkinitramfs $(KVER) $(TESTBED)/initramfs.cpio.gz $(TESTBED)/bin $(KMOD_TESTING) $(PAYLOAD)
-	testbed/mkslice $(KVER) $(TESTBED)/slice.cpio.gz $(KMOD_TESTING)
+	testbed/mkslice $(KVER) $(TESTBED)/slice.cpio.gz $(KMOD_TESTING) $(TESTBED)/bin
 	@test -f $(TESTBED)/qga.cpio.gz -a $(TESTBED)/qga.cpio.gz -nt /usr/sbin/qemu-ga || \
 		testbed/mkqga $(TESTBED)/qga.cpio.gz
 

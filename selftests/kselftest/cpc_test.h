@@ -102,31 +102,47 @@ static inline int cpc_module_unload(const char *name)
 	return 0;
 }
 
+/* The value of @key (e.g. "cpc.modargs=") on the kernel command line, or NULL. */
+static inline const char *cpc_cmdline_arg(const char *key, char *buf, size_t size)
+{
+	char cmdline[4096], *p, *end;
+
+	if (cpc_read_file("/proc/cmdline", cmdline, sizeof(cmdline)) <= 0)
+		return NULL;
+	p = strstr(cmdline, key);
+	if (!p)
+		return NULL;
+	p += strlen(key);
+	end = strpbrk(p, " \n");
+	if (end)
+		*end = '\0';
+	snprintf(buf, size, "%s", p);
+	return buf;
+}
+
 /*
  * The module arguments the test bed booted this VM with (cpc.modargs= on
  * the kernel command line, ";" for spaces): what a test that reloads
  * the module passes to get the same module again (e.g. the owner's allow
- * list). Empty when there are none.
+ * list). In a Linux slice also the slice_info= cpc_host gave the slice
+ * kernel (cpc_guest.slice_info=, which only modprobe would apply): the
+ * reloaded module serves the slice bus again. Empty when there are none.
  */
 static inline const char *cpc_boot_modargs(void)
 {
 	static char args[512];
-	char cmdline[4096], *p, *end;
+	char info[64], *p;
+	int n;
 
 	args[0] = '\0';
-	if (cpc_read_file("/proc/cmdline", cmdline, sizeof(cmdline)) <= 0)
-		return args;
-	p = strstr(cmdline, "cpc.modargs=");
-	if (!p)
-		return args;
-	p += strlen("cpc.modargs=");
-	end = strpbrk(p, " \n");
-	if (end)
-		*end = '\0';
-	snprintf(args, sizeof(args), "%s", p);
+	if (!cpc_cmdline_arg("cpc.modargs=", args, sizeof(args)))
+		args[0] = '\0';
 	for (p = args; *p; p++)
 		if (*p == ';')
 			*p = ' ';
+	n = strlen(args);
+	if (cpc_cmdline_arg("cpc_guest.slice_info=", info, sizeof(info)))
+		snprintf(args + n, sizeof(args) - n, "%sslice_info=%s", n ? " " : "", info);
 	return args;
 }
 

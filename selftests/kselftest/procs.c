@@ -140,6 +140,26 @@ static uint64_t testbuf_phys(void)
 	return strtoull(buf, NULL, 16);
 }
 
+/*
+ * Where the kernel image starts ("Kernel code" in /proc/iomem): System
+ * RAM, always there - 16 MiB in a test-bed VM, elsewhere in a Linux slice.
+ */
+static uint64_t ktext(void)
+{
+	char line[256];
+	uint64_t at = 16 * MiB;
+	FILE *f = fopen("/proc/iomem", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "Kernel code")) {
+			at = strtoull(line + strspn(line, " "), NULL, 16);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return at;
+}
+
 /* Fills testbuf page @i with a pattern seeded by @seed; keeps a copy. */
 static int testbuf_fill(uint8_t *copy, unsigned int first, unsigned int count,
 			unsigned int seed)
@@ -705,8 +725,8 @@ TEST_F(procs, snapshot_in_chunks)
 
 TEST_F(procs, snapshot_kernel_ram)
 {
-	/* 256 KiB of the kernel image at 16 MiB: System RAM, always there */
-	const uint64_t start = 16 * MiB, size = 256 << 10;
+	/* 256 KiB of the kernel image: System RAM, always there */
+	const uint64_t start = ktext(), size = 256 << 10;
 	const struct cpc_snapshot_chunk *h;
 	uint8_t plain[PG];
 	unsigned int i, nonzero = 0;
@@ -726,7 +746,7 @@ TEST_F(procs, snapshot_kernel_ram)
 TEST_F(procs, snapshot_incremental_sends_only_changes)
 {
 	/* 1 MiB of kernel text: it does not change between two exports */
-	const uint64_t start = 16 * MiB, size = 1 * MiB;
+	const uint64_t start = ktext(), size = 1 * MiB;
 	const struct cpc_snapshot_chunk *h;
 	double t0, t1, t2;
 	uint64_t gen;
@@ -750,8 +770,8 @@ TEST_F(procs, snapshot_incremental_sends_only_changes)
 
 TEST_F(procs, snapshot_call_examines_at_most_max_pages)
 {
-	/* 24 MiB from 16 MiB: more pages than one call may examine */
-	const uint64_t start = 16 * MiB, size = 24 * MiB, end = start + size;
+	/* 24 MiB from the kernel image: more pages than one call may examine */
+	const uint64_t start = ktext(), size = 24 * MiB, end = start + size;
 	const struct cpc_snapshot_chunk *h;
 	uint64_t pos = start, gen = 0;
 	unsigned int calls = 0;
@@ -827,7 +847,7 @@ TEST_F(procs, snapshot_bounds)
 
 TEST_F(procs, snapshot_deadline_bounds_a_call)
 {
-	struct cpc_snapshot_args a = { .start = 16 * MiB, .size = 64 * MiB };
+	struct cpc_snapshot_args a = { .start = ktext(), .size = 64 * MiB };
 
 	ASSERT_EQ(0, set_key(key_a));
 	/* out of time before the first page: ETIMEDOUT, nothing exported */
@@ -1072,7 +1092,7 @@ TEST_F(procs, cpcctl_key_and_decrypt)
 #define EXPORT_ID	"/sys/kernel/cpc_guest/snapshot_export_id"
 
 /* The same guest RAM across module loads (the test buffer moves). */
-#define REPLAY_START	(16 * MiB)
+#define REPLAY_START	ktext()
 #define REPLAY_SIZE	(16 * PG)
 
 /*
@@ -1174,12 +1194,12 @@ TEST(unload_returns_reclaimed_memory)
 	ASSERT_EQ(0, cpc_module_unload("cpc_guest"));
 	after = meminfo("MemAvailable:");
 	EXPECT_LE(40 * MiB, after - during);
-	ASSERT_EQ(0, cpc_module_load("cpc_guest", NULL));
+	ASSERT_EQ(0, cpc_module_load("cpc_guest", cpc_boot_modargs()));
 	EXPECT_EQ(0, reclaimed());
 	/* the key did not survive */
 	fd = open(INVOKE, O_RDWR);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, snapshot(fd, 16 * MiB, PG, 0, 0, 1 << 20, &c));
+	ASSERT_EQ(0, snapshot(fd, ktext(), PG, 0, 0, 1 << 20, &c));
 	EXPECT_EQ(CPC_ST_ENOKEY, c.rsp.status);
 	close(fd);
 	free(c.out);

@@ -68,6 +68,8 @@ done
 echo "first answer $(($(date +%s) - t0)) s after boot"
 show cpcctl call slice:demo info || fail=1
 show cpcctl call slice:demo ps || fail=1
+echo "The slice kernel's console, from a ring in the bus window (its last lines):"
+cpcctl slice console demo > /tmp/demo-console && tail -n 4 /tmp/demo-console || fail=1
 echo "The host's view meanwhile (CPUs 2-3 and the DIMM are the slice's):"
 printf 'online CPUs: %s\n' "$(cat /sys/devices/system/cpu/online)"
 echo "The manager leaves the IPI mask: the next doorbell toward the slice kernel is refused."

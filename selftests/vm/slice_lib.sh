@@ -16,6 +16,21 @@ run() { tap_run 0 "$@"; }
 has() { grep -qE -- "$1" $out || { echo "# missing '$1' in:"; sed 's/^/# /' $out | head -20; return 1; }; }
 memtotal() { sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
 
+# slice_ring_wait NAME REGEX SECONDS: polls slice NAME's console ring
+# (cpcctl slice console: the slice kernel's log as its cpc_guest's console
+# wrote it, the latest 64 KiB) until a line matches REGEX (the last such
+# line is printed and kept in $slice_line); 1 if none did within SECONDS.
+# The ring is read from the host's memory, not forwarded: it cannot stall
+# as the console input of the host VM can under load.
+slice_ring_wait() {
+	end=$(($(date +%s) + $3))
+	while :; do
+		slice_line=$(cpcctl slice console "$1" 2> /dev/null | grep -E -- "$2" | tail -1)
+		[ -z "$slice_line" ] || { echo "# $slice_line"; return 0; }
+		[ "$(date +%s)" -lt "$end" ] || { echo "# no '$2' on slice $1's console ring"; return 1; }
+		sleep 2
+	done
+}
 # slice_console_wait REGEX SECONDS: reads console input until a
 # slice-console line matches REGEX (it is printed, and kept in
 # $slice_line); 1 if none did within SECONDS or a slice kernel panicked
