@@ -9,7 +9,7 @@
  * cpc_guest.slice_info=0x... (the physical address of the slice's info
  * page, struct cpc_slice_info: offset 0 of the slice's memory, reserved in
  * the slice kernel's e820 map). The info page is rewritten at every start
- * and names the bus window (bus_phys, bus_len: 1 MiB of host memory, not
+ * and names the bus window (bus_phys, bus_len: 4 MiB of host memory, not
  * in the slice's e820 map), which is allocated only at start, after the
  * command line was written at load. The host's doorbell (APIC id, vector)
  * is in the channel's CPC header, like every transport's.

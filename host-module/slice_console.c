@@ -38,7 +38,7 @@ int cpc_slice_console_read(struct cpc_slice *s, struct cpc_slice_console *c, u8 
 	cpc_console_read(ring, base + CPC_SLICE_CONSOLE_HEADER, c->pos, buf, c->buf_len, &r);
 	if (r.bad)
 		atomic64_inc(&s->console_bad);
-	atomic64_add(r.lost, &s->console_lost);
+	atomic64_add(r.overrun, &s->console_lost);	/* not what was gone before */
 	c->pos = r.pos;
 	c->len = r.len;
 	c->lost = r.lost;

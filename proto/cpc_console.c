@@ -6,8 +6,9 @@
  *
  * The reader never trusts the writer: head is read once and every position
  * is bounded by the reader's own ring size, so a huge or moving head costs
- * only lost bytes; the bytes are copied, then head is read again and what
- * the writer may have overwritten meanwhile is dropped and counted lost.
+ * only lost bytes; the bytes are copied, then head and claim (the end of a
+ * write in progress, stored before its bytes) are read again and what the
+ * writer may have overwritten meanwhile is dropped and counted lost.
  */
 #include "cpc_console.h"
 
@@ -70,6 +71,8 @@ u64 cpc_console_write(struct cpc_slice_console_ring *ring, u8 *data, u64 head,
 	n -= skip;
 	off = head & CPC_CON_MASK;
 	first = n < CPC_SLICE_CONSOLE_DATA - off ? n : CPC_SLICE_CONSOLE_DATA - off;
+	cpc_write_once(ring->claim, head + n);
+	cpc_full_barrier();	/* the claim before the bytes it covers */
 	memcpy(data + off, s, first);
 	memcpy(data, s + first, n - first);
 	head += n;
@@ -93,7 +96,7 @@ void cpc_console_read(const struct cpc_slice_console_ring *ring, const u8 *data,
 	u64 head = cpc_load_acquire(&ring->head);	/* bytes before it are written */
 	u64 oldest = head > CPC_SLICE_CONSOLE_DATA ? head - CPC_SLICE_CONSOLE_DATA : 0;
 	u64 start = pos > head ? oldest : (pos > oldest ? pos : oldest);
-	u64 head2, avail = head - start;
+	u64 head2, end2, avail = head - start;
 	u32 n = avail < buf_len ? (u32)avail : buf_len;
 	u32 off = start & CPC_CON_MASK, first;
 
@@ -104,13 +107,17 @@ void cpc_console_read(const struct cpc_slice_console_ring *ring, const u8 *data,
 	memcpy(buf + first, data, n - first);
 	cpc_full_barrier();	/* the copy before the second look at head */
 	head2 = cpc_read_once(ring->head);
+	end2 = cpc_read_once(ring->claim);	/* a write still copying its bytes */
+	if (end2 < head2)
+		end2 = head2;
 	r->lost = pos > head ? 0 : start - pos;
+	r->overrun = 0;
 	r->bad = head2 < head;
 	if (r->bad) {
 		n = 0;
-	} else if (head2 - start > CPC_SLICE_CONSOLE_DATA) {
-		/* Bytes below head2 - DATA may have been overwritten: drop them. */
-		u64 gone = head2 - start - CPC_SLICE_CONSOLE_DATA;
+	} else if (end2 - start > CPC_SLICE_CONSOLE_DATA) {
+		/* Bytes below end2 - DATA may have been overwritten: drop them. */
+		u64 gone = end2 - start - CPC_SLICE_CONSOLE_DATA;
 
 		if (gone > n)
 			gone = n;
@@ -118,6 +125,7 @@ void cpc_console_read(const struct cpc_slice_console_ring *ring, const u8 *data,
 		n -= (u32)gone;
 		start += gone;
 		r->lost += gone;
+		r->overrun = gone;
 	}
 	r->pos = start + n;
 	r->len = n;

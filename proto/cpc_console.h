@@ -16,6 +16,7 @@
  * @pos:  position after the last byte returned (the next call's @pos).
  * @len:  bytes written to the buffer.
  * @lost: bytes from the asked position on that the ring no longer held.
+ * @overrun: of those, the ones the writer overwrote while they were copied.
  * @head: the writer's head as first read.
  * @bad:  the ring's head went backwards during the read (nothing returned).
  */
@@ -23,6 +24,7 @@ struct cpc_console_read {
 	u64 pos;
 	u32 len;
 	u64 lost;
+	u64 overrun;
 	u64 head;
 	bool bad;
 };

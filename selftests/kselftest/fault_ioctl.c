@@ -60,7 +60,7 @@ static void kmsg(const char *what)
 static bool memmap_lists(unsigned int block)
 {
 	unsigned long long lo = (unsigned long long)block * 128 * MiB, hi = lo + 128 * MiB - 1;
-	char path[300], start[32], end[32];
+	char path[300], start[32], end[32], type[32];
 	DIR *d = opendir("/sys/firmware/memmap");
 	struct dirent *e;
 	bool found = false;
@@ -74,7 +74,11 @@ static bool memmap_lists(unsigned int block)
 		snprintf(path, sizeof(path), "/sys/firmware/memmap/%s/end", e->d_name);
 		if (sysfs_str(path, end, sizeof(end)) < 0)
 			continue;
-		found = strtoull(start, NULL, 16) == lo && strtoull(end, NULL, 16) == hi;
+		snprintf(path, sizeof(path), "/sys/firmware/memmap/%s/type", e->d_name);
+		if (sysfs_str(path, type, sizeof(type)) < 0)
+			continue;
+		found = strtoull(start, NULL, 16) == lo && strtoull(end, NULL, 16) == hi &&
+			!strcmp(type, "System RAM");
 	}
 	if (d)
 		closedir(d);

@@ -11,6 +11,7 @@ extern "C" {
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <cstdint>
 #include <thread>
 #include <string>
@@ -47,7 +48,7 @@ TEST_F(Console, InitValidOnlyWithMagicVersionAndSize)
 	ring->data_size = kData / 2;
 	EXPECT_FALSE(cpc_console_ring_valid(ring));
 	cpc_console_ring_init(ring);
-	ring->version = 2;
+	ring->version = CPC_SLICE_CONSOLE_VERSION + 1;
 	EXPECT_FALSE(cpc_console_ring_valid(ring));
 	cpc_console_ring_init(ring);
 	ring->magic = 0;
@@ -159,6 +160,65 @@ TEST_F(Console, ConcurrentWriterNeverYieldsOverwrittenBytes)
 	writer.join();
 	EXPECT_EQ(0u, wrong) << reads << " reads";
 	EXPECT_LT(0u, lost);
+}
+
+// A write still copying its bytes (claim published, head not yet): the
+// bytes it has already put over the oldest ones are not returned as theirs.
+TEST_F(Console, WriteInProgressIsNotReadAsOldBytes)
+{
+	std::string full(kData, 'o');
+	write(full); // head = DATA, oldest = 0
+	cpc_write_once(ring->claim, head + 100);
+	std::memset(data, 'n', 100); // bytes 0..99 overwritten, head unchanged
+	std::string got = read(0, 16);
+	EXPECT_EQ(0u, r.len) << got;
+	EXPECT_EQ(16u, r.lost);
+	EXPECT_EQ(16u, r.overrun);
+	EXPECT_EQ(16u, r.pos);
+	got = read(100, 16);
+	EXPECT_EQ(std::string(16, 'o'), got);
+	EXPECT_EQ(0u, r.overrun);
+}
+
+// A hostile claim far beyond head costs only lost bytes.
+TEST_F(Console, HostileClaimCostsOnlyLostBytes)
+{
+	write("hello");
+	cpc_write_once(ring->claim, ~0ULL);
+	read(0);
+	EXPECT_EQ(0u, r.len);
+	EXPECT_EQ(5u, r.lost);
+	EXPECT_EQ(5u, r.pos);
+	EXPECT_FALSE(r.bad);
+}
+
+// Small reads from the oldest byte while a writer runs: a read of 16 bytes
+// is quick, so the writer's copy in progress is what overwrites them.
+TEST_F(Console, ConcurrentWriterSmallReadsFromTheOldest)
+{
+	std::atomic<bool> stop{false};
+	std::thread writer([&] {
+		std::string chunk;
+		std::uint64_t h = 0;
+		for (std::uint32_t n = 1; !stop.load(std::memory_order_relaxed); n = n % 4000 + 1) {
+			chunk.resize(n);
+			for (std::uint32_t i = 0; i < n; i++)
+				chunk[i] = static_cast<char>((h + i) % 251);
+			h = cpc_console_write(ring, data, h, chunk.data(), n);
+		}
+	});
+	std::uint64_t reads = 0, wrong = 0;
+	auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+	while (std::chrono::steady_clock::now() < end) {
+		std::string got = read(0, 16);
+		std::uint64_t start = r.pos - r.len;
+		for (std::uint32_t i = 0; i < r.len; i++)
+			wrong += static_cast<std::uint8_t>(got[i]) != (start + i) % 251;
+		reads++;
+	}
+	stop = true;
+	writer.join();
+	EXPECT_EQ(0u, wrong) << reads << " reads";
 }
 
 } // namespace

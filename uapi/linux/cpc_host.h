@@ -565,10 +565,12 @@ struct cpc_slice_load {
  *
  * The ring is the slice's (untrusted): its head is read once, the bytes
  * from max(@pos, head - CPC_SLICE_CONSOLE_DATA) up to head (at most
- * @buf_len) are copied, then head is read again and the bytes the slice
- * overwrote meanwhile are dropped and counted in @lost. A @pos beyond
- * head (the slice kernel restarted) reads from the oldest byte held.
- * Reading does not change the slice.
+ * @buf_len) are copied, then head and the ring's claim (a write still
+ * copying) are read again and the bytes the slice overwrote meanwhile are
+ * dropped and counted in @lost (and in the slice's sysfs console_lost). A
+ * @pos beyond head (the slice kernel restarted) reads from the oldest byte
+ * held. Reading does not change the slice. The out fields @len, @lost and
+ * @head must be zero on input: zero them before passing the struct again.
  *
  * Context: process context, CAP_SYS_ADMIN.
  *
@@ -577,8 +579,8 @@ struct cpc_slice_load {
  * ======  ============================================================
  * EPERM   the caller lacks CAP_SYS_ADMIN
  * EFAULT  the argument or @buf_ptr is not readable/writable
- * EINVAL  @size too small, @flags or @reserved not zero, bad @name,
- *         @buf_len 0 or above CPC_SLICE_CONSOLE_MAX
+ * EINVAL  @size too small, @flags, @reserved, @len, @lost or @head not
+ *         zero, bad @name, @buf_len 0 or above CPC_SLICE_CONSOLE_MAX
  * E2BIG   @size larger than known and the extra bytes are not zero
  * ENOENT  no slice has this @name
  * ENXIO   the slice has no bus (not running), or the slice has not set

@@ -227,7 +227,7 @@ struct cpc_slice_info {
 /** CPC_SLICE_CONSOLE_MAGIC - "CPCSCONS" read as a little-endian u64. */
 #define CPC_SLICE_CONSOLE_MAGIC 0x534e4f4353435043ULL
 /** CPC_SLICE_CONSOLE_VERSION - version of &struct cpc_slice_console_ring. */
-#define CPC_SLICE_CONSOLE_VERSION 1
+#define CPC_SLICE_CONSOLE_VERSION 2
 /** CPC_SLICE_CONSOLE_HEADER - bytes of the ring's header (one page). */
 #define CPC_SLICE_CONSOLE_HEADER 0x1000
 /** CPC_SLICE_CONSOLE_DATA - bytes of the ring's data area (power of two). */
@@ -244,6 +244,11 @@ struct cpc_slice_info {
  * @head:      bytes written since the ring was set up (monotonic),
  *             published with release ordering after the bytes.
  * @flags:     zero (none defined).
+ * @reserved0: zero.
+ * @claim:     the head the write in progress will publish (@head plus
+ *             its length), stored before its bytes (full barrier): a
+ *             reader's copy may hold overwritten bytes below
+ *             @claim - CPC_SLICE_CONSOLE_DATA, not only below @head - it.
  * @reserved:  zero.
  */
 struct cpc_slice_console_ring {
@@ -253,7 +258,8 @@ struct cpc_slice_console_ring {
 	__u64 head;
 	__u32 flags;
 	__u32 reserved0;
-	__u64 reserved[4];
+	__u64 claim;
+	__u64 reserved[3];
 };
 
 /** CPC_SLICE_CONSOLE_MAX - bytes one CPC_IOCTL_SLICE_CONSOLE returns at most. */
@@ -266,12 +272,14 @@ struct cpc_slice_console_ring {
  * @name:     (in) name of the slice.
  * @pos:      (in) console byte position to read from (0: everything the
  *            ring holds); (out) position after the last byte returned:
- *            pass it to the next call.
+ *            pass it to the next call (with @len, @lost, @head zero).
  * @buf_ptr:  (in) user address of the buffer for the bytes.
  * @buf_len:  (in) its size, 1..CPC_SLICE_CONSOLE_MAX.
  * @len:      (out) bytes written to the buffer.
  * @lost:     (out) bytes from @pos on that the ring no longer held
  *            (overwritten before or while they were read): skipped.
+ *            Only those overwritten while this call copied them count in
+ *            the slice's sysfs console_lost.
  * @head:     (out) the slice's head as read (bytes written in all).
  * @reserved: (in) must be zero; (out) zero.
  */
