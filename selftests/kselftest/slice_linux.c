@@ -185,9 +185,13 @@ TEST_F(lx, image_names_the_kernel)
 	expected_image(self->kernel, self->kernel_len, want, sizeof(want));
 	TH_LOG("image: %s", want);
 	EXPECT_TRUE(slice_attr_is("s1", "image", want));
-	/* The test bed's slice kernel is the one the host VM runs. */
+	/*
+	 * The test bed's slice kernel is Debian's, the one its host VM runs;
+	 * the debug test bed's host VM runs its own build (-cpc-debug).
+	 */
 	ASSERT_EQ(0, uname(&u));
-	EXPECT_EQ(0, strncmp(want + 6, u.release, strlen(u.release)));
+	if (!strstr(u.release, "-cpc-debug"))
+		EXPECT_EQ(0, strncmp(want + 6, u.release, strlen(u.release)));
 	EXPECT_EQ(0, slice_destroy(self->fd, "s1"));
 }
 

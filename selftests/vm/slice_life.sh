@@ -37,7 +37,10 @@ r=0; slice_console_wait 'Kernel panic - not syncing: sysrq triggered crash' 120 
 ok $r "lx1 panicked as asked (panic=0: it does not restart)"
 img=$(cat $sys/slices/lx1/image)
 echo "# image: $img"
-r=0; case "$img" in "linux $(uname -r) "*) ;; *) r=1 ;; esac
+# Debian's kernel, the one the host VM runs (the debug test bed's host
+# VM runs its own build, -cpc-debug: then any release).
+rel=$(uname -r); case "$rel" in *-cpc-debug) rel='[0-9]*' ;; esac
+r=0; case "$img" in "linux "$rel" "*) ;; *) r=1 ;; esac
 ok $r "sysfs image: a Linux kernel and its version"
 
 boot lx2 spin
