@@ -130,10 +130,11 @@ TEST_F(Console, HostileSmallBufferNearHugeHead)
 	EXPECT_EQ(~0ull - 3 - kData + 10, r.pos);
 }
 
-// A writer overwriting the ring while it is read: every byte returned is
-// the one written at its position (byte p is p % 251); what was overwritten
-// during the copy is counted lost, never returned.
-TEST_F(Console, ConcurrentWriterNeverYieldsOverwrittenBytes)
+// Reads from the oldest byte, @len bytes at a time, for 300 ms while a
+// writer overwrites the ring (byte p is p % 251, writes of 1..4000 bytes);
+// returns the bytes returned that were not the ones written at their
+// position, and in *@lost what the reads counted lost.
+std::uint64_t wrong_under_writer(Console &t, std::uint32_t len, std::uint64_t *lost)
 {
 	std::atomic<bool> stop{false};
 	std::thread writer([&] {
@@ -143,22 +144,32 @@ TEST_F(Console, ConcurrentWriterNeverYieldsOverwrittenBytes)
 			chunk.resize(n);
 			for (std::uint32_t i = 0; i < n; i++)
 				chunk[i] = static_cast<char>((h + i) % 251);
-			h = cpc_console_write(ring, data, h, chunk.data(), n);
+			h = cpc_console_write(t.ring, t.data, h, chunk.data(), n);
 		}
 	});
-	std::uint64_t reads = 0, lost = 0, wrong = 0;
+	std::uint64_t wrong = 0;
 	auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+	*lost = 0;
 	while (std::chrono::steady_clock::now() < end) {
-		std::string got = read(0); // from the oldest: the writer's next victim
-		std::uint64_t start = r.pos - r.len;
-		for (std::uint32_t i = 0; i < r.len; i++)
+		std::string got = t.read(0, len); // from the oldest: the writer's next victim
+		std::uint64_t start = t.r.pos - t.r.len;
+		for (std::uint32_t i = 0; i < t.r.len; i++)
 			wrong += static_cast<std::uint8_t>(got[i]) != (start + i) % 251;
-		lost += r.lost;
-		reads++;
+		*lost += t.r.lost;
 	}
 	stop = true;
 	writer.join();
-	EXPECT_EQ(0u, wrong) << reads << " reads";
+	return wrong;
+}
+
+// A writer overwriting the ring while whole rings are read: every byte
+// returned is the one written at its position; what was overwritten during
+// the copy is counted lost, never returned.
+TEST_F(Console, ConcurrentWriterNeverYieldsOverwrittenBytes)
+{
+	std::uint64_t lost;
+
+	EXPECT_EQ(0u, wrong_under_writer(*this, kData, &lost));
 	EXPECT_LT(0u, lost);
 }
 
@@ -193,32 +204,13 @@ TEST_F(Console, HostileClaimCostsOnlyLostBytes)
 }
 
 // Small reads from the oldest byte while a writer runs: a read of 16 bytes
-// is quick, so the writer's copy in progress is what overwrites them.
+// is quick, so the writer's copy in progress is what overwrites them (the
+// reader needs the claim to see it).
 TEST_F(Console, ConcurrentWriterSmallReadsFromTheOldest)
 {
-	std::atomic<bool> stop{false};
-	std::thread writer([&] {
-		std::string chunk;
-		std::uint64_t h = 0;
-		for (std::uint32_t n = 1; !stop.load(std::memory_order_relaxed); n = n % 4000 + 1) {
-			chunk.resize(n);
-			for (std::uint32_t i = 0; i < n; i++)
-				chunk[i] = static_cast<char>((h + i) % 251);
-			h = cpc_console_write(ring, data, h, chunk.data(), n);
-		}
-	});
-	std::uint64_t reads = 0, wrong = 0;
-	auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
-	while (std::chrono::steady_clock::now() < end) {
-		std::string got = read(0, 16);
-		std::uint64_t start = r.pos - r.len;
-		for (std::uint32_t i = 0; i < r.len; i++)
-			wrong += static_cast<std::uint8_t>(got[i]) != (start + i) % 251;
-		reads++;
-	}
-	stop = true;
-	writer.join();
-	EXPECT_EQ(0u, wrong) << reads << " reads";
+	std::uint64_t lost;
+
+	EXPECT_EQ(0u, wrong_under_writer(*this, 16, &lost));
 }
 
 } // namespace
