@@ -13,6 +13,7 @@
 #include <linux/capability.h>
 
 #include "slice_test.h"
+#include "slice_image.h"
 #include "kselftest_harness.h"
 
 FIXTURE(err) {
@@ -296,6 +297,19 @@ TEST_F(err, no_privilege)
 	slice_filter_init(&f, "t", CPC_FILTER_CACHE_WAYS);
 	f.addr = 3;
 	EXPECT_EQ(EPERM, without_cap_sys_admin(self->fd, CPC_IOCTL_SLICE_FILTER, &f));
+	/* Load, start, stop and console read too (slice_run.c: their other errnos). */
+	struct cpc_slice_load l;
+	struct cpc_slice_console c;
+	static char buf[64];
+
+	slice_load_req(&l, "t", buf, sizeof(buf));
+	EXPECT_EQ(EPERM, without_cap_sys_admin(self->fd, CPC_IOCTL_SLICE_LOAD, &l));
+	EXPECT_EQ(EPERM, without_cap_sys_admin(self->fd, CPC_IOCTL_SLICE_START, &ref));
+	EXPECT_EQ(EPERM, without_cap_sys_admin(self->fd, CPC_IOCTL_SLICE_STOP, &ref));
+	slice_console_req(&c, "t", buf, sizeof(buf));
+	EXPECT_EQ(EPERM, without_cap_sys_admin(self->fd, CPC_IOCTL_SLICE_CONSOLE, &c));
+	ASSERT_LT(0, slice_attr("t", "image", buf, sizeof(buf)));
+	EXPECT_STREQ("none", buf);
 	/* The version ioctl needs no capability. */
 	struct cpc_version v = { .size = sizeof(v) };
 
@@ -347,6 +361,18 @@ TEST_F(err, destroy_errors)
 	EXPECT_TRUE(cpc_path_exists(SLICE_SYSFS "/t"));
 	EXPECT_EQ(0, slice_destroy(self->fd, "t"));
 	EXPECT_EQ(ENOENT, slice_destroy(self->fd, "t"));	/* twice */
+}
+
+/* Start and stop check their argument like destroy and lock (slice_run.c: the rest). */
+TEST_F(err, start_stop_argument_errors)
+{
+	char buf[32];
+
+	ASSERT_EQ(0, create(self->fd, &self->r));
+	ref_errors(_metadata, self->fd, CPC_IOCTL_SLICE_START);
+	ref_errors(_metadata, self->fd, CPC_IOCTL_SLICE_STOP);
+	ASSERT_LT(0, slice_attr("t", "state", buf, sizeof(buf)));
+	EXPECT_STREQ("created", buf);
 }
 
 TEST_F(err, lock_errors)
@@ -419,21 +445,27 @@ TEST_F(err, filter_errors)
 
 /*
  * A child destroys a slice of 256 MiB (scrubbing takes about a second under
- * TCG, with the slice mutex held); meanwhile each of destroy, lock, filter
- * and create on another slice waits for the mutex and is interrupted.
+ * TCG, with the slice mutex held); meanwhile each of destroy, lock, filter,
+ * create, load, start, stop and console on another slice waits for the
+ * mutex and is interrupted.
  */
 TEST_F(err, wait_interrupted)
 {
 	const unsigned long cmds[] = {
 		CPC_IOCTL_SLICE_DESTROY, CPC_IOCTL_SLICE_LOCK, CPC_IOCTL_SLICE_FILTER,
-		CPC_IOCTL_SLICE_CREATE,
+		CPC_IOCTL_SLICE_CREATE, CPC_IOCTL_SLICE_LOAD, CPC_IOCTL_SLICE_START,
+		CPC_IOCTL_SLICE_STOP, CPC_IOCTL_SLICE_CONSOLE,
 	};
+	const unsigned int n = sizeof(cmds) / sizeof(cmds[0]);
+	static char buf[64];
 	int status, eintr = 0;
 	pid_t pid;
 
-	for (unsigned int i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+	for (unsigned int i = 0; i < n; i++) {
+		struct cpc_slice_console con;
 		struct cpc_slice_create c;
 		struct cpc_slice_filter f;
+		struct cpc_slice_load l;
 		struct cpc_slice_ref ref;
 		void *arg = &ref;
 		int err;
@@ -447,6 +479,12 @@ TEST_F(err, wait_interrupted)
 			/* Valid: only the wait for the mutex can fail it. */
 			slice_req(&c, "other", 0x2, 128 * MiB);
 			arg = &c;
+		} else if (cmds[i] == CPC_IOCTL_SLICE_LOAD) {
+			slice_load_req(&l, "other", buf, sizeof(buf));
+			arg = &l;
+		} else if (cmds[i] == CPC_IOCTL_SLICE_CONSOLE) {
+			slice_console_req(&con, "other", buf, sizeof(buf));
+			arg = &con;
 		}
 		ASSERT_EQ(0, slice_create(self->fd, "t", 0xe, 256 * MiB));
 		pid = slice_destroy_busy(self->fd, "t");
@@ -461,7 +499,7 @@ TEST_F(err, wait_interrupted)
 		EXPECT_TRUE(wait_block_online(BLOCK_A));
 		EXPECT_TRUE(wait_block_online(BLOCK_B));
 	}
-	EXPECT_EQ(4, eintr);
+	EXPECT_EQ(n, eintr);
 }
 
 /* ---- unknown ioctls ---- */

@@ -160,6 +160,25 @@ static inline int slice_stop(int fd, const char *name)
 	return slice_ref_ioctl(fd, CPC_IOCTL_SLICE_STOP, name);
 }
 
+/* Fills @c to read slice @name's console into @buf (@len bytes). */
+static inline void slice_console_req(struct cpc_slice_console *c, const char *name, char *buf,
+				     unsigned int len)
+{
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->buf_ptr = (uintptr_t)buf;
+	c->buf_len = len;
+}
+
+/* CPC_IOCTL_SLICE_CONSOLE on @name into @buf; fills @c. Returns 0 or errno. */
+static inline int console_read(int fd, const char *name, struct cpc_slice_console *c, char *buf,
+			       unsigned int len)
+{
+	slice_console_req(c, name, buf, len);
+	return ioctl(fd, CPC_IOCTL_SLICE_CONSOLE, c) ? errno : 0;
+}
+
 /* Reads the probe's data out of slice @name's memory (debugfs mem). */
 static inline int probe_read(const char *name, struct probe_data *d)
 {

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
+#include "fail_nth.h"
 #include "slice_test.h"
 #include "slice_image.h"
 #include "kselftest_harness.h"
@@ -307,6 +308,10 @@ TEST_F(run, lock_keeps_running_and_stopped_states)
 
 TEST_F(run, load_errnos)
 {
+	struct {
+		struct cpc_slice_load r;
+		__u64 extra;
+	} wide;
 	struct cpc_slice_load r;
 	unsigned char *img, *big;
 	size_t len;
@@ -340,6 +345,11 @@ TEST_F(run, load_errnos)
 	r.size = 8;
 	EXPECT_EQ(-1, ioctl(self->fd, CPC_IOCTL_SLICE_LOAD, &r));
 	EXPECT_EQ(EINVAL, errno);
+	slice_load_req(&wide.r, "s1", img, len);	/* larger than known, extra not zero */
+	wide.r.size = sizeof(wide);
+	wide.extra = 7;
+	EXPECT_EQ(-1, ioctl(self->fd, CPC_IOCTL_SLICE_LOAD, &wide.r));
+	EXPECT_EQ(E2BIG, errno);
 
 	image_header(img)->mem_size = len - 1;				/* memory below file */
 	EXPECT_EQ(EINVAL, slice_load(self->fd, "s1", img, len));
@@ -468,25 +478,64 @@ _Static_assert(CPC_SLICE_CONSOLE_SIZE == 0x11000 && CPC_SLICE_CONSOLE_HEADER == 
 	       CPC_SLICE_CONSOLE_DATA == 0x10000 &&
 	       CPC_SLICE_CONSOLE_MAGIC == 0x534e4f4353435043ULL, "console ring layout");
 
-/* CPC_IOCTL_SLICE_CONSOLE on @name into @buf; fills @c. */
-static int console_read(int fd, const char *name, struct cpc_slice_console *c, char *buf,
-			unsigned int len)
+#define FAILSLAB "/sys/kernel/debug/failslab"
+
+/*
+ * ENOMEM of CPC_IOCTL_SLICE_CONSOLE (its bounce buffer) through the kernel's
+ * fault injection: the Nth slab allocation of one call fails, for N = 1,
+ * 2, ... until a call reaches fewer than N. Slice @name has no bus, so a
+ * call that gets its buffer ends in ENXIO. Returns how many calls failed
+ * with ENOMEM, or -1 without failslab and fail-nth (Debian's kernel: the
+ * debug kernel's run, make check-debug, provokes it).
+ */
+static int console_nomem(struct __test_metadata *_metadata, int fd, const char *name)
 {
-	memset(c, 0, sizeof(*c));
-	c->size = sizeof(*c);
-	snprintf(c->name, sizeof(c->name), "%s", name);
-	c->buf_ptr = (uintptr_t)buf;
-	c->buf_len = len;
-	return ioctl(fd, CPC_IOCTL_SLICE_CONSOLE, c) ? errno : 0;
+	struct cpc_slice_console c;
+	int nomem = 0;
+	char buf[16];
+
+	if (!cpc_path_exists(FAILSLAB) || !cpc_path_exists(FAIL_NTH))
+		return -1;
+	/* GFP_KERNEL allocations fail too; no stack dump per failure. */
+	if (cpc_write_file(FAILSLAB "/verbose", "0") ||
+	    cpc_write_file(FAILSLAB "/ignore-gfp-wait", "N"))
+		return 0;
+	for (unsigned int n = 1; n <= 16; n++) {
+		int armed = fail_nth_arm(n), err;
+		long left;
+
+		if (armed < 0)
+			break;
+		slice_console_req(&c, name, buf, sizeof(buf));
+		err = ioctl(fd, CPC_IOCTL_SLICE_CONSOLE, &c) ? errno : 0;
+		left = fail_nth_disarm(armed);
+		if (left != 0) {		/* nothing failed: the call is over */
+			EXPECT_EQ(ENXIO, err);
+			break;
+		}
+		/* ENXIO: the failure hit an allocation the kernel may miss. */
+		EXPECT_TRUE(err == ENOMEM || err == ENXIO) TH_LOG("N=%u: %s", n, strerror(err));
+		nomem += err == ENOMEM;
+	}
+	cpc_write_file(FAILSLAB "/ignore-gfp-wait", "Y");
+	return nomem;
 }
 
-/* Every errno of CPC_IOCTL_SLICE_CONSOLE but a ring's (slice_cpc.sh). */
+/*
+ * Every errno of CPC_IOCTL_SLICE_CONSOLE but a ring's (slice_cpc.sh) and
+ * those of every slice ioctl (EPERM, EINTR: slice_errors.c).
+ */
 TEST_F(run, console_errnos)
 {
 	static char buf[CPC_SLICE_CONSOLE_MAX];
+	struct {
+		struct cpc_slice_console c;
+		__u64 extra;
+	} big;
 	struct cpc_slice_console c;
 	unsigned char *img;
 	size_t len;
+	int nomem;
 
 	EXPECT_EQ(ENOENT, console_read(self->fd, "nosuch", &c, buf, sizeof(buf)));
 	ASSERT_EQ(0, slice_create(self->fd, "s1", 0x8, 128 * MiB));
@@ -510,6 +559,18 @@ TEST_F(run, console_errnos)
 	c.name[0] = '/';
 	c.size = sizeof(c);
 	EXPECT_EQ(EINVAL, ioctl(self->fd, CPC_IOCTL_SLICE_CONSOLE, &c) ? errno : 0);
+	/* A larger struct than known whose extra bytes are not zero. */
+	slice_console_req(&big.c, "s1", buf, sizeof(buf));
+	big.c.size = sizeof(big);
+	big.extra = 7;
+	EXPECT_EQ(E2BIG, ioctl(self->fd, CPC_IOCTL_SLICE_CONSOLE, &big.c) ? errno : 0);
+	big.extra = 0;		/* zero: accepted, the slice still has no bus */
+	EXPECT_EQ(ENXIO, ioctl(self->fd, CPC_IOCTL_SLICE_CONSOLE, &big.c) ? errno : 0);
+	nomem = console_nomem(_metadata, self->fd, "s1");
+	if (nomem < 0)
+		TH_LOG("no failslab/fail-nth in this kernel: ENOMEM is checked on the debug kernel");
+	else
+		EXPECT_LT(0, nomem);
 	/* An image that sets no ring up (not cpc_guest): ENXIO while it runs. */
 	img = probe_image(PROBE_SPIN, 0, &len);
 	ASSERT_NE(NULL, img);
