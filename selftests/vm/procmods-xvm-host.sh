@@ -18,6 +18,13 @@ wait_state() { chan_state_wait "$ch" "$@"; }	# STATE SECONDS
 wait_state ready 120; ok $? "channel $ch ready"
 
 run "fsinfo by name" cpcctl call "$ch" fsinfo
+# The guest's /init mounts its disk after cpc_guest is up (the channel can
+# be ready first): wait up to 60 s for the mount to show.
+i=0
+while ! grep -q '"mountpoint": "/mnt/disk"' $out && [ $i -lt 60 ]; do
+	sleep 1; i=$((i + 1))
+	cpcctl call "$ch" fsinfo > $out 2> $err
+done
 r=0; has '"mountpoint": "/mnt/disk"' && has '"type": "ext4"' || r=1; ok $r "fsinfo lists the guest's disk"
 run "fsfreeze by name" cpcctl call "$ch" fsfreeze arg0=15 --json
 r=0; has '"frozen": 1' && has '"/mnt/disk"' || r=1; ok $r "fsfreeze froze the disk"
