@@ -17,14 +17,15 @@ gen() { chan_gen "$ch"; }
 wait_state() { chan_state_wait "$ch" "$@"; }	# STATE SECONDS
 wait_state ready 120; ok $? "channel $ch ready"
 
-run "fsinfo by name" cpcctl call "$ch" fsinfo
-# The guest's /init mounts its disk after cpc_guest is up (the channel can
-# be ready first): wait up to 60 s for the mount to show.
+# The guest's /init loads the procedure modules and mounts its disk after
+# cpc_guest is up, so the channel can be ready first: wait up to 60 s for
+# fsinfo to list the disk.
 i=0
-while ! grep -q '"mountpoint": "/mnt/disk"' $out && [ $i -lt 60 ]; do
+until cpcctl call "$ch" fsinfo 2> /dev/null | grep -q '"mountpoint": "/mnt/disk"' ||
+	[ $i -ge 60 ]; do
 	sleep 1; i=$((i + 1))
-	cpcctl call "$ch" fsinfo > $out 2> $err
 done
+run "fsinfo by name" cpcctl call "$ch" fsinfo
 r=0; has '"mountpoint": "/mnt/disk"' && has '"type": "ext4"' || r=1; ok $r "fsinfo lists the guest's disk"
 run "fsfreeze by name" cpcctl call "$ch" fsfreeze arg0=15 --json
 r=0; has '"frozen": 1' && has '"/mnt/disk"' || r=1; ok $r "fsfreeze froze the disk"
