@@ -213,4 +213,33 @@ TEST_F(Console, ConcurrentWriterSmallReadsFromTheOldest)
 	EXPECT_EQ(0u, wrong_under_writer(*this, 16, &lost));
 }
 
+// A head that goes backwards while a read copies (a hostile or restarted
+// writer): the read returns nothing and says so (cpc_host counts it in
+// console_bad). A thread flips head between two values; reads go on until
+// one saw it move back (bounded by 5 s).
+TEST_F(Console, HeadGoingBackwardsDuringAReadReturnsNothing)
+{
+	write(std::string(kData, 'x'));
+	std::atomic<bool> stop{false};
+	std::thread flipper([&] {
+		while (!stop.load(std::memory_order_relaxed)) {
+			cpc_write_once(ring->head, kData);
+			cpc_write_once(ring->head, kData / 2);
+		}
+	});
+	const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+	unsigned int bad = 0;
+
+	while (!bad && std::chrono::steady_clock::now() < end) {
+		read(0, 4096);
+		if (r.bad) {
+			bad++;
+			EXPECT_EQ(0u, r.len);
+		}
+	}
+	stop = true;
+	flipper.join();
+	EXPECT_EQ(1u, bad);
+}
+
 } // namespace
