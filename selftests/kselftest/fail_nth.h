@@ -17,6 +17,9 @@
 #include <unistd.h>
 
 #define FAIL_NTH "/proc/thread-self/fail-nth"
+/* The two fault types' knobs (ignore-gfp-wait, verbose, ...). */
+#define FAILSLAB "/sys/kernel/debug/failslab"
+#define FAILPAGE "/sys/kernel/debug/fail_page_alloc"
 
 /* Arms this thread's fail-nth with @n; returns the fd or -errno. */
 static inline int fail_nth_arm(unsigned int n)

@@ -34,8 +34,6 @@
 #include <dirent.h>
 #include "kselftest_harness.h"
 
-#define FAILSLAB	"/sys/kernel/debug/failslab"
-#define FAILPAGE	"/sys/kernel/debug/fail_page_alloc"
 #define SLICE		"fnth"
 
 static int write_str(const char *path, const char *s)

@@ -17,7 +17,6 @@
 #include "fail_nth.h"
 #include "kselftest_harness.h"
 
-#define FAILSLAB "/sys/kernel/debug/failslab"
 
 static int write_str(const char *path, const char *s)
 {

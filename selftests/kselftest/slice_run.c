@@ -478,8 +478,6 @@ _Static_assert(CPC_SLICE_CONSOLE_SIZE == 0x11000 && CPC_SLICE_CONSOLE_HEADER == 
 	       CPC_SLICE_CONSOLE_DATA == 0x10000 &&
 	       CPC_SLICE_CONSOLE_MAGIC == 0x534e4f4353435043ULL, "console ring layout");
 
-#define FAILSLAB "/sys/kernel/debug/failslab"
-
 /*
  * ENOMEM of CPC_IOCTL_SLICE_CONSOLE (its bounce buffer) through the kernel's
  * fault injection: the Nth slab allocation of one call fails, for N = 1,
