@@ -52,7 +52,7 @@ for round in 1 2 3; do
 	run "boot ($round)" cpcctl slice boot lx --kernel /usr/lib/cpc/slice-vmlinuz \
 		--initrd /usr/lib/cpc/slice-initrd.img --json
 	r=0; grep -q '"state": "running"' $out || r=1; ok $r "running ($round)"
-	r=0; slice_console_wait 'CPC-SLICE: init' 240 || r=1
+	r=0; slice_ring_wait lx 'CPC-SLICE: init' 240 || r=1
 	ok $r "the slice kernel ran its /init ($round, $(($(date +%s) - t0)) s)"
 	r=0; echo "$slice_line" | grep -q 'nproc=1 ' || r=1; ok $r "it sees one CPU ($round)"
 	# The slice kernel's MemTotal: its 254 MiB of RAM less its own image.

@@ -2,10 +2,6 @@
 # Sourced by scenario scripts in the host VM (installed as
 # /usr/share/cpc/slice_lib.sh): TAP helpers and waiting for what a Linux
 # slice prints.
-#
-# testbed/run copies the lines a slice's /init prints ("CPC-SLICE: ...")
-# and a slice kernel's "Kernel panic" from the slice console (the host
-# VM's COM2) to the host VM's console input as "slice-console: LINE".
 
 . /usr/share/cpc/tap.sh
 # TAP (tap.sh): tap_plan N, ok RC NAME, tap_done. run NAME cmd...: one
@@ -20,8 +16,11 @@ memtotal() { sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
 # (cpcctl slice console: the slice kernel's log as its cpc_guest's console
 # wrote it, the latest 64 KiB) until a line matches REGEX (the last such
 # line is printed and kept in $slice_line); 1 if none did within SECONDS.
-# The ring is read from the host's memory, not forwarded: it cannot stall
-# as the console input of the host VM can under load.
+# The ring is read from the host's memory: nothing forwards it. (The test
+# bed once copied the slice's COM2 lines to the host VM's console input;
+# that stalled for minutes in loaded runs.) It fills once the slice's
+# cpc_guest is loaded (testbed/slice-init loads it first thing; its
+# console replays the log from boot on).
 slice_ring_wait() {
 	end=$(($(date +%s) + $3))
 	while :; do
@@ -31,35 +30,6 @@ slice_ring_wait() {
 		sleep 2
 	done
 }
-# slice_console_wait REGEX SECONDS: reads console input until a
-# slice-console line matches REGEX (it is printed, and kept in
-# $slice_line); 1 if none did within SECONDS or a slice kernel panicked
-# (unless REGEX matches the panic line: a panic the test asked for).
-slice_console_wait() {
-	re=$1
-	end=$(($(date +%s) + $2))
-	slice_line=
-	stty -echo < /dev/console 2>/dev/null
-	while [ "$(date +%s)" -lt "$end" ]; do
-		line=
-		read -t 5 -r line < /dev/console || continue
-		case "$line" in
-		slice-console:*) ;;
-		*) continue ;;
-		esac
-		echo "# $line"
-		if echo "$line" | grep -qE -- "$re"; then
-			slice_line=$line
-			return 0
-		fi
-		case "$line" in
-		*"Kernel panic"*) return 1 ;;
-		esac
-	done
-	echo "# no slice console line matching '$re' within $2 s"
-	return 1
-}
-
 # slice_mem_count NAME STRING: how often STRING occurs in slice NAME's
 # memory, read through cpc_host's debugfs test hook (zero bytes dropped).
 slice_mem_count() {

@@ -30,10 +30,10 @@ ok $r "a 2-CPU Linux slice whose IPI mask lacks CPU 2 does not start (EPERM)"
 run "IPI mask back to both CPUs" cpcctl slice filter lx2 --ipi 1-2
 
 boot lx1 panic
-r=0; slice_console_wait 'CPC-SLICE: init' 240 || r=1; ok $r "lx1 ran its /init"
+r=0; slice_ring_wait lx1 'CPC-SLICE: init' 240 || r=1; ok $r "lx1 ran its /init"
 r=0; echo "$slice_line" | grep -q 'nproc=1 ' || r=1; ok $r "lx1 sees one CPU"
-r=0; slice_console_wait 'Kernel panic - not syncing: sysrq triggered crash' 120 &&
-	slice_console_wait 'end Kernel panic' 60 || r=1
+r=0; slice_ring_wait lx1 'Kernel panic - not syncing: sysrq triggered crash$' 120 &&
+	slice_ring_wait lx1 'end Kernel panic' 60 || r=1
 ok $r "lx1 panicked as asked (panic=0: it does not restart)"
 img=$(cat $sys/slices/lx1/image)
 echo "# image: $img"
@@ -44,9 +44,9 @@ r=0; case "$img" in "linux "$rel" "*) ;; *) r=1 ;; esac
 ok $r "sysfs image: a Linux kernel and its version"
 
 boot lx2 spin
-r=0; slice_console_wait 'CPC-SLICE: init' 240 || r=1; ok $r "lx2 ran its /init"
+r=0; slice_ring_wait lx2 'CPC-SLICE: init' 240 || r=1; ok $r "lx2 ran its /init"
 r=0; echo "$slice_line" | grep -q 'nproc=2 ' || r=1; ok $r "lx2 brought up its second CPU (nproc=2)"
-r=0; slice_console_wait 'CPC-SLICE: spinning on 2 CPUs' 60 || r=1; ok $r "lx2 spins on both CPUs"
+r=0; slice_ring_wait lx2 'CPC-SLICE: spinning on 2 CPUs' 60 || r=1; ok $r "lx2 spins on both CPUs"
 # While it runs, its IPI mask may not drop one of its CPUs (EBUSY); the
 # manager may still leave it.
 r=0; cpcctl slice filter lx2 --ipi 1,manager > $out 2> $err && r=1
