@@ -2,7 +2,8 @@
 /*
  * bench_host - functional tests of the CPC benchmark (no timed
  * assertions): the transport's raw doorbell ping-pong (host "pingpong",
- * guest "reflect": off by default, bounded, every errno) and cpcctl bench
+ * guest "reflect": off by default, bounded, every errno, ENOMEM on the
+ * debug kernel) and cpcctl bench
  * (runs at depth 1 and 64, sane JSON, `cpcctl: ...` + non-zero exit on bad
  * input). Runs in the host VM while chan_agent runs in the guest VM.
  */
@@ -13,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "chan_common.h"
+#include "fail_nth.h"
 #include "kselftest_harness.h"
 
 #define GUEST_REFLECT "/sys/kernel/debug/cpc_guest/ivshmem/%s/reflect"
@@ -103,9 +105,37 @@ TEST_F(bench, pingpong_needs_the_reflector)
 	close(fd);
 }
 
+/*
+ * A run whose sample array cannot be allocated (its first allocation,
+ * failed through failslab + fail-nth): the write's errno, or -1 where the
+ * kernel has no fault injection (Debian's), -2 when nothing failed.
+ */
+static int pingpong_nomem(const char *path)
+{
+	int fd, armed, err;
+	long left;
+
+	if (!fail_nth_available())
+		return -1;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || fail_nth_only("failslab"))
+		return fd < 0 ? errno : EIO;
+	armed = fail_nth_arm(1);
+	if (armed < 0) {
+		close(fd);
+		return -armed;
+	}
+	err = write(fd, "5", 1) < 0 ? errno : 0;
+	left = fail_nth_disarm(armed);
+	fail_nth_default();
+	close(fd);
+	return left == 0 ? err : -2;
+}
+
 TEST_F(bench, pingpong_errnos)
 {
 	char s[64];
+	int nomem;
 
 	EXPECT_EQ(-EINVAL, cpc_write_file(self->pp, "0"));
 	EXPECT_EQ(-EINVAL, cpc_write_file(self->pp, "100001"));
@@ -117,6 +147,11 @@ TEST_F(bench, pingpong_errnos)
 	EXPECT_EQ(-EINVAL, guest_write(self->shm, self->reflect, "1000001"));
 	EXPECT_EQ(-EINVAL, guest_write(self->shm, self->reflect, "off"));
 	EXPECT_EQ(-EINVAL, guest_write(self->shm, self->reflect, "5 65536"));
+	nomem = pingpong_nomem(self->pp);
+	if (nomem == -1)
+		TH_LOG("no failslab/fail-nth in this kernel: ENOMEM is checked on the debug kernel");
+	else
+		EXPECT_EQ(ENOMEM, nomem);
 }
 
 static void *pp_thread(void *arg)

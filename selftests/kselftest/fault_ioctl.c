@@ -14,6 +14,7 @@
  * the loopback channel; CHANNEL_OPEN of the loopback channel, CALL (ping,
  * with argument and result buffers), the same call as IORING_OP_URING_CMD
  * (ring set up beforehand), CHANNEL_RESET; (slice variant) SLICE_DESTROY.
+ * And (linux_load_*) CPC_SLICE_LOAD_LINUX alone, on a slice made beforehand.
  * The first step that fails must fail with an errno; afterwards, with no
  * failure pending, everything is cleaned up and the host must be as before:
  * no slice, every CPU online, the same MemTotal, the channel ready and
@@ -35,11 +36,6 @@
 #include "kselftest_harness.h"
 
 #define SLICE		"fnth"
-
-static int write_str(const char *path, const char *s)
-{
-	return cpc_write_file(path, s);
-}
 
 /* A line in the kernel log (the test bed reads the markers, see sweep()). */
 static void kmsg(const char *what)
@@ -81,20 +77,6 @@ static bool memmap_lists(unsigned int block)
 	if (d)
 		closedir(d);
 	return found;
-}
-
-/* Fails only @which's GFP_KERNEL allocations; no dumps. */
-static int only(const char *which)
-{
-	bool slab = !strcmp(which, "failslab");
-
-	if (write_str(FAILSLAB "/ignore-gfp-wait", slab ? "N" : "Y") ||
-	    write_str(FAILPAGE "/ignore-gfp-wait", slab ? "Y" : "N") ||
-	    write_str(FAILPAGE "/ignore-gfp-highmem", "N") ||
-	    write_str(FAILPAGE "/min-order", "0") ||
-	    write_str(FAILSLAB "/verbose", "0") || write_str(FAILPAGE "/verbose", "0"))
-		return -1;
-	return 0;
 }
 
 enum step {
@@ -265,8 +247,7 @@ FIXTURE_SETUP(fault)
 {
 	char *p;
 
-	if (!cpc_path_exists(FAILSLAB) || !cpc_path_exists(FAILPAGE) ||
-	    !cpc_path_exists(FAIL_NTH))
+	if (!fail_nth_available())
 		SKIP(return, "no failslab / fail_page_alloc / fail-nth");
 	ASSERT_EQ(0, lb_up());
 	ASSERT_EQ(0, io_uring_queue_init(4, &self->s.ring, 0));
@@ -284,8 +265,7 @@ FIXTURE_TEARDOWN(fault)
 {
 	kmsg("cpc-testbed: fault injection ends");	/* also after a failed ASSERT */
 	if (self->s.img) {
-		cpc_write_file(FAILSLAB "/ignore-gfp-wait", "Y");
-		cpc_write_file(FAILPAGE "/ignore-gfp-wait", "Y");
+		fail_nth_default();
 		io_uring_queue_exit(&self->s.ring);
 		free(self->s.img);
 	}
@@ -324,7 +304,7 @@ static unsigned int sweep(struct __test_metadata *_metadata, struct seq *s,
 	/* This harness runs the test after a SKIP in its setup. */
 	if (_metadata->skip)
 		return 1;
-	ASSERT_EQ(0, only(which));
+	ASSERT_EQ(0, fail_nth_only(which));
 	ASSERT_LE(0, offline0);
 	/* How many injection points one clean sequence reaches. */
 	fd = fail_nth_arm(big);
@@ -413,6 +393,87 @@ TEST_F_TIMEOUT(fault, slice_fail_page_alloc, 3600)
 {
 	self->s.slices = true;
 	EXPECT_LT(0, sweep(_metadata, &self->s, "fail_page_alloc", self->cpus, self->mem));
+}
+
+/*
+ * The Linux load path, which the sequence above does not take:
+ * CPC_SLICE_LOAD_LINUX of the test bed's bzImage on a slice created
+ * beforehand, with each of the load's injection points failing in turn
+ * (all of them: a few dozen). A load that met its failure must fail with
+ * ENOMEM or absorb it, and the next clean load must succeed; afterwards
+ * the slice goes and the host must be as before. Returns the number of
+ * failures injected.
+ */
+static unsigned int linux_sweep(struct __test_metadata *_metadata, struct seq *s,
+				const char *which, const char *cpus, const char *mem)
+{
+	unsigned int n, k, failed = 0, absorbed = 0, onlined = 0;
+	long long offline0 = returned_offline();
+	const unsigned int big = 1000000;
+	struct cpc_slice_create cr;
+	__u32 block = BLOCK_B;
+	unsigned char *kernel;
+	size_t len = 0;
+	int fd, e, c;
+	long left;
+
+	/* This harness runs the test after a SKIP in its setup. */
+	if (_metadata->skip)
+		return 1;
+	s->slices = true;	/* cleanup(): the block listed again */
+	kernel = read_all(SLICE_VMLINUZ, &len);
+	ASSERT_NE(NULL, kernel) TH_LOG("%s: %s", SLICE_VMLINUZ, strerror(errno));
+	ASSERT_EQ(0, fail_nth_only(which));
+	s->dev = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, s->dev);
+	slice_req_blocks(&cr, SLICE, 1u << 2, 1, &block);
+	ASSERT_EQ(0, ioctl(s->dev, CPC_IOCTL_SLICE_CREATE, &cr) ? errno : 0);
+	/* How many injection points one clean load reaches. */
+	fd = fail_nth_arm(big);
+	ASSERT_LE(0, fd);
+	e = load_linux(s->dev, SLICE, kernel, len);
+	left = fail_nth_disarm(fd);
+	ASSERT_EQ(0, e) TH_LOG("%s: clean load: %s", which, strerror(e));
+	ASSERT_LE(0, left);
+	k = big - left;
+	ASSERT_LT(0, k);
+	kmsg("cpc-testbed: fault injection begins");
+	for (n = 1; n <= k; n++) {
+		fd = fail_nth_arm(n);
+		ASSERT_LE(0, fd);
+		e = load_linux(s->dev, SLICE, kernel, len);
+		left = fail_nth_disarm(fd);
+		ASSERT_LE(0, left);
+		if (left != 0) {	/* N not reached: a clean load */
+			ASSERT_EQ(0, e) TH_LOG("%s: N=%u not reached but the load failed: %s",
+					       which, n, strerror(e));
+		} else if (!e) {
+			absorbed++;
+		} else {
+			ASSERT_EQ(ENOMEM, e) TH_LOG("%s: N=%u: %s", which, n, strerror(e));
+			failed++;
+		}
+		e = load_linux(s->dev, SLICE, kernel, len);
+		ASSERT_EQ(0, e) TH_LOG("%s: N=%u: the clean load after it: %s", which, n,
+				       strerror(e));
+	}
+	kmsg("cpc-testbed: fault injection ends");
+	free(kernel);
+	c = cleanup(s, cpus, mem, offline0, &onlined);
+	ASSERT_EQ(0, c) TH_LOG("%s: cleanup after the Linux loads: %d", which, c);
+	TH_LOG("%s: CPC_SLICE_LOAD_LINUX: %u points, all swept: %u loads failed with ENOMEM, %u absorbed",
+	       which, k, failed, absorbed);
+	return failed + absorbed;
+}
+
+TEST_F_TIMEOUT(fault, linux_load_failslab, 1800)
+{
+	EXPECT_LT(0, linux_sweep(_metadata, &self->s, "failslab", self->cpus, self->mem));
+}
+
+TEST_F_TIMEOUT(fault, linux_load_fail_page_alloc, 1800)
+{
+	EXPECT_LT(0, linux_sweep(_metadata, &self->s, "fail_page_alloc", self->cpus, self->mem));
 }
 
 TEST_HARNESS_MAIN

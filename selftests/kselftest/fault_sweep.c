@@ -7,8 +7,9 @@
  * parses the parameters, see before_params_allocs()) until a load
  * completes without reaching N. Each
  * load that met its failure must either fail with an errno and leave no
- * module behind, or (a failure it absorbs) load and unload again. The test
- * bed then checks the kernel log and, on the debug kernel, kmemleak after
+ * module behind, or (a failure it absorbs) load and unload again (or be
+ * refused as it is without failures: slice_info= naming no info page).
+ * The test bed then checks the kernel log and, on the debug kernel, kmemleak after
  * unloading both modules. Needs CONFIG_FAILSLAB and
  * CONFIG_FAULT_INJECTION_DEBUG_FS (selftests/kselftest/config); skips
  * without them (Debian's kernel).
@@ -17,18 +18,6 @@
 #include "fail_nth.h"
 #include "kselftest_harness.h"
 
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
 
 /*
  * One load of @mod with its Nth slab allocation failing. Returns the load's
@@ -101,9 +90,11 @@ static int before_params_allocs(const char *mod, const char *bad_param, unsigned
  * Sweeps @mod's load from the first allocation after its parameters are
  * parsed (see before_params_allocs(); @bad_param: one of its parameters
  * with a value of the wrong type); returns how many loads met their failure.
+ * @want: what a load with @params returns without failures (0, or the
+ * errno of parameters it refuses only in its init).
  */
 static unsigned int sweep(struct __test_metadata *_metadata, const char *mod,
-			  const char *params, const char *bad_param)
+			  const char *params, const char *bad_param, int want)
 {
 	unsigned int n, first = 0, failed = 0, absorbed = 0;
 	bool injected;
@@ -115,12 +106,17 @@ static unsigned int sweep(struct __test_metadata *_metadata, const char *mod,
 		injected = false;
 		ret = load_failing_nth(mod, params, n, &injected);
 		if (!injected) {
-			ASSERT_EQ(0, ret) TH_LOG("%s: load with no failure left: %d", mod, ret);
+			ASSERT_EQ(want, ret) TH_LOG("%s: load with no failure left: %d", mod, ret);
 			break;
 		}
 		if (ret == 0) {
+			ASSERT_EQ(0, want) TH_LOG("%s: failure %u: loaded with %s", mod, n, params);
 			absorbed++;
 			ASSERT_EQ(0, cpc_module_unload(mod)) TH_LOG("%s: unload after absorbed failure %u", mod, n);
+		} else if (ret == want) {
+			/* absorbed, and refused as without the failure */
+			absorbed++;
+			ASSERT_FALSE(cpc_module_loaded(mod)) TH_LOG("%s: failed load %u (%d) left the module", mod, n, ret);
 		} else {
 			failed++;
 			ASSERT_FALSE(cpc_module_loaded(mod)) TH_LOG("%s: failed load %u (%d) left the module", mod, n, ret);
@@ -144,8 +140,8 @@ FIXTURE_SETUP(fault)
 	if (!cpc_path_exists(FAILSLAB) || !cpc_path_exists(FAIL_NTH))
 		SKIP(return, "no failslab / fail-nth (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)");
 	/* GFP_KERNEL allocations too (the default skips them); no dumps. */
-	ASSERT_EQ(0, write_str(FAILSLAB "/ignore-gfp-wait", "N"));
-	ASSERT_EQ(0, write_str(FAILSLAB "/verbose", "0"));
+	ASSERT_EQ(0, fail_knob(FAILSLAB "/ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, fail_knob(FAILSLAB "/verbose", "0"));
 	snprintf(self->host_args, sizeof(self->host_args), "%s", cpc_boot_modargs());
 	if (cpc_module_loaded("cpc_guest"))
 		ASSERT_EQ(0, cpc_module_unload("cpc_guest"));
@@ -168,7 +164,7 @@ TEST_F_TIMEOUT(fault, host_load, 1800)
 	/* This harness runs the test after a SKIP in its setup. */
 	if (_metadata->skip)
 		return;
-	EXPECT_GT(sweep(_metadata, "cpc_host", "", "doorbell_cpu=x"), 0);
+	EXPECT_GT(sweep(_metadata, "cpc_host", "", "doorbell_cpu=x", 0), 0);
 	ASSERT_TRUE(cpc_module_loaded("cpc_host"));
 	ASSERT_EQ(0, cpc_module_unload("cpc_host"));
 }
@@ -180,10 +176,27 @@ TEST_F_TIMEOUT(fault, guest_load_on_loopback, 1800)
 	if (_metadata->skip)
 		return;
 	ASSERT_EQ(0, cpc_module_load("cpc_host", "loopback_mib=4"));
-	EXPECT_GT(sweep(_metadata, "cpc_guest", "loopback=1 maint_cpu=3", "maint_cpu=x"), 0);
+	EXPECT_GT(sweep(_metadata, "cpc_guest", "loopback=1 maint_cpu=3", "maint_cpu=x", 0), 0);
 	ASSERT_TRUE(cpc_module_loaded("cpc_guest"));
 	ASSERT_EQ(0, cpc_module_unload("cpc_guest"));
 	ASSERT_EQ(0, cpc_module_unload("cpc_host"));
+}
+
+/*
+ * cpc_guest as a Linux slice's kernel loads it (slice_info=: the info page
+ * cpc_host names), here with an address where the host VM has nothing: in
+ * its memory hot-plug window above the DIMM, no RAM and no device (reads
+ * as zeros). Without failures the load is EINVAL (no info page there);
+ * with one, ENOMEM or that EINVAL: the info page's copy and its mapping.
+ */
+TEST_F_TIMEOUT(fault, guest_load_slice_info, 1800)
+{
+	/* This harness runs the test after a SKIP in its setup. */
+	if (_metadata->skip)
+		return;
+	EXPECT_GT(sweep(_metadata, "cpc_guest", "slice_info=0x180000000 maint_cpu=3", "maint_cpu=x",
+			-EINVAL), 0);
+	ASSERT_FALSE(cpc_module_loaded("cpc_guest"));
 }
 
 TEST_HARNESS_MAIN

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "cpc_test.h"
+#include "fail_nth.h"
 #include "kselftest_harness.h"
 
 #define INVOKE		"/sys/kernel/debug/cpc_guest/invoke"
@@ -621,11 +622,63 @@ TEST_F(procs, snapshot_tampering_fails)
 	EXPECT_EQ(0, memcmp(plain, self->pattern, PG));
 }
 
+/*
+ * An incremental snapshot of the test buffer whose Nth allocation fails
+ * (failslab through fail-nth: the invoke hook's own, the procedure's work
+ * area, AEAD request and hash array, the cipher's), N = 1, 2, ... until one
+ * completes without reaching N; each on a base taken just before, without
+ * failures. Each must end in ENOMEM (the hook's write or the procedure's
+ * status) or absorb the failure. Returns how many ended in ENOMEM, -1
+ * where the kernel has no fault injection (Debian's).
+ */
+static int snapshot_nomem(struct __test_metadata *_metadata, int fd, uint64_t tb,
+			  struct call *c)
+{
+	int nomem = 0, err, armed;
+	unsigned int n;
+	uint64_t base;
+	long left;
+
+	if (!fail_nth_available())
+		return -1;
+	if (fail_nth_only("failslab"))
+		return 0;
+	cpc_write_file("/dev/kmsg", "cpc-testbed: fault injection begins");
+	for (n = 1; n <= 64; n++) {
+		err = snapshot(fd, tb, CPC_TESTBUF_SIZE, 0, 0, 1 << 20, c);
+		if (err || c->rsp.status != CPC_ST_OK) {
+			EXPECT_EQ(0, err) TH_LOG("N=%u: the base snapshot", n);
+			EXPECT_EQ(CPC_ST_OK, c->rsp.status) TH_LOG("N=%u: the base snapshot", n);
+			break;
+		}
+		base = c->rsp.ret[1];
+		armed = fail_nth_arm(n);
+		if (armed < 0)
+			break;
+		err = snapshot(fd, tb, CPC_TESTBUF_SIZE, base, 0, 1 << 20, c);
+		left = fail_nth_disarm(armed);
+		if (left != 0) {	/* nothing failed: the call is over */
+			EXPECT_EQ(0, err);
+			EXPECT_EQ(CPC_ST_OK, c->rsp.status);
+			break;
+		}
+		EXPECT_TRUE(err == -ENOMEM || (!err && (c->rsp.status == CPC_ST_ENOMEM ||
+							c->rsp.status == CPC_ST_OK)))
+			TH_LOG("N=%u: %d, status %u", n, err, c->rsp.status);
+		nomem += err == -ENOMEM || (!err && c->rsp.status == CPC_ST_ENOMEM);
+	}
+	cpc_write_file("/dev/kmsg", "cpc-testbed: fault injection ends");
+	fail_nth_default();
+	EXPECT_GT(64, n) TH_LOG("more than 64 allocations in one snapshot");
+	return nomem;
+}
+
 TEST_F(procs, snapshot_incremental)
 {
 	const struct cpc_snapshot_chunk *h;
 	uint8_t plain[PG];
 	uint64_t g1, g2, g3;
+	int nomem;
 
 	ASSERT_EQ(0, testbuf_fill(self->pattern, 0, TB_PAGES, 3));
 	ASSERT_EQ(0, set_key(key_a));
@@ -667,6 +720,12 @@ TEST_F(procs, snapshot_incremental)
 	ASSERT_EQ(0, set_key(key_a));
 	ASSERT_EQ(0, snapshot(self->fd, self->tb, CPC_TESTBUF_SIZE, g3, 0, 1 << 20, &self->c));
 	EXPECT_EQ(CPC_ST_ENOENT, self->c.rsp.status);
+	/* out of memory at each allocation in turn (debug kernel) */
+	nomem = snapshot_nomem(_metadata, self->fd, self->tb, &self->c);
+	if (nomem < 0)
+		TH_LOG("no failslab/fail-nth in this kernel: ENOMEM is checked on the debug kernel");
+	else
+		EXPECT_LT(0, nomem);
 }
 
 TEST_F(procs, snapshot_in_chunks)

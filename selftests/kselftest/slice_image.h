@@ -2,7 +2,8 @@
 /*
  * slice_image.h - tiny slice images for the tests, assembled into the test
  * binary itself (position independent, copied into an image buffer at run
- * time) and the ioctls that load, start and stop them.
+ * time) and the ioctls that load, start and stop them; loading a Linux
+ * kernel (the test bed's bzImage) on a slice.
  *
  * The probe image (entry at image offset 64) records what the entry ABI
  * gave it in its data area (struct probe_data), then, by its mode word:
@@ -13,8 +14,10 @@
 #ifndef CPC_SLICE_IMAGE_H
 #define CPC_SLICE_IMAGE_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -129,6 +132,47 @@ static inline void slice_load_req(struct cpc_slice_load *r, const char *name,
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	r->image_ptr = (uintptr_t)img;
 	r->image_len = len;
+}
+
+/* Linux on a slice: CPC_SLICE_LOAD_LINUX of a bzImage, no initrd. */
+static inline void linux_req(struct cpc_slice_load *r, const char *name,
+			     const void *img, size_t len)
+{
+	slice_load_req(r, name, img, len);
+	r->flags = CPC_SLICE_LOAD_LINUX;
+}
+
+/* Returns 0 or errno. */
+static inline int load_linux(int fd, const char *name, const void *img, size_t len)
+{
+	struct cpc_slice_load r;
+
+	linux_req(&r, name, img, len);
+	return ioctl(fd, CPC_IOCTL_SLICE_LOAD, &r) ? errno : 0;
+}
+
+/* The kernel the test bed's host VM has for Linux slices (Debian's bzImage). */
+#define SLICE_VMLINUZ "/usr/lib/cpc/slice-vmlinuz"
+
+/* The whole of @path in a malloc()ed buffer of *@len bytes, or NULL. */
+static inline unsigned char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
+		buf = malloc(n);
+		if (buf && fread(buf, 1, n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		}
+		*len = n;
+	}
+	fclose(f);
+	return buf;
 }
 
 /* Returns 0 or errno. */

@@ -18,28 +18,6 @@
 #include "slice_image.h"
 #include "kselftest_harness.h"
 
-#define VMLINUZ "/usr/lib/cpc/slice-vmlinuz"
-
-static unsigned char *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc(n);
-		if (buf && fread(buf, 1, n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		*len = n;
-	}
-	fclose(f);
-	return buf;
-}
-
 static int slice_attr_is(const char *name, const char *file, const char *want)
 {
 	char buf[256];
@@ -47,24 +25,10 @@ static int slice_attr_is(const char *name, const char *file, const char *want)
 	return slice_attr(name, file, buf, sizeof(buf)) > 0 && !strcmp(buf, want);
 }
 
-static void linux_req(struct cpc_slice_load *r, const char *name, const void *img, size_t len)
-{
-	slice_load_req(r, name, img, len);
-	r->flags = CPC_SLICE_LOAD_LINUX;
-}
-
 /* Returns 0 or errno. */
 static int load(int fd, struct cpc_slice_load *r)
 {
 	return ioctl(fd, CPC_IOCTL_SLICE_LOAD, r) ? errno : 0;
-}
-
-static int load_linux(int fd, const char *name, const void *img, size_t len)
-{
-	struct cpc_slice_load r;
-
-	linux_req(&r, name, img, len);
-	return load(fd, &r);
 }
 
 static int reload_module(int *fd, const char *args)
@@ -85,7 +49,7 @@ FIXTURE(lx) {
 
 FIXTURE_SETUP(lx)
 {
-	self->kernel = read_all(VMLINUZ, &self->kernel_len);
+	self->kernel = read_all(SLICE_VMLINUZ, &self->kernel_len);
 	ASSERT_NE(NULL, self->kernel);
 	self->fd = open(CPC_HOST_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd);

@@ -492,11 +492,9 @@ static int console_nomem(struct __test_metadata *_metadata, int fd, const char *
 	int nomem = 0;
 	char buf[16];
 
-	if (!cpc_path_exists(FAILSLAB) || !cpc_path_exists(FAIL_NTH))
+	if (!fail_nth_available())
 		return -1;
-	/* GFP_KERNEL allocations fail too; no stack dump per failure. */
-	if (cpc_write_file(FAILSLAB "/verbose", "0") ||
-	    cpc_write_file(FAILSLAB "/ignore-gfp-wait", "N"))
+	if (fail_nth_only("failslab"))
 		return 0;
 	for (unsigned int n = 1; n <= 16; n++) {
 		int armed = fail_nth_arm(n), err;
@@ -515,7 +513,7 @@ static int console_nomem(struct __test_metadata *_metadata, int fd, const char *
 		EXPECT_TRUE(err == ENOMEM || err == ENXIO) TH_LOG("N=%u: %s", n, strerror(err));
 		nomem += err == ENOMEM;
 	}
-	cpc_write_file(FAILSLAB "/ignore-gfp-wait", "Y");
+	fail_nth_default();
 	return nomem;
 }
 
