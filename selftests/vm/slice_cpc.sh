@@ -35,8 +35,8 @@ first_answer() {
 }
 # slice_log_wait WORD SECONDS: polls the slice kernel's log over CPC until
 # a line "CPC-SLICE: WORD..." of its /init is there (kept in $slice_line).
-# Not the console: its forwarding to the host VM's console input has
-# stalled for minutes in a loaded run.
+# Through CPC itself (the log procedure), not the console ring that
+# slice_ring_wait reads: this is a test of the slice's cpc_guest.
 slice_log_wait() {
 	end=$(($(date +%s) + $2))
 	while :; do
